@@ -1,0 +1,181 @@
+/**
+ * Shared engine types: the shapes that the model, data, training and CLI parts agree on.
+ * Plain data only (no tensors), so they can cross process boundaries as JSON.
+ */
+
+export type Stem = 'imagenet' | 'cifar';
+export type Groups = 1 | 2 | 3 | 4 | 8;
+export type Scale = 0.25 | 0.5 | 1 | 1.5 | 2;
+
+/** What `buildShuffleNetV1` needs. `inputSize` is the square input side in pixels. */
+export interface ModelConfig {
+  scale: Scale;
+  groups: Groups;
+  numClasses: number;
+  stem: Stem;
+  inputSize: number;
+}
+
+/**
+ * How raw RGB pixels become model input. Saved with every checkpoint and used unchanged by
+ * training, evaluation and prediction.
+ * - Files are decoded with sharp, rotated by EXIF, flattened on black, and resized to
+ *   `storeSize` x `storeSize` (`fit` decides crop versus stretch) before they are cached.
+ * - On the tensor side, stored pixels are resized to `inputSize` (bilinear) when it differs,
+ *   scaled to [0, 1], then normalised with `mean` / `std`.
+ */
+export interface Preprocessing {
+  storeSize: number;
+  inputSize: number;
+  fit: 'cover' | 'fill';
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+export type DatasetFormat = 'cifar10-binary' | 'image-folder';
+
+/** A file that could not be used, and why (never stops a run). */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+/** One split of a dataset: labels and a way to read pixels for any set of indices. */
+export interface DatasetSplit {
+  readonly count: number;
+  /** Class index per sample, -1 for unlabeled. */
+  readonly labels: Int32Array;
+  /** Stable id per sample: `"<split>:<index>"` for CIFAR, the path relative to the root for folders. */
+  id(index: number): string;
+  /** Absolute file path of a sample when it is a file, for thumbnails. */
+  filePath?(index: number): string | undefined;
+  /** RGB uint8 pixels `[indices.length, storeSize, storeSize, 3]`, row-major, in the given order. */
+  readPixels(indices: readonly number[]): Promise<Uint8Array>;
+}
+
+export interface LoadedDataset {
+  format: DatasetFormat;
+  root: string;
+  classes: string[];
+  /** Side of the stored square pixels returned by `readPixels`. */
+  storeSize: number;
+  /** `train` and `test` for CIFAR-10; `train` and `validation` (stratified, seeded) for folders. */
+  splits: Record<string, DatasetSplit>;
+  /** Images at the root of a folder dataset that have no class yet. */
+  unlabeled?: DatasetSplit;
+  skipped: SkippedFile[];
+}
+
+export interface TrainConfig {
+  dataset: string;
+  outDir: string;
+  scale: Scale;
+  groups: Groups;
+  stem: Stem;
+  /** Model input side; 32 for the cifar stem, 224 for the tutorial's imagenet stem. */
+  inputSize: number;
+  epochs: number;
+  batchSize: number;
+  /** Peak learning rate after warm-up. */
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  labelSmoothing: number;
+  warmupEpochs: number;
+  seed: number;
+  /** Use only the first N training samples (and N/5 validation samples); for quick runs. */
+  limit?: number;
+  /** Fraction of a folder dataset held out for validation. */
+  validationFraction: number;
+  /** Checkpoints kept on disk (the newest K). */
+  keepCheckpoints: number;
+  /** Micro-batch size for gradient accumulation, or 'auto' to pick what fits the backend. */
+  microBatchSize: number | 'auto';
+  /** Random crop with 4-pixel padding and horizontal flip. */
+  augment: boolean;
+}
+
+export type TrainEvent =
+  | {
+      type: 'start';
+      backend: string;
+      config: TrainConfig;
+      classes: string[];
+      trainCount: number;
+      validationCount: number;
+      stepsPerEpoch: number;
+      microBatchSize: number;
+      startEpoch: number;
+    }
+  | {
+      type: 'batch';
+      epoch: number;
+      step: number;
+      stepsPerEpoch: number;
+      loss: number;
+      accuracy: number;
+      lr: number;
+      imagesPerSec: number;
+    }
+  | {
+      type: 'epoch';
+      epoch: number;
+      epochs: number;
+      trainLoss: number;
+      trainAccuracy: number;
+      valLoss: number;
+      valAccuracy: number;
+      valTop5: number;
+      lr: number;
+      elapsedSec: number;
+      etaSec: number;
+    }
+  | { type: 'checkpoint'; epoch: number; path: string }
+  | {
+      type: 'done';
+      status: 'completed' | 'stopped';
+      epochsCompleted: number;
+      bestValAccuracy: number;
+      checkpoint: string | null;
+      elapsedSec: number;
+    };
+
+export interface ClassMetrics {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface EvaluationResult {
+  top1: number;
+  top5: number;
+  loss: number;
+  count: number;
+  classes: string[];
+  /** `confusion[true][predicted]` counts. */
+  confusion: number[][];
+  perClass: ClassMetrics[];
+  /** Misclassified samples, for "show me these images". */
+  misclassified: { id: string; trueLabel: number; predicted: number; probability: number }[];
+}
+
+export interface PredictionTop {
+  label: string;
+  probability: number;
+}
+
+export type PredictionItem = { path: string; top: PredictionTop[] } | { path: string; skipped: string };
+
+/** Written as `manifest.json` beside `model.json` in every checkpoint folder. */
+export interface CheckpointManifest {
+  formatVersion: 1;
+  createdAt: string;
+  epoch: number;
+  config: TrainConfig;
+  model: ModelConfig;
+  preprocessing: Preprocessing;
+  classes: string[];
+  metrics: { epoch: number; trainLoss: number; trainAccuracy: number; valLoss: number; valAccuracy: number; valTop5: number }[];
+  backend: string;
+}
