@@ -1,0 +1,44 @@
+import { downloadCifar10 } from '../../engine/data/download';
+import { inspectDataset } from '../../engine/data/load-dataset';
+import { UserError } from '../../engine/errors';
+import type { Command } from '../command';
+import { bar, table } from '../output';
+
+export const datasetCommand: Command = {
+  name: 'dataset',
+  summary: 'Inspect a dataset folder, or download CIFAR-10',
+  usage: 'dataset inspect <dir> [--json] | dataset download <dest-dir> [--url URL] [--json]',
+  options: { url: { type: 'string' } },
+  async run({ values, positionals, out, signal }) {
+    const [action, dir] = positionals;
+    if (action === 'inspect' && dir) return inspect(dir, out);
+    if (action === 'download' && dir) {
+      const path = await downloadCifar10(dir, {
+        url: values.url as string | undefined,
+        signal,
+        onProgress: (received, total) =>
+          out.progress(total ? `${bar(received / total)} ${(received / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB` : `${(received / 1e6).toFixed(1)} MB`),
+      });
+      out.result({ path }, (r: { path: string }) => `CIFAR-10 is ready in ${r.path}`);
+      return;
+    }
+    throw new UserError(`usage: ${datasetCommand.usage}`);
+  },
+};
+
+async function inspect(dir: string, out: Parameters<Command['run']>[0]['out']): Promise<void> {
+  const result = await inspectDataset(dir);
+  out.result(result, (r: typeof result) => {
+    const splitNames = Object.keys(r.splits);
+    const rows: (string | number)[][] = [['class', ...splitNames]];
+    r.classes.forEach((name, i) => rows.push([name, ...splitNames.map((s) => r.splits[s].perClass[i])]));
+    rows.push(['total', ...splitNames.map((s) => r.splits[s].count)]);
+    const lines = [`${r.format} dataset at ${r.root}: ${r.classes.length} classes`, table(rows)];
+    if (r.unlabeledCount > 0) lines.push(`${r.unlabeledCount} unlabeled images at the root`);
+    if (r.skipped.length > 0) {
+      lines.push(`${r.skipped.length} files skipped:`);
+      lines.push(...r.skipped.map((s) => `  ${s.path}: ${s.reason}`));
+    }
+    return lines.join('\n');
+  });
+}

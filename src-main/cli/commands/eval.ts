@@ -1,0 +1,47 @@
+import path from 'node:path';
+import { evaluate } from '../../engine/evaluate';
+import type { EvaluationResult } from '../../engine/types';
+import { numberOption, requiredString } from '../args';
+import type { Command } from '../command';
+import { bar, percent, table } from '../output';
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'Evaluate a trained run on a dataset split: top-1, top-5, loss, confusion matrix, per-class metrics',
+  usage: 'eval --run <run-dir> --dataset <dir> [--split test] [--limit N] [--batch-size N] [--json]',
+  options: {
+    run: { type: 'string' },
+    dataset: { type: 'string' },
+    split: { type: 'string' },
+    limit: { type: 'string' },
+    'batch-size': { type: 'string' },
+  },
+  async run({ values, out, signal }) {
+    const result = await evaluate({
+      run: path.resolve(requiredString(values, 'run')),
+      dataset: path.resolve(requiredString(values, 'dataset')),
+      split: values.split as string | undefined,
+      limit: numberOption(values, 'limit'),
+      batchSize: numberOption(values, 'batch-size'),
+      signal,
+      onProgress: (done, total) => out.progress(`evaluating ${bar(done / total)} ${done}/${total}`),
+    });
+    out.result(result, humanReport);
+  },
+};
+
+function humanReport(r: EvaluationResult): string {
+  const confusion = [['true \\ predicted', ...r.classes.map((_, i) => String(i))], ...r.confusion.map((row, i) => [`${i} ${r.classes[i]}`, ...row.map(String)])];
+  const perClass = [
+    ['class', 'precision', 'recall', 'f1', 'support'],
+    ...r.perClass.map((m, i) => [r.classes[i], m.precision.toFixed(4), m.recall.toFixed(4), m.f1.toFixed(4), String(m.support)]),
+  ];
+  return [
+    `${r.count} images: top-1 ${percent(r.top1)}, top-5 ${percent(r.top5)}, loss ${r.loss.toFixed(4)}`,
+    '',
+    'Confusion matrix (rows = true class):',
+    table(confusion),
+    '',
+    table(perClass),
+  ].join('\n');
+}

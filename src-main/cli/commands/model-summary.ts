@@ -1,0 +1,37 @@
+import { modelSummary } from '../../engine/model/summary';
+import type { Groups, Scale, Stem } from '../../engine/types';
+import { choiceOption, numberOption } from '../args';
+import type { Command } from '../command';
+import { table } from '../output';
+
+export const modelSummaryCommand: Command = {
+  name: 'model-summary',
+  summary: 'Parameter counts and multiply-adds per image of a ShuffleNetV1 configuration',
+  usage: 'model-summary [--scale 2.0] [--groups 3] [--classes 10] [--stem imagenet|cifar] [--input-size N] [--json]',
+  options: {
+    scale: { type: 'string' },
+    groups: { type: 'string' },
+    classes: { type: 'string' },
+    stem: { type: 'string' },
+    'input-size': { type: 'string' },
+  },
+  async run({ values, out }) {
+    const stem = choiceOption<Stem>(values, 'stem', ['imagenet', 'cifar'], 'imagenet');
+    const config = {
+      scale: choiceOption<Scale>(values, 'scale', [0.25, 0.5, 1, 1.5, 2], 2),
+      groups: choiceOption<Groups>(values, 'groups', [1, 2, 3, 4, 8], 3),
+      numClasses: numberOption(values, 'classes', 10)!,
+      stem,
+      inputSize: numberOption(values, 'input-size', stem === 'imagenet' ? 224 : 32)!,
+    };
+    const summary = modelSummary(config);
+    out.result({ ...summary, config }, (r: typeof summary) =>
+      table([
+        ['model', `ShuffleNetV1 ${config.scale}x, groups ${config.groups}, ${config.numClasses} classes, ${config.stem} stem at ${config.inputSize}x${config.inputSize}`],
+        ['trainable parameters', r.trainableParams.toLocaleString('en-US')],
+        ['parameters incl. BN statistics', r.totalParams.toLocaleString('en-US')],
+        ['multiply-adds per image', `${(r.macs / 1e6).toFixed(1)} M`],
+      ]),
+    );
+  },
+};

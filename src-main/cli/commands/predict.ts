@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { UserError } from '../../engine/errors';
+import { predictFolder } from '../../engine/predict';
+import type { PredictionItem } from '../../engine/types';
+import { numberOption, requiredString } from '../args';
+import type { Command } from '../command';
+import { percent } from '../output';
+
+export const predictCommand: Command = {
+  name: 'predict',
+  summary: 'Predict every image in a folder and its sub-folders with a trained run',
+  usage: 'predict --run <run-dir> <folder> [--top-k 5] [--batch-size N] [--json]',
+  options: {
+    run: { type: 'string' },
+    'top-k': { type: 'string' },
+    'batch-size': { type: 'string' },
+  },
+  async run({ values, positionals, out, signal }) {
+    const folder = positionals[0];
+    if (!folder) throw new UserError('predict needs a folder: predict --run <run-dir> <folder>');
+    const print = (item: PredictionItem) => {
+      if (out.json) return out.line(item);
+      const text = 'skipped' in item ? `${item.path}: skipped (${item.skipped})` : `${item.path}: ${item.top.map((t) => `${t.label} ${percent(t.probability, 1)}`).join(', ')}`;
+      process.stdout.write(`${text}\n`);
+    };
+    const counts = await predictFolder({
+      run: path.resolve(requiredString(values, 'run')),
+      folder: path.resolve(folder),
+      topK: numberOption(values, 'top-k'),
+      batchSize: numberOption(values, 'batch-size'),
+      signal,
+      onItem: print,
+    });
+    if (!out.json) process.stderr.write(`${counts.predicted} images predicted, ${counts.skipped} skipped\n`);
+    if (counts.predicted === 0) {
+      throw new UserError(counts.skipped > 0 ? `none of the ${counts.skipped} image files in ${folder} could be read` : `no image files found in ${folder}`);
+    }
+  },
+};

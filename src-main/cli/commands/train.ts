@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { defaultTrainConfig, train } from '../../engine/train/train';
+import type { Groups, Scale, Stem, TrainConfig, TrainEvent } from '../../engine/types';
+import { choiceOption, numberOption, requiredString } from '../args';
+import type { Command } from '../command';
+import { bar, formatDuration, percent, type Output } from '../output';
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'Train ShuffleNetV1 on a dataset folder, writing checkpoints to a run folder',
+  usage:
+    'train --dataset <dir> --out <run-dir> [--scale 2.0] [--groups 3] [--stem cifar|imagenet] [--input-size N] [--epochs N] ' +
+    '[--batch-size N] [--lr X] [--momentum X] [--weight-decay X] [--warmup-epochs N] [--label-smoothing X] [--seed N] ' +
+    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--resume] [--json]',
+  options: {
+    dataset: { type: 'string' },
+    out: { type: 'string' },
+    scale: { type: 'string' },
+    groups: { type: 'string' },
+    stem: { type: 'string' },
+    'input-size': { type: 'string' },
+    epochs: { type: 'string' },
+    'batch-size': { type: 'string' },
+    lr: { type: 'string' },
+    momentum: { type: 'string' },
+    'weight-decay': { type: 'string' },
+    'warmup-epochs': { type: 'string' },
+    'label-smoothing': { type: 'string' },
+    seed: { type: 'string' },
+    limit: { type: 'string' },
+    'micro-batch': { type: 'string' },
+    keep: { type: 'string' },
+    'validation-fraction': { type: 'string' },
+    'no-augment': { type: 'boolean' },
+    resume: { type: 'boolean' },
+  },
+  async run({ values, out, signal }) {
+    const config = configFromOptions(values);
+    const onEvent = out.json ? (event: TrainEvent) => out.line(event) : humanProgress(out);
+    const done = await train(config, { signal, onEvent, resume: Boolean(values.resume) });
+    if (!out.json) {
+      out.result(done, () =>
+        `${done.status === 'completed' ? 'Finished' : 'Stopped'} after ${done.epochsCompleted} epochs in ${formatDuration(done.elapsedSec)}; ` +
+          `best validation accuracy ${percent(done.bestValAccuracy)}; checkpoint ${done.checkpoint ?? 'none'}`,
+      );
+    }
+  },
+};
+
+function configFromOptions(values: Record<string, string | boolean | undefined>): TrainConfig {
+  const stem = choiceOption<Stem>(values, 'stem', ['imagenet', 'cifar'], 'cifar');
+  const microBatch = values['micro-batch'];
+  const overrides: Partial<TrainConfig> = {
+    scale: choiceOption<Scale>(values, 'scale', [0.25, 0.5, 1, 1.5, 2], 2),
+    groups: choiceOption<Groups>(values, 'groups', [1, 2, 3, 4, 8], 3),
+    stem,
+    inputSize: numberOption(values, 'input-size', stem === 'imagenet' ? 224 : 32),
+    epochs: numberOption(values, 'epochs'),
+    batchSize: numberOption(values, 'batch-size'),
+    lr: numberOption(values, 'lr'),
+    momentum: numberOption(values, 'momentum'),
+    weightDecay: numberOption(values, 'weight-decay'),
+    warmupEpochs: numberOption(values, 'warmup-epochs'),
+    labelSmoothing: numberOption(values, 'label-smoothing'),
+    seed: numberOption(values, 'seed'),
+    limit: numberOption(values, 'limit'),
+    keepCheckpoints: numberOption(values, 'keep'),
+    validationFraction: numberOption(values, 'validation-fraction'),
+    microBatchSize: microBatch === undefined || microBatch === 'auto' ? undefined : numberOption(values, 'micro-batch'),
+    augment: values['no-augment'] ? false : undefined,
+  };
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>;
+  return defaultTrainConfig({
+    ...defined,
+    dataset: path.resolve(requiredString(values, 'dataset')),
+    outDir: path.resolve(requiredString(values, 'out')),
+  });
+}
+
+/** A one-line progress bar per step and a summary line per epoch. */
+function humanProgress(out: Output): (event: TrainEvent) => void {
+  let epochs = 0;
+  return (event) => {
+    switch (event.type) {
+      case 'start':
+        epochs = event.config.epochs;
+        out.endProgress();
+        process.stderr.write(
+          `Training on ${event.backend}: ${event.trainCount} training and ${event.validationCount} validation images, ` +
+            `${event.classes.length} classes, ${event.stepsPerEpoch} steps per epoch, micro-batch ${event.microBatchSize}` +
+            (event.startEpoch > 0 ? `, resuming after epoch ${event.startEpoch}` : '') +
+            '\n',
+        );
+        break;
+      case 'batch':
+        out.progress(
+          `epoch ${event.epoch}/${epochs} ${bar(event.step / event.stepsPerEpoch)} ${event.step}/${event.stepsPerEpoch} ` +
+            `loss ${event.loss.toFixed(4)} acc ${percent(event.accuracy, 1)} lr ${event.lr.toExponential(2)} ${event.imagesPerSec.toFixed(1)} img/s`,
+        );
+        break;
+      case 'epoch':
+        out.endProgress();
+        process.stderr.write(
+          `epoch ${event.epoch}/${event.epochs}: train loss ${event.trainLoss.toFixed(4)} acc ${percent(event.trainAccuracy)} | ` +
+            `val loss ${event.valLoss.toFixed(4)} top-1 ${percent(event.valAccuracy)} top-5 ${percent(event.valTop5)} | ` +
+            `${formatDuration(event.elapsedSec)} elapsed, ETA ${formatDuration(event.etaSec)}\n`,
+        );
+        break;
+      case 'checkpoint':
+        process.stderr.write(`checkpoint: ${event.path}\n`);
+        break;
+      case 'done':
+        break;
+    }
+  };
+}
