@@ -1,0 +1,97 @@
+/**
+ * ShuffleNetV1 (Zhang et al. 2017, Table 1) as a tfjs-layers functional model, laid out like the
+ * MindSpore tutorial and the PyTorch reference in ../shared/bench/pytorch_shufflenet.py.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from '../types';
+import { networkPlan, type UnitPlan } from './arch';
+import { ChannelShuffle, GroupedConv1x1 } from './layers';
+
+/** MindSpore BatchNorm2d defaults (momentum 0.9, eps 1e-5) rather than Keras' 0.99 / 1e-3. */
+function batchNorm(name: string): tf.layers.Layer {
+  return tf.layers.batchNormalization({ name, axis: -1, momentum: 0.9, epsilon: 1e-5 });
+}
+
+function relu(name: string): tf.layers.Layer {
+  return tf.layers.reLU({ name });
+}
+
+/**
+ * 3x3 depthwise conv, He-normal over its true fan-in of 9. tfjs computes a depthwise kernel's fan-in
+ * as 9 * channels, so the scale is multiplied by `channels` to cancel that.
+ */
+function depthwise(name: string, channels: number, stride: number): tf.layers.Layer {
+  return tf.layers.depthwiseConv2d({
+    name,
+    kernelSize: 3,
+    strides: stride,
+    padding: 'same',
+    depthMultiplier: 1,
+    useBias: false,
+    depthwiseInitializer: tf.initializers.varianceScaling({
+      scale: 2 * channels,
+      mode: 'fanIn',
+      distribution: 'truncatedNormal',
+    }),
+  });
+}
+
+/** One unit: relu(concat(avgpool(x), branch(x))) for stride 2, relu(x + branch(x)) for stride 1. */
+function shuffleUnit(x: tf.SymbolicTensor, u: UnitPlan): tf.SymbolicTensor {
+  const n = u.name;
+  let b = new GroupedConv1x1({ name: `${n}.pw1`, filters: u.midChannels, groups: u.firstGroups }).apply(x) as tf.SymbolicTensor;
+  b = batchNorm(`${n}.pw1_bn`).apply(b) as tf.SymbolicTensor;
+  b = relu(`${n}.pw1_relu`).apply(b) as tf.SymbolicTensor;
+  if (u.groups > 1) b = new ChannelShuffle({ name: `${n}.shuffle`, groups: u.groups }).apply(b) as tf.SymbolicTensor;
+  b = depthwise(`${n}.dw`, u.midChannels, u.stride).apply(b) as tf.SymbolicTensor;
+  b = batchNorm(`${n}.dw_bn`).apply(b) as tf.SymbolicTensor;
+  b = new GroupedConv1x1({ name: `${n}.pw2`, filters: u.branchChannels, groups: u.groups }).apply(b) as tf.SymbolicTensor;
+  b = batchNorm(`${n}.pw2_bn`).apply(b) as tf.SymbolicTensor;
+  let out: tf.SymbolicTensor;
+  if (u.stride === 2) {
+    const shortcut = tf.layers
+      .averagePooling2d({ name: `${n}.shortcut_pool`, poolSize: 3, strides: 2, padding: 'same' })
+      .apply(x) as tf.SymbolicTensor;
+    out = tf.layers.concatenate({ name: `${n}.concat`, axis: -1 }).apply([shortcut, b]) as tf.SymbolicTensor;
+  } else {
+    out = tf.layers.add({ name: `${n}.add` }).apply([x, b]) as tf.SymbolicTensor;
+  }
+  return relu(`${n}.relu`).apply(out) as tf.SymbolicTensor;
+}
+
+/**
+ * Builds an untrained ShuffleNetV1.
+ *
+ * Input `[batch, inputSize, inputSize, 3]` (normalised float32), output logits `[batch, numClasses]`
+ * (no softmax). Stem `imagenet`: 3x3/2 conv + BN + ReLU + 3x3/2 max-pool (for 224 input);
+ * stem `cifar`: 3x3/1 conv + BN + ReLU (for 32 input). Then stages 2-4 with 4/8/4 units, global
+ * average pool and a dense classifier with bias. Throws `UserError` for an unsupported config.
+ */
+export function buildShuffleNetV1(config: ModelConfig): tf.LayersModel {
+  const plan = networkPlan(config);
+  const input = tf.input({ name: 'image', shape: [config.inputSize, config.inputSize, 3] });
+  let x = tf.layers
+    .conv2d({
+      name: 'stem.conv',
+      filters: plan.stemChannels,
+      kernelSize: 3,
+      strides: plan.stemStride,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: tf.initializers.heNormal({}),
+    })
+    .apply(input) as tf.SymbolicTensor;
+  x = batchNorm('stem.bn').apply(x) as tf.SymbolicTensor;
+  x = relu('stem.relu').apply(x) as tf.SymbolicTensor;
+  if (plan.stemMaxPool) {
+    x = tf.layers.maxPooling2d({ name: 'stem.pool', poolSize: 3, strides: 2, padding: 'same' }).apply(x) as tf.SymbolicTensor;
+  }
+  for (const unit of plan.units) x = shuffleUnit(x, unit);
+  x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
+  const logits = tf.layers.dense({ name: 'classifier', units: config.numClasses, useBias: true }).apply(x) as tf.SymbolicTensor;
+  return tf.model({
+    name: `shufflenet_v1_g${config.groups}_${config.scale}x_${config.stem}`,
+    inputs: input,
+    outputs: logits,
+  });
+}
