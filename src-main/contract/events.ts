@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { backendInfoSchema } from './schemas/app';
+import { id, jobId } from './schemas/common';
+import { downloadPhase } from './schemas/datasets';
+import { predictionItemSchema } from './schemas/predict';
+import { batchMetricsSchema, epochMetricsSchema, runSchema } from './schemas/runs';
+
+/** Every event the server pushes: name (`domain.noun`) -> payload schema. */
+export const events = {
+  'app.backend': z.object({ backend: backendInfoSchema }),
+
+  'datasets.downloadProgress': z.object({
+    jobId,
+    received: z.number().min(0),
+    total: z.number().min(0).nullable(),
+    phase: downloadPhase,
+    message: z.string().optional(),
+    datasetId: id.optional(),
+  }),
+  /** While `datasets.addFolder` decodes files to find the broken ones. */
+  'datasets.scanProgress': z.object({ path: z.string(), done: z.number().int().min(0), total: z.number().int().min(0) }),
+  /** A dataset was added, removed or relabeled; clients refetch it. */
+  'datasets.changed': z.object({ datasetId: id, removed: z.boolean().optional() }),
+
+  'training.batch': batchMetricsSchema.extend({ runId: id }),
+  'training.epoch': epochMetricsSchema.extend({ runId: id }),
+  'training.status': z.object({ runId: id, run: runSchema }),
+
+  'evaluation.progress': z.object({ runId: id, done: z.number().int().min(0), total: z.number().int().min(0) }),
+
+  'predict.item': z.object({ jobId, item: predictionItemSchema }),
+  'predict.progress': z.object({ jobId, done: z.number().int().min(0), total: z.number().int().min(0).nullable() }),
+  'predict.done': z.object({
+    jobId,
+    predicted: z.number().int().min(0),
+    skipped: z.number().int().min(0),
+    error: z.string().optional(),
+  }),
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type Payload<E extends EventName> = z.infer<Events[E]>;
+
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isEventName(value: string): value is EventName {
+  return Object.hasOwn(events, value);
+}

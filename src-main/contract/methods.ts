@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { appInfoSchema, backendInfoSchema } from './schemas/app';
+import { empty, exportedFile, id, jobId, name, page, pathString, probability } from './schemas/common';
+import { classSchema, datasetSchema, imageSchema } from './schemas/datasets';
+import { evaluationSampleSchema, evaluationSchema } from './schemas/evaluation';
+import { predictionItemSchema } from './schemas/predict';
+import { presetSchema, runDetailSchema, runSchema } from './schemas/runs';
+import { trainConfigInputSchema } from './schemas/train-config';
+
+function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
+  return { input, output };
+}
+
+/**
+ * Every request the app understands: name -> input and output schema. Transports look names up
+ * here, so a method name never appears as a loose string in a channel.
+ */
+export const methods = {
+  'app.info': method(empty, appInfoSchema),
+  /** Starts the ML host if needed and reports the backend it chose. */
+  'app.backend': method(empty, backendInfoSchema),
+
+  'datasets.list': method(empty, z.array(datasetSchema)),
+  'datasets.get': method(z.strictObject({ id }), datasetSchema),
+  'datasets.addFolder': method(z.strictObject({ path: pathString, name: name.optional() }), datasetSchema),
+  'datasets.addCifar10': method(z.strictObject({ path: pathString, name: name.optional() }), datasetSchema),
+  'datasets.downloadCifar10': method(z.strictObject({ url: z.url().optional() }), z.object({ jobId })),
+  'datasets.remove': method(z.strictObject({ id }), z.object({})),
+  'datasets.exportLabeled': method(
+    z.strictObject({ id, destDir: pathString }),
+    z.object({ written: z.number().int().min(0), destDir: z.string() }),
+  ),
+
+  'images.list': method(
+    z.strictObject({
+      datasetId: id,
+      /** `classId: null` lists unlabeled images; no `classId` lists all. */
+      filter: z.strictObject({ classId: id.nullable().optional(), split: z.string().optional() }).default({}),
+      ...page,
+    }),
+    z.object({ total: z.number().int().min(0), items: z.array(imageSchema) }),
+  ),
+
+  'classes.create': method(z.strictObject({ datasetId: id, name }), classSchema),
+  'classes.rename': method(z.strictObject({ datasetId: id, classId: id, name }), classSchema),
+
+  'labels.assign': method(
+    z.strictObject({ imageIds: z.array(id).min(1).max(100_000), classId: id.nullable() }),
+    z.object({ updated: z.number().int().min(0) }),
+  ),
+
+  'training.start': method(
+    z.strictObject({ datasetId: id, config: trainConfigInputSchema.default({}), name: name.optional() }),
+    runSchema,
+  ),
+  'training.stop': method(z.strictObject({ runId: id }), runSchema),
+  'training.resume': method(z.strictObject({ runId: id }), runSchema),
+
+  'runs.list': method(empty, z.array(runSchema)),
+  'runs.get': method(z.strictObject({ id }), runDetailSchema),
+  'runs.remove': method(z.strictObject({ id }), z.object({})),
+
+  'presets.list': method(empty, z.array(presetSchema)),
+
+  'evaluation.run': method(
+    z.strictObject({ runId: id, split: z.string().min(1).optional(), limit: z.number().int().positive().optional() }),
+    evaluationSchema,
+  ),
+  'evaluation.get': method(z.strictObject({ id }), evaluationSchema),
+  'evaluation.listForRun': method(z.strictObject({ runId: id }), z.array(evaluationSchema)),
+  'evaluation.samples': method(
+    z.strictObject({
+      evaluationId: id,
+      trueClass: z.number().int().min(0),
+      predictedClass: z.number().int().min(0),
+      ...page,
+    }),
+    z.object({ total: z.number().int().min(0), items: z.array(evaluationSampleSchema) }),
+  ),
+  'evaluation.export': method(z.strictObject({ evaluationId: id, format: z.enum(['csv', 'json']) }), exportedFile),
+
+  'predict.start': method(
+    z.strictObject({ runId: id, folder: pathString }),
+    z.object({ jobId, total: z.number().int().min(0).nullable() }),
+  ),
+  'predict.cancel': method(z.strictObject({ jobId }), z.object({})),
+  'predict.list': method(z.strictObject({ jobId }), z.object({ items: z.array(predictionItemSchema), done: z.boolean() })),
+  'predict.accept': method(
+    z.strictObject({
+      jobId,
+      datasetId: id,
+      itemIds: z.array(id).optional(),
+      minConfidence: probability.optional(),
+    }),
+    z.object({ added: z.number().int().min(0) }),
+  ),
+  'predict.exportCsv': method(z.strictObject({ jobId }), exportedFile),
+
+  /** Electron only; serve mode answers `unavailable` (see `app.info` capabilities). */
+  'dialogs.openFolder': method(z.strictObject({ title: z.string().optional() }), z.object({ path: z.string().nullable() })),
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+/** What a caller passes (fields with defaults may be left out). */
+export type Input<M extends MethodName> = z.input<Methods[M]['input']>;
+/** What a handler receives, after validation and defaults. */
+export type ParsedInput<M extends MethodName> = z.output<Methods[M]['input']>;
+export type Output<M extends MethodName> = z.output<Methods[M]['output']>;
+
+export const methodNames = Object.keys(methods) as MethodName[];
+
+export function isMethodName(value: string): value is MethodName {
+  return Object.hasOwn(methods, value);
+}

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+export const backendName = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+
+export const backendInfoSchema = z.object({
+  name: backendName,
+  threads: z.number().int().min(0),
+  simd: z.boolean().optional(),
+  tfjsVersion: z.string().optional(),
+  notLoaded: z.array(z.object({ name: backendName, reason: z.string() })),
+});
+export type BackendInfoView = z.infer<typeof backendInfoSchema>;
+
+export const appInfoSchema = z.object({
+  version: z.string(),
+  dataDir: z.string(),
+  mode: z.enum(['electron', 'serve']),
+  /** Null until the ML host has started once (see `app.backend`). */
+  backend: backendInfoSchema.nullable(),
+  capabilities: z.object({ nativeDialogs: z.boolean(), upload: z.boolean() }),
+});
+export type AppInfo = z.infer<typeof appInfoSchema>;

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { id, timestamp } from './common';
+import { trainConfigInputSchema, trainConfigSchema } from './train-config';
+
+export const runStatus = z.enum(['queued', 'running', 'stopping', 'stopped', 'completed', 'failed']);
+export type RunStatus = z.infer<typeof runStatus>;
+
+export const epochMetricsSchema = z.object({
+  epoch: z.number().int().min(0),
+  epochs: z.number().int().min(0),
+  trainLoss: z.number(),
+  trainAccuracy: z.number(),
+  valLoss: z.number(),
+  valAccuracy: z.number(),
+  valTop5: z.number(),
+  lr: z.number(),
+  elapsedSec: z.number(),
+  etaSec: z.number(),
+});
+export type EpochMetrics = z.infer<typeof epochMetricsSchema>;
+
+export const batchMetricsSchema = z.object({
+  epoch: z.number().int().min(0),
+  step: z.number().int().min(0),
+  stepsPerEpoch: z.number().int().min(0),
+  loss: z.number(),
+  accuracy: z.number(),
+  lr: z.number(),
+  imagesPerSec: z.number(),
+});
+export type BatchMetrics = z.infer<typeof batchMetricsSchema>;
+
+export const runSchema = z.object({
+  id,
+  datasetId: id,
+  name: z.string(),
+  status: runStatus,
+  /** What was asked for while queued; the engine's full resolved config once the run started. */
+  config: trainConfigInputSchema.loose(),
+  error: z.string().nullable(),
+  backend: z.string().nullable(),
+  classes: z.array(z.string()),
+  epochsCompleted: z.number().int().min(0),
+  epochs: z.number().int().min(0),
+  bestValAccuracy: z.number().nullable(),
+  startedAt: timestamp,
+  endedAt: timestamp.nullable(),
+  durationSec: z.number().min(0),
+  checkpointDir: z.string().nullable(),
+});
+export type Run = z.infer<typeof runSchema>;
+
+/** `runs.get`: the sketch's `epochs: EpochMetrics[]` would clash with `Run.epochs` (a count), hence `epochMetrics`. */
+export const runDetailSchema = runSchema.extend({ epochMetrics: z.array(epochMetricsSchema) });
+export type RunDetail = z.infer<typeof runDetailSchema>;
+
+export const presetSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  config: trainConfigSchema,
+});
+export type Preset = z.infer<typeof presetSchema>;
