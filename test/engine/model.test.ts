@@ -1,0 +1,236 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src-main/engine/errors';
+import { loadModelFromDir, saveModelToDir } from '../../src-main/engine/model/file-io';
+import { ChannelShuffle, GroupedConv1x1 } from '../../src-main/engine/model/layers';
+import { buildShuffleNetV1 } from '../../src-main/engine/model/shufflenet';
+import type { Groups, ModelConfig, Scale } from '../../src-main/engine/types';
+
+let tmp: string;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tmp = await mkdtemp(path.join(tmpdir(), 'shufflenet-model-'));
+});
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({
+  scale: 0.25,
+  groups: 3,
+  numClasses: 10,
+  stem: 'cifar',
+  inputSize: 32,
+  ...over,
+});
+
+/** Dense `[1, 1, cin, cout]` kernel that is zero outside the group blocks of a grouped kernel. */
+function blockDiagonal(grouped: Float32Array, cin: number, cout: number, groups: number): tf.Tensor4D {
+  const cinG = cin / groups;
+  const coutG = cout / groups;
+  const full = new Float32Array(cin * cout);
+  for (let i = 0; i < cin; i++) {
+    const g = Math.floor(i / cinG);
+    for (let o = g * coutG; o < (g + 1) * coutG; o++) full[i * cout + o] = grouped[(i % cinG) * cout + o];
+  }
+  return tf.tensor4d(full, [1, 1, cin, cout]);
+}
+
+function relError(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.norm(tf.sub(a, b)).div(tf.norm(b)).dataSync()[0]);
+}
+
+describe('GroupedConv1x1', () => {
+  it.each([1, 2, 3, 4, 8])('equals conv2d with a block-diagonal kernel for %i groups, output and input gradient', (groups) => {
+    const cin = 8 * groups;
+    const cout = 4 * groups;
+    const layer = new GroupedConv1x1({ filters: cout, groups });
+    const x = tf.randomNormal([2, 5, 6, cin], 0, 1, 'float32', 7);
+    const y = layer.apply(x) as tf.Tensor;
+    expect(y.shape).toEqual([2, 5, 6, cout]);
+    const kernel = layer.getWeights()[0];
+    expect(kernel.shape).toEqual([1, 1, cin / groups, cout]);
+    const full = blockDiagonal(kernel.dataSync() as Float32Array, cin, cout, groups);
+    const ref = tf.conv2d(x as tf.Tensor4D, full, 1, 'same');
+    expect(relError(y, ref)).toBeLessThan(1e-5);
+
+    const dy = tf.randomNormal(ref.shape, 0, 1, 'float32', 8);
+    const dxGrouped = tf.grad((input: tf.Tensor) => tf.mul(layer.apply(input) as tf.Tensor, dy).sum())(x);
+    const dxRef = tf.grad((input: tf.Tensor) => tf.mul(tf.conv2d(input as tf.Tensor4D, full, 1, 'same'), dy).sum())(x);
+    expect(relError(dxGrouped, dxRef)).toBeLessThan(1e-5);
+    tf.dispose([x, y, kernel, full, ref, dy, dxGrouped, dxRef]);
+  });
+
+  it('gets kernel gradients equal to the blocks of the block-diagonal kernel gradient', () => {
+    const groups = 4;
+    const cin = 16;
+    const cout = 8;
+    const input = tf.input({ shape: [3, 3, cin] });
+    const layer = new GroupedConv1x1({ filters: cout, groups });
+    const model = tf.model({ inputs: input, outputs: layer.apply(input) as tf.SymbolicTensor });
+    const x = tf.randomNormal([2, 3, 3, cin], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const dy = tf.randomNormal([2, 3, 3, cout], 0, 1, 'float32', 4);
+    const { grads } = tf.variableGrads(() => tf.mul(model.apply(x) as tf.Tensor, dy).sum());
+    const dw = Object.values(grads)[0];
+    const full = blockDiagonal(layer.getWeights()[0].dataSync() as Float32Array, cin, cout, groups);
+    const dwFull = tf.grad((w: tf.Tensor) => tf.mul(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), dy).sum())(full);
+    const fullData = dwFull.dataSync();
+    const expected = new Float32Array((cin / groups) * cout);
+    for (let i = 0; i < cin; i++) {
+      const g = Math.floor(i / (cin / groups));
+      for (let o = g * (cout / groups); o < (g + 1) * (cout / groups); o++) {
+        expected[(i % (cin / groups)) * cout + o] = fullData[i * cout + o];
+      }
+    }
+    expect(relError(dw, tf.tensor4d(expected, [1, 1, cin / groups, cout]))).toBeLessThan(1e-5);
+    model.dispose();
+  });
+
+  it('rejects channel counts that do not split into the groups', () => {
+    expect(() => new GroupedConv1x1({ filters: 10, groups: 3 })).toThrow(/divisible/);
+    const layer = new GroupedConv1x1({ filters: 6, groups: 3 });
+    expect(() => layer.apply(tf.input({ shape: [4, 4, 7] }))).toThrow(/divisible/);
+  });
+});
+
+describe('ChannelShuffle', () => {
+  it('matches the reshape-transpose definition on a known array', () => {
+    const layer = new ChannelShuffle({ groups: 2 });
+    const x = tf.tensor4d([0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15], [1, 1, 2, 6]);
+    // [g=2, c/g=3] = [[0,1,2],[3,4,5]] transposed and flattened.
+    expect((layer.apply(x) as tf.Tensor).arraySync()).toEqual([[[[0, 3, 1, 4, 2, 5], [10, 13, 11, 14, 12, 15]]]]);
+    const three = new ChannelShuffle({ groups: 3 }).apply(tf.range(0, 6).reshape([1, 1, 1, 6])) as tf.Tensor;
+    expect(Array.from(three.dataSync())).toEqual([0, 2, 4, 1, 3, 5]);
+  });
+
+  it('is a permutation: shuffling with g then with c/g gives the input back', () => {
+    const x = tf.randomNormal([2, 3, 4, 24], 0, 1, 'float32', 11);
+    for (const g of [2, 3, 4, 8]) {
+      const once = new ChannelShuffle({ groups: g }).apply(x) as tf.Tensor;
+      expect(relError(once, x)).toBeGreaterThan(0.1);
+      const back = new ChannelShuffle({ groups: 24 / g }).apply(once) as tf.Tensor;
+      expect(Array.from(back.dataSync())).toEqual(Array.from(x.dataSync()));
+    }
+  });
+});
+
+describe('buildShuffleNetV1', () => {
+  it.each<[Groups, Scale]>([
+    [1, 0.25],
+    [2, 0.25],
+    [3, 0.25],
+    [4, 0.5],
+    [8, 0.25],
+  ])('gives logits [batch, classes] for groups %i at %fx with the cifar stem', (groups, scale) => {
+    const model = buildShuffleNetV1(small({ groups, scale, numClasses: 7 }));
+    expect(model.inputs[0].shape).toEqual([null, 32, 32, 3]);
+    const y = model.predict(tf.randomNormal([3, 32, 32, 3])) as tf.Tensor;
+    expect(y.shape).toEqual([3, 7]);
+    expect(Array.from(y.dataSync()).every(Number.isFinite)).toBe(true);
+    expect(model.getLayer(`stage4.unit4.relu`).outputShape).toEqual([null, 4, 4, networkWidth(model)]);
+    model.dispose();
+  });
+
+  it('downsamples 224 to 7x7 with the imagenet stem and 32 to 4x4 with the cifar stem', () => {
+    const imagenet = buildShuffleNetV1(small({ stem: 'imagenet', inputSize: 224 }));
+    expect(imagenet.getLayer('stem.conv').outputShape).toEqual([null, 112, 112, 24]);
+    expect(imagenet.getLayer('stem.pool').outputShape).toEqual([null, 56, 56, 24]);
+    expect(imagenet.getLayer('stage2.unit1.relu').outputShape).toEqual([null, 28, 28, 60]);
+    expect(imagenet.getLayer('stage4.unit4.relu').outputShape).toEqual([null, 7, 7, 240]);
+    const y = imagenet.predict(tf.randomNormal([1, 224, 224, 3])) as tf.Tensor;
+    expect(y.shape).toEqual([1, 10]);
+    const cifar = buildShuffleNetV1(small());
+    expect(cifar.getLayer('stem.conv').outputShape).toEqual([null, 32, 32, 24]);
+    expect(() => cifar.getLayer('stem.pool')).toThrow();
+    expect(cifar.getLayer('stage2.unit1.relu').outputShape).toEqual([null, 16, 16, 60]);
+    imagenet.dispose();
+    cifar.dispose();
+  });
+
+  it('groups every pointwise conv except the first one of stage 2, and shuffles after the first', () => {
+    const model = buildShuffleNetV1(small({ groups: 8 }));
+    expect((model.getLayer('stage2.unit1.pw1') as GroupedConv1x1).groups).toBe(1);
+    expect((model.getLayer('stage2.unit1.pw2') as GroupedConv1x1).groups).toBe(8);
+    expect((model.getLayer('stage2.unit2.pw1') as GroupedConv1x1).groups).toBe(8);
+    expect((model.getLayer('stage2.unit1.shuffle') as ChannelShuffle).groups).toBe(8);
+    const convBiases = model.layers.filter((l) => /pw|dw|stem\.conv/.test(l.name)).flatMap((l) => l.weights);
+    expect(convBiases.every((w) => !w.name.includes('bias'))).toBe(true);
+    expect(model.getLayer('classifier').weights.map((w) => w.shape)).toEqual([[384, 10], [10]]);
+    model.dispose();
+  });
+
+  it('leaks no tensors in inference or in a training-mode forward and backward pass', () => {
+    const model = buildShuffleNetV1(small({ groups: 2 }));
+    const x = tf.randomNormal([2, 32, 32, 3]);
+    tf.dispose(model.predict(x) as tf.Tensor);
+    const before = tf.memory().numTensors;
+    const y = model.predict(x) as tf.Tensor;
+    y.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const { value, grads } = tf.variableGrads(() => (model.apply(x, { training: true }) as tf.Tensor).square().mean() as tf.Scalar);
+    expect(Object.keys(grads)).toHaveLength(model.trainableWeights.length);
+    expect(Object.values(grads).every((g) => tf.tidy(() => Number.isFinite(g.sum().dataSync()[0])))).toBe(true);
+    tf.dispose([value, ...Object.values(grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    model.dispose();
+  });
+});
+
+/** Channels after the last unit of a built model. */
+function networkWidth(model: tf.LayersModel): number {
+  return model.getLayer('classifier').weights[0].shape[0] as number;
+}
+
+describe('saving and loading', () => {
+  it('saves to a folder and loads back with the same predictions', async () => {
+    const model = buildShuffleNetV1(small({ groups: 3 }));
+    const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 5);
+    // A training-mode pass moves the batch-norm statistics away from their initial values.
+    tf.dispose(model.apply(x, { training: true }) as tf.Tensor);
+    const dir = path.join(tmp, 'saved');
+    await saveModelToDir(model, dir);
+    const loaded = await loadModelFromDir(dir);
+    expect(loaded.getLayer('stage3.unit2.pw1')).toBeInstanceOf(GroupedConv1x1);
+    expect(loaded.getLayer('stage3.unit2.shuffle')).toBeInstanceOf(ChannelShuffle);
+    expect(loaded.countParams()).toBe(model.countParams());
+    const a = model.predict(x) as tf.Tensor;
+    const b = loaded.predict(x) as tf.Tensor;
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([x, a, b]);
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('round-trips through model.toJSON and in-memory artifacts, as a browser would load it', async () => {
+    const model = buildShuffleNetV1(small({ groups: 4, scale: 0.5 }));
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    expect(model.toJSON() as string).toContain('"class_name":"GroupedConv1x1"');
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const x = tf.randomNormal([1, 32, 32, 3], 0, 1, 'float32', 6);
+    expect(relError(loaded.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor)).toBe(0);
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('reports a folder without a model, or with truncated weights, as a UserError', async () => {
+    await expect(loadModelFromDir(path.join(tmp, 'nothing-here'))).rejects.toThrow(UserError);
+    const model = buildShuffleNetV1(small());
+    const dir = path.join(tmp, 'truncated');
+    await saveModelToDir(model, dir);
+    await writeFile(path.join(dir, 'weights.bin'), new Uint8Array(100));
+    await expect(loadModelFromDir(dir)).rejects.toThrow(/expects/);
+    model.dispose();
+  });
+});
