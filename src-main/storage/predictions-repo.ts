@@ -1,0 +1,101 @@
+import type { Db } from './database';
+import { now } from './database';
+
+export type PredictionJobStatus = 'running' | 'completed' | 'cancelled' | 'failed';
+
+export interface PredictionJobRow {
+  id: string;
+  runId: number;
+  folder: string;
+  status: PredictionJobStatus;
+  total: number | null;
+  predicted: number;
+  skipped: number;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface PredictionTopRow {
+  label: string;
+  probability: number;
+}
+
+export interface PredictionItemRow {
+  id: number;
+  jobId: string;
+  path: string;
+  top: PredictionTopRow[] | null;
+  skippedReason: string | null;
+}
+
+interface RawItem {
+  id: number;
+  job_id: string;
+  path: string;
+  top_json: string | null;
+  skipped_reason: string | null;
+}
+
+const toItem = (r: RawItem): PredictionItemRow => ({
+  id: r.id,
+  jobId: r.job_id,
+  path: r.path,
+  top: r.top_json === null ? null : (JSON.parse(r.top_json) as PredictionTopRow[]),
+  skippedReason: r.skipped_reason,
+});
+
+const JOB_COLUMNS = `id, run_id AS runId, folder, status, total, predicted, skipped, error, created_at AS createdAt, finished_at AS finishedAt`;
+
+export class PredictionsRepo {
+  constructor(private readonly db: Db) {}
+
+  createJob(id: string, runId: number, folder: string): PredictionJobRow {
+    this.db
+      .prepare(`INSERT INTO prediction_jobs (id, run_id, folder, status, created_at) VALUES (?, ?, ?, 'running', ?)`)
+      .run(id, runId, folder, now());
+    return this.getJob(id) as PredictionJobRow;
+  }
+
+  getJob(id: string): PredictionJobRow | undefined {
+    return this.db.prepare(`SELECT ${JOB_COLUMNS} FROM prediction_jobs WHERE id = ?`).get(id) as PredictionJobRow | undefined;
+  }
+
+  /** Ends a job; also used at start-up for jobs an earlier session left running. */
+  finishJob(id: string, status: Exclude<PredictionJobStatus, 'running'>, error: string | null = null): void {
+    this.db
+      .prepare('UPDATE prediction_jobs SET status = ?, error = ?, finished_at = ? WHERE id = ?')
+      .run(status, error, now(), id);
+  }
+
+  setTotal(id: string, total: number | null): void {
+    this.db.prepare('UPDATE prediction_jobs SET total = ? WHERE id = ?').run(total, id);
+  }
+
+  /** Stores one result and bumps the job's counters in one transaction; returns the item's id. */
+  addItem(jobId: string, path: string, top: PredictionTopRow[] | null, skippedReason: string | null): number {
+    return this.db.transaction(() => {
+      const id = Number(
+        this.db
+          .prepare('INSERT INTO prediction_items (job_id, path, top_json, skipped_reason) VALUES (?, ?, ?, ?)')
+          .run(jobId, path, top === null ? null : JSON.stringify(top), skippedReason).lastInsertRowid,
+      );
+      const column = skippedReason === null ? 'predicted' : 'skipped';
+      this.db.prepare(`UPDATE prediction_jobs SET ${column} = ${column} + 1 WHERE id = ?`).run(jobId);
+      return id;
+    })();
+  }
+
+  items(jobId: string): PredictionItemRow[] {
+    return (this.db.prepare('SELECT * FROM prediction_items WHERE job_id = ? ORDER BY id').all(jobId) as RawItem[]).map(toItem);
+  }
+
+  item(id: number): PredictionItemRow | undefined {
+    const row = this.db.prepare('SELECT * FROM prediction_items WHERE id = ?').get(id) as RawItem | undefined;
+    return row && toItem(row);
+  }
+
+  runningJobs(): PredictionJobRow[] {
+    return this.db.prepare(`SELECT ${JOB_COLUMNS} FROM prediction_jobs WHERE status = 'running'`).all() as PredictionJobRow[];
+  }
+}
