@@ -1,0 +1,1 @@
+export declare function electronBinary(root: string): { path: string; reason?: undefined } | { path?: undefined; reason: string };

@@ -1,0 +1,20 @@
+import { dialog, type BaseWindow } from 'electron';
+import type { Handlers } from '../contract';
+
+/**
+ * The native-dialog methods of the contract. They exist only in the desktop app; serve mode
+ * answers `unavailable` and its UI offers a path field or an upload instead.
+ */
+export function dialogHandlers(parent: () => BaseWindow | null): Pick<Handlers, 'dialogs.openFolder'> {
+  return {
+    'dialogs.openFolder': async ({ title }) => {
+      const options: Electron.OpenDialogOptions = {
+        title: title ?? 'Choose a folder',
+        properties: ['openDirectory', 'dontAddToRecent'],
+      };
+      const window = parent();
+      const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+      return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
+    },
+  };
+}
