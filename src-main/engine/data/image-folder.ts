@@ -49,14 +49,14 @@ function folderSplit(images: FolderImage[], cache: PixelCache): DatasetSplit {
     labels: Int32Array.from(images, (image) => image.label),
     id: (index) => images[index].rel,
     filePath: (index) => images[index]?.abs,
-    readPixels: (indices) =>
-      cache.read(
-        indices.map((index) => {
-          const image = images[index];
-          if (!image) throw new RangeError(`index ${index} out of range 0..${images.length - 1}`);
-          return image.slot;
-        }),
-      ),
+    async readPixels(indices) {
+      const slots = indices.map((index) => {
+        const image = images[index];
+        if (!image) throw new RangeError(`index ${index} out of range 0..${images.length - 1}`);
+        return image.slot;
+      });
+      return cache.read(slots);
+    },
   };
 }
 
