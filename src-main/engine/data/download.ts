@@ -64,9 +64,12 @@ async function fetchToFile(url: string, file: string, options: DownloadOptions):
       callback(null, chunk);
     },
   });
+  const output = createWriteStream(file);
   try {
-    await pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), meter, createWriteStream(file), { signal: options.signal });
+    await pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), meter, output, { signal: options.signal });
   } catch (err) {
+    // A stream destroyed while its file is still opening creates the file later; wait for that.
+    if (!output.closed) await new Promise((done) => output.once('close', done));
     if (isAbort(err, options.signal)) throw new AbortedError('Download stopped');
     throw new UserError(`Download failed: connection to ${url} broke after ${received} bytes (${(err as Error).message})`, 'download-failed');
   }
