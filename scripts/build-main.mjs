@@ -32,6 +32,12 @@ export const ENTRIES = [
   { name: 'ml-host', entry: 'src-main/ml-host/main.ts', out: 'ml-host/main.js' },
 ];
 
+/** Source files written as ES modules may use import.meta; in CommonJS it describes the bundle. */
+const importMetaShim = {
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__importMetaUrl', 'import.meta.dirname': '__dirname', 'import.meta.filename': '__filename' },
+};
+
 /**
  * Builds the given entries (all by default) and returns their metafiles by name.
  * @param {{ only?: string[], outDir?: string, quiet?: boolean }} [options]
@@ -56,9 +62,8 @@ export async function buildMain(options = {}) {
       sourcemap: 'linked',
       metafile: true,
       logLevel: options.quiet ? 'error' : 'warning',
-      // Source files written as ES modules may use import.meta.url; in CommonJS it is the bundle's URL.
-      banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-      define: { 'import.meta.url': '__importMetaUrl', 'import.meta.dirname': '__dirname', 'import.meta.filename': '__filename' },
+      // A sandboxed preload may require nothing but 'electron'; the Node entries get import.meta.
+      ...(e.name === 'preload' ? {} : importMetaShim),
       absWorkingDir: root,
     });
     writeFileSync(join(outDir, `meta-${e.name}.json`), JSON.stringify(result.metafile));
