@@ -69,7 +69,7 @@ async function fetchToFile(url: string, file: string, options: DownloadOptions):
     await pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), meter, output, { signal: options.signal });
   } catch (err) {
     // A stream destroyed while its file is still opening creates the file later; wait for that.
-    if (!output.closed) await new Promise((done) => output.once('close', done));
+    if (!output.closed) await new Promise<void>((done) => output.once('close', () => done()));
     if (isAbort(err, options.signal)) throw new AbortedError('Download stopped');
     throw new UserError(`Download failed: connection to ${url} broke after ${received} bytes (${(err as Error).message})`, 'download-failed');
   }
