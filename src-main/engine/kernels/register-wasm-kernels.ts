@@ -1,0 +1,50 @@
+/**
+ * Makes training work, and work fast, on tfjs-backend-wasm 4.22 through tfjs's public kernel
+ * registry: adds the three missing gradient kernels and replaces BatchMatMul and
+ * Conv2DBackpropInput with versions that run on XNNPACK's GEMM.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { batchMatMulConfig } from './batch-mat-mul';
+import { conv2DBackpropFilter, conv2DBackpropInput } from './conv2d-backprop';
+import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop';
+import { wasmKernel } from './wasm-context';
+
+/** Kernel names this module adds to, or replaces in, the wasm backend. */
+export const WASM_KERNEL_NAMES = [
+  tf.BatchMatMul,
+  tf.Conv2DBackpropFilter,
+  tf.Conv2DBackpropInput,
+  tf.DepthwiseConv2dNativeBackpropFilter,
+  tf.DepthwiseConv2dNativeBackpropInput,
+] as const;
+
+let registered = false;
+
+function replace(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, 'wasm')) {
+    wasmKernel(config.kernelName);
+    tf.unregisterKernel(config.kernelName, 'wasm');
+  }
+  tf.registerKernel(config);
+}
+
+function own(kernelName: string, kernelFunc: unknown): tf.KernelConfig {
+  return { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc };
+}
+
+/**
+ * Registers the kernels for the 'wasm' backend. Idempotent; call after importing
+ * '@tensorflow/tfjs-backend-wasm' (which registers the originals), before or after `setBackend`.
+ */
+export function registerWasmKernels(): void {
+  if (registered) return;
+  if (!tf.getKernel(tf.BatchMatMul, 'wasm')) {
+    throw new Error('registerWasmKernels: import @tensorflow/tfjs-backend-wasm first');
+  }
+  replace(batchMatMulConfig());
+  replace(own(tf.Conv2DBackpropInput, conv2DBackpropInput));
+  replace(own(tf.Conv2DBackpropFilter, conv2DBackpropFilter));
+  replace(own(tf.DepthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropFilter));
+  replace(own(tf.DepthwiseConv2dNativeBackpropInput, depthwiseConv2dNativeBackpropInput));
+  registered = true;
+}

@@ -1,0 +1,352 @@
+/**
+ * Every kernel the engine adds to or replaces in the wasm backend must agree with tfjs's reference
+ * cpu backend on random inputs: relative error max|wasm - cpu| / max|cpu| below 1e-4.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { patchLimit } from '../../src-main/engine/kernels/conv2d-backprop';
+import { registerWasmKernels, WASM_KERNEL_NAMES } from '../../src-main/engine/kernels/register-wasm-kernels';
+
+const TOLERANCE = 1e-4;
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const random = rng(12345);
+function data(shape: number[]): { values: Float32Array; shape: number[] } {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { values: Float32Array.from({ length: n }, () => random() * 2 - 1), shape };
+}
+const t = (d: { values: Float32Array; shape: number[] }): tf.Tensor => tf.tensor(d.values, d.shape);
+
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  expect(actual.length).toBe(expected.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return diff / Math.max(scale, 1e-12);
+}
+
+/** Runs `build` on wasm and on cpu; checks shapes, values, and that wasm leaked nothing. */
+async function expectSameOnBothBackends(build: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+  await tf.setBackend('wasm');
+  const tensorsBefore = tf.memory().numTensors;
+  const dataIdsBefore = tf.backend().numDataIds();
+  const onWasm = tf.tidy(() => [build()].flat().map((x) => ({ shape: x.shape, values: x.dataSync().slice() })));
+  expect(tf.memory().numTensors).toBe(tensorsBefore);
+  expect(tf.backend().numDataIds()).toBe(dataIdsBefore);
+  await tf.setBackend('cpu');
+  const onCpu = tf.tidy(() => [build()].flat().map((x) => ({ shape: x.shape, values: x.dataSync().slice() })));
+  expect(onWasm.length).toBe(onCpu.length);
+  onWasm.forEach((w, i) => {
+    expect(w.shape).toEqual(onCpu[i].shape);
+    expect(relativeError(w.values, onCpu[i].values)).toBeLessThan(TOLERANCE);
+  });
+}
+
+function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: object): tf.Tensor {
+  return tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+}
+
+beforeAll(async () => {
+  registerWasmKernels();
+  expect(await tf.setBackend('wasm')).toBe(true);
+});
+
+afterAll(async () => {
+  await tf.setBackend('wasm');
+});
+
+describe('wasm kernel registry', () => {
+  it('has every added or replaced kernel registered for wasm', () => {
+    for (const name of WASM_KERNEL_NAMES) expect(tf.getKernel(name, 'wasm'), name).toBeDefined();
+  });
+});
+
+type Pad = 'same' | 'valid';
+interface ConvCase {
+  x: number[];
+  filter: number[];
+  strides: number | [number, number];
+  pad: Pad;
+}
+
+function convOutShape(c: ConvCase, depthwise: boolean, dilations = 1): number[] {
+  const info = tf.backend_util.computeConv2DInfo(
+    c.x as [number, number, number, number],
+    c.filter as [number, number, number, number],
+    c.strides,
+    dilations,
+    c.pad,
+    undefined,
+    depthwise,
+  );
+  return info.outShape;
+}
+
+const convCases: ConvCase[] = [
+  { x: [2, 9, 9, 5], filter: [3, 3, 5, 4], strides: 1, pad: 'same' },
+  { x: [2, 9, 9, 5], filter: [3, 3, 5, 4], strides: 2, pad: 'same' },
+  { x: [3, 11, 7, 3], filter: [3, 3, 3, 6], strides: 2, pad: 'valid' },
+  { x: [1, 8, 8, 4], filter: [3, 3, 4, 7], strides: 1, pad: 'valid' },
+  { x: [2, 10, 6, 3], filter: [5, 3, 3, 4], strides: [2, 1], pad: 'same' },
+  { x: [2, 7, 7, 40], filter: [3, 3, 40, 9], strides: 1, pad: 'same' },
+  { x: [3, 6, 6, 48], filter: [1, 1, 48, 24], strides: 1, pad: 'same' },
+  { x: [2, 5, 7, 33], filter: [1, 1, 33, 61], strides: 1, pad: 'valid' },
+  { x: [2, 9, 9, 16], filter: [1, 1, 16, 8], strides: 2, pad: 'same' },
+];
+
+const name = (c: ConvCase): string => `x ${c.x} filter ${c.filter} strides ${c.strides} ${c.pad}`;
+
+describe('Conv2DBackpropFilter on wasm matches cpu', () => {
+  it.each(convCases.map((c) => [name(c), c] as const))('%s', async (_, c) => {
+    const x = data(c.x);
+    const dy = data(convOutShape(c, false));
+    await expectSameOnBothBackends(() =>
+      runKernel(tf.Conv2DBackpropFilter, { x: t(x), dy: t(dy) }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter }),
+    );
+  });
+
+  it('gives the same result when the patch matrix is built in slices of the batch', async () => {
+    const c = convCases[1];
+    const x = data([5, ...c.x.slice(1)]);
+    const dy = data(convOutShape({ ...c, x: x.shape }, false));
+    const saved = patchLimit.bytes;
+    patchLimit.bytes = 2 * 5 * 5 * 3 * 3 * 5 * 4;
+    try {
+      await expectSameOnBothBackends(() =>
+        runKernel(tf.Conv2DBackpropFilter, { x: t(x), dy: t(dy) }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter }),
+      );
+    } finally {
+      patchLimit.bytes = saved;
+    }
+  });
+
+  it('handles NCHW data', async () => {
+    const x = data([2, 5, 9, 9]);
+    const dy = data([2, 4, 5, 5]);
+    await expectSameOnBothBackends(() =>
+      runKernel(tf.Conv2DBackpropFilter, { x: t(x), dy: t(dy) }, { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 5, 4] }),
+    );
+  });
+});
+
+describe('Conv2DBackpropInput on wasm matches cpu', () => {
+  it.each(convCases.map((c) => [name(c), c] as const))('%s', async (_, c) => {
+    const filter = data(c.filter);
+    const dy = data(convOutShape(c, false));
+    await expectSameOnBothBackends(() =>
+      runKernel(tf.Conv2DBackpropInput, { dy: t(dy), filter: t(filter) }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x }),
+    );
+  });
+
+  it('gives the same result when the patch matrix is built in slices of the batch', async () => {
+    const c = convCases[0];
+    const filter = data(c.filter);
+    const dy = data([4, ...convOutShape(c, false).slice(1)]);
+    const saved = patchLimit.bytes;
+    patchLimit.bytes = 1;
+    try {
+      await expectSameOnBothBackends(() =>
+        runKernel(tf.Conv2DBackpropInput, { dy: t(dy), filter: t(filter) }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [4, ...c.x.slice(1)] }),
+      );
+    } finally {
+      patchLimit.bytes = saved;
+    }
+  });
+
+  it('handles NCHW data', async () => {
+    const filter = data([3, 3, 5, 4]);
+    const dy = data([2, 4, 5, 5]);
+    await expectSameOnBothBackends(() =>
+      runKernel(tf.Conv2DBackpropInput, { dy: t(dy), filter: t(filter) }, { strides: 2, pad: 'same', dataFormat: 'NCHW', inputShape: [2, 5, 9, 9] }),
+    );
+  });
+});
+
+interface DepthwiseCase extends ConvCase {
+  dilations: number;
+}
+
+const depthwiseCases: DepthwiseCase[] = [
+  { x: [2, 9, 9, 6], filter: [3, 3, 6, 1], strides: 1, pad: 'same', dilations: 1 },
+  { x: [2, 9, 9, 6], filter: [3, 3, 6, 1], strides: 2, pad: 'same', dilations: 1 },
+  { x: [3, 8, 11, 5], filter: [3, 3, 5, 1], strides: 2, pad: 'valid', dilations: 1 },
+  { x: [2, 7, 7, 4], filter: [3, 3, 4, 2], strides: 1, pad: 'same', dilations: 1 },
+  { x: [2, 10, 9, 3], filter: [5, 3, 3, 3], strides: 2, pad: 'same', dilations: 1 },
+  { x: [4, 16, 16, 120], filter: [3, 3, 120, 1], strides: 2, pad: 'same', dilations: 1 },
+];
+
+const dwName = (c: DepthwiseCase): string => `${name(c)} dilation ${c.dilations} multiplier ${c.filter[3]}`;
+
+describe('DepthwiseConv2dNativeBackpropFilter on wasm matches cpu', () => {
+  it.each(depthwiseCases.map((c) => [dwName(c), c] as const))('%s', async (_, c) => {
+    const x = data(c.x);
+    const dy = data(convOutShape(c, true, c.dilations));
+    await expectSameOnBothBackends(() =>
+      runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: t(x), dy: t(dy) }, { strides: c.strides, pad: c.pad, dilations: c.dilations, filterShape: c.filter }),
+    );
+  });
+});
+
+describe('DepthwiseConv2dNativeBackpropInput on wasm matches cpu', () => {
+  it.each(depthwiseCases.map((c) => [dwName(c), c] as const))('%s', async (_, c) => {
+    const filter = data(c.filter);
+    const dy = data(convOutShape(c, true, c.dilations));
+    await expectSameOnBothBackends(() =>
+      runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: t(dy), filter: t(filter) }, { strides: c.strides, pad: c.pad, dilations: c.dilations, inputShape: c.x }),
+    );
+  });
+});
+
+interface MatMulCase {
+  a: number[];
+  b: number[];
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+const matMulCases: MatMulCase[] = [
+  { a: [61, 37], b: [37, 45], transposeA: false, transposeB: false },
+  { a: [37, 61], b: [37, 45], transposeA: true, transposeB: false },
+  { a: [300, 40], b: [300, 7], transposeA: true, transposeB: false },
+  { a: [61, 37], b: [45, 37], transposeA: false, transposeB: true },
+  { a: [7, 37], b: [300, 37], transposeA: false, transposeB: true },
+  { a: [37, 61], b: [45, 37], transposeA: true, transposeB: true },
+  { a: [3, 29, 31], b: [31, 27], transposeA: false, transposeB: false },
+  { a: [3, 31, 29], b: [27, 31], transposeA: true, transposeB: true },
+  { a: [29, 31], b: [4, 31, 27], transposeA: false, transposeB: false },
+  { a: [31, 29], b: [4, 27, 31], transposeA: true, transposeB: true },
+  { a: [3, 29, 31], b: [3, 31, 27], transposeA: false, transposeB: false },
+  { a: [3, 31, 29], b: [3, 31, 27], transposeA: true, transposeB: false },
+  { a: [2, 3, 4], b: [2, 4, 5], transposeA: false, transposeB: false },
+  { a: [5, 3], b: [4, 5], transposeA: true, transposeB: true },
+];
+
+describe('BatchMatMul on wasm matches cpu', () => {
+  it.each(matMulCases.map((c) => [`a ${c.a}${c.transposeA ? 'ᵀ' : ''} b ${c.b}${c.transposeB ? 'ᵀ' : ''}`, c] as const))(
+    '%s',
+    async (_, c) => {
+      const a = data(c.a);
+      const b = data(c.b);
+      await expectSameOnBothBackends(() => tf.matMul(t(a), t(b), c.transposeA, c.transposeB));
+    },
+  );
+});
+
+describe('BatchMatMul broadcasting on wasm', () => {
+  it('broadcasts batch dims against each other, [2,1] x [1,3] -> [2,3], like a loop of 2-D products', async () => {
+    // tfjs's cpu kernel mishandles this case, so the reference is a loop of 2-D products on cpu.
+    const a = data([2, 1, 29, 31]);
+    const b = data([1, 3, 31, 27]);
+    await tf.setBackend('wasm');
+    const result = tf.tidy(() => tf.matMul(t(a), t(b)));
+    expect(result.shape).toEqual([2, 3, 29, 27]);
+    const actual = result.dataSync().slice();
+    result.dispose();
+    await tf.setBackend('cpu');
+    const expected = tf.tidy(() => {
+      const as = tf.unstack(t(a).reshape([2, 29, 31]));
+      const bs = tf.unstack(t(b).reshape([3, 31, 27]));
+      return tf.stack(as.map((ai) => tf.stack(bs.map((bj) => tf.matMul(ai, bj))))).dataSync().slice();
+    });
+    expect(relativeError(actual, expected)).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('depthwise gradients with dilation on wasm', () => {
+  // tfjs's cpu depthwise gradient kernels ignore dilations, so the reference is the undilated
+  // kernel on cpu with the filter spread out by zeros: a 3x3 filter at dilation 2 is a 5x5 filter.
+  const c = { x: [2, 12, 11, 7], strides: 1, pad: 'valid' as const };
+  const spread = (f: Float32Array, channels: number): Float32Array => {
+    const out = new Float32Array(5 * 5 * channels);
+    for (let ky = 0; ky < 3; ky++) {
+      for (let kx = 0; kx < 3; kx++) {
+        out.set(f.subarray((ky * 3 + kx) * channels, (ky * 3 + kx + 1) * channels), (ky * 2 * 5 + kx * 2) * channels);
+      }
+    }
+    return out;
+  };
+  const dyShape = convOutShape({ ...c, filter: [5, 5, 7, 2] }, true);
+
+  it('DepthwiseConv2dNativeBackpropInput', async () => {
+    const filter = data([3, 3, 7, 2]);
+    const dy = data(dyShape);
+    await tf.setBackend('wasm');
+    const actual = tf.tidy(() =>
+      runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: t(dy), filter: t(filter) }, { ...c, dilations: 2, inputShape: c.x }).dataSync().slice(),
+    );
+    await tf.setBackend('cpu');
+    const wide = { values: spread(filter.values, 14), shape: [5, 5, 7, 2] };
+    const expected = tf.tidy(() =>
+      runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: t(dy), filter: t(wide) }, { ...c, dilations: 1, inputShape: c.x }).dataSync().slice(),
+    );
+    expect(relativeError(actual, expected)).toBeLessThan(TOLERANCE);
+  });
+
+  it('DepthwiseConv2dNativeBackpropFilter', async () => {
+    const x = data(c.x);
+    const dy = data(dyShape);
+    await tf.setBackend('wasm');
+    const actual = tf.tidy(() =>
+      runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: t(x), dy: t(dy) }, { ...c, dilations: 2, filterShape: [3, 3, 7, 2] }).dataSync().slice(),
+    );
+    await tf.setBackend('cpu');
+    const wide = tf.tidy(() =>
+      runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: t(x), dy: t(dy) }, { ...c, dilations: 1, filterShape: [5, 5, 7, 2] }).dataSync().slice(),
+    );
+    const expected = new Float32Array(3 * 3 * 14);
+    for (let ky = 0; ky < 3; ky++) {
+      for (let kx = 0; kx < 3; kx++) {
+        expected.set(wide.subarray((ky * 2 * 5 + kx * 2) * 14, (ky * 2 * 5 + kx * 2 + 1) * 14), (ky * 3 + kx) * 14);
+      }
+    }
+    expect(relativeError(actual, expected)).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('training gradients on wasm match cpu', () => {
+  it('gives the same gradients for a small conv net with batch norm, depthwise, 1x1 and dense layers', async () => {
+    await tf.setBackend('wasm');
+    const input = tf.input({ shape: [12, 12, 3] });
+    let h = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false }).apply(input) as tf.SymbolicTensor;
+    h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
+    h = tf.layers.reLU().apply(h) as tf.SymbolicTensor;
+    h = tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
+    // Without this ReLU the next batch norm would cancel beta's gradient to rounding noise.
+    h = tf.layers.reLU().apply(h) as tf.SymbolicTensor;
+    h = tf.layers.conv2d({ filters: 12, kernelSize: 1, useBias: false }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
+    h = tf.layers.reLU().apply(h) as tf.SymbolicTensor;
+    h = tf.layers.globalAveragePooling2d({}).apply(h) as tf.SymbolicTensor;
+    const logits = tf.layers.dense({ units: 5 }).apply(h) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: logits });
+    const x = data([6, 12, 12, 3]);
+    const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 0], 'int32'), 5);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+
+    const gradients = (): tf.Tensor[] => {
+      const { value, grads } = tf.variableGrads(() => {
+        const out = model.apply(t(x), { training: true }) as tf.Tensor;
+        return tf.losses.softmaxCrossEntropy(labels, out) as tf.Scalar;
+      }, vars);
+      return [value, ...vars.map((v) => grads[v.name])];
+    };
+    await expectSameOnBothBackends(gradients);
+    model.dispose();
+    labels.dispose();
+  });
+});
