@@ -57,7 +57,7 @@ describe('initBackend', () => {
       expect(tf.getKernel(name, 'wasm'), name).toBeDefined();
     }
     const x = tf.ones([1, 4, 4, 2]);
-    const grad = tf.grad((f: tf.Tensor4D) => tf.conv2d(x as tf.Tensor4D, f, 1, 'same').sum())(tf.ones([3, 3, 2, 1]));
+    const grad = tf.grad((f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same').sum())(tf.ones([3, 3, 2, 1]));
     expect(grad.shape).toEqual([3, 3, 2, 1]);
     // Centre tap sees all 16 pixels, a corner tap 9 of them.
     expect(Array.from(grad.dataSync().slice(0, 2))).toEqual([9, 9]);
