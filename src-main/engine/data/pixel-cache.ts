@@ -89,10 +89,9 @@ export class PixelCache {
         continue;
       }
       const fresh: CacheIndex = { version: CACHE_VERSION, root: resolve(root), storeSize, fit, slots: 0, entries: {} };
-      const stored = await readFile(join(dir, INDEX_FILE), 'utf8').then(
-        (text) => JSON.parse(text) as CacheIndex,
-        () => null,
-      );
+      const stored = await readFile(join(dir, INDEX_FILE), 'utf8')
+        .then((text) => JSON.parse(text) as CacheIndex)
+        .catch(() => null);
       const pixelBytes = (await stat(join(dir, PIXELS_FILE))).size;
       const recordBytes = storeSize * storeSize * 3;
       // A pixels file shorter than the index claims (deleted or cut by a crash) invalidates the index.
