@@ -1,0 +1,57 @@
+/** Training configuration defaults and the checks that turn bad options into one-line UserErrors. */
+import { UserError } from '../errors';
+import type { TrainConfig } from '../types';
+
+/**
+ * A full TrainConfig: the tutorial's recipe (2.0x, groups 3, batch 128, momentum 0.9, weight
+ * decay 4e-5, label smoothing 0.1, 4 warm-up epochs, peak lr 0.05) on the cifar stem at 32x32,
+ * with `overrides` on top.
+ */
+export function defaultTrainConfig(overrides: Partial<TrainConfig> & { dataset: string; outDir: string }): TrainConfig {
+  return {
+    scale: 2,
+    groups: 3,
+    stem: 'cifar',
+    inputSize: overrides.stem === 'imagenet' ? 224 : 32,
+    epochs: 30,
+    batchSize: 128,
+    lr: 0.05,
+    momentum: 0.9,
+    weightDecay: 4e-5,
+    labelSmoothing: 0.1,
+    warmupEpochs: 4,
+    seed: 0,
+    validationFraction: 0.2,
+    keepCheckpoints: 3,
+    microBatchSize: 'auto',
+    augment: true,
+    ...overrides,
+  };
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new UserError(message, 'bad-option');
+}
+
+const isInt = (v: number, min: number) => Number.isInteger(v) && v >= min;
+const isNum = (v: number) => typeof v === 'number' && Number.isFinite(v);
+
+/** Throws a UserError naming the first option that cannot work. Model options are checked by the builder. */
+export function validateTrainConfig(c: TrainConfig): void {
+  check(typeof c.dataset === 'string' && c.dataset.length > 0, 'dataset must name a dataset folder');
+  check(typeof c.outDir === 'string' && c.outDir.length > 0, 'outDir must name a run folder');
+  check(isInt(c.epochs, 1), `epochs must be a whole number of at least 1, got ${c.epochs}`);
+  check(isInt(c.batchSize, 1), `batchSize must be a whole number of at least 1, got ${c.batchSize}`);
+  check(isNum(c.lr) && c.lr > 0, `lr must be a positive number, got ${c.lr}`);
+  check(isNum(c.momentum) && c.momentum >= 0 && c.momentum < 1, `momentum must be at least 0 and below 1, got ${c.momentum}`);
+  check(isNum(c.weightDecay) && c.weightDecay >= 0, `weightDecay must be 0 or more, got ${c.weightDecay}`);
+  check(isNum(c.labelSmoothing) && c.labelSmoothing >= 0 && c.labelSmoothing < 1, `labelSmoothing must be at least 0 and below 1, got ${c.labelSmoothing}`);
+  check(isNum(c.warmupEpochs) && c.warmupEpochs >= 0, `warmupEpochs must be 0 or more, got ${c.warmupEpochs}`);
+  check(Number.isInteger(c.seed), `seed must be a whole number, got ${c.seed}`);
+  check(c.limit === undefined || isInt(c.limit, 1), `limit must be a whole number of at least 1, got ${c.limit}`);
+  check(isInt(c.keepCheckpoints, 1), `keepCheckpoints must be a whole number of at least 1, got ${c.keepCheckpoints}`);
+  check(
+    c.microBatchSize === 'auto' || isInt(c.microBatchSize, 1),
+    `microBatchSize must be 'auto' or a whole number of at least 1, got ${c.microBatchSize}`,
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * How many images one forward/backward pass may hold on the current backend, and how a batch is
+ * split into micro-batches whose gradients are summed (gradient accumulation).
+ */
+import os from 'node:os';
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * Bytes a training step keeps per image for each element of every layer output. Measured: tfjs
+ * on wasm holds about 100 MB per 32x32 image for 2.0x / groups 3 / cifar stem, whose layer outputs
+ * add up to 6.82 M elements per image (14.7 bytes each: the float output plus batch-norm
+ * intermediates and the gradients of the backward pass); rounded up for headroom.
+ */
+export const TRAINING_BYTES_PER_ACTIVATION = 16;
+
+/**
+ * Share of the 4 GB wasm heap given to activations: the rest holds the weights, their gradients,
+ * the accumulated gradients, the momentum buffers, and the allocator's fragmentation.
+ */
+export const WASM_ACTIVATION_BUDGET = 2 * 1024 ** 3;
+
+/** The cpu backend keeps tensors in JavaScript typed arrays: allow a quarter of RAM, at most 4 GB. */
+export function cpuActivationBudget(): number {
+  return Math.min(4 * 1024 ** 3, os.totalmem() / 4);
+}
+
+/** Sum of all layer output sizes for one image (the model's activation footprint in elements). */
+export function activationElementsPerImage(model: tf.LayersModel): number {
+  let total = 0;
+  for (const layer of model.layers) {
+    const shapes = (Array.isArray(layer.outputShape[0]) ? layer.outputShape : [layer.outputShape]) as (number | null)[][];
+    for (const shape of shapes) total += shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1);
+  }
+  return total;
+}
+
+/** Estimated bytes one image costs during a training step. */
+export function trainingBytesPerImage(model: tf.LayersModel): number {
+  return activationElementsPerImage(model) * TRAINING_BYTES_PER_ACTIVATION;
+}
+
+/**
+ * The micro-batch size for training.
+ * - A number in `requested` is used as is (capped at `batchSize`).
+ * - `'auto'`: native TensorFlow backends take the whole batch (they are not bound by a 4 GB heap);
+ *   wasm and cpu take the largest size whose estimated activations fit their budget, then the size
+ *   is evened out so the micro-batches of a full batch differ by at most one image.
+ */
+export function chooseMicroBatchSize(options: {
+  backend: string;
+  batchSize: number;
+  requested: number | 'auto';
+  model: tf.LayersModel;
+}): number {
+  const { backend, batchSize, requested, model } = options;
+  if (requested !== 'auto') return Math.max(1, Math.min(batchSize, Math.floor(requested)));
+  if (backend === 'tensorflow' || backend === 'tensorflow-gpu') return batchSize;
+  const budget = backend === 'wasm' ? WASM_ACTIVATION_BUDGET : cpuActivationBudget();
+  const fits = Math.max(1, Math.floor(budget / trainingBytesPerImage(model)));
+  if (fits >= batchSize) return batchSize;
+  return Math.ceil(batchSize / Math.ceil(batchSize / fits));
+}
+
+/** Splits `[0, n)` into consecutive ranges of at most `microBatchSize`, as even as possible. */
+export function microBatchRanges(n: number, microBatchSize: number): { start: number; end: number }[] {
+  const parts = Math.ceil(n / microBatchSize);
+  const ranges: { start: number; end: number }[] = [];
+  for (let p = 0; p < parts; p++) {
+    ranges.push({ start: Math.round((p * n) / parts), end: Math.round(((p + 1) * n) / parts) });
+  }
+  return ranges;
+}

@@ -1,0 +1,148 @@
+/**
+ * Everything a training session needs before its first step: backend, data, model, optimizer
+ * and, when resuming, the saved position. Kept apart from the loop in train.ts.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend';
+import { loadDataset } from '../data/load-dataset';
+import { defaultPreprocessing } from '../data/preprocess';
+import { UserError } from '../errors';
+import { loadModelFromDir } from '../model/file-io';
+import { buildShuffleNetV1 } from '../model/shufflenet';
+import type { CheckpointManifest, DatasetSplit, LoadedDataset, ModelConfig, Preprocessing, TrainConfig } from '../types';
+import { latestCheckpoint, readManifest, readTrainingState, type TrainState } from './checkpoint';
+import { spreadSubset } from './data-order';
+import { chooseMicroBatchSize } from './micro-batch';
+import { withSeededRandom } from './seeded-init';
+import { MomentumSgd, type SgdState } from './sgd';
+
+/** A checkpoint to continue from. */
+export interface ResumePoint {
+  dir: string;
+  manifest: CheckpointManifest;
+  optimizer: SgdState;
+  state: TrainState;
+}
+
+/**
+ * The newest checkpoint of `outDir` when resuming; null for a fresh start. A fresh start into a
+ * folder that already holds checkpoints is refused, since the old ones would pass for the new run's.
+ */
+export async function findResumePoint(outDir: string, resume: boolean): Promise<ResumePoint | null> {
+  const dir = await latestCheckpoint(outDir);
+  if (!dir) return null;
+  if (!resume) {
+    throw new UserError(`${outDir} already holds a training run (${path.basename(dir)}): resume it, or choose another output folder`, 'run-exists');
+  }
+  const manifest = await readManifest(dir);
+  const { optimizer, state } = await readTrainingState(dir);
+  return { dir, manifest, optimizer, state };
+}
+
+/**
+ * The config a session runs with. Resuming keeps everything that shapes the trajectory (model,
+ * schedule, seed, batch size, limit) from the checkpoint, so the learning-rate schedule and data
+ * order continue unchanged; only where the data and the run live, and how many checkpoints to
+ * keep, come from the caller.
+ */
+export function sessionConfig(requested: TrainConfig, resume: ResumePoint | null): TrainConfig {
+  if (!resume) return requested;
+  return { ...resume.manifest.config, dataset: requested.dataset, outDir: requested.outDir, keepCheckpoints: requested.keepCheckpoints };
+}
+
+export interface SessionData {
+  dataset: LoadedDataset;
+  prep: Preprocessing;
+  train: DatasetSplit;
+  trainIndices: number[];
+  validation: DatasetSplit | null;
+  validationIndices: number[];
+}
+
+function labeledIndices(split: DatasetSplit): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < split.count; i++) if (split.labels[i] >= 0) out.push(i);
+  return out;
+}
+
+/**
+ * Loads the dataset with the preprocessing of the run (the checkpoint's when resuming) and picks
+ * the samples: the labeled `train` split (a spread subset of `limit` with `limit`), and for
+ * validation the `validation` split, else `test` (at most max(limit / 5, batchSize) with `limit`).
+ */
+export async function loadSessionData(config: TrainConfig, resume: ResumePoint | null, signal?: AbortSignal): Promise<SessionData> {
+  const saved = resume?.manifest.preprocessing;
+  const dataset = await loadDataset(config.dataset, {
+    storeSize: saved?.storeSize ?? config.inputSize,
+    fit: saved?.fit ?? 'cover',
+    validationFraction: config.validationFraction,
+    seed: config.seed,
+    signal,
+  });
+  const prep = saved ?? defaultPreprocessing({ format: dataset.format, inputSize: config.inputSize });
+  if (prep.storeSize !== dataset.storeSize) {
+    throw new UserError(`${dataset.root} is stored at ${dataset.storeSize}px but the run expects ${prep.storeSize}px`, 'dataset-mismatch');
+  }
+  if (resume && resume.manifest.classes.join('\n') !== dataset.classes.join('\n')) {
+    throw new UserError(
+      `${dataset.root} has classes [${dataset.classes.join(', ')}] but the run was trained on [${resume.manifest.classes.join(', ')}]`,
+      'dataset-mismatch',
+    );
+  }
+  const train = dataset.splits.train;
+  if (!train) throw new UserError(`${dataset.root} has no train split (found: ${Object.keys(dataset.splits).join(', ')})`, 'dataset-invalid');
+  let trainIndices = labeledIndices(train);
+  if (config.limit !== undefined) trainIndices = spreadSubset(trainIndices, config.limit);
+  if (trainIndices.length === 0) throw new UserError(`${dataset.root} has no labeled training images`, 'dataset-invalid');
+  if (dataset.classes.length < 2) {
+    throw new UserError(`${dataset.root} has ${dataset.classes.length} class; training needs at least 2 class folders`, 'dataset-invalid');
+  }
+  const validation = dataset.splits.validation ?? dataset.splits.test ?? null;
+  let validationIndices = validation ? labeledIndices(validation) : [];
+  if (config.limit !== undefined) {
+    validationIndices = spreadSubset(validationIndices, Math.max(Math.ceil(config.limit / 5), config.batchSize));
+  }
+  return { dataset, prep, train, trainIndices, validation, validationIndices };
+}
+
+export interface SessionModel {
+  backend: string;
+  modelConfig: ModelConfig;
+  model: tf.LayersModel;
+  /** Trainable variables in `model.trainableWeights` order. */
+  variables: tf.Variable[];
+  sgd: MomentumSgd;
+  microBatchSize: number;
+}
+
+/**
+ * Initialises the backend, then builds the model (weights seeded by `config.seed`) or loads the
+ * checkpoint's, with an optimizer whose state is restored when resuming. The caller disposes
+ * `model` and `sgd`.
+ */
+export async function prepareModel(config: TrainConfig, numClasses: number, resume: ResumePoint | null): Promise<SessionModel> {
+  const backend = (await initBackend()).name;
+  const modelConfig: ModelConfig = resume?.manifest.model ?? {
+    scale: config.scale,
+    groups: config.groups,
+    numClasses,
+    stem: config.stem,
+    inputSize: config.inputSize,
+  };
+  const model = resume ? await loadModelFromDir(resume.dir) : withSeededRandom(config.seed, () => buildShuffleNetV1(modelConfig));
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const sgd = new MomentumSgd(
+    model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })),
+    { momentum: config.momentum, weightDecay: config.weightDecay },
+  );
+  try {
+    if (resume) sgd.setState(resume.optimizer);
+  } catch (error) {
+    sgd.dispose();
+    model.dispose();
+    throw error;
+  }
+  const microBatchSize = chooseMicroBatchSize({ backend, batchSize: config.batchSize, requested: config.microBatchSize, model });
+  return { backend, modelConfig, model, variables, sgd, microBatchSize };
+}

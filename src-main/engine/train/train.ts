@@ -1,0 +1,238 @@
+/**
+ * The training loop: epochs of shuffled, augmented batches, one accumulated SGD step per batch, a
+ * validation pass and an atomic checkpoint per epoch, and a resumable checkpoint when stopped.
+ */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { augmentBatch, createRng } from '../data/augment';
+import { AbortedError, UserError } from '../errors';
+import { ClassificationAccumulator } from '../metrics';
+import type { CheckpointManifest, TrainConfig, TrainEvent } from '../types';
+import { pruneCheckpoints, writeCheckpoint, type TrainState } from './checkpoint';
+import { validateTrainConfig } from './config';
+import { epochOrder, stepSeed } from './data-order';
+import { forEachLogitsBatch } from './inference';
+import { appendEpochMetrics, truncateEpochMetrics, writeRunJson } from './run-log';
+import { learningRateAt } from './schedule';
+import { findResumePoint, loadSessionData, prepareModel, sessionConfig } from './setup';
+import { trainStep } from './train-step';
+
+export { defaultTrainConfig } from './config';
+
+type DoneEvent = Extract<TrainEvent, { type: 'done' }>;
+type EpochEvent = Extract<TrainEvent, { type: 'epoch' }>;
+
+const positionOf = (s: TrainState) => `${s.epochsCompleted}:${s.stepInEpoch}`;
+
+/** At most this many batch events per second (plus the last batch of each epoch). */
+const BATCH_EVENTS_PER_SEC = 4;
+/** Validation batch size cap: inference keeps no gradients, but 224px images are still large. */
+const MAX_VALIDATION_BATCH = 64;
+
+/**
+ * Trains ShuffleNetV1 on `config.dataset` and writes the run to `config.outDir`:
+ * `run.json`, `metrics.jsonl` and `checkpoints/epoch-NNNN/` (see checkpoint.ts).
+ *
+ * Model input `[batch, inputSize, inputSize, 3]` normalised with the run's preprocessing, output
+ * logits `[batch, numClasses]`; loss is label-smoothed cross-entropy, both for the train and the
+ * validation numbers in events (evaluation reports plain cross-entropy). Batch events carry the
+ * running means of the epoch so far; validation metrics are 0 when the dataset has no validation
+ * or test images.
+ *
+ * Stopping through `signal` ends at the next batch boundary (or between validation batches) and
+ * writes a checkpoint of that exact point; `resume: true` continues from the newest checkpoint of
+ * `outDir` with the same weights, momentum, schedule position and data order, so the result
+ * matches an uninterrupted run. Resuming a finished run returns its 'done' event at once.
+ * @throws UserError for bad options, an unusable dataset, or a fresh run into a folder that holds one
+ */
+export async function train(
+  requested: TrainConfig,
+  options: { signal?: AbortSignal; onEvent?: (e: TrainEvent) => void; resume?: boolean } = {},
+): Promise<DoneEvent> {
+  const { signal } = options;
+  const emit = options.onEvent ?? (() => undefined);
+  validateTrainConfig(requested);
+  const outDir = path.resolve(requested.outDir);
+  const resume = await findResumePoint(outDir, Boolean(options.resume));
+  const config = sessionConfig({ ...requested, outDir }, resume);
+  const sessionStart = performance.now();
+  const priorSec = resume?.state.elapsedSec ?? 0;
+  const elapsed = () => priorSec + (performance.now() - sessionStart) / 1000;
+  const finish = (e: Omit<DoneEvent, 'type' | 'elapsedSec'>): DoneEvent => {
+    const done: DoneEvent = { type: 'done', ...e, elapsedSec: elapsed() };
+    emit(done);
+    return done;
+  };
+
+  if (resume && resume.state.epochsCompleted >= config.epochs) {
+    const { epochsCompleted, bestValAccuracy } = resume.state;
+    return finish({ status: 'completed', epochsCompleted, bestValAccuracy, checkpoint: resume.dir });
+  }
+  let data;
+  try {
+    data = await loadSessionData(config, resume, signal);
+  } catch (error) {
+    if (!(error instanceof AbortedError)) throw error;
+    const s = resume?.state;
+    return finish({ status: 'stopped', epochsCompleted: s?.epochsCompleted ?? 0, bestValAccuracy: s?.bestValAccuracy ?? 0, checkpoint: resume?.dir ?? null });
+  }
+  const { dataset, prep, train: trainSplit, trainIndices, validation, validationIndices } = data;
+  const stepsPerEpoch = Math.ceil(trainIndices.length / config.batchSize);
+  const session = await prepareModel(config, dataset.classes.length, resume);
+  const { model, sgd, microBatchSize } = session;
+
+  try {
+    const state: TrainState = resume
+      ? { ...resume.state }
+      : {
+          formatVersion: 1,
+          epochsCompleted: 0,
+          stepInEpoch: 0,
+          stepsPerEpoch,
+          trainCount: trainIndices.length,
+          partialLossSum: 0,
+          partialCorrect: 0,
+          partialSeen: 0,
+          bestValAccuracy: 0,
+          elapsedSec: 0,
+        };
+    if (state.stepsPerEpoch !== stepsPerEpoch || state.trainCount !== trainIndices.length) {
+      throw new UserError(
+        `${dataset.root} now gives ${trainIndices.length} training images (${stepsPerEpoch} steps per epoch) but the run was saved with ${state.trainCount} (${state.stepsPerEpoch})`,
+        'dataset-mismatch',
+      );
+    }
+    const metrics: CheckpointManifest['metrics'] = resume ? [...resume.manifest.metrics] : [];
+    let lastCheckpoint: string | null = resume?.dir ?? null;
+    const schedule = { lr: config.lr, epochs: config.epochs, warmupEpochs: config.warmupEpochs, stepsPerEpoch };
+    const ctx = { ...session, prep, labelSmoothing: config.labelSmoothing };
+
+    await writeRunJson(outDir, { config, classes: dataset.classes, backend: session.backend, microBatchSize });
+    await truncateEpochMetrics(outDir, state.epochsCompleted);
+    emit({
+      type: 'start',
+      backend: session.backend,
+      config,
+      classes: dataset.classes,
+      trainCount: trainIndices.length,
+      validationCount: validationIndices.length,
+      stepsPerEpoch,
+      microBatchSize,
+      startEpoch: state.epochsCompleted,
+    });
+
+    // The schedule position of the newest checkpoint on disk, so a stop never saves the same point twice.
+    let savedAt = resume ? positionOf(state) : null;
+    const save = async (): Promise<void> => {
+      state.elapsedSec = elapsed();
+      const manifest: CheckpointManifest = {
+        formatVersion: 1,
+        createdAt: new Date().toISOString(),
+        epoch: state.epochsCompleted,
+        config,
+        model: session.modelConfig,
+        preprocessing: prep,
+        classes: dataset.classes,
+        metrics,
+        backend: session.backend,
+      };
+      lastCheckpoint = await writeCheckpoint(outDir, { model, manifest, optimizer: await sgd.getState(), state: { ...state } });
+      savedAt = positionOf(state);
+      await pruneCheckpoints(outDir, config.keepCheckpoints);
+      emit({ type: 'checkpoint', epoch: state.epochsCompleted, path: lastCheckpoint });
+    };
+    const stop = async (): Promise<DoneEvent> => {
+      if (savedAt !== positionOf(state)) await save();
+      return finish({ status: 'stopped', epochsCompleted: state.epochsCompleted, bestValAccuracy: state.bestValAccuracy, checkpoint: lastCheckpoint });
+    };
+
+    let sessionSteps = 0;
+    while (state.epochsCompleted < config.epochs) {
+      const epoch = state.epochsCompleted;
+      const order = epochOrder(trainIndices, config.seed, epoch);
+      const epochStart = performance.now();
+      const imagesAtStart = state.partialSeen;
+      let lastEmit = 0;
+      for (let step = state.stepInEpoch; step < stepsPerEpoch; step++) {
+        if (signal?.aborted) return await stop();
+        const batch = order.slice(step * config.batchSize, (step + 1) * config.batchSize);
+        const labels = Int32Array.from(batch, (i) => trainSplit.labels[i]);
+        let pixels = await trainSplit.readPixels(batch);
+        if (config.augment) pixels = augmentBatch(pixels, batch.length, prep.storeSize, createRng(stepSeed(config.seed, epoch, step)));
+        const lr = learningRateAt(sgd.step, schedule);
+        const result = await trainStep(ctx, pixels, labels, lr);
+        sessionSteps += 1;
+        state.stepInEpoch = step + 1;
+        state.partialLossSum += result.lossSum;
+        state.partialCorrect += result.correct;
+        state.partialSeen += result.count;
+        const now = performance.now();
+        if (now - lastEmit >= 1000 / BATCH_EVENTS_PER_SEC || step === stepsPerEpoch - 1) {
+          lastEmit = now;
+          emit({
+            type: 'batch',
+            epoch: epoch + 1,
+            step: step + 1,
+            stepsPerEpoch,
+            loss: state.partialLossSum / state.partialSeen,
+            accuracy: state.partialCorrect / state.partialSeen,
+            lr,
+            imagesPerSec: (state.partialSeen - imagesAtStart) / Math.max(1e-9, (now - epochStart) / 1000),
+          });
+        }
+      }
+
+      if (signal?.aborted) return await stop();
+      const val = new ClassificationAccumulator(dataset.classes.length, config.labelSmoothing);
+      if (validation && validationIndices.length > 0) {
+        try {
+          await forEachLogitsBatch({
+            model,
+            split: validation,
+            indices: validationIndices,
+            prep,
+            batchSize: Math.min(config.batchSize, MAX_VALIDATION_BATCH),
+            signal,
+            onBatch: (logits, idx) => val.add(logits, Int32Array.from(idx, (i) => validation.labels[i])),
+          });
+        } catch (error) {
+          if (error instanceof AbortedError) return await stop();
+          throw error;
+        }
+      }
+
+      const entry = {
+        epoch: epoch + 1,
+        trainLoss: state.partialLossSum / state.partialSeen,
+        trainAccuracy: state.partialCorrect / state.partialSeen,
+        valLoss: val.loss,
+        valAccuracy: val.accuracy,
+        valTop5: val.top5Accuracy,
+      };
+      metrics.push(entry);
+      state.epochsCompleted = epoch + 1;
+      state.stepInEpoch = 0;
+      state.partialLossSum = 0;
+      state.partialCorrect = 0;
+      state.partialSeen = 0;
+      state.bestValAccuracy = Math.max(state.bestValAccuracy, entry.valAccuracy);
+      const sessionEpochs = sessionSteps / stepsPerEpoch;
+      const sessionSec = (performance.now() - sessionStart) / 1000;
+      const event: EpochEvent = {
+        type: 'epoch',
+        ...entry,
+        epochs: config.epochs,
+        lr: learningRateAt(Math.max(0, sgd.step - 1), schedule),
+        elapsedSec: elapsed(),
+        etaSec: sessionEpochs > 0 ? (sessionSec / sessionEpochs) * (config.epochs - state.epochsCompleted) : 0,
+      };
+      emit(event);
+      await appendEpochMetrics(outDir, event);
+      await save();
+    }
+    return finish({ status: 'completed', epochsCompleted: state.epochsCompleted, bestValAccuracy: state.bestValAccuracy, checkpoint: lastCheckpoint });
+  } finally {
+    sgd.dispose();
+    model.dispose();
+  }
+}
