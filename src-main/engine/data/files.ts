@@ -1,6 +1,6 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { AbortedError } from '../errors';
+import { AbortedError, UserError } from '../errors';
 
 /** Lower-case file extensions (with the dot) that are treated as images. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.gif', '.tiff', '.tif'];
@@ -19,16 +19,26 @@ export function compareNames(a: string, b: string): number {
 
 /**
  * Every image file under `dir` and its sub-folders, depth first, names sorted at each level.
- * Hidden files and folders (leading dot) are skipped; symbolic links are followed once (a link
- * back to a folder already being walked is ignored, so loops end).
+ * Hidden files and folders (leading dot) are skipped, and so are sub-folders that cannot be read;
+ * symbolic links are followed once (a link back to a folder already being walked is ignored, so
+ * loops end).
+ * @throws UserError when `dir` itself is missing, not a folder or unreadable.
  */
 export async function* walkImageFiles(dir: string, signal?: AbortSignal): AsyncGenerator<string> {
-  yield* walk(dir, new Set([await realpath(dir)]), signal);
+  const info = await stat(dir).catch(() => null);
+  if (info === null) throw new UserError(`Folder not found: ${dir}`, 'folder-not-found');
+  if (!info.isDirectory()) throw new UserError(`${dir} is a file; expected a folder of images`, 'not-a-folder');
+  yield* walk(dir, new Set([await realpath(dir)]), signal, true);
 }
 
-async function* walk(dir: string, active: Set<string>, signal?: AbortSignal): AsyncGenerator<string> {
+async function* walk(dir: string, active: Set<string>, signal: AbortSignal | undefined, isRoot = false): AsyncGenerator<string> {
   if (signal?.aborted) throw new AbortedError();
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => compareNames(a.name, b.name));
+  const listed = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (isRoot) throw new UserError(`Cannot read folder ${dir} (${err.code ?? err.message})`, 'folder-unreadable');
+    return null;
+  });
+  if (listed === null) return;
+  const entries = listed.sort((a, b) => compareNames(a.name, b.name));
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = join(dir, entry.name);
