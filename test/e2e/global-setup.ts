@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { electronBinary } from '../../scripts/electron-binary.mjs';
+import { rebuildNativeModules } from '../../scripts/electron-natives.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -12,12 +13,16 @@ function run(command: string, args: string[]): void {
 
 /**
  * Builds what the specs load, so they never test a stale build: the renderer (served by `serve`
- * and by the app protocol) and, where Electron exists, the main-side bundles.
+ * and by the app protocol) and, where Electron exists, the main-side bundles and the native
+ * modules for Electron's ABI.
  * E2E_SKIP_BUILD=1 skips both when iterating on specs alone.
  */
-export default function globalSetup(): void {
+export default async function globalSetup(): Promise<void> {
   if (process.env.E2E_SKIP_BUILD === '1') return;
   const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   if (scripts['build:renderer']) run('npm', ['run', 'build:renderer', '--silent']);
-  if (electronBinary(root).path) run(process.execPath, [join(root, 'scripts/build-main.mjs')]);
+  if (electronBinary(root).path) {
+    run(process.execPath, [join(root, 'scripts/build-main.mjs')]);
+    await rebuildNativeModules(root);
+  }
 }
