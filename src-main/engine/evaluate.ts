@@ -1,0 +1,100 @@
+/** Evaluation of a trained run on a dataset split: loss, top-1/top-5, confusion matrix, per-class metrics. */
+import { loadDataset } from './data/load-dataset';
+import { AbortedError, UserError } from './errors';
+import { ClassificationAccumulator, perClassMetrics } from './metrics';
+import { loadCheckpoint } from './train/checkpoint';
+import { spreadSubset } from './train/data-order';
+import { forEachLogitsBatch } from './train/inference';
+import type { EvaluationResult } from './types';
+
+const DEFAULT_BATCH_SIZE = 64;
+
+/**
+ * Evaluates the newest checkpoint of `run` (or the checkpoint folder `run` names) on one split of
+ * `dataset`, prepared exactly as in training (the checkpoint's preprocessing; folder datasets are
+ * split with the run's seed and validation fraction, so `validation` is the run's own).
+ *
+ * - `split`: default `test` when the dataset has one, else `validation`.
+ * - `limit`: evaluate at most N labeled samples, spread evenly over the split.
+ * - `loss` is plain cross-entropy (no label smoothing); `confusion[true][predicted]`;
+ *   `misclassified` lists every wrong sample with its id, predicted class and that class's probability.
+ * Batches of `batchSize` images `[batch, inputSize, inputSize, 3]` go through the model in
+ * inference mode; `onProgress(done, total)` after each.
+ * @throws UserError for a wrong run path, a missing split, or classes that differ from the run's
+ * @throws AbortedError when `signal` fires
+ */
+export async function evaluate(options: {
+  run: string;
+  dataset: string;
+  split?: string;
+  limit?: number;
+  batchSize?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}): Promise<EvaluationResult> {
+  const { signal } = options;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batchSize must be a whole number of at least 1, got ${batchSize}`, 'bad-option');
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) {
+    throw new UserError(`limit must be a whole number of at least 1, got ${options.limit}`, 'bad-option');
+  }
+  const { model, manifest } = await loadCheckpoint(options.run);
+  try {
+    const prep = manifest.preprocessing;
+    const dataset = await loadDataset(options.dataset, {
+      storeSize: prep.storeSize,
+      fit: prep.fit,
+      validationFraction: manifest.config.validationFraction,
+      seed: manifest.config.seed,
+      signal,
+    });
+    if (dataset.classes.join('\n') !== manifest.classes.join('\n')) {
+      throw new UserError(
+        `${dataset.root} has classes [${dataset.classes.join(', ')}] but the run was trained on [${manifest.classes.join(', ')}]`,
+        'dataset-mismatch',
+      );
+    }
+    const splitName = options.split ?? ('test' in dataset.splits ? 'test' : 'validation');
+    const split = dataset.splits[splitName];
+    if (!split) {
+      throw new UserError(`${dataset.root} has no "${splitName}" split (it has: ${Object.keys(dataset.splits).join(', ')})`, 'bad-option');
+    }
+    let indices: number[] = [];
+    for (let i = 0; i < split.count; i++) if (split.labels[i] >= 0) indices.push(i);
+    if (options.limit !== undefined) indices = spreadSubset(indices, options.limit);
+    if (indices.length === 0) throw new UserError(`The "${splitName}" split of ${dataset.root} has no labeled images`, 'dataset-invalid');
+
+    const acc = new ClassificationAccumulator(manifest.classes.length, 0, true);
+    let done = 0;
+    await forEachLogitsBatch({
+      model,
+      split,
+      indices,
+      prep,
+      batchSize,
+      signal,
+      onBatch: (logits, batch) => {
+        acc.add(
+          logits,
+          Int32Array.from(batch, (i) => split.labels[i]),
+          batch.map((i) => split.id(i)),
+        );
+        done += batch.length;
+        options.onProgress?.(done, indices.length);
+      },
+    });
+    if (signal?.aborted) throw new AbortedError();
+    return {
+      top1: acc.accuracy,
+      top5: acc.top5Accuracy,
+      loss: acc.loss,
+      count: acc.count,
+      classes: manifest.classes,
+      confusion: acc.confusion,
+      perClass: perClassMetrics(acc.confusion),
+      misclassified: acc.misclassified,
+    };
+  } finally {
+    model.dispose();
+  }
+}
