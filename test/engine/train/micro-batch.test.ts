@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildShuffleNetV1 } from '../../../src-main/engine/model/shufflenet';
+import { activationElementsPerImage, chooseMicroBatchSize, microBatchRanges, trainingBytesPerImage } from '../../../src-main/engine/train/micro-batch';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('micro-batches', () => {
+  it('estimate that 2.0x groups 3 with the cifar stem does not fit 32 images on wasm', () => {
+    const model = buildShuffleNetV1({ scale: 2, groups: 3, numClasses: 10, stem: 'cifar', inputSize: 32 });
+    expect(activationElementsPerImage(model)).toBeGreaterThan(6e6);
+    // About 100 MB per image, as measured on wasm.
+    expect(trainingBytesPerImage(model) / 1e6).toBeGreaterThan(95);
+    expect(trainingBytesPerImage(model) / 1e6).toBeLessThan(130);
+    const wasm = chooseMicroBatchSize({ backend: 'wasm', batchSize: 128, requested: 'auto', model });
+    expect(wasm).toBeLessThan(32);
+    expect(wasm).toBeGreaterThanOrEqual(8);
+    // Evened out: the 128 images split into parts that differ by at most one image.
+    const sizes = microBatchRanges(128, wasm).map((r) => r.end - r.start);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(wasm);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    expect(chooseMicroBatchSize({ backend: 'tensorflow', batchSize: 128, requested: 'auto', model })).toBe(128);
+    expect(chooseMicroBatchSize({ backend: 'wasm', batchSize: 128, requested: 16, model })).toBe(16);
+    expect(chooseMicroBatchSize({ backend: 'wasm', batchSize: 8, requested: 16, model })).toBe(8);
+    model.dispose();
+  });
+
+  it('small models take the whole batch', () => {
+    const model = buildShuffleNetV1({ scale: 0.25, groups: 1, numClasses: 10, stem: 'cifar', inputSize: 32 });
+    expect(chooseMicroBatchSize({ backend: 'wasm', batchSize: 128, requested: 'auto', model })).toBe(128);
+    model.dispose();
+  });
+
+  it('ranges cover the batch in order', () => {
+    expect(microBatchRanges(10, 4)).toEqual([
+      { start: 0, end: 3 },
+      { start: 3, end: 7 },
+      { start: 7, end: 10 },
+    ]);
+    expect(microBatchRanges(5, 8)).toEqual([{ start: 0, end: 5 }]);
+  });
+});
