@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src-main/engine/errors';
 import { loadModelFromDir, saveModelToDir } from '../../src-main/engine/model/file-io';
-import { ChannelShuffle, GroupedConv1x1 } from '../../src-main/engine/model/layers';
+import { BatchNorm2d, ChannelShuffle, GroupedConv1x1 } from '../../src-main/engine/model/layers';
 import { buildShuffleNetV1 } from '../../src-main/engine/model/shufflenet';
 import type { Groups, ModelConfig, Scale } from '../../src-main/engine/types';
 
@@ -119,6 +119,54 @@ describe('ChannelShuffle', () => {
   });
 });
 
+describe('BatchNorm2d', () => {
+  /** The same layer's maths written with tf.moments, differentiated by tfjs itself. */
+  function reference(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    return tf.batchNorm(x, mean, variance, beta, gamma, eps);
+  }
+
+  it('normalises with batch statistics in training and matches the tfjs gradient', () => {
+    const layer = new BatchNorm2d({ momentum: 0.9, epsilon: 1e-5 });
+    const input = tf.input({ shape: [4, 5, 6] });
+    const model = tf.model({ inputs: input, outputs: layer.apply(input) as tf.SymbolicTensor });
+    const gamma = tf.randomNormal([6], 1, 0.3, 'float32', 1) as tf.Tensor1D;
+    const beta = tf.randomNormal([6], 0, 0.3, 'float32', 2) as tf.Tensor1D;
+    layer.setWeights([gamma, beta, tf.zeros([6]), tf.ones([6])]);
+    const x = tf.variable(tf.randomNormal([3, 4, 5, 6], 2, 3, 'float32', 3) as tf.Tensor4D);
+    const dy = tf.randomNormal([3, 4, 5, 6], 0, 1, 'float32', 4);
+
+    const ours = tf.variableGrads(() => tf.mul(model.apply(x, { training: true }) as tf.Tensor, dy).sum() as tf.Scalar);
+    const g = tf.variable(gamma);
+    const b = tf.variable(beta);
+    const ref = tf.variableGrads(
+      () => tf.mul(reference(x as unknown as tf.Tensor4D, g as unknown as tf.Tensor1D, b as unknown as tf.Tensor1D, 1e-5), dy).sum() as tf.Scalar,
+      [x, g, b],
+    );
+    expect(Math.abs(ours.value.dataSync()[0] - ref.value.dataSync()[0])).toBeLessThan(1e-3);
+    expect(relError(ours.grads[x.name], ref.grads[x.name])).toBeLessThan(1e-4);
+    const [gammaName, betaName] = layer.trainableWeights.map((w) => w.originalName);
+    expect(relError(ours.grads[gammaName], ref.grads[g.name])).toBeLessThan(1e-5);
+    expect(relError(ours.grads[betaName], ref.grads[b.name])).toBeLessThan(1e-5);
+    model.dispose();
+  });
+
+  it('updates the moving mean and unbiased variance with the momentum, and uses them in inference', () => {
+    const layer = new BatchNorm2d({ momentum: 0.75, epsilon: 1e-3 });
+    const x = tf.tensor4d([1, 10, 3, 20, 5, 30, 7, 40], [2, 2, 1, 2]);
+    layer.apply(x, { training: true });
+    const [, , movingMean, movingVar] = layer.getWeights();
+    // channel 0: 1,3,5,7 (mean 4, unbiased var 20/3); channel 1: 10..40 (mean 25, var 500/3)
+    expect(Array.from(movingMean.dataSync())).toEqual([0.25 * 4, 0.25 * 25].map((v) => Math.fround(v)));
+    const vars = Array.from(movingVar.dataSync());
+    expect(vars[0]).toBeCloseTo(0.75 + 0.25 * (20 / 3), 4);
+    expect(vars[1]).toBeCloseTo(0.75 + 0.25 * (500 / 3), 3);
+    const y = layer.apply(x) as tf.Tensor;
+    const expected = tf.batchNorm(x, movingMean, movingVar, undefined, undefined, 1e-3);
+    expect(relError(y, expected)).toBeLessThan(1e-6);
+  });
+});
+
 describe('buildShuffleNetV1', () => {
   it.each<[Groups, Scale]>([
     [1, 0.25],
@@ -198,6 +246,7 @@ describe('saving and loading', () => {
     const loaded = await loadModelFromDir(dir);
     expect(loaded.getLayer('stage3.unit2.pw1')).toBeInstanceOf(GroupedConv1x1);
     expect(loaded.getLayer('stage3.unit2.shuffle')).toBeInstanceOf(ChannelShuffle);
+    expect(loaded.getLayer('stage3.unit2.dw_bn')).toBeInstanceOf(BatchNorm2d);
     expect(loaded.countParams()).toBe(model.countParams());
     const a = model.predict(x) as tf.Tensor;
     const b = loaded.predict(x) as tf.Tensor;

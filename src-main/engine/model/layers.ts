@@ -1,10 +1,13 @@
 /**
- * The two ShuffleNet layers tfjs-layers lacks: a grouped 1x1 convolution and the channel shuffle.
- * Both are registered with tfjs serialization on import, so `tf.loadLayersModel` can rebuild a saved
- * model wherever this file has been imported. Browser-safe: imports nothing but tfjs.
+ * The custom layers of ShuffleNetV1: a grouped 1x1 convolution and the channel shuffle (which
+ * tfjs-layers lacks), plus the faster batch norm re-exported from ./batch-norm. All are registered
+ * with tfjs serialization on import, so `tf.loadLayersModel` can rebuild a saved model wherever
+ * this file has been imported. Browser-safe: imports nothing but tfjs.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
+
+export { BatchNorm2d } from './batch-norm';
 
 type Shape = (number | null)[];
 

@@ -5,11 +5,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../types';
 import { networkPlan, type UnitPlan } from './arch';
-import { ChannelShuffle, GroupedConv1x1 } from './layers';
+import { BatchNorm2d, ChannelShuffle, GroupedConv1x1 } from './layers';
 
 /** MindSpore BatchNorm2d defaults (momentum 0.9, eps 1e-5) rather than Keras' 0.99 / 1e-3. */
 function batchNorm(name: string): tf.layers.Layer {
-  return tf.layers.batchNormalization({ name, axis: -1, momentum: 0.9, epsilon: 1e-5 });
+  return new BatchNorm2d({ name, momentum: 0.9, epsilon: 1e-5 });
 }
 
 function relu(name: string): tf.layers.Layer {

@@ -1,0 +1,144 @@
+/**
+ * Batch normalisation over the channels of an NHWC tensor with a hand-written gradient.
+ * Registered on import; browser-safe (imports nothing but tfjs).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
+
+type Shape = (number | null)[];
+
+export interface BatchNorm2dArgs extends LayerArgs {
+  /** Weight of the old value in the moving statistics (PyTorch's 1 - momentum); MindSpore uses 0.9. */
+  momentum?: number;
+  epsilon?: number;
+}
+
+/** Per-channel sums of a `[rows, channels]` matrix, as a `[1, channels]` row. */
+function columnSums(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(tf.ones([1, x.shape[0]]), x);
+}
+
+interface BatchStats {
+  mean: tf.Tensor;
+  variance: tf.Tensor;
+}
+
+/**
+ * Training-mode batch norm: normalise `x` `[rows, channels]` with its own per-channel mean and
+ * (biased) variance, then scale by `gamma` and shift by `beta` (both `[1, channels]`). The gradient
+ * is the closed form dx = gamma/std * (dy - mean(dy) - xhat * mean(dy * xhat)), a few element-wise
+ * passes, instead of differentiating through tf.moments and tf.batchNorm, whose generic gradients
+ * tile and re-reduce every tensor (60% of a wasm training step). The batch statistics are
+ * handed to `onStats` for the moving averages; the receiver owns (and disposes) them.
+ */
+function normalizeInTraining(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor2D,
+  beta: tf.Tensor2D,
+  epsilon: number,
+  onStats: (stats: BatchStats) => void,
+): tf.Tensor2D {
+  const rows = x.shape[0];
+  const fn = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, scale, shift] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const mean = columnSums(input as tf.Tensor2D).div(rows);
+    const centered = input.sub(mean);
+    const variance = columnSums(centered.square() as tf.Tensor2D).div(rows);
+    const invStd = variance.add(epsilon).rsqrt();
+    const xhat = centered.mul(invStd);
+    save([xhat, invStd, scale]);
+    // The engine runs this function inside a tidy: keep the statistics for the caller to dispose.
+    onStats({ mean: tf.keep(mean), variance: tf.keep(variance) });
+    return {
+      value: xhat.mul(scale).add(shift),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedXhat, savedInvStd, savedScale] = saved;
+        const dShift = columnSums(dy as tf.Tensor2D);
+        const dScale = columnSums(dy.mul(savedXhat) as tf.Tensor2D);
+        const dx = dy
+          .sub(dShift.div(rows))
+          .sub(savedXhat.mul(dScale.div(rows)))
+          .mul(savedInvStd.mul(savedScale));
+        return [dx, dScale, dShift];
+      },
+    };
+  });
+  return fn(x, gamma, beta) as tf.Tensor2D;
+}
+
+/**
+ * Batch normalisation over the last axis of `[batch, height, width, channels]` (or any rank),
+ * like PyTorch/MindSpore `BatchNorm2d` in NHWC: learnable `gamma`/`beta`, moving mean and
+ * (unbiased) variance updated in place on every training-mode call with
+ * `moving = momentum * moving + (1 - momentum) * batch`. Inference uses the moving statistics.
+ * Weight names match Keras BatchNormalization: gamma, beta, moving_mean, moving_variance.
+ */
+export class BatchNorm2d extends tf.layers.Layer {
+  static className = 'BatchNorm2d';
+  readonly momentum: number;
+  readonly epsilon: number;
+  private gamma: tf.LayerVariable | null = null;
+  private beta: tf.LayerVariable | null = null;
+  private movingMean: tf.LayerVariable | null = null;
+  private movingVariance: tf.LayerVariable | null = null;
+
+  constructor(args: BatchNorm2dArgs = {}) {
+    super(args);
+    this.momentum = args.momentum ?? 0.9;
+    this.epsilon = args.epsilon ?? 1e-5;
+    this.supportsMasking = true;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const channels = shape.at(-1);
+    if (channels == null) throw new Error(`BatchNorm2d ${this.name}: the channel axis must have a known size`);
+    this.gamma = this.addWeight('gamma', [channels], 'float32', tf.initializers.ones(), undefined, true);
+    this.beta = this.addWeight('beta', [channels], 'float32', tf.initializers.zeros(), undefined, true);
+    this.movingMean = this.addWeight('moving_mean', [channels], 'float32', tf.initializers.zeros(), undefined, false);
+    this.movingVariance = this.addWeight('moving_variance', [channels], 'float32', tf.initializers.ones(), undefined, false);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const channels = x.shape[x.shape.length - 1];
+      const x2 = x.reshape([-1, channels]) as tf.Tensor2D;
+      const gamma = this.gamma!.read().reshape([1, channels]) as tf.Tensor2D;
+      const beta = this.beta!.read().reshape([1, channels]) as tf.Tensor2D;
+      if (!kwargs?.training) {
+        const scale = this.movingVariance!.read().add(this.epsilon).rsqrt().mul(gamma);
+        const shift = beta.sub(this.movingMean!.read().mul(scale));
+        return x2.mul(scale).add(shift).reshape(x.shape);
+      }
+      let stats: BatchStats | null = null;
+      const y = normalizeInTraining(x2, gamma, beta, this.epsilon, (s) => (stats = s));
+      const { mean, variance } = stats!;
+      const rows = x2.shape[0];
+      const unbiased = rows > 1 ? variance.mul(rows / (rows - 1)) : variance;
+      this.updateMoving(this.movingMean!, mean.reshape([channels]));
+      this.updateMoving(this.movingVariance!, unbiased.reshape([channels]));
+      tf.dispose([mean, variance]);
+      return y.reshape(x.shape);
+    });
+  }
+
+  private updateMoving(variable: tf.LayerVariable, batchValue: tf.Tensor): void {
+    tf.tidy(() => {
+      const old = variable.read();
+      variable.write(old.mul(this.momentum).add(batchValue.mul(1 - this.momentum)));
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
+  }
+}
+
+tf.serialization.registerClass(BatchNorm2d);
