@@ -1,0 +1,82 @@
+/**
+ * The ML host's operations: thin calls into the engine. Engine modules are imported on first use,
+ * so scanning a folder never loads TensorFlow.js and a missing native backend only matters to
+ * the operations that need one.
+ */
+import type { BackendInfoView } from '../contract';
+import type { Operations, OpName, ScanResult } from './protocol';
+
+export type OperationImpl<O extends OpName> = (
+  args: Operations[O]['args'],
+  emit: (event: Operations[O]['event']) => void,
+  signal: AbortSignal,
+) => Promise<Operations[O]['result']>;
+
+async function ensureBackend(prefer?: BackendInfoView['name']): Promise<BackendInfoView> {
+  const { initBackend } = await import('../engine/backend');
+  const info = await initBackend(prefer ? { prefer } : {});
+  return { name: info.name, threads: info.threads, simd: info.simd, tfjsVersion: info.tfjsVersion, notLoaded: info.notLoaded };
+}
+
+/** Progress events at most every 100 ms (and always the last one), so the pipe is not flooded. */
+function throttled(emit: (event: { type: 'progress'; done: number; total: number | null }) => void) {
+  let last = 0;
+  return (done: number, total: number | null) => {
+    const time = Date.now();
+    if (done !== total && time - last < 100) return;
+    last = time;
+    emit({ type: 'progress', done, total });
+  };
+}
+
+export const operations: { [O in OpName]: OperationImpl<O> } = {
+  initBackend: (args) => ensureBackend(args.prefer),
+
+  async scanDataset(args, emit, signal): Promise<ScanResult> {
+    const { loadDataset } = await import('../engine/data/load-dataset');
+    const dataset = await loadDataset(args.dir, { storeSize: args.storeSize, signal, onProgress: throttled(emit) });
+    if (dataset.format === 'cifar10-binary') {
+      const labels: Record<string, number[]> = {};
+      for (const [name, split] of Object.entries(dataset.splits)) labels[name] = Array.from(split.labels);
+      return { format: dataset.format, root: dataset.root, classes: dataset.classes, labels };
+    }
+    const images: { key: string; path: string; label: number }[] = [];
+    for (const split of [...Object.values(dataset.splits), ...(dataset.unlabeled ? [dataset.unlabeled] : [])]) {
+      for (let i = 0; i < split.count; i++) {
+        images.push({ key: split.id(i), path: split.filePath?.(i) ?? split.id(i), label: split.labels[i] });
+      }
+    }
+    images.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { format: dataset.format, root: dataset.root, classes: dataset.classes, images, skipped: dataset.skipped };
+  },
+
+  async downloadCifar10(args, emit, signal) {
+    const { downloadCifar10 } = await import('../engine/data/download');
+    const folder = await downloadCifar10(args.destDir, { url: args.url, signal, onProgress: throttled(emit) });
+    return { folder };
+  },
+
+  async train(args, emit, signal) {
+    await ensureBackend();
+    const { train, defaultTrainConfig } = await import('../engine/train/train');
+    const config = defaultTrainConfig(args.config);
+    return train(config, { signal, onEvent: emit, resume: args.resume });
+  },
+
+  async evaluate(args, emit, signal) {
+    await ensureBackend();
+    const { evaluate } = await import('../engine/evaluate');
+    return evaluate({ ...args, signal, onProgress: throttled(emit) });
+  },
+
+  async predictFolder(args, emit, signal) {
+    await ensureBackend();
+    const { predictFolder } = await import('../engine/predict');
+    return predictFolder({
+      ...args,
+      signal,
+      onItem: (item) => emit({ type: 'item', item }),
+      onProgress: throttled(emit),
+    });
+  },
+};

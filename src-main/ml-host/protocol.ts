@@ -1,0 +1,55 @@
+/**
+ * Messages between the app process and the ML host process. Plain JSON, so the same messages
+ * travel over `child_process.fork` IPC and Electron's `utilityProcess` port.
+ */
+import type { BackendInfoView, TrainConfigInput, WireError } from '../contract';
+import type { EvaluationResult, PredictionItem, SkippedFile, TrainConfig, TrainEvent } from '../engine/types';
+
+export type TrainDone = Extract<TrainEvent, { type: 'done' }>;
+
+/** A scanned dataset: CIFAR-10 labels per split, or every image of a folder with its class. */
+export type ScanResult =
+  | { format: 'cifar10-binary'; root: string; classes: string[]; labels: Record<string, number[]> }
+  | {
+      format: 'image-folder';
+      root: string;
+      classes: string[];
+      /** `key` is the engine's sample id (path relative to the root); `label` -1 = unlabeled. */
+      images: { key: string; path: string; label: number }[];
+      skipped: SkippedFile[];
+    };
+
+export type ProgressEvent = { type: 'progress'; done: number; total: number | null };
+
+/** Each operation: its arguments, the events it streams, and its result. */
+export interface Operations {
+  initBackend: { args: { prefer?: BackendInfoView['name'] }; event: never; result: BackendInfoView };
+  scanDataset: { args: { dir: string; storeSize?: number }; event: ProgressEvent; result: ScanResult };
+  downloadCifar10: { args: { destDir: string; url?: string }; event: ProgressEvent; result: { folder: string } };
+  train: {
+    args: { config: TrainConfigInput & Pick<TrainConfig, 'dataset' | 'outDir'>; resume: boolean };
+    event: TrainEvent;
+    result: TrainDone;
+  };
+  evaluate: {
+    args: { run: string; dataset: string; split?: string; limit?: number };
+    event: ProgressEvent;
+    result: EvaluationResult;
+  };
+  predictFolder: {
+    args: { run: string; folder: string; topK: number };
+    event: ProgressEvent | { type: 'item'; item: PredictionItem };
+    result: { predicted: number; skipped: number };
+  };
+}
+
+export type OpName = keyof Operations;
+
+export type HostRequest =
+  | { type: 'call'; id: number; op: OpName; args: unknown }
+  | { type: 'cancel'; id: number };
+
+export type HostReply =
+  | { type: 'event'; id: number; event: unknown }
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; error: WireError };

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { basename, relative, resolve, sep } from 'node:path';
+import { ApiError, type Handlers } from '../contract';
+import type { ScanResult } from '../ml-host/protocol';
+import type { NewImage } from '../storage';
+import { cifarRecordLocation } from './cifar-record';
+import { detached, errorMessage, paths, requireDataset, type ServiceContext } from './context';
+import { datasetView } from './dataset-view';
+import { exportLabeled } from './export-labeled';
+
+type DatasetHandlers = Pick<
+  Handlers,
+  | 'datasets.list'
+  | 'datasets.get'
+  | 'datasets.addFolder'
+  | 'datasets.addCifar10'
+  | 'datasets.downloadCifar10'
+  | 'datasets.remove'
+  | 'datasets.exportLabeled'
+>;
+
+/** Relative path with '/' separators: the engine's sample id for a folder image. */
+const sampleKey = (root: string, path: string) => relative(root, path).split(sep).join('/');
+
+function folderImages(scan: Extract<ScanResult, { format: 'image-folder' }>): NewImage[] {
+  const images: NewImage[] = scan.images.map((image) => ({
+    sampleKey: image.key,
+    path: image.path,
+    classPosition: image.label >= 0 ? image.label : null,
+  }));
+  for (const file of scan.skipped) {
+    images.push({ sampleKey: sampleKey(scan.root, file.path), path: file.path, classPosition: null, skippedReason: file.reason });
+  }
+  return images;
+}
+
+function cifarImages(scan: Extract<ScanResult, { format: 'cifar10-binary' }>): NewImage[] {
+  const images: NewImage[] = [];
+  for (const [split, labels] of Object.entries(scan.labels)) {
+    labels.forEach((label, index) => {
+      const { path, recordIndex } = cifarRecordLocation(scan.root, split, index);
+      images.push({ sampleKey: `${split}:${index}`, path, recordIndex, classPosition: label, split });
+    });
+  }
+  return images;
+}
+
+/**
+ * Datasets: adding a folder decodes every image in the ML host (so broken files are found the way
+ * training would find them) and stores each image with its class; CIFAR-10 stores one row per record.
+ */
+export function datasetHandlers(context: ServiceContext): DatasetHandlers {
+  const { storage, host, events } = context;
+
+  async function scan(path: string): Promise<ScanResult> {
+    const dir = resolve(path);
+    const info = await stat(dir).catch(() => null);
+    if (!info) throw new ApiError('user-error', `Folder not found: ${dir}`);
+    if (!info.isDirectory()) throw new ApiError('user-error', `${dir} is a file; choose a folder`);
+    return host.call('scanDataset', { dir }, {
+      onEvent: (e) => events.emit('datasets.scanProgress', { path: dir, done: e.done, total: e.total ?? e.done }),
+    });
+  }
+
+  function store(result: ScanResult, name: string | undefined) {
+    const isCifar = result.format === 'cifar10-binary';
+    const id = storage.datasets.create({
+      name: name ?? (isCifar ? 'CIFAR-10' : basename(result.root)),
+      kind: isCifar ? 'cifar10' : 'folder',
+      root: result.root,
+      classes: result.classes,
+      images: isCifar ? cifarImages(result) : folderImages(result),
+    });
+    events.emit('datasets.changed', { datasetId: id });
+    return datasetView(storage, requireDataset(context, id));
+  }
+
+  return {
+    'datasets.list': () => storage.datasets.list().map((row) => datasetView(storage, row)),
+    'datasets.get': ({ id }) => datasetView(storage, requireDataset(context, id)),
+
+    'datasets.addFolder': async ({ path, name }) => store(await scan(path), name),
+
+    'datasets.addCifar10': async ({ path, name }) => {
+      const result = await scan(path);
+      if (result.format !== 'cifar10-binary') {
+        throw new ApiError('user-error', `No CIFAR-10 files in ${resolve(path)} (expected cifar-10-batches-bin or its data_batch_*.bin files)`);
+      }
+      return store(result, name);
+    },
+
+    'datasets.downloadCifar10': ({ url }) => {
+      const jobId = randomUUID();
+      const progress = (phase: 'download' | 'verify' | 'done' | 'error', extra: { received?: number; total?: number | null; message?: string; datasetId?: number } = {}) =>
+        events.emit('datasets.downloadProgress', { jobId, phase, received: extra.received ?? 0, total: extra.total ?? null, ...extra });
+      detached(context, 'CIFAR-10 download', async () => {
+        try {
+          const { folder } = await host.call('downloadCifar10', { destDir: paths.downloads(context.dataDir), url }, {
+            onEvent: (e) => progress('download', { received: e.done, total: e.total }),
+          });
+          progress('verify');
+          const dataset = store(await scan(folder), 'CIFAR-10');
+          progress('done', { datasetId: dataset.id });
+        } catch (error) {
+          progress('error', { message: errorMessage(error) });
+        }
+      });
+      return { jobId };
+    },
+
+    'datasets.remove': ({ id }) => {
+      requireDataset(context, id);
+      storage.datasets.remove(id);
+      events.emit('datasets.changed', { datasetId: id, removed: true });
+      return {};
+    },
+
+    'datasets.exportLabeled': ({ id, destDir }) => exportLabeled(storage, requireDataset(context, id), destDir),
+  };
+}

@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { ApiRouter, type EventSink, type Handlers } from '../contract';
+import { MlHost } from '../ml-host/client';
+import { forkHostPort } from '../ml-host/fork-port';
+import type { MlHostPortFactory } from '../ml-host/port';
+import { Storage } from '../storage';
+import { appHandlers, type AppInfoOptions } from './app-info';
+import { paths, type ServiceContext } from './context';
+import { datasetHandlers } from './datasets';
+import { evaluationHandlers } from './evaluation';
+import { labelingHandlers } from './labeling';
+import { MediaService } from './media';
+import { httpMediaUrls, type MediaUrls } from './media-urls';
+import { PredictionService } from './predictions';
+import { PRESETS } from './presets';
+import { TrainingService } from './training';
+
+export { MediaService, MediaError } from './media';
+export * from './media-urls';
+export { paths } from './context';
+export { PRESETS } from './presets';
+
+export interface ServicesOptions extends Partial<AppInfoOptions> {
+  /** The app's data folder: the database, runs, downloads, uploads and caches go here. */
+  dataDir: string;
+  /** Where events go; usually the router that serves the clients. */
+  events: EventSink;
+  /** How to start an ML host process (default: `child_process.fork` of ml-host/main). */
+  hostPort?: MlHostPortFactory;
+  mediaUrls?: MediaUrls;
+}
+
+export type ServiceHandlers = Omit<Handlers, 'dialogs.openFolder'>;
+
+export interface Services {
+  handlers: ServiceHandlers;
+  media: MediaService;
+  storage: Storage;
+  host: MlHost;
+  training: TrainingService;
+  /** Stops running work and the ML host, and closes the database. */
+  close(): void;
+}
+
+/**
+ * Builds every service over one database and one ML host. Runs and prediction jobs that an
+ * earlier session left unfinished are marked failed first, so nothing shows as running forever.
+ */
+export function createServices(options: ServicesOptions): Services {
+  mkdirSync(options.dataDir, { recursive: true });
+  const storage = Storage.open(paths.database(options.dataDir));
+  const host = new MlHost(options.hostPort ?? (() => forkHostPort()));
+  const context: ServiceContext = {
+    storage,
+    host,
+    events: options.events,
+    dataDir: options.dataDir,
+    media: options.mediaUrls ?? httpMediaUrls(),
+  };
+  const training = new TrainingService(context);
+  const predictions = new PredictionService(context);
+  training.failInterrupted();
+  predictions.failInterrupted();
+  const handlers: ServiceHandlers = {
+    ...appHandlers(context, {
+      mode: options.mode ?? 'serve',
+      version: options.version,
+      capabilities: options.capabilities ?? { nativeDialogs: false, upload: true },
+    }),
+    ...datasetHandlers(context),
+    ...labelingHandlers(context),
+    ...training.handlers(),
+    'presets.list': () => [...PRESETS],
+    ...evaluationHandlers(context),
+    ...predictions.handlers(),
+  };
+  return {
+    handlers,
+    media: new MediaService(storage, paths.thumbnails(options.dataDir)),
+    storage,
+    host,
+    training,
+    close() {
+      host.dispose();
+      storage.close();
+    },
+  };
+}
+
+/** A router with every service registered: what serve mode, the Electron shell and tests start from. */
+export function createAppRouter(options: Omit<ServicesOptions, 'events'> & { onError?: (where: string, error: unknown) => void }) {
+  const router = new ApiRouter({ onError: options.onError ?? ((where, error) => console.error(`[${where}]`, error)) });
+  const services = createServices({ ...options, events: router });
+  router.register(services.handlers);
+  return { router, services };
+}

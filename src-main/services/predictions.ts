@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { relative, resolve, sep } from 'node:path';
+import { ApiError, type Handlers, type PredictionItemView } from '../contract';
+import type { PredictionItemRow } from '../storage';
+import { detached, errorMessage, notFound, requireDataset, requireRun, type ServiceContext } from './context';
+import { csvText } from './csv';
+
+type PredictionHandlers = Pick<Handlers, 'predict.start' | 'predict.cancel' | 'predict.list' | 'predict.accept' | 'predict.exportCsv'>;
+
+const TOP_K = 5;
+
+function itemView(context: ServiceContext, row: PredictionItemRow): PredictionItemView {
+  if (row.skippedReason !== null || row.top === null) return { id: row.id, path: row.path, skipped: row.skippedReason ?? 'no prediction' };
+  return { id: row.id, path: row.path, thumbUrl: context.media.url('thumb', 'predict', row.id), top: row.top };
+}
+
+/** Batch prediction of a folder in the ML host; every item is stored as it arrives, then streamed. */
+export class PredictionService {
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(private readonly context: ServiceContext) {}
+
+  /** Jobs a previous session left running ended with it. */
+  failInterrupted(): void {
+    for (const job of this.context.storage.predictions.runningJobs()) {
+      this.context.storage.predictions.finishJob(job.id, 'failed', 'The app stopped before this prediction finished');
+    }
+  }
+
+  private requireJob(jobId: string) {
+    const job = this.context.storage.predictions.getJob(jobId);
+    if (!job) throw notFound('Prediction job', jobId);
+    return job;
+  }
+
+  handlers(): PredictionHandlers {
+    const { storage, events } = this.context;
+    return {
+      'predict.start': async ({ runId, folder }) => {
+        const run = requireRun(this.context, runId);
+        if (!run.checkpointDir) throw new ApiError('user-error', `Run ${run.id} has no checkpoint yet; train at least one epoch first`);
+        const dir = resolve(folder);
+        const info = await stat(dir).catch(() => null);
+        if (!info?.isDirectory()) throw new ApiError('user-error', `Folder not found: ${dir}`);
+        const jobId = randomUUID();
+        storage.predictions.createJob(jobId, runId, dir);
+        this.launch(jobId, run.runDir, dir);
+        return { jobId, total: null };
+      },
+
+      'predict.cancel': ({ jobId }) => {
+        this.requireJob(jobId);
+        this.running.get(jobId)?.abort();
+        return {};
+      },
+
+      'predict.list': ({ jobId }) => {
+        const job = this.requireJob(jobId);
+        return { items: storage.predictions.items(jobId).map((row) => itemView(this.context, row)), done: job.status !== 'running' };
+      },
+
+      'predict.accept': ({ jobId, datasetId, itemIds, minConfidence }) => {
+        this.requireJob(jobId);
+        const dataset = requireDataset(this.context, datasetId);
+        if (dataset.kind !== 'folder') throw new ApiError('user-error', `${dataset.name} is CIFAR-10; accept predictions into an image-folder dataset`);
+        const wanted = itemIds ? new Set(itemIds) : null;
+        const accepted = storage.predictions
+          .items(jobId)
+          .filter((item) => item.top !== null && item.top.length > 0 && (!wanted || wanted.has(item.id)))
+          .filter((item) => minConfidence === undefined || (item.top?.[0].probability ?? 0) >= minConfidence);
+        let added = 0;
+        storage.db.transaction(() => {
+          for (const item of accepted) {
+            const label = item.top?.[0].label as string;
+            const classId = (storage.images.classByName(datasetId, label) ?? storage.images.createClass(datasetId, label)).id;
+            const inside = relative(dataset.root, item.path);
+            const key = inside.startsWith('..') || resolve(dataset.root, inside) !== item.path ? item.path : inside.split(sep).join('/');
+            const existing = storage.images.bySampleKey(datasetId, key);
+            if (!existing) added += storage.datasets.addImages(datasetId, [{ sampleKey: key, path: item.path, classId }]);
+            else if (existing.classId === null && existing.skippedReason === null) added += storage.images.assign([existing.id], classId, datasetId);
+          }
+        })();
+        events.emit('datasets.changed', { datasetId });
+        return { added };
+      },
+
+      'predict.exportCsv': ({ jobId }) => {
+        this.requireJob(jobId);
+        const items = storage.predictions.items(jobId);
+        const header = ['path', 'label', 'probability'];
+        for (let k = 2; k <= TOP_K; k++) header.push(`top${k}_label`, `top${k}_probability`);
+        header.push('skipped_reason');
+        const rows = items.map((item) => {
+          const top = item.top ?? [];
+          const cells: (string | number | null)[] = [item.path];
+          for (let k = 0; k < TOP_K; k++) cells.push(top[k]?.label ?? '', top[k]?.probability ?? '');
+          cells.push(item.skippedReason ?? '');
+          return cells;
+        });
+        return { filename: `predictions-${jobId.slice(0, 8)}.csv`, content: csvText(header, rows) };
+      },
+    };
+  }
+
+  private launch(jobId: string, runDir: string, folder: string): void {
+    const { storage, host, events } = this.context;
+    const controller = new AbortController();
+    this.running.set(jobId, controller);
+    detached(this.context, `Prediction ${jobId}`, async () => {
+      let error: string | undefined;
+      try {
+        await host.call(
+          'predictFolder',
+          { run: runDir, folder, topK: TOP_K },
+          {
+            signal: controller.signal,
+            onEvent: (event) => {
+              if (event.type === 'progress') {
+                storage.predictions.setTotal(jobId, event.total);
+                events.emit('predict.progress', { jobId, done: event.done, total: event.total });
+                return;
+              }
+              const item = event.item;
+              const skipped = 'skipped' in item ? item.skipped : null;
+              const id = storage.predictions.addItem(jobId, item.path, 'top' in item ? item.top : null, skipped);
+              const row = storage.predictions.item(id) as PredictionItemRow;
+              events.emit('predict.item', { jobId, item: itemView(this.context, row) });
+            },
+          },
+        );
+        storage.predictions.finishJob(jobId, 'completed');
+      } catch (caught) {
+        error = controller.signal.aborted ? 'Cancelled' : errorMessage(caught);
+        storage.predictions.finishJob(jobId, controller.signal.aborted ? 'cancelled' : 'failed', error);
+      } finally {
+        this.running.delete(jobId);
+      }
+      const job = storage.predictions.getJob(jobId);
+      events.emit('predict.done', { jobId, predicted: job?.predicted ?? 0, skipped: job?.skipped ?? 0, ...(error ? { error } : {}) });
+    });
+  }
+}

@@ -1,0 +1,59 @@
+import type { Preset } from '../contract';
+
+/**
+ * Starting points for the training form. Full configs, so the form shows every value a run will use.
+ * - MindSpore tutorial: its ShuffleNetV1 recipe (2.0x, groups 3, 224 input via the ImageNet stem,
+ *   batch 128, momentum 0.9, weight decay 4e-5, label smoothing 0.1, peak lr 0.05 after warm-up,
+ *   then cosine decay). Heavy: meant for a GPU backend.
+ * - Fast CIFAR: the cifar stem on 32x32 inputs at 0.5x width, a few epochs on part of the set,
+ *   so a first model exists within minutes on a CPU backend.
+ */
+export const PRESETS: readonly Preset[] = [
+  {
+    id: 'mindspore-tutorial',
+    name: 'MindSpore tutorial',
+    description: 'ShuffleNetV1 2.0x, groups 3, 224x224 (ImageNet stem), batch 128, lr 0.05 with warm-up then cosine, label smoothing 0.1. Needs a GPU to finish in reasonable time.',
+    config: {
+      scale: 2,
+      groups: 3,
+      stem: 'imagenet',
+      inputSize: 224,
+      epochs: 30,
+      batchSize: 128,
+      lr: 0.05,
+      momentum: 0.9,
+      weightDecay: 4e-5,
+      labelSmoothing: 0.1,
+      warmupEpochs: 4,
+      seed: 0,
+      validationFraction: 0.2,
+      keepCheckpoints: 3,
+      microBatchSize: 'auto',
+      augment: true,
+    },
+  },
+  {
+    id: 'fast-cifar',
+    name: 'Fast CIFAR',
+    description: 'ShuffleNetV1 0.5x, groups 3, 32x32 (CIFAR stem), 3 epochs on 10,000 training images: a first model in minutes on a CPU.',
+    config: {
+      scale: 0.5,
+      groups: 3,
+      stem: 'cifar',
+      inputSize: 32,
+      epochs: 3,
+      batchSize: 64,
+      lr: 0.05,
+      momentum: 0.9,
+      weightDecay: 4e-5,
+      labelSmoothing: 0.1,
+      warmupEpochs: 1,
+      seed: 0,
+      limit: 10_000,
+      validationFraction: 0.2,
+      keepCheckpoints: 2,
+      microBatchSize: 'auto',
+      augment: true,
+    },
+  },
+];

@@ -1,0 +1,24 @@
+import type { EpochMetrics, Run } from '../contract';
+import type { EpochMetricsRow, RunRow } from '../storage';
+
+export function runView(row: RunRow): Run {
+  return {
+    id: row.id,
+    datasetId: row.datasetId,
+    name: row.name,
+    status: row.status,
+    config: row.config,
+    error: row.error,
+    backend: row.backend,
+    classes: row.classes,
+    epochsCompleted: row.epochsCompleted,
+    epochs: row.epochs,
+    bestValAccuracy: row.bestValAccuracy,
+    startedAt: row.startedAt,
+    endedAt: row.endedAt,
+    durationSec: row.durationSec,
+    checkpointDir: row.checkpointDir,
+  };
+}
+
+export const epochView = (row: EpochMetricsRow): EpochMetrics => ({ ...row });

@@ -1,0 +1,181 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApiError, type Handlers, type Run, type TrainConfigInput } from '../contract';
+import type { TrainEvent } from '../engine/types';
+import type { RunRow } from '../storage';
+import { detached, errorMessage, paths, requireDataset, requireRun, type ServiceContext } from './context';
+import { epochView, runView } from './run-view';
+import { prepareTrainingData } from './training-data';
+
+type TrainingHandlers = Pick<Handlers, 'training.start' | 'training.stop' | 'training.resume' | 'runs.list' | 'runs.get' | 'runs.remove'>;
+
+/** The engine's config minus where the data and the run live (those are the app's business). */
+function visibleConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const { dataset: _dataset, outDir: _outDir, ...rest } = config;
+  return rest;
+}
+
+/**
+ * Training runs: one at a time, in the ML host. Every engine event updates the database first and
+ * then goes to the clients, so a client that reconnects reads the same state it was sent.
+ */
+export class TrainingService {
+  private readonly active = new Map<number, AbortController>();
+
+  constructor(private readonly context: ServiceContext) {}
+
+  /** Runs a previous session left running can no longer finish: say so instead of showing them as running. */
+  failInterrupted(): void {
+    for (const run of this.context.storage.runs.unfinished()) {
+      this.context.storage.runs.update(run.id, { status: 'failed', error: 'The app stopped while this run was training; resume it to continue', endedAt: run.endedAt ?? new Date().toISOString() });
+    }
+  }
+
+  get activeRunIds(): number[] {
+    return [...this.active.keys()];
+  }
+
+  handlers(): TrainingHandlers {
+    const { storage } = this.context;
+    return {
+      'training.start': ({ datasetId, config, name }) => this.start(datasetId, config, name),
+      'training.stop': ({ runId }) => this.stop(runId),
+      'training.resume': ({ runId }) => this.resume(runId),
+      'runs.list': () => storage.runs.list().map(runView),
+      'runs.get': ({ id }) => ({ ...runView(requireRun(this.context, id)), epochMetrics: storage.runs.epochs(id).map(epochView) }),
+      'runs.remove': ({ id }) => {
+        requireRun(this.context, id);
+        if (this.active.has(id)) throw new ApiError('conflict', `Run ${id} is training; stop it before removing it`);
+        storage.runs.remove(id);
+        return {};
+      },
+    };
+  }
+
+  private requireIdle(): void {
+    const [busy] = this.active.keys();
+    if (busy !== undefined) throw new ApiError('conflict', `Run ${busy} is still training; stop it or wait for it to finish`);
+  }
+
+  private async start(datasetId: number, config: TrainConfigInput, name?: string): Promise<Run> {
+    const { storage, dataDir } = this.context;
+    const dataset = requireDataset(this.context, datasetId);
+    this.requireIdle();
+    const created = storage.runs.create({
+      datasetId,
+      name: name ?? `${dataset.name} #${storage.runs.list().filter((r) => r.datasetId === datasetId).length + 1}`,
+      config,
+      epochs: config.epochs ?? 0,
+      runDir: '',
+    });
+    const runDir = join(paths.runs(dataDir), String(created.id));
+    try {
+      await mkdir(runDir, { recursive: true });
+      const trainData = await prepareTrainingData(storage, dataset, runDir);
+      storage.runs.update(created.id, { runDir, dataDir: trainData });
+    } catch (error) {
+      storage.runs.remove(created.id);
+      throw error;
+    }
+    return this.launch(created.id, false);
+  }
+
+  private stop(runId: number): Run {
+    const run = requireRun(this.context, runId);
+    const controller = this.active.get(runId);
+    if (!controller) return runView(run);
+    const stopping = this.context.storage.runs.update(runId, { status: 'stopping' });
+    this.publish(stopping);
+    controller.abort();
+    return runView(stopping);
+  }
+
+  private resume(runId: number): Run {
+    const run = requireRun(this.context, runId);
+    if (this.active.has(runId)) return runView(run);
+    if (run.status === 'completed') throw new ApiError('conflict', `Run ${runId} already completed all its epochs`);
+    if (!run.dataDir) throw new ApiError('conflict', `Run ${runId} has no prepared data to resume from`);
+    this.requireIdle();
+    return this.launch(runId, true);
+  }
+
+  /** Marks the run queued and starts it in the ML host without waiting for it to finish. */
+  private launch(runId: number, resume: boolean): Run {
+    const { storage, host } = this.context;
+    const run = storage.runs.update(runId, { status: 'queued', error: null, endedAt: null });
+    this.publish(run);
+    const controller = new AbortController();
+    this.active.set(runId, controller);
+    const config = { ...(run.config as TrainConfigInput), dataset: run.dataDir as string, outDir: run.runDir };
+    detached(this.context, `Run ${runId}`, async () => {
+      let patch: Partial<RunRow>;
+      try {
+        const done = await host.call('train', { config, resume }, { signal: controller.signal, onEvent: (event) => this.onEvent(runId, event) });
+        patch = {
+          status: done.status,
+          epochsCompleted: done.epochsCompleted,
+          bestValAccuracy: done.epochsCompleted > 0 ? done.bestValAccuracy : null,
+          checkpointDir: done.checkpoint ?? undefined,
+          durationSec: done.elapsedSec,
+        };
+      } catch (error) {
+        patch = { status: 'failed', error: errorMessage(error) };
+      }
+      // Idle before the status goes out, so a client may resume or start again at once.
+      this.active.delete(runId);
+      this.finish(runId, patch);
+    });
+    return runView(run);
+  }
+
+  private onEvent(runId: number, event: TrainEvent): void {
+    const { storage, events } = this.context;
+    switch (event.type) {
+      case 'start': {
+        const current = storage.runs.get(runId);
+        const run = storage.runs.update(runId, {
+          status: current?.status === 'stopping' ? 'stopping' : 'running',
+          config: visibleConfig(event.config as unknown as Record<string, unknown>),
+          backend: event.backend,
+          classes: event.classes,
+          epochs: event.config.epochs,
+        });
+        this.publish(run);
+        break;
+      }
+      case 'batch': {
+        const { type: _type, ...batch } = event;
+        events.emit('training.batch', { runId, ...batch });
+        break;
+      }
+      case 'epoch': {
+        const { type: _type, ...metrics } = event;
+        const previous = storage.runs.get(runId)?.bestValAccuracy ?? null;
+        const run = storage.runs.addEpoch(runId, metrics, {
+          epochsCompleted: metrics.epoch,
+          bestValAccuracy: previous === null ? metrics.valAccuracy : Math.max(previous, metrics.valAccuracy),
+          durationSec: metrics.elapsedSec,
+        });
+        events.emit('training.epoch', { runId, ...metrics });
+        this.publish(run);
+        break;
+      }
+      case 'checkpoint':
+        storage.runs.update(runId, { checkpointDir: event.path });
+        break;
+      case 'done':
+        // Handled when the call resolves, with the same data.
+        break;
+    }
+  }
+
+  private finish(runId: number, patch: Partial<RunRow>): void {
+    const { storage } = this.context;
+    if (!storage.runs.get(runId)) return;
+    this.publish(storage.runs.update(runId, { ...patch, endedAt: new Date().toISOString() }));
+  }
+
+  private publish(run: RunRow): void {
+    this.context.events.emit('training.status', { runId: run.id, run: runView(run) });
+  }
+}
