@@ -1,0 +1,125 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { toApiError } from '../api/api-error';
+import type { ConnectionState } from '../api/studio-client';
+import { useApiClient } from '../api/studio-client';
+import type { AppInfo } from '../api/types';
+
+export type ViewName = 'datasets' | 'labeling' | 'training' | 'evaluation' | 'prediction';
+export const VIEWS: ViewName[] = ['datasets', 'labeling', 'training', 'evaluation', 'prediction'];
+
+export interface Toast {
+  id: number;
+  kind: 'error' | 'success' | 'info';
+  message: string;
+  code?: string;
+}
+
+const TOAST_MS = { error: 12_000, success: 4_000, info: 5_000 };
+
+export const useAppStore = defineStore('app', () => {
+  const api = useApiClient();
+  const info = ref<AppInfo | null>(null);
+  const infoError = ref<string | null>(null);
+  const connection = ref<ConnectionState>('connecting');
+  const view = ref<ViewName>('datasets');
+  const toasts = ref<Toast[]>([]);
+  let nextToastId = 1;
+  let stopWatching: (() => void) | null = null;
+
+  const backendWarnings = computed(() => info.value?.backend?.notLoaded ?? []);
+  const nativeDialogs = computed(() => info.value?.capabilities.nativeDialogs ?? false);
+  const canUpload = computed(() => info.value?.capabilities.upload ?? false);
+
+  function notify(message: string, kind: Toast['kind'] = 'info', code?: string) {
+    const toast: Toast = { id: nextToastId++, kind, message, code };
+    toasts.value = [...toasts.value.slice(-4), toast];
+    setTimeout(() => dismiss(toast.id), TOAST_MS[kind]);
+    return toast.id;
+  }
+
+  /** Shows any failure in the window; returns the message so callers can keep it for a banner. */
+  function reportError(err: unknown, context?: string): string {
+    const apiError = toApiError(err);
+    const message = context ? `${context}: ${apiError.message}` : apiError.message;
+    notify(message, 'error', apiError.code);
+    return message;
+  }
+
+  function dismiss(id: number) {
+    toasts.value = toasts.value.filter((toast) => toast.id !== id);
+  }
+
+  async function loadInfo() {
+    try {
+      info.value = await api.invoke('app.info', {});
+      infoError.value = null;
+    } catch (err) {
+      infoError.value = reportError(err, 'Could not reach the ShuffleNet Studio backend');
+    }
+  }
+
+  /**
+   * Follows the connection (reloading app info whenever it comes back) and backend changes, which
+   * arrive once the ML host has started.
+   */
+  function watch() {
+    unwatch();
+    const offConnection = api.onConnection((state) => {
+      const reconnected = state === 'open' && connection.value === 'closed';
+      connection.value = state;
+      if (reconnected) void loadInfo();
+    });
+    const offBackend = api.subscribe('app.backend', ({ backend }) => {
+      if (info.value) info.value = { ...info.value, backend };
+    });
+    stopWatching = () => {
+      offConnection();
+      offBackend();
+    };
+  }
+
+  function unwatch() {
+    stopWatching?.();
+    stopWatching = null;
+  }
+
+  /** Asks for a folder with the native dialog; null when cancelled or unavailable. */
+  async function pickFolder(title: string): Promise<string | null> {
+    try {
+      return (await api.invoke('dialogs.openFolder', { title })).path;
+    } catch (err) {
+      reportError(err, 'Could not open the folder dialog');
+      return null;
+    }
+  }
+
+  /** Thumbnail and image addresses as this transport can load them (serve mode adds the token). */
+  function mediaUrl(url: string): string {
+    return api.mediaUrl(url);
+  }
+
+  function show(name: ViewName) {
+    view.value = name;
+  }
+
+  return {
+    info,
+    infoError,
+    connection,
+    view,
+    toasts,
+    backendWarnings,
+    nativeDialogs,
+    canUpload,
+    notify,
+    reportError,
+    dismiss,
+    loadInfo,
+    watch,
+    unwatch,
+    pickFolder,
+    mediaUrl,
+    show,
+  };
+});

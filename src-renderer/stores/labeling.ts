@@ -1,0 +1,201 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import { useApiClient } from '../api/studio-client';
+import type { ImageItem } from '../api/types';
+import { useAppStore } from './app';
+import { useDatasetsStore } from './datasets';
+import { createPagedList } from './paged-list';
+
+/** 'all', 'unlabeled', or a class id. */
+export type LabelFilter = 'all' | 'unlabeled' | number;
+
+export const useLabelingStore = defineStore('labeling', () => {
+  const api = useApiClient();
+  const app = useAppStore();
+  const datasets = useDatasetsStore();
+  const datasetId = ref<number | null>(null);
+  const filter = ref<LabelFilter>('all');
+  const cursor = ref(0);
+  const selection = shallowRef<ReadonlySet<number>>(new Set());
+  const anchor = ref(0);
+  const saving = ref(false);
+
+  const images = createPagedList<ImageItem>(
+    (offset, limit) => {
+      if (datasetId.value === null) return Promise.resolve({ total: 0, items: [] });
+      const classFilter = filter.value === 'all' ? {} : { classId: filter.value === 'unlabeled' ? null : filter.value };
+      return api.invoke('images.list', { datasetId: datasetId.value, filter: classFilter, offset, limit });
+    },
+    (err) => app.reportError(err, 'Could not load images'),
+  );
+
+  const dataset = computed(() => datasets.datasets.find((d) => d.id === datasetId.value) ?? null);
+  const classes = computed(() => dataset.value?.classes ?? []);
+  const current = computed(() => images.items.value[cursor.value] ?? null);
+  const selectedIds = computed(() => {
+    if (selection.value.size > 0) return [...selection.value];
+    return current.value ? [current.value.id] : [];
+  });
+
+  async function open(id: number | null) {
+    datasetId.value = id;
+    await reload();
+  }
+
+  async function setFilter(next: LabelFilter) {
+    filter.value = next;
+    await reload();
+  }
+
+  async function reload() {
+    cursor.value = 0;
+    anchor.value = 0;
+    selection.value = new Set();
+    if (datasetId.value === null) {
+      images.clear();
+      return;
+    }
+    await images.reset();
+    const first = images.items.value[0];
+    if (first) selection.value = new Set([first.id]);
+    prefetchAround(0);
+  }
+
+  function prefetchAround(index: number) {
+    const next = images.items.value[index + 1];
+    if (next) new Image().src = api.mediaUrl(next.imageUrl);
+  }
+
+  /** Moves the cursor; the image under it becomes the selection. */
+  async function moveTo(index: number) {
+    const total = images.total.value;
+    if (total === 0) return;
+    const target = Math.min(total - 1, Math.max(0, index));
+    await images.ensure(target, target + 2);
+    cursor.value = target;
+    anchor.value = target;
+    const item = images.items.value[target];
+    selection.value = new Set(item ? [item.id] : []);
+    prefetchAround(target);
+  }
+
+  const next = () => moveTo(cursor.value + 1);
+  const previous = () => moveTo(cursor.value - 1);
+
+  /** Click: select one. Shift: select the range from the last click. Ctrl/Cmd: toggle one. */
+  function click(index: number, modifiers: { shift?: boolean; toggle?: boolean } = {}) {
+    const item = images.items.value[index];
+    if (!item) return;
+    if (modifiers.shift) {
+      const [from, to] = anchor.value <= index ? [anchor.value, index] : [index, anchor.value];
+      const ids = new Set<number>();
+      for (let i = from; i <= to; i++) {
+        const inRange = images.items.value[i];
+        if (inRange) ids.add(inRange.id);
+      }
+      selection.value = ids;
+    } else if (modifiers.toggle) {
+      const ids = new Set(selection.value);
+      if (ids.has(item.id)) ids.delete(item.id);
+      else ids.add(item.id);
+      selection.value = ids;
+      anchor.value = index;
+    } else {
+      selection.value = new Set([item.id]);
+      anchor.value = index;
+    }
+    cursor.value = index;
+    prefetchAround(index);
+  }
+
+  /** Saves the label at once; with one image selected, moves on to the next like a flash card. */
+  async function assign(classId: number | null) {
+    const ids = selectedIds.value;
+    if (ids.length === 0 || datasetId.value === null) return;
+    saving.value = true;
+    try {
+      await api.invoke('labels.assign', { imageIds: ids, classId });
+      const changed = new Set(ids);
+      images.patch((item) => changed.has(item.id), (item) => ({ ...item, classId }));
+      await datasets.refresh(datasetId.value);
+      if (ids.length === 1) await next();
+    } catch (err) {
+      app.reportError(err, 'Could not save the label');
+    } finally {
+      saving.value = false;
+    }
+  }
+
+  /** Number keys 1-9 pick the class in the order shown. */
+  async function assignByNumber(n: number) {
+    const target = classes.value[n - 1];
+    if (!target) {
+      app.notify(`There is no class ${n} yet. Create it first.`, 'info');
+      return;
+    }
+    await assign(target.id);
+  }
+
+  async function createClass(name: string) {
+    const trimmed = name.trim();
+    if (!trimmed || datasetId.value === null) return null;
+    try {
+      const created = await api.invoke('classes.create', { datasetId: datasetId.value, name: trimmed });
+      await datasets.refresh(datasetId.value);
+      return created;
+    } catch (err) {
+      app.reportError(err, 'Could not create the class');
+      return null;
+    }
+  }
+
+  async function renameClass(classId: number, name: string) {
+    const trimmed = name.trim();
+    if (!trimmed || datasetId.value === null) return;
+    try {
+      await api.invoke('classes.rename', { datasetId: datasetId.value, classId, name: trimmed });
+      await datasets.refresh(datasetId.value);
+    } catch (err) {
+      app.reportError(err, 'Could not rename the class');
+    }
+  }
+
+  async function exportLabeled(destDir: string) {
+    if (datasetId.value === null) return;
+    if (!destDir.trim()) {
+      app.reportError(new Error('Choose a destination folder first.'));
+      return;
+    }
+    try {
+      const result = await api.invoke('datasets.exportLabeled', { id: datasetId.value, destDir: destDir.trim() });
+      app.notify(`Exported ${result.written} labeled images to ${result.destDir}.`, 'success');
+    } catch (err) {
+      app.reportError(err, 'Could not export the labeled dataset');
+    }
+  }
+
+  return {
+    datasetId,
+    filter,
+    cursor,
+    selection,
+    saving,
+    images,
+    dataset,
+    classes,
+    current,
+    selectedIds,
+    open,
+    setFilter,
+    reload,
+    moveTo,
+    next,
+    previous,
+    click,
+    assign,
+    assignByNumber,
+    createClass,
+    renameClass,
+    exportLabeled,
+  };
+});

@@ -1,0 +1,195 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef, triggerRef } from 'vue';
+import type { DroppedFile } from '../api/studio-client';
+import { useApiClient } from '../api/studio-client';
+import type { Input, Payload, PredictItem } from '../api/types';
+import { downloadText, mimeFor } from '../lib/download';
+import type { PredictionFilter } from '../lib/prediction-filter';
+import { filterPredictions, isPredicted, isSkipped, predictedLabels } from '../lib/prediction-filter';
+import { useAppStore } from './app';
+
+export type PredictionStatus = 'idle' | 'uploading' | 'running' | 'done' | 'cancelled' | 'failed';
+
+type PredictEvent =
+  | { kind: 'item'; payload: Payload<'predict.item'> }
+  | { kind: 'progress'; payload: Payload<'predict.progress'> }
+  | { kind: 'done'; payload: Payload<'predict.done'> };
+
+export const usePredictionsStore = defineStore('predictions', () => {
+  const api = useApiClient();
+  const app = useAppStore();
+  const runId = ref<number | null>(null);
+  const folder = ref('');
+  const jobId = ref<string | null>(null);
+  const items = shallowRef<PredictItem[]>([]);
+  const progress = ref<{ done: number; total: number | null }>({ done: 0, total: null });
+  const upload = ref<{ done: number; total: number } | null>(null);
+  const status = ref<PredictionStatus>('idle');
+  const error = ref<string | null>(null);
+  const filter = ref<PredictionFilter>({ label: '', minConfidence: 0, sort: 'confidence-desc' });
+  let unsubscribe: (() => void) | null = null;
+  // Events that arrive before predict.start has told us the job id.
+  let early: PredictEvent[] | null = null;
+
+  const predicted = computed(() => items.value.filter(isPredicted));
+  const skipped = computed(() => items.value.filter(isSkipped));
+  const labels = computed(() => predictedLabels(items.value));
+  const visible = computed(() => filterPredictions(items.value, filter.value));
+  const running = computed(() => status.value === 'running' || status.value === 'uploading');
+
+  function dispose() {
+    unsubscribe?.();
+    unsubscribe = null;
+    early = null;
+  }
+
+  function handle(event: PredictEvent) {
+    if (jobId.value === null) {
+      early?.push(event);
+      return;
+    }
+    if (event.payload.jobId !== jobId.value) return;
+    if (event.kind === 'item') {
+      items.value.push(event.payload.item);
+      triggerRef(items);
+    } else if (event.kind === 'progress') {
+      progress.value = { done: event.payload.done, total: event.payload.total };
+    } else {
+      finish(event.payload);
+    }
+  }
+
+  function finish(done: Payload<'predict.done'>) {
+    dispose();
+    progress.value = { done: done.predicted + done.skipped, total: progress.value.total ?? done.predicted + done.skipped };
+    if (done.error) {
+      status.value = 'failed';
+      error.value = app.reportError(new Error(done.error), 'Prediction failed');
+    } else if (status.value === 'running') {
+      status.value = 'done';
+      app.notify(`Predicted ${done.predicted} images${done.skipped ? `, skipped ${done.skipped}` : ''}.`, 'success');
+    }
+  }
+
+  function reset() {
+    dispose();
+    jobId.value = null;
+    items.value = [];
+    progress.value = { done: 0, total: null };
+    error.value = null;
+    filter.value = { ...filter.value, label: '' };
+  }
+
+  /** Predicts every image in a folder with the chosen run's model; results stream into `items`. */
+  async function start(path: string) {
+    const target = path.trim();
+    if (runId.value === null) {
+      error.value = app.reportError(new Error('Choose a trained run first.'));
+      return;
+    }
+    if (!target) {
+      error.value = app.reportError(new Error('Enter or drop a folder of images first.'));
+      return;
+    }
+    reset();
+    folder.value = target;
+    status.value = 'running';
+    early = [];
+    const offs = [
+      api.subscribe('predict.item', (payload) => handle({ kind: 'item', payload })),
+      api.subscribe('predict.progress', (payload) => handle({ kind: 'progress', payload })),
+      api.subscribe('predict.done', (payload) => handle({ kind: 'done', payload })),
+    ];
+    unsubscribe = () => offs.forEach((off) => off());
+    try {
+      const started = await api.invoke('predict.start', { runId: runId.value, folder: target });
+      jobId.value = started.jobId;
+      progress.value = { done: 0, total: started.total };
+      const held = early ?? [];
+      early = null;
+      held.forEach(handle);
+    } catch (err) {
+      dispose();
+      status.value = 'failed';
+      error.value = app.reportError(err, 'Could not start prediction');
+    }
+  }
+
+  /** A folder dropped on the window: its real path in Electron, an upload in a browser. */
+  async function startFromDrop(topLevel: File[], files: DroppedFile[]) {
+    const path = topLevel.length === 1 ? api.pathForFile(topLevel[0]) : null;
+    if (path) return start(path);
+    status.value = 'uploading';
+    error.value = null;
+    upload.value = { done: 0, total: files.length };
+    try {
+      const { folder: uploaded } = await api.upload(files, (done, total) => (upload.value = { done, total }));
+      upload.value = null;
+      await start(uploaded);
+    } catch (err) {
+      upload.value = null;
+      status.value = 'failed';
+      error.value = app.reportError(err, 'Could not upload the dropped files');
+    }
+  }
+
+  async function cancel() {
+    if (!jobId.value) return;
+    try {
+      await api.invoke('predict.cancel', { jobId: jobId.value });
+      status.value = 'cancelled';
+      dispose();
+    } catch (err) {
+      app.reportError(err, 'Could not cancel prediction');
+    }
+  }
+
+  /** Adds the shown predictions to a dataset, labeled with their top class. */
+  async function accept(datasetId: number) {
+    if (!jobId.value) return null;
+    const input: Input<'predict.accept'> = { jobId: jobId.value, datasetId };
+    if (filter.value.label) input.itemIds = visible.value.map((item) => item.id);
+    else if (filter.value.minConfidence > 0) input.minConfidence = filter.value.minConfidence;
+    try {
+      const { added } = await api.invoke('predict.accept', input);
+      app.notify(`Added ${added} images to the dataset with their predicted labels.`, 'success');
+      return added;
+    } catch (err) {
+      app.reportError(err, 'Could not accept the predictions');
+      return null;
+    }
+  }
+
+  async function exportCsv() {
+    if (!jobId.value) return;
+    try {
+      const { filename, content } = await api.invoke('predict.exportCsv', { jobId: jobId.value });
+      downloadText(filename, content, mimeFor(filename));
+    } catch (err) {
+      app.reportError(err, 'Could not export CSV');
+    }
+  }
+
+  return {
+    runId,
+    folder,
+    jobId,
+    items,
+    progress,
+    upload,
+    status,
+    error,
+    filter,
+    predicted,
+    skipped,
+    labels,
+    visible,
+    running,
+    start,
+    startFromDrop,
+    cancel,
+    accept,
+    exportCsv,
+    dispose,
+  };
+});

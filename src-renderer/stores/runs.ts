@@ -1,0 +1,246 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef, triggerRef } from 'vue';
+import { useApiClient } from '../api/studio-client';
+import type { BatchMetrics, EpochMetrics, Payload, Preset, Run } from '../api/types';
+import { useAppStore } from './app';
+import type { TrainForm } from './training-config';
+import { configFromForm, DEFAULT_FORM, formFromConfig } from './training-config';
+
+/** One training step on the charts; `x` is in epochs (2.5 = halfway through the third epoch). */
+export interface BatchPoint {
+  x: number;
+  loss: number;
+  accuracy: number;
+  lr: number;
+}
+
+export interface TrainingProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  imagesPerSec: number;
+  etaSec: number | null;
+  fraction: number;
+}
+
+const ACTIVE: Run['status'][] = ['queued', 'running', 'stopping'];
+const MAX_POINTS = 4000;
+
+export const useRunsStore = defineStore('runs', () => {
+  const api = useApiClient();
+  const app = useAppStore();
+  const runs = ref<Run[]>([]);
+  const presets = ref<Preset[]>([]);
+  const presetId = ref<string | null>(null);
+  const form = ref<TrainForm>({ ...DEFAULT_FORM });
+  const selectedId = ref<number | null>(null);
+  const batches = shallowRef<BatchPoint[]>([]);
+  const epochs = shallowRef<EpochMetrics[]>([]);
+  const lastBatch = ref<BatchMetrics | null>(null);
+  const starting = ref(false);
+  let viewers = 0;
+  let unsubscribe: (() => void) | null = null;
+  // Events of a run that training.start has not returned yet; replayed once its id is known.
+  let early: (() => void)[] | null = null;
+
+  const selected = computed(() => runs.value.find((r) => r.id === selectedId.value) ?? null);
+  const activeRuns = computed(() => runs.value.filter((r) => ACTIVE.includes(r.status)));
+  const isActive = (run: Run | null) => run !== null && ACTIVE.includes(run.status);
+
+  const progress = computed<TrainingProgress | null>(() => {
+    const run = selected.value;
+    if (!run) return null;
+    const batch = lastBatch.value;
+    const lastEpoch = epochs.value[epochs.value.length - 1];
+    const total = run.epochs || run.config.epochs || 1;
+    if (!batch) {
+      const done = lastEpoch?.epoch ?? run.epochsCompleted;
+      return { epoch: done, epochs: total, step: 0, stepsPerEpoch: 0, imagesPerSec: 0, etaSec: null, fraction: Math.min(1, done / total) };
+    }
+    const fraction = Math.min(1, (batch.epoch - 1 + batch.step / batch.stepsPerEpoch) / total);
+    const remainingSteps = (total - batch.epoch) * batch.stepsPerEpoch + (batch.stepsPerEpoch - batch.step);
+    const batchSize = run.config.batchSize ?? form.value.batchSize;
+    const etaSec = batch.imagesPerSec > 0 ? (remainingSteps * batchSize) / batch.imagesPerSec : (lastEpoch?.etaSec ?? null);
+    return { epoch: batch.epoch, epochs: total, step: batch.step, stepsPerEpoch: batch.stepsPerEpoch, imagesPerSec: batch.imagesPerSec, etaSec, fraction };
+  });
+
+  function upsert(run: Run) {
+    const index = runs.value.findIndex((r) => r.id === run.id);
+    if (index === -1) runs.value = [run, ...runs.value];
+    else runs.value = runs.value.map((r) => (r.id === run.id ? run : r));
+  }
+
+  async function load() {
+    try {
+      const [runList, presetList] = await Promise.all([api.invoke('runs.list', {}), api.invoke('presets.list', {})]);
+      runs.value = runList;
+      presets.value = presetList;
+      if (presetId.value === null && presetList.length > 0) applyPreset(presetList[0].id);
+      if (selectedId.value === null && runList.length > 0) await select(runList[0].id);
+      syncSubscription();
+    } catch (err) {
+      app.reportError(err, 'Could not load training runs');
+    }
+  }
+
+  function applyPreset(id: string) {
+    const preset = presets.value.find((p) => p.id === id);
+    if (!preset) return;
+    presetId.value = id;
+    form.value = formFromConfig(preset.config, DEFAULT_FORM);
+  }
+
+  function resetLive() {
+    batches.value = [];
+    epochs.value = [];
+    lastBatch.value = null;
+  }
+
+  /** Shows a run: its stored epoch history now, and its batches from here on if it is running. */
+  async function select(id: number) {
+    if (selectedId.value !== id) resetLive();
+    selectedId.value = id;
+    try {
+      const { epochMetrics: history, ...run } = await api.invoke('runs.get', { id });
+      upsert(run);
+      if (selectedId.value === id) {
+        const seen = new Set(epochs.value.map((e) => e.epoch));
+        epochs.value = [...history.filter((e) => !seen.has(e.epoch)), ...epochs.value].sort((a, b) => a.epoch - b.epoch);
+      }
+    } catch (err) {
+      app.reportError(err, 'Could not load the run');
+    }
+  }
+
+  function holdIfUnknown(runId: number, replay: () => void) {
+    if (!early || runId === selectedId.value) return false;
+    early.push(replay);
+    return true;
+  }
+
+  function onBatch(event: Payload<'training.batch'>) {
+    if (holdIfUnknown(event.runId, () => onBatch(event))) return;
+    if (event.runId !== selectedId.value) return;
+    const { runId: _runId, ...batch } = event;
+    lastBatch.value = batch;
+    const list = batches.value;
+    list.push({ x: batch.epoch - 1 + batch.step / batch.stepsPerEpoch, loss: batch.loss, accuracy: batch.accuracy, lr: batch.lr });
+    // Keep the whole curve's shape without letting a long run grow the array without bound.
+    if (list.length > MAX_POINTS) batches.value = list.filter((_, i) => i % 2 === 0);
+    else triggerRef(batches);
+  }
+
+  function onEpoch(event: Payload<'training.epoch'>) {
+    if (holdIfUnknown(event.runId, () => onEpoch(event))) return;
+    const { runId, ...metrics } = event;
+    const run = runs.value.find((r) => r.id === runId);
+    if (run) {
+      const best = Math.max(run.bestValAccuracy ?? 0, metrics.valAccuracy);
+      upsert({ ...run, epochsCompleted: metrics.epoch, bestValAccuracy: best });
+    }
+    if (runId !== selectedId.value) return;
+    epochs.value = [...epochs.value.filter((e) => e.epoch !== metrics.epoch), metrics].sort((a, b) => a.epoch - b.epoch);
+  }
+
+  function onStatus(event: Payload<'training.status'>) {
+    const before = runs.value.find((r) => r.id === event.runId);
+    upsert(event.run);
+    if (before?.status !== event.run.status) {
+      if (event.run.status === 'failed') app.reportError(new Error(event.run.error ?? 'unknown error'), `Run “${event.run.name}” failed`);
+      if (event.run.status === 'completed') app.notify(`Run “${event.run.name}” finished.`, 'success');
+    }
+    syncSubscription();
+  }
+
+  /** Listens while the Training view is open or any run is active; stops listening otherwise. */
+  function syncSubscription() {
+    const needed = viewers > 0 || activeRuns.value.length > 0;
+    if (needed && !unsubscribe) {
+      const offs = [api.subscribe('training.batch', onBatch), api.subscribe('training.epoch', onEpoch), api.subscribe('training.status', onStatus)];
+      unsubscribe = () => offs.forEach((off) => off());
+    } else if (!needed && unsubscribe) {
+      unsubscribe();
+      unsubscribe = null;
+    }
+  }
+
+  function watchLive() {
+    viewers++;
+    syncSubscription();
+  }
+
+  function unwatchLive() {
+    viewers = Math.max(0, viewers - 1);
+    syncSubscription();
+  }
+
+  async function start(datasetId: number | null, name?: string) {
+    if (datasetId === null) {
+      app.reportError(new Error('Choose a dataset to train on first.'));
+      return null;
+    }
+    const { config, problems } = configFromForm(form.value);
+    if (problems.length > 0) {
+      app.reportError(new Error(problems.join(' ')), 'Check the configuration');
+      return null;
+    }
+    starting.value = true;
+    viewers++;
+    syncSubscription();
+    early = [];
+    try {
+      const input = name?.trim() ? { datasetId, config, name: name.trim() } : { datasetId, config };
+      const run = await api.invoke('training.start', input);
+      upsert(runs.value.find((r) => r.id === run.id && r.status !== 'queued') ?? run);
+      resetLive();
+      selectedId.value = run.id;
+      const held = early;
+      early = null;
+      held.forEach((replay) => replay());
+      return run;
+    } catch (err) {
+      app.reportError(err, 'Could not start training');
+      return null;
+    } finally {
+      early = null;
+      starting.value = false;
+      viewers--;
+      syncSubscription();
+    }
+  }
+
+  async function control(method: 'training.stop' | 'training.resume', runId: number) {
+    try {
+      upsert(await api.invoke(method, { runId }));
+      if (method === 'training.resume') lastBatch.value = null;
+      syncSubscription();
+    } catch (err) {
+      app.reportError(err, method === 'training.stop' ? 'Could not stop the run' : 'Could not resume the run');
+    }
+  }
+
+  return {
+    runs,
+    presets,
+    presetId,
+    form,
+    selectedId,
+    selected,
+    batches,
+    epochs,
+    lastBatch,
+    progress,
+    starting,
+    activeRuns,
+    isActive,
+    load,
+    applyPreset,
+    select,
+    watchLive,
+    unwatchLive,
+    start,
+    stop: (runId: number) => control('training.stop', runId),
+    resume: (runId: number) => control('training.resume', runId),
+  };
+});
