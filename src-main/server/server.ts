@@ -1,0 +1,138 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { createAppRouter, httpMediaUrls, paths } from '../services';
+import { newToken, tokenCookie, tokenSource } from './access-token';
+import { defaultDataDir } from './data-dir';
+import { serveStatic } from './static-files';
+import { receiveUpload, UploadError } from './upload';
+import { WebSocketEndpoint } from './websocket';
+
+export interface StartServerOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  /** The built renderer (default: dist-renderer/ at the repository root). */
+  rendererDir?: string;
+  /** A fixed token (tests); random by default. */
+  token?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  token: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+const defaultRendererDir = () => fileURLToPath(new URL('../../dist-renderer/', import.meta.url));
+
+function refuse(response: ServerResponse, status: number, message: string): void {
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  response.end(`${message}\n`);
+}
+
+/**
+ * Serve mode: the built renderer, the WebSocket transport on `/ws`, media on `/media/...` and
+ * uploads on `POST /api/upload`, all behind one random access token (the `?token=` query, or the
+ * cookie set when the page is opened with it). On a loopback address the Host header must name
+ * it too, so a DNS-rebinding page cannot reach the server.
+ */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = options.dataDir ?? defaultDataDir();
+  const rendererDir = options.rendererDir ?? defaultRendererDir();
+  const token = options.token ?? newToken();
+  let port = options.port ?? 0;
+
+  const { router, services } = createAppRouter({
+    dataDir,
+    mode: 'serve',
+    capabilities: { nativeDialogs: false, upload: true },
+    mediaUrls: httpMediaUrls(token),
+  });
+  const sockets = new WebSocketEndpoint(router);
+
+  const hostAllowed = (request: IncomingMessage) => {
+    if (!LOOPBACK.has(host)) return true;
+    const name = (request.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    return LOOPBACK.has(name);
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? '/', `http://${host}:${port}`);
+    if (!hostAllowed(request)) return refuse(response, 403, 'Forbidden host');
+    const source = tokenSource(request, url, token, port);
+    if (source === null) {
+      return refuse(response, 401, 'ShuffleNet Studio needs its access token: open the address that `serve` printed, including ?token=...');
+    }
+    const headers: Record<string, string> = source === 'query' ? { 'set-cookie': tokenCookie(token, port) } : {};
+
+    if (url.pathname === '/api/upload') {
+      if (request.method !== 'POST') return refuse(response, 405, 'Use POST');
+      try {
+        const result = await receiveUpload(request, url, paths.uploads(dataDir));
+        response.writeHead(200, { ...headers, 'content-type': 'application/json' });
+        return response.end(JSON.stringify(result));
+      } catch (error) {
+        if (error instanceof UploadError) return refuse(response, error.status, error.message);
+        throw error;
+      }
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'Method not allowed');
+    if (url.pathname.startsWith('/media/')) {
+      const media = await services.media.handle(new Request(url, { method: request.method }));
+      response.writeHead(media.status, { ...headers, ...Object.fromEntries(media.headers) });
+      return response.end(Buffer.from(await media.arrayBuffer()));
+    }
+    if (url.pathname === '/ws') return refuse(response, 426, 'Upgrade to WebSocket');
+    return serveStatic(rendererDir, url.pathname, response, headers);
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      console.error('serve:', error);
+      if (!response.headersSent) refuse(response, 500, error instanceof Error ? error.message : 'Server error');
+      else response.destroy();
+    });
+  });
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? '/', `http://${host}:${port}`);
+    const origin = request.headers.origin;
+    const sameOrigin = origin === undefined || origin === `http://${request.headers.host}`;
+    if (url.pathname !== '/ws' || !hostAllowed(request) || !sameOrigin || tokenSource(request, url, token, port) === null) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    sockets.upgrade(request, socket, head);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${shownHost}:${port}/?token=${token}`,
+    port,
+    token,
+    dataDir,
+    async close() {
+      sockets.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      services.close();
+    },
+  };
+}
