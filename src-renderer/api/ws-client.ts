@@ -43,6 +43,21 @@ export function wsOptionsFromLocation(loc: Pick<Location, 'protocol' | 'host' | 
 
 const UPLOAD_CONCURRENCY = 3;
 
+/**
+ * The server stores a batch as `<batch folder>/<relative path>`. When one folder was dropped, every
+ * path starts with its name, and that folder (not the batch folder holding it) is what the person
+ * meant: its sub-folders are the classes.
+ */
+export function droppedRoot(batchFolder: string, files: readonly DroppedFile[]): string {
+  const first = files[0]?.relativePath.split('/') ?? [];
+  if (first.length < 2) return batchFolder;
+  const top = first[0];
+  const shared = files.every((f) => f.relativePath.startsWith(`${top}/`));
+  if (!shared) return batchFolder;
+  const sep = batchFolder.includes('\\') && !batchFolder.includes('/') ? '\\' : '/';
+  return `${batchFolder}${sep}${top}`;
+}
+
 /** The browser's client for serve mode: one WebSocket with request ids, reconnecting when it drops. */
 export function createWsClient(options: WsClientOptions): StudioClient & { close(): void } {
   const WS = options.WebSocketImpl ?? WebSocket;
@@ -182,7 +197,7 @@ export function createWsClient(options: WsClientOptions): StudioClient & { close
       }
     };
     await Promise.all(Array.from({ length: Math.min(UPLOAD_CONCURRENCY, files.length) }, worker));
-    return { folder };
+    return { folder: droppedRoot(folder, files) };
   }
 
   function mediaUrl(url: string): string {

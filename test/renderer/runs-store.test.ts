@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Preset, Run } from '../../src-renderer/api/types';
+import { useAppStore } from '../../src-renderer/stores/app';
+import { useRunsStore } from '../../src-renderer/stores/runs';
+import { configFromForm, DEFAULT_FORM } from '../../src-renderer/stores/training-config';
+import { fakeServer, installStores, makeRun, settle, type FakeServer } from './support';
+
+const fullConfig = {
+  scale: 1,
+  groups: 3,
+  stem: 'cifar',
+  inputSize: 32,
+  epochs: 3,
+  batchSize: 64,
+  lr: 0.1,
+  momentum: 0.9,
+  weightDecay: 0.0005,
+  labelSmoothing: 0.1,
+  warmupEpochs: 1,
+  seed: 7,
+  validationFraction: 0.2,
+  keepCheckpoints: 2,
+  microBatchSize: 'auto',
+  augment: true,
+} as const;
+
+const presets: Preset[] = [
+  { id: 'fast-cifar', name: 'Fast CIFAR', description: 'cifar stem at 32', config: fullConfig },
+  { id: 'mindspore-tutorial', name: 'MindSpore tutorial', description: '2.0x, groups 3, 224', config: { ...fullConfig, scale: 2, stem: 'imagenet', inputSize: 224, batchSize: 128 } },
+];
+
+let server: FakeServer;
+afterEach(() => server?.close());
+
+/** A server whose training.start emits the run's first events before it answers, as a fast host can. */
+function trainingServer(runs: Run[] = []) {
+  let next = 10;
+  server = fakeServer({
+    'runs.list': () => runs,
+    'presets.list': () => presets,
+    'runs.get': ({ id }) => ({ ...(runs.find((r) => r.id === id) ?? makeRun({ id })), epochMetrics: [] }),
+    'training.start': ({ datasetId, config, name }) => {
+      const run = makeRun({ id: next++, datasetId, name: name ?? 'unnamed', config, status: 'running', epochs: config.epochs ?? 1 });
+      server.router.emit('training.batch', { runId: run.id, epoch: 1, step: 1, stepsPerEpoch: 4, loss: 2.3, accuracy: 0.1, lr: 0.01, imagesPerSec: 100 });
+      return run;
+    },
+    'training.stop': ({ runId }) => makeRun({ id: runId, status: 'stopping' }),
+  });
+  installStores(server.client);
+  return useRunsStore();
+}
+
+describe('useRunsStore', () => {
+  it('loads runs and presets and fills the form from the first preset', async () => {
+    const runs = trainingServer([makeRun({ id: 3, status: 'completed', epochsCompleted: 2 })]);
+    await runs.load();
+    expect(runs.presets.map((p) => p.id)).toEqual(['fast-cifar', 'mindspore-tutorial']);
+    expect(runs.form.batchSize).toBe(64);
+    expect(runs.selectedId).toBe(3);
+    runs.applyPreset('mindspore-tutorial');
+    expect(runs.form).toMatchObject({ scale: 2, groups: 3, stem: 'imagenet', inputSize: 224, batchSize: 128 });
+  });
+
+  it('starts a run, keeps the events that came before its id, and follows batches and epochs', async () => {
+    const runs = trainingServer();
+    await runs.load();
+    runs.watchLive();
+    runs.form = { ...runs.form, epochs: 2, batchSize: 8, limit: 40 };
+    const run = await runs.start(1, 'quick');
+    expect(run?.name).toBe('quick');
+    const start = server.calls.find((c) => c.method === 'training.start')?.input as { config: Record<string, unknown> };
+    expect(start.config).toMatchObject({ epochs: 2, batchSize: 8, limit: 40 });
+    expect(runs.batches).toEqual([{ x: 0.25, loss: 2.3, accuracy: 0.1, lr: 0.01 }]);
+
+    server.router.emit('training.batch', { runId: run!.id, epoch: 2, step: 2, stepsPerEpoch: 4, loss: 1.5, accuracy: 0.5, lr: 0.05, imagesPerSec: 80 });
+    server.router.emit('training.epoch', {
+      runId: run!.id, epoch: 1, epochs: 2, trainLoss: 2, trainAccuracy: 0.3, valLoss: 1.8, valAccuracy: 0.4, valTop5: 1, lr: 0.05, elapsedSec: 3, etaSec: 3,
+    });
+    server.router.emit('training.batch', { runId: 999, epoch: 1, step: 1, stepsPerEpoch: 4, loss: 9, accuracy: 0, lr: 1, imagesPerSec: 1 });
+    await settle();
+    expect(runs.batches.map((b) => b.x)).toEqual([0.25, 1.5]);
+    expect(runs.epochs.map((e) => e.valAccuracy)).toEqual([0.4]);
+    expect(runs.selected?.bestValAccuracy).toBe(0.4);
+    // Epoch 2 of 2, step 2 of 4: 6 of 8 steps done; 2 steps x 8 images at 80 images/s remain.
+    expect(runs.progress).toMatchObject({ epoch: 2, step: 2, stepsPerEpoch: 4, fraction: 0.75, etaSec: 0.2 });
+    runs.unwatchLive();
+  });
+
+  it('shows a failed run’s error in the window', async () => {
+    const runs = trainingServer([makeRun({ id: 4, status: 'running' })]);
+    await runs.load();
+    server.router.emit('training.status', { runId: 4, run: makeRun({ id: 4, status: 'failed', error: 'The ML host exited (out of memory)' }) });
+    await settle();
+    expect(runs.selected?.status).toBe('failed');
+    expect(useAppStore().toasts.map((t) => t.message)).toContain('Run “run 1” failed: The ML host exited (out of memory)');
+  });
+
+  it('stops listening when no view watches and no run is active', async () => {
+    const runs = trainingServer([makeRun({ id: 5, status: 'completed' })]);
+    await runs.load();
+    runs.watchLive();
+    runs.unwatchLive();
+    server.router.emit('training.epoch', {
+      runId: 5, epoch: 9, epochs: 9, trainLoss: 1, trainAccuracy: 1, valLoss: 1, valAccuracy: 1, valTop5: 1, lr: 0, elapsedSec: 1, etaSec: 0,
+    });
+    await settle();
+    expect(runs.epochs).toEqual([]);
+  });
+
+  it('refuses to start with a bad configuration and says why', async () => {
+    const runs = trainingServer();
+    await runs.load();
+    runs.form = { ...runs.form, epochs: 0, lr: -1 };
+    expect(await runs.start(1)).toBeNull();
+    expect(server.calls.some((c) => c.method === 'training.start')).toBe(false);
+    expect(useAppStore().toasts[0].message).toMatch(/Epochs must be a whole number.*Learning rate must be greater than zero/);
+  });
+
+  it('reports a server refusal as a toast with the server’s message', async () => {
+    server = fakeServer({
+      'training.start': () => {
+        throw new Error('Dataset 1 has fewer than two labeled classes');
+      },
+    });
+    installStores(server.client);
+    const runs = useRunsStore();
+    expect(await runs.start(1)).toBeNull();
+    expect(useAppStore().toasts[0]).toMatchObject({ kind: 'error', code: 'internal', message: 'Could not start training: Dataset 1 has fewer than two labeled classes' });
+  });
+});
+
+describe('configFromForm', () => {
+  it('leaves out limit 0 and keeps every other field', () => {
+    const { config, problems } = configFromForm(DEFAULT_FORM);
+    expect(problems).toEqual([]);
+    expect(config).not.toHaveProperty('limit');
+    expect(Object.keys(config).sort()).toEqual(Object.keys(DEFAULT_FORM).filter((k) => k !== 'limit').sort());
+  });
+});
