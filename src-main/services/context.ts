@@ -20,6 +20,7 @@ export const paths = {
   downloads: (dataDir: string) => join(dataDir, 'datasets'),
   uploads: (dataDir: string) => join(dataDir, 'uploads'),
   thumbnails: (dataDir: string) => join(dataDir, 'cache', 'thumbnails'),
+  pixelCache: (dataDir: string) => join(dataDir, 'cache', 'pixels'),
 };
 
 export function notFound(what: string, id: number | string): ApiError {

@@ -30,6 +30,14 @@ export interface ServicesOptions extends Partial<AppInfoOptions> {
   mediaUrls?: MediaUrls;
 }
 
+/**
+ * Environment for an ML host of this data folder: decoded-pixel caches go beside the database
+ * (unless SHUFFLENET_CACHE_DIR already says where).
+ */
+export function mlHostEnv(dataDir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...base, SHUFFLENET_CACHE_DIR: base.SHUFFLENET_CACHE_DIR ?? paths.pixelCache(dataDir) };
+}
+
 export type ServiceHandlers = Omit<Handlers, 'dialogs.openFolder'>;
 
 export interface Services {
@@ -49,7 +57,7 @@ export interface Services {
 export function createServices(options: ServicesOptions): Services {
   mkdirSync(options.dataDir, { recursive: true });
   const storage = Storage.open(paths.database(options.dataDir));
-  const host = new MlHost(options.hostPort ?? (() => forkHostPort()));
+  const host = new MlHost(options.hostPort ?? (() => forkHostPort({ env: mlHostEnv(options.dataDir) })));
   const context: ServiceContext = {
     storage,
     host,
