@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src-main/engine/backend';
 import { UserError } from '../../src-main/engine/errors';
 import { loadModelFromDir, saveModelToDir } from '../../src-main/engine/model/file-io';
 import { BatchNorm2d, ChannelShuffle, GroupedConv1x1 } from '../../src-main/engine/model/layers';
@@ -280,6 +281,48 @@ describe('saving and loading', () => {
     await saveModelToDir(model, dir);
     await writeFile(path.join(dir, 'weights.bin'), new Uint8Array(100));
     await expect(loadModelFromDir(dir)).rejects.toThrow(/expects/);
+    model.dispose();
+  });
+});
+
+// Last in the file: it leaves the wasm backend active.
+describe('on the wasm backend', () => {
+  it('gives the same loss and gradients as the cpu backend for a whole ShuffleNet', async () => {
+    await tf.setBackend('cpu');
+    const model = buildShuffleNetV1(small({ groups: 3, inputSize: 16 }));
+    const x = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 21);
+    const loss = () => tf.tidy(() => (model.apply(x, { training: true }) as tf.Tensor).square().mean() as tf.Scalar);
+    const run = (): { value: number; grads: Map<string, Float32Array> } => {
+      const { value, grads } = tf.variableGrads(loss);
+      const out = new Map(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array]));
+      const v = value.dataSync()[0];
+      tf.dispose([value, ...Object.values(grads)]);
+      return { value: v, grads: out };
+    };
+    const cpu = run();
+    const info = await initBackend({ prefer: 'wasm' });
+    expect(tf.getBackend()).toBe('wasm');
+    expect(info.name).toBe('wasm');
+    const before = tf.memory().numTensors;
+    const wasm = run();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Math.abs(wasm.value - cpu.value) / Math.abs(cpu.value)).toBeLessThan(1e-4);
+    expect(wasm.grads.size).toBe(model.trainableWeights.length);
+    // Some gradients are zero in exact arithmetic (a depthwise BN's beta, whose shift the next
+    // BN removes; a pw1 BN's gamma while its beta is 0), so each tensor's error is measured
+    // against at least 1% of the largest gradient anywhere in the model.
+    const globalScale = Math.max(...[...cpu.grads.values()].map((g) => g.reduce((m, v) => Math.max(m, Math.abs(v)), 0)));
+    for (const [name, g] of cpu.grads) {
+      const w = wasm.grads.get(name)!;
+      let diff = 0;
+      let scale = 0;
+      for (let i = 0; i < g.length; i++) {
+        diff = Math.max(diff, Math.abs(w[i] - g[i]));
+        scale = Math.max(scale, Math.abs(g[i]));
+      }
+      expect(diff / Math.max(scale, 0.01 * globalScale), name).toBeLessThan(1e-3);
+    }
+    x.dispose();
     model.dispose();
   });
 });
