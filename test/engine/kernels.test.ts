@@ -317,6 +317,93 @@ describe('depthwise gradients with dilation on wasm', () => {
   });
 });
 
+describe('Identity and Cast on wasm share data and match cpu', () => {
+  it('clones and casts like cpu without leaking', async () => {
+    const a = data([7, 5, 3]);
+    await expectSameOnBothBackends(() => [
+      tf.clone(t(a)),
+      tf.cast(t(a), 'float32'),
+      tf.cast(tf.mul(t(a), 10), 'int32'),
+      tf.cast(tf.tensor1d([-3.7, -0.5, 0, 0.5, 2.2]), 'bool'),
+      tf.cast(tf.tensor1d([-3, 0, 2], 'int32'), 'bool'),
+    ]);
+  });
+
+  it('keeps a clone readable after the original is disposed, and frees the data after both', async () => {
+    await tf.setBackend('wasm');
+    const dataIds = tf.backend().numDataIds();
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = tf.clone(x);
+    const z = tf.cast(y, 'float32');
+    expect(tf.backend().numDataIds()).toBe(dataIds + 1);
+    x.dispose();
+    y.dispose();
+    expect(Array.from(z.dataSync())).toEqual([1, 2, 3]);
+    z.dispose();
+    expect(tf.backend().numDataIds()).toBe(dataIds);
+  });
+});
+
+describe('tf.batchNorm gradient', () => {
+  // The reference differentiates the batch-norm formula written with primitive ops on cpu, so it
+  // does not use the FusedBatchNorm gradient this project registers.
+  const epsilon = 1e-3;
+  // Without scale or offset tf.batchNorm cannot be differentiated in tfjs-core 4.22 on any backend
+  // (the engine saves and traces the absent input), so every case passes both.
+  const cases = [
+    { name: 'per-channel statistics [C]', stats: [6] },
+    { name: 'statistics shaped [1, 1, 1, C]', stats: [1, 1, 1, 6] },
+  ];
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const x = data([4, 5, 3, 6]);
+    const mean = data(c.stats);
+    const variance = { values: data(c.stats).values.map((v) => v * v + 0.1), shape: c.stats };
+    const offset = data(c.stats);
+    const scale = data(c.stats);
+    const weights = data([4, 5, 3, 6]);
+    type Fn = (x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o?: tf.Tensor, s?: tf.Tensor) => tf.Tensor;
+    const fused: Fn = (xt, m, v, o, s) => tf.batchNorm(xt, m, v, o, s, epsilon);
+    const primitive: Fn = (xt, m, v, o, s) => {
+      let y = tf.mul(tf.sub(xt, m), tf.rsqrt(tf.add(v, epsilon)));
+      if (s) y = tf.mul(y, s);
+      return o ? tf.add(y, o) : y;
+    };
+    const grads = (f: Fn): ArrayLike<number>[] =>
+      tf.tidy(() => {
+        const loss = (...ts: tf.Tensor[]): tf.Tensor => tf.sum(tf.mul(f(ts[0], ts[1], ts[2], ts[3], ts[4]), t(weights)));
+        return tf.grads(loss)([x, mean, variance, offset, scale].map(t)).map((g) => g.dataSync().slice());
+      });
+    await tf.setBackend('wasm');
+    const onWasm = grads(fused);
+    await tf.setBackend('cpu');
+    const reference = grads(primitive);
+    expect(onWasm.length).toBe(5);
+    onWasm.forEach((g, i) => expect(relativeError(g, reference[i])).toBeLessThan(TOLERANCE));
+  });
+
+  it('gives the full batch-norm gradient when the statistics are the moments of x', async () => {
+    const x = data([4, 5, 3, 6]);
+    const weights = data([4, 5, 3, 6]);
+    const grad = (fusedOp: boolean): ArrayLike<number> =>
+      tf.tidy(() =>
+        tf.grad((xt: tf.Tensor) => {
+          const { mean, variance } = tf.moments(xt, [0, 1, 2]);
+          const scale = tf.fill([6], 1.5);
+          const offset = tf.fill([6], 0.25);
+          const y = fusedOp
+            ? tf.batchNorm(xt, mean, variance, offset, scale, epsilon)
+            : tf.add(tf.mul(tf.mul(tf.sub(xt, mean), tf.rsqrt(tf.add(variance, epsilon))), scale), offset);
+          return tf.sum(tf.mul(y, t(weights)));
+        })(t(x)).dataSync().slice(),
+      );
+    await tf.setBackend('wasm');
+    const onWasm = grad(true);
+    await tf.setBackend('cpu');
+    expect(relativeError(onWasm, grad(false))).toBeLessThan(TOLERANCE);
+  });
+});
+
 describe('training gradients on wasm match cpu', () => {
   it('gives the same gradients for a small conv net with batch norm, depthwise, 1x1 and dense layers', async () => {
     await tf.setBackend('wasm');

@@ -1,12 +1,15 @@
 /**
  * Makes training work, and work fast, on tfjs-backend-wasm 4.22 through tfjs's public kernel
- * registry: adds the three missing gradient kernels and replaces BatchMatMul and
- * Conv2DBackpropInput with versions that run on XNNPACK's GEMM.
+ * registry: adds the three missing gradient kernels, replaces BatchMatMul and Conv2DBackpropInput
+ * with versions that run on XNNPACK's GEMM, makes Identity and same-dtype Cast share data instead
+ * of copying it, and gives tf.batchNorm a gradient without full-size tiles.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul';
+import { fusedBatchNormGradConfig } from './batch-norm-grad';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './conv2d-backprop';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop';
+import { cast, identity } from './shared-data';
 import { wasmKernel } from './wasm-context';
 
 /** Kernel names this module adds to, or replaces in, the wasm backend. */
@@ -16,6 +19,8 @@ export const WASM_KERNEL_NAMES = [
   tf.Conv2DBackpropInput,
   tf.DepthwiseConv2dNativeBackpropFilter,
   tf.DepthwiseConv2dNativeBackpropInput,
+  tf.Identity,
+  tf.Cast,
 ] as const;
 
 let registered = false;
@@ -46,5 +51,10 @@ export function registerWasmKernels(): void {
   replace(own(tf.Conv2DBackpropFilter, conv2DBackpropFilter));
   replace(own(tf.DepthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropFilter));
   replace(own(tf.DepthwiseConv2dNativeBackpropInput, depthwiseConv2dNativeBackpropInput));
+  replace(own(tf.Identity, identity));
+  replace(own(tf.Cast, cast));
+  // Gradients are backend-independent in tfjs; this one is exact on every backend, only faster.
+  if (tf.getGradient(tf.FusedBatchNorm)) tf.unregisterGradient(tf.FusedBatchNorm);
+  tf.registerGradient(fusedBatchNormGradConfig);
   registered = true;
 }
