@@ -1,0 +1,139 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dataset, Payload, Run, TrainConfigInput } from '../../src-main/contract';
+import { makeImageFolder, removeDir, startHarness, tempDir, writeBroken, writePng, type Harness } from './helpers';
+
+/** As small as the engine allows, so one epoch takes seconds on a CPU backend. */
+const TINY: TrainConfigInput = {
+  scale: 0.25,
+  groups: 3,
+  stem: 'cifar',
+  inputSize: 16,
+  epochs: 1,
+  batchSize: 8,
+  lr: 0.05,
+  warmupEpochs: 0,
+  augment: false,
+  microBatchSize: 8,
+  validationFraction: 0.25,
+};
+
+let root: string;
+let harness: Harness;
+let dataset: Dataset;
+
+beforeAll(async () => {
+  root = tempDir('training');
+  await makeImageFolder(join(root, 'pets'), 8, 2);
+  harness = startHarness(join(root, 'data'));
+  dataset = await harness.client.invoke('datasets.addFolder', { path: join(root, 'pets') });
+  // Labels that exist only in the database: the root images join the classes.
+  const loose = await harness.client.invoke('images.list', { datasetId: dataset.id, filter: { classId: null } });
+  await harness.client.invoke('labels.assign', { imageIds: [loose.items[0].id], classId: dataset.classes[0].id });
+  await harness.client.invoke('labels.assign', { imageIds: [loose.items[1].id], classId: dataset.classes[1].id });
+});
+
+afterAll(() => {
+  harness?.close();
+  removeDir(root);
+});
+
+const finished = (p: Payload<'training.status'>) => ['completed', 'stopped', 'failed'].includes(p.run.status);
+
+describe('training through the ML host', () => {
+  let run: Run;
+
+  it('trains one tiny epoch and streams batch, epoch and status events', async () => {
+    const batches: Payload<'training.batch'>[] = [];
+    const epochs: Payload<'training.epoch'>[] = [];
+    const statuses: string[] = [];
+    harness.client.subscribe('training.batch', (p) => batches.push(p));
+    harness.client.subscribe('training.epoch', (p) => epochs.push(p));
+    harness.client.subscribe('training.status', (p) => statuses.push(p.run.status));
+    const done = harness.next('training.status', finished, 240_000);
+    run = await harness.client.invoke('training.start', { datasetId: dataset.id, config: TINY, name: 'tiny' });
+    expect(run).toMatchObject({ name: 'tiny', status: 'queued', datasetId: dataset.id });
+    await expect(harness.client.invoke('training.start', { datasetId: dataset.id, config: TINY })).rejects.toMatchObject({ code: 'conflict' });
+    const final = (await done).run;
+    expect(final.error).toBeNull();
+    expect(final.status).toBe('completed');
+    expect(statuses).toEqual(expect.arrayContaining(['queued', 'running', 'completed']));
+    expect(batches.length).toBeGreaterThan(0);
+    expect(batches[0]).toMatchObject({ runId: run.id, epoch: expect.any(Number), loss: expect.any(Number) });
+    expect(epochs).toHaveLength(1);
+    expect(final).toMatchObject({ epochsCompleted: 1, epochs: 1, classes: ['cat', 'dog'] });
+    expect(final.backend).toEqual(expect.any(String));
+    expect(final.bestValAccuracy).toBeGreaterThanOrEqual(0);
+    expect(final.checkpointDir).toEqual(expect.any(String));
+    expect(final.durationSec).toBeGreaterThan(0);
+    expect(final.config).toMatchObject({ scale: 0.25, stem: 'cifar', inputSize: 16, momentum: expect.any(Number) });
+    const detail = await harness.client.invoke('runs.get', { id: run.id });
+    expect(detail.epochMetrics).toHaveLength(1);
+    expect(detail.epochMetrics[0]).toMatchObject({ epoch: 1, trainLoss: epochs[0].trainLoss });
+    expect((await harness.client.invoke('runs.list', {})).map((r) => r.id)).toEqual([run.id]);
+  });
+
+  it('evaluates the run and shows the images of a confusion cell', async () => {
+    const evaluation = await harness.client.invoke('evaluation.run', { runId: run.id });
+    expect(evaluation).toMatchObject({ runId: run.id, datasetId: dataset.id, split: 'validation', classes: ['cat', 'dog'] });
+    expect(evaluation.confusion.flat().reduce((a, b) => a + b, 0)).toBe(evaluation.count);
+    for (const t of [0, 1]) {
+      for (const p of [0, 1]) {
+        const cell = await harness.client.invoke('evaluation.samples', { evaluationId: evaluation.id, trueClass: t, predictedClass: p });
+        expect(cell.total).toBe(t === p ? 0 : evaluation.confusion[t][p]);
+        for (const item of cell.items) {
+          expect(item).toMatchObject({ trueLabel: evaluation.classes[t], predictedLabel: evaluation.classes[p] });
+          expect((await harness.services.media.handle(new Request(new URL(item.thumbUrl, 'http://x')))).status).toBe(200);
+        }
+      }
+    }
+    const csv = await harness.client.invoke('evaluation.export', { evaluationId: evaluation.id, format: 'csv' });
+    expect(csv.content.split('\n')[0]).toBe('class,precision,recall,f1,support,predicted_cat,predicted_dog');
+    const json = JSON.parse((await harness.client.invoke('evaluation.export', { evaluationId: evaluation.id, format: 'json' })).content);
+    expect(json.top1).toBe(evaluation.top1);
+    expect(await harness.client.invoke('evaluation.listForRun', { runId: run.id })).toEqual([evaluation]);
+  });
+
+  it('predicts a folder with a broken image, streams items, exports CSV and accepts labels', async () => {
+    const input = join(root, 'incoming');
+    await writePng(join(input, 'red.png'), [220, 40, 40], 24, 7);
+    await writePng(join(input, 'blue.png'), [40, 40, 220], 24, 8);
+    writeBroken(join(input, 'broken.png'));
+    const items: Payload<'predict.item'>[] = [];
+    harness.client.subscribe('predict.item', (p) => items.push(p));
+    const donePromise = harness.next('predict.done');
+    const { jobId } = await harness.client.invoke('predict.start', { runId: run.id, folder: input });
+    const done = await donePromise;
+    expect(done).toEqual({ jobId, predicted: 2, skipped: 1 });
+    expect(items.filter((i) => i.jobId === jobId)).toHaveLength(3);
+    const list = await harness.client.invoke('predict.list', { jobId });
+    expect(list.done).toBe(true);
+    const skipped = list.items.find((i) => 'skipped' in i);
+    expect(skipped?.path).toBe(join(input, 'broken.png'));
+    const predicted = list.items.filter((i) => 'top' in i);
+    expect(predicted).toHaveLength(2);
+    for (const item of predicted) if ('top' in item) expect(item.top[0].label).toMatch(/^(cat|dog)$/);
+    const csv = (await harness.client.invoke('predict.exportCsv', { jobId })).content.trim().split('\n');
+    expect(csv[0]).toMatch(/^path,label,probability,top2_label,top2_probability/);
+    expect(csv).toHaveLength(4);
+    expect(csv.find((line) => line.startsWith(join(input, 'broken.png')))).toMatch(/,[^,]+$/);
+    const { added } = await harness.client.invoke('predict.accept', { jobId, datasetId: dataset.id });
+    expect(added).toBe(2);
+    const after = await harness.client.invoke('datasets.get', { id: dataset.id });
+    expect(after.imageCount).toBe(dataset.imageCount + 2);
+  });
+
+  it('marks the run failed with the reason when the ML host dies, and starts a new host after', async () => {
+    const running = harness.next('training.status', (p) => p.run.status === 'running', 240_000);
+    const failed = harness.next('training.status', (p) => p.run.status === 'failed', 240_000);
+    const second = await harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, epochs: 50 } });
+    await running;
+    const hostsBefore = harness.ports.length;
+    harness.ports.at(-1)?.kill();
+    const { run: dead } = await failed;
+    expect(dead.id).toBe(second.id);
+    expect(dead.error).toMatch(/ML host process (was killed by SIGTERM|exited with code)/);
+    expect(await harness.client.invoke('app.backend', {})).toMatchObject({ name: expect.any(String) });
+    expect(harness.ports.length).toBe(hostsBefore + 1);
+  });
+});
