@@ -1,11 +1,10 @@
-import type { Readable } from 'node:stream';
 import { LastLine, type MlHostExit, type MlHostPort } from '../ml-host/port';
 import type { HostReply, HostRequest } from '../ml-host/protocol';
 
 /** The part of Electron's `UtilityProcess` the port uses. */
 export interface UtilityProcessLike {
-  readonly stdout: Readable | null;
-  readonly stderr: Readable | null;
+  readonly stdout: NodeJS.ReadableStream | null;
+  readonly stderr: NodeJS.ReadableStream | null;
   postMessage(message: unknown): void;
   kill(): boolean;
   on(event: 'spawn', listener: () => void): this;
