@@ -18,7 +18,7 @@ export interface ServeInstance {
 }
 
 /**
- * Starts the real serve mode (`serve --port 0`, the command behind `npm run serve`) with a fresh
+ * Starts the real serve mode (what `npm run serve -- --port 0` runs) with a fresh
  * data folder and resolves once it prints its URL. The server runs in its own process group so
  * that `stop` also ends the ML host it forked.
  */
@@ -26,7 +26,7 @@ export async function startServe(options: { timeoutMs?: number; env?: NodeJS.Pro
   const dataDir = mkdtempSync(join(tmpdir(), 'studio-e2e-data-'));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src-main/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir],
+    ['--import', 'tsx', 'src-main/server/main.ts', '--port', '0', '--data-dir', dataDir],
     { cwd: root, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let log = '';
