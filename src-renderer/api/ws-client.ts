@@ -94,6 +94,8 @@ export function createWsClient(options: WsClientOptions): StudioClient & { close
       }
     };
     ws.onmessage = (message: MessageEvent) => handleFrame(String(message.data));
+    // Every error is followed by a close event, which is where the state and reconnect are handled.
+    ws.onerror = () => {};
     ws.onclose = () => {
       if (socket !== ws) return;
       socket = null;

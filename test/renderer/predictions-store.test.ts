@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { useAppStore } from '../../src-renderer/stores/app';
+import { usePredictionsStore } from '../../src-renderer/stores/predictions';
+import { fakeServer, installStores, predicted, settle, type FakeServer } from './support';
+
+let server: FakeServer;
+afterEach(() => {
+  server?.close();
+  vi.restoreAllMocks();
+});
+
+/** predict.start streams two items and a progress event before it even answers with the job id. */
+function predictionServer() {
+  server = fakeServer({
+    'predict.start': () => {
+      server.router.emit('predict.item', { jobId: 'job-1', item: predicted(1, '/in/a.png', 'cat', 0.9) });
+      server.router.emit('predict.item', { jobId: 'job-1', item: { id: 2, path: '/in/broken.jpg', skipped: 'Input buffer contains unsupported image format' } });
+      server.router.emit('predict.progress', { jobId: 'job-1', done: 2, total: 3 });
+      return { jobId: 'job-1', total: 3 };
+    },
+    'predict.accept': ({ itemIds, minConfidence }) => ({ added: itemIds?.length ?? (minConfidence ? 1 : 2) }),
+    'predict.exportCsv': () => ({ filename: 'predictions.csv', content: 'path,label,probability\n/in/a.png,cat,0.9\n' }),
+  });
+  installStores(server.client);
+  const store = usePredictionsStore();
+  store.runId = 7;
+  return store;
+}
+
+describe('usePredictionsStore', () => {
+  it('fills in items as they stream, including those sent before the job id, then finishes', async () => {
+    const store = predictionServer();
+    await store.start('/in');
+    expect(server.calls[0]).toEqual({ method: 'predict.start', input: { runId: 7, folder: '/in' } });
+    expect(store.items.map((i) => i.id)).toEqual([1, 2]);
+    expect(store.skipped).toEqual([{ id: 2, path: '/in/broken.jpg', skipped: 'Input buffer contains unsupported image format' }]);
+    expect(store.progress).toEqual({ done: 2, total: 3 });
+
+    server.router.emit('predict.item', { jobId: 'other-job', item: predicted(9, '/x.png', 'dog', 1) });
+    server.router.emit('predict.item', { jobId: 'job-1', item: predicted(3, '/in/c.png', 'dog', 0.3) });
+    server.router.emit('predict.done', { jobId: 'job-1', predicted: 2, skipped: 1 });
+    await settle();
+    expect(store.items.map((i) => i.id)).toEqual([1, 2, 3]);
+    expect(store.status).toBe('done');
+    expect(store.progress).toEqual({ done: 3, total: 3 });
+
+    // After done the subscription is gone: a late event changes nothing.
+    server.router.emit('predict.item', { jobId: 'job-1', item: predicted(4, '/in/d.png', 'dog', 0.3) });
+    await settle();
+    expect(store.items).toHaveLength(3);
+  });
+
+  it('accepts only the shown items when a class filter is set', async () => {
+    const store = predictionServer();
+    await store.start('/in');
+    server.router.emit('predict.item', { jobId: 'job-1', item: predicted(3, '/in/c.png', 'dog', 0.3) });
+    await settle();
+    store.filter = { label: 'dog', minConfidence: 0, sort: 'name' };
+    expect(await store.accept(1)).toBe(1);
+    expect(server.calls.at(-1)).toEqual({ method: 'predict.accept', input: { jobId: 'job-1', datasetId: 1, itemIds: [3] } });
+    store.filter = { label: '', minConfidence: 0.5, sort: 'name' };
+    await store.accept(1);
+    expect(server.calls.at(-1)?.input).toEqual({ jobId: 'job-1', datasetId: 1, minConfidence: 0.5 });
+  });
+
+  it('exports the CSV the server wrote as a download', async () => {
+    const store = predictionServer();
+    await store.start('/in');
+    const created: Blob[] = [];
+    vi.spyOn(URL, 'createObjectURL').mockImplementation((blob) => {
+      created.push(blob as Blob);
+      return 'blob:test';
+    });
+    const clicked: string[] = [];
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      clicked.push(this.download);
+    });
+    await store.exportCsv();
+    expect(clicked).toEqual(['predictions.csv']);
+    expect(await created[0].text()).toContain('/in/a.png,cat,0.9');
+  });
+
+  it('shows a failed job’s error and a refused start', async () => {
+    server = fakeServer({
+      'predict.start': ({ folder }) => {
+        throw Object.assign(new Error(`Folder not found: ${folder}`), { name: 'UserError', code: 'not-found' });
+      },
+    });
+    installStores(server.client);
+    const store = usePredictionsStore();
+    store.runId = 1;
+    await store.start('/nope');
+    expect(store.status).toBe('failed');
+    expect(store.error).toBe('Could not start prediction: Folder not found: /nope');
+    expect(useAppStore().toasts[0].code).toBe('not-found');
+  });
+
+  it('asks for a model before predicting', async () => {
+    const store = predictionServer();
+    store.runId = null;
+    await store.start('/in');
+    expect(server.calls).toEqual([]);
+    expect(store.error).toBe('Choose a trained run first.');
+  });
+});
