@@ -1,4 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -272,6 +274,45 @@ describe('saving and loading', () => {
     expect(relError(loaded.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor)).toBe(0);
     model.dispose();
     loaded.dispose();
+  });
+
+  it('serves a saved folder over http and loads it with tf.loadLayersModel, as a browser does', async () => {
+    const model = buildShuffleNetV1(small({ groups: 8 }));
+    const dir = path.join(tmp, 'served');
+    await saveModelToDir(model, dir);
+    const server = createServer((req, res) => {
+      readFile(path.join(dir, path.basename(req.url ?? '')))
+        .then((body) => res.end(body))
+        .catch(() => res.writeHead(404).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const loaded = await tf.loadLayersModel(`http://127.0.0.1:${port}/model.json`);
+      const x = tf.randomNormal([1, 32, 32, 3], 0, 1, 'float32', 9);
+      expect(relError(loaded.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor)).toBe(0);
+      loaded.dispose();
+    } finally {
+      server.close();
+      model.dispose();
+    }
+  });
+
+  it('keeps the layer modules browser-safe: they import nothing but tfjs and each other', async () => {
+    const dir = path.join(import.meta.dirname, '../../src-main/engine/model');
+    const seen = new Set<string>();
+    const visit = async (file: string): Promise<void> => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = await readFile(path.join(dir, file), 'utf8');
+      for (const [, typeOnly, spec] of source.matchAll(/^import (type )?[^;]*?from '([^']+)';/gms)) {
+        if (spec.startsWith('./')) await visit(`${spec.slice(2)}.ts`);
+        else if (!typeOnly) expect(spec, `${file} imports ${spec}`).toBe('@tensorflow/tfjs');
+      }
+      for (const [, spec] of source.matchAll(/^export [^;]*? from '([^']+)';/gms)) await visit(`${spec.slice(2)}.ts`);
+    };
+    await visit('layers.ts');
+    expect([...seen].sort()).toEqual(['batch-norm.ts', 'layers.ts']);
   });
 
   it('reports a folder without a model, or with truncated weights, as a UserError', async () => {
