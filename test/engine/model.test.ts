@@ -215,6 +215,18 @@ describe('buildShuffleNetV1', () => {
     model.dispose();
   });
 
+  it('initialises every conv He-normal over its true fan-in (groups and depthwise included)', () => {
+    const model = buildShuffleNetV1(small({ groups: 3, scale: 1 }));
+    const std = (name: string): number => tf.tidy(() => tf.moments(model.getLayer(name).getWeights()[0]).variance.sqrt().dataSync()[0]);
+    // tfjs draws He-normal from a normal truncated at 2 std, which has 0.88 of the nominal std.
+    const expected = (fanIn: number): number => 0.88 * Math.sqrt(2 / fanIn);
+    expect(std('stage3.unit2.pw1') / expected(480 / 3)).toBeCloseTo(1, 1);
+    expect(std('stage3.unit2.pw2') / expected(120 / 3)).toBeCloseTo(1, 1);
+    expect(std('stage3.unit2.dw') / expected(9)).toBeCloseTo(1, 1);
+    expect(std('stem.conv') / expected(27)).toBeCloseTo(1, 0);
+    model.dispose();
+  });
+
   it('leaks no tensors in inference or in a training-mode forward and backward pass', () => {
     const model = buildShuffleNetV1(small({ groups: 2 }));
     const x = tf.randomNormal([2, 32, 32, 3]);

@@ -31,7 +31,7 @@ function depthwise(name: string, channels: number, stride: number): tf.layers.La
     depthwiseInitializer: tf.initializers.varianceScaling({
       scale: 2 * channels,
       mode: 'fanIn',
-      distribution: 'truncatedNormal',
+      distribution: 'normal',
     }),
   });
 }
