@@ -5,8 +5,9 @@ import type { Preset } from '../contract';
  * - MindSpore tutorial: its ShuffleNetV1 recipe (2.0x, groups 3, 224 input via the ImageNet stem,
  *   batch 128, momentum 0.9, weight decay 4e-5, label smoothing 0.1, peak lr 0.05 after warm-up,
  *   then cosine decay). Heavy: meant for a GPU backend.
- * - Fast CIFAR: the cifar stem on 32x32 inputs at 0.5x width, a few epochs on part of the set,
- *   so a first model exists within minutes on a CPU backend.
+ * - Fast CIFAR: the cifar stem on 32x32 inputs at 0.5x width, two epochs on the first 2,000
+ *   images, so a first model exists within minutes on a CPU backend (measured: 1,280 images plus
+ *   256 validation images in 76 s on wasm, 2 busy cores).
  */
 export const PRESETS: readonly Preset[] = [
   {
@@ -35,21 +36,21 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'fast-cifar',
     name: 'Fast CIFAR',
-    description: 'ShuffleNetV1 0.5x, groups 3, 32x32 (CIFAR stem), 3 epochs on 10,000 training images: a first model in minutes on a CPU.',
+    description: 'ShuffleNetV1 0.5x, groups 3, 32x32 (CIFAR stem), 2 epochs on the first 2,000 training images: a first model in a few minutes on a CPU (about 18 images/s on a busy 2-core wasm machine). Remove the image limit and add epochs for a real model.',
     config: {
       scale: 0.5,
       groups: 3,
       stem: 'cifar',
       inputSize: 32,
-      epochs: 3,
+      epochs: 2,
       batchSize: 64,
       lr: 0.05,
       momentum: 0.9,
       weightDecay: 4e-5,
       labelSmoothing: 0.1,
-      warmupEpochs: 1,
+      warmupEpochs: 0.5,
       seed: 0,
-      limit: 10_000,
+      limit: 2000,
       validationFraction: 0.2,
       keepCheckpoints: 2,
       microBatchSize: 'auto',
