@@ -13,7 +13,11 @@ export interface BatchNorm2dArgs extends LayerArgs {
   epsilon?: number;
 }
 
-/** Per-channel sums of a `[rows, channels]` matrix, as a `[1, channels]` row. */
+/**
+ * Per-channel sums of a `[rows, channels]` matrix, as a `[1, channels]` row. A ones-vector matMul
+ * rather than tf.sum(x, 0): tfjs-wasm reduces axis 0 by transposing the whole tensor first, which
+ * measured 13 ms against 0.4 ms for a [2048, 480] activation.
+ */
 function columnSums(x: tf.Tensor2D): tf.Tensor2D {
   return tf.matMul(tf.ones([1, x.shape[0]]), x);
 }
@@ -87,7 +91,6 @@ export class BatchNorm2d extends tf.layers.Layer {
     super(args);
     this.momentum = args.momentum ?? 0.9;
     this.epsilon = args.epsilon ?? 1e-5;
-    this.supportsMasking = true;
   }
 
   override build(inputShape: Shape | Shape[]): void {
