@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { BackendInfoView, Handlers } from '../contract';
+import type { Handlers } from '../contract';
 import type { ServiceContext } from './context';
 
 export interface AppInfoOptions {
@@ -20,22 +20,14 @@ function packageVersion(): string {
 /** `app.info` answers at once; the backend is known once the ML host has started (`app.backend`). */
 export function appHandlers(context: ServiceContext, options: AppInfoOptions): Pick<Handlers, 'app.info' | 'app.backend'> {
   const version = options.version ?? packageVersion();
-  let backend: BackendInfoView | null = null;
-  let pending: Promise<BackendInfoView> | null = null;
   return {
-    'app.info': () => ({ version, dataDir: context.dataDir, mode: options.mode, backend, capabilities: options.capabilities }),
-    'app.backend': () => {
-      pending ??= context.host
-        .call('initBackend', {})
-        .then((info) => {
-          backend = info;
-          context.events.emit('app.backend', { backend: info });
-          return info;
-        })
-        .finally(() => {
-          pending = null;
-        });
-      return pending;
-    },
+    'app.info': () => ({
+      version,
+      dataDir: context.dataDir,
+      mode: options.mode,
+      backend: context.backend.info,
+      capabilities: options.capabilities,
+    }),
+    'app.backend': () => context.backend.ensure(),
   };
 }

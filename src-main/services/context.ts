@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ApiError, type EventSink } from '../contract';
 import type { MlHost } from '../ml-host/client';
 import type { DatasetRow, RunRow, Storage } from '../storage';
+import type { BackendTracker } from './backend-tracker';
 import type { MediaUrls } from './media-urls';
 
 /** What every service needs: the database, the ML host, where files go, and where events go. */
@@ -11,6 +12,7 @@ export interface ServiceContext {
   events: EventSink;
   dataDir: string;
   media: MediaUrls;
+  backend: BackendTracker;
 }
 
 /** Folders beside the database. */

@@ -75,6 +75,7 @@ export function evaluationHandlers(context: ServiceContext): EvaluationHandlers 
       if (!run.checkpointDir || !run.dataDir) {
         throw new ApiError('user-error', `Run ${run.id} has no checkpoint yet; train at least one epoch first`);
       }
+      context.backend.learnInBackground();
       const chosenSplit = split ?? (dataset.kind === 'cifar10' ? 'test' : 'validation');
       const result = await host.call(
         'evaluate',

@@ -5,6 +5,7 @@ import { forkHostPort } from '../ml-host/fork-port';
 import type { MlHostPortFactory } from '../ml-host/port';
 import { Storage } from '../storage';
 import { appHandlers, type AppInfoOptions } from './app-info';
+import { BackendTracker } from './backend-tracker';
 import { paths, type ServiceContext } from './context';
 import { datasetHandlers } from './datasets';
 import { evaluationHandlers } from './evaluation';
@@ -64,6 +65,7 @@ export function createServices(options: ServicesOptions): Services {
     events: options.events,
     dataDir: options.dataDir,
     media: options.mediaUrls ?? httpMediaUrls(),
+    backend: new BackendTracker(host, options.events),
   };
   const training = new TrainingService(context);
   const predictions = new PredictionService(context);

@@ -107,6 +107,7 @@ export class PredictionService {
     const { storage, host, events } = this.context;
     const controller = new AbortController();
     this.running.set(jobId, controller);
+    this.context.backend.learnInBackground();
     detached(this.context, `Prediction ${jobId}`, async () => {
       let error: string | undefined;
       try {

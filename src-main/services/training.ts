@@ -107,6 +107,7 @@ export class TrainingService {
     const controller = new AbortController();
     this.active.set(runId, controller);
     const config = { ...(run.config as TrainConfigInput), dataset: run.dataDir as string, outDir: run.runDir };
+    this.context.backend.learnInBackground();
     detached(this.context, `Run ${runId}`, async () => {
       let patch: Partial<RunRow>;
       try {
