@@ -231,6 +231,9 @@ const matMulCases: MatMulCase[] = [
   { a: [31, 29], b: [4, 27, 31], transposeA: true, transposeB: true },
   { a: [3, 29, 31], b: [3, 31, 27], transposeA: false, transposeB: false },
   { a: [3, 31, 29], b: [3, 31, 27], transposeA: true, transposeB: false },
+  { a: [1, 3000], b: [3000, 40], transposeA: false, transposeB: false },
+  { a: [700, 3], b: [700, 50], transposeA: true, transposeB: false },
+  { a: [2, 4, 900], b: [2, 900, 33], transposeA: false, transposeB: false },
   { a: [2, 3, 4], b: [2, 4, 5], transposeA: false, transposeB: false },
   { a: [5, 3], b: [4, 5], transposeA: true, transposeB: true },
 ];

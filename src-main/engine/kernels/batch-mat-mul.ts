@@ -2,98 +2,101 @@
  * BatchMatMul for the wasm backend, routed to XNNPACK.
  *
  * tfjs-backend-wasm 4.22 only uses XNNPACK's fully-connected GEMM for an unbatched product with
- * neither operand transposed; everything else (every matMul in a gradient) falls into a scalar
- * triple loop about 12x slower, and its broadcasting of a batch of 1 reads out of bounds. This
- * kernel rewrites each product into untransposed 2-D GEMMs: it transposes whichever operand (or
- * the result) is cheapest to transpose, folds a broadcast batch into the GEMM's rows or columns,
- * and loops over matching batches only when both operands really are batched.
+ * neither operand transposed; everything else (every matMul in a gradient, every batched product)
+ * falls into a scalar triple loop about 12x slower, and its broadcasting of a batch of 1 reads out
+ * of bounds. Here each product becomes untransposed GEMMs (see gemm.ts): the operand, or the
+ * result, that is cheapest to transpose is transposed with the wasm Transpose kernel; a batch of 1
+ * on one side folds into the GEMM's rows or columns; a real batch runs one GEMM per item on views
+ * of the operands, writing straight into the output.
  */
 import * as tf from '@tensorflow/tfjs';
-import { alloc, f32, free, reshape, sizeOf, transpose, wasmKernel, type TensorInfo, type WasmBackend, type WasmKernelArgs } from './wasm-context';
+import { gemmInto } from './gemm';
+import { alloc, free, releaseView, reshape, run, sizeOf, transpose, view, wasmKernel, type TensorInfo, type WasmBackend, type WasmKernelArgs } from './wasm-context';
 
 /** Products this small are cheaper in the original kernel's loop than in XNNPACK setup. */
 const SMALL_PRODUCT = 1 << 15;
-
-/** XNNPACK GEMM of `a` [m, k] by `b` [k, n] -> [m, n] through the original wasm kernel. */
-export function gemm(backend: WasmBackend, a: TensorInfo, b: TensorInfo): TensorInfo {
-  return originalBatchMatMul(backend, a, b, false, false);
-}
 
 function originalBatchMatMul(backend: WasmBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
   const out = wasmKernel(tf.BatchMatMul)({ inputs: { a, b }, backend, attrs: { transposeA, transposeB } });
   return Array.isArray(out) ? out[0] : out;
 }
 
-function transpose2d(backend: WasmBackend, x: TensorInfo): TensorInfo {
-  return transpose(backend, x, [1, 0]);
+/** Swaps the last two axes of a rank-3 tensor. */
+function swapLast(backend: WasmBackend, x: TensorInfo): TensorInfo {
+  return transpose(backend, x, [0, 2, 1]);
 }
 
-/** Applies `f` to the transposed `x`, freeing the transposed copy. */
-function withTransposed<T>(backend: WasmBackend, x: TensorInfo, f: (xt: TensorInfo) => T): T {
-  const xt = transpose2d(backend, x);
-  try {
-    return f(xt);
-  } finally {
-    free(backend, xt);
-  }
-}
-
-/**
- * 2-D product op(a) x op(b) with op = transpose when the flag is set, always through the fast GEMM.
- * a: [m, k] or [k, m] when transposeA; b: [k, n] or [n, k] when transposeB. Returns [m, n].
- */
-export function matMul2d(backend: WasmBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
-  const [a0, a1] = a.shape;
-  const [b0, b1] = b.shape;
-  if (!transposeA && !transposeB) return gemm(backend, a, b);
-  if (transposeA && transposeB) {
-    // a^T b^T = (b a)^T: only the [n, m] result is transposed.
-    const ba = gemm(backend, b, a);
-    const out = transpose2d(backend, ba);
-    free(backend, ba);
+/** out [batch, m, n] = a [batch, m, k] x b [batch, k, n], one GEMM per batch item on views. */
+function batchedGemm(backend: WasmBackend, a: TensorInfo, b: TensorInfo): TensorInfo {
+  const [batch, m, k] = a.shape;
+  const n = b.shape[2];
+  const out = alloc(backend, [batch, m, n]);
+  if (batch === 1) {
+    gemmInto(backend, a, b, out, m, k, n);
     return out;
   }
-  if (transposeA) {
-    // a [k, m], b [k, n]. Either transpose a (k*m), or compute (b^T a)^T (k*n + n*m).
-    const m = a1;
-    const n = b1;
-    const k = a0;
-    if (k * m <= k * n + n * m) return withTransposed(backend, a, (at) => gemm(backend, at, b));
-    const btA = withTransposed(backend, b, (bt) => gemm(backend, bt, a));
-    const out = transpose2d(backend, btA);
-    free(backend, btA);
-    return out;
+  for (let i = 0; i < batch; i++) {
+    const ai = view(backend, a, i * m * k, [m, k]);
+    const bi = view(backend, b, i * k * n, [k, n]);
+    const oi = view(backend, out, i * m * n, [m, n]);
+    try {
+      gemmInto(backend, ai, bi, oi, m, k, n);
+    } finally {
+      releaseView(backend, ai);
+      releaseView(backend, bi);
+      releaseView(backend, oi);
+    }
   }
-  // a [m, k], b [n, k]. Either transpose b (n*k), or compute (b a^T)^T (m*k + m*n).
-  const m = a0;
-  const k = a1;
-  const n = b0;
-  if (n * k <= m * k + m * n) return withTransposed(backend, b, (bt) => gemm(backend, a, bt));
-  const bAt = withTransposed(backend, a, (at) => gemm(backend, b, at));
-  const out = transpose2d(backend, bAt);
-  free(backend, bAt);
   return out;
 }
 
-/** Copies `count` floats between two heap tensors (offsets in elements). */
-function copy(backend: WasmBackend, src: TensorInfo, srcOffset: number, dst: TensorInfo, dstOffset: number, count: number): void {
-  f32(backend, dst).set(f32(backend, src).subarray(srcOffset, srcOffset + count), dstOffset);
+/** Runs `f` on a temporary and frees it. */
+function using<T>(backend: WasmBackend, temp: TensorInfo, f: (t: TensorInfo) => T): T {
+  try {
+    return f(temp);
+  } finally {
+    free(backend, temp);
+  }
 }
 
-/** Index into a batch whose outer dims broadcast against `outOuter`. */
-function broadcastIndex(flat: number, outOuter: number[], outer: number[]): number {
-  let index = 0;
-  let stride = 1;
-  let rest = flat;
-  const offset = outOuter.length - outer.length;
-  for (let d = outOuter.length - 1; d >= 0; d--) {
-    const coord = rest % outOuter[d];
-    rest = Math.floor(rest / outOuter[d]);
-    const dim = d - offset >= 0 ? outer[d - offset] : 1;
-    if (dim !== 1) index += coord * stride;
-    stride *= dim;
+/** (b' a')^T for operands already arranged so that b' a' is an untransposed product. */
+function transposedResult(backend: WasmBackend, left: TensorInfo, right: TensorInfo): TensorInfo {
+  return using(backend, batchedGemm(backend, left, right), (t) => swapLast(backend, t));
+}
+
+/**
+ * op(a) x op(b) for rank-3 a, b with equal batch: a [batch, m, k] (or [batch, k, m] when
+ * transposeA), b [batch, k, n] (or [batch, n, k] when transposeB). Returns [batch, m, n].
+ */
+export function product3(backend: WasmBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
+  if (!transposeA && !transposeB) return batchedGemm(backend, a, b);
+  if (transposeA && transposeB) return transposedResult(backend, b, a);
+  if (transposeA) {
+    // a [k, m], b [k, n]: transpose a (k*m), or compute (b^T a)^T (k*n + n*m).
+    const [, k, m] = a.shape;
+    const n = b.shape[2];
+    if (k * m <= k * n + n * m) return using(backend, swapLast(backend, a), (at) => batchedGemm(backend, at, b));
+    return using(backend, swapLast(backend, b), (bt) => transposedResult(backend, bt, a));
   }
-  return index;
+  // a [m, k], b [n, k]: transpose b (n*k), or compute (b a^T)^T (m*k + m*n).
+  const [, m, k] = a.shape;
+  const n = b.shape[1];
+  if (n * k <= m * k + m * n) return using(backend, swapLast(backend, b), (bt) => batchedGemm(backend, a, bt));
+  return using(backend, swapLast(backend, a), (at) => transposedResult(backend, b, at));
+}
+
+/** 2-D op(a) x op(b) through the fast GEMM; a, b rank 2. Returns [m, n]. */
+export function matMul2d(backend: WasmBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
+  const a3 = reshape(backend, a, [1, ...a.shape]);
+  const b3 = reshape(backend, b, [1, ...b.shape]);
+  try {
+    const out3 = product3(backend, a3, b3, transposeA, transposeB);
+    const out = reshape(backend, out3, out3.shape.slice(1));
+    free(backend, out3);
+    return out;
+  } finally {
+    free(backend, a3, b3);
+  }
 }
 
 /**
@@ -120,74 +123,48 @@ export function batchMatMul(args: WasmKernelArgs<{ transposeA: boolean; transpos
   const outShape = [...outOuter, m, n];
   const batchA = sizeOf(outerA);
   const batchB = sizeOf(outerB);
-  const batchOut = sizeOf(outOuter);
+  const batch = sizeOf(outOuter);
 
-  if (batchA === batchB && batchOut * m * n * k < SMALL_PRODUCT) {
-    return originalBatchMatMul(backend, a, b, transposeA, transposeB);
-  }
+  if (batchA === batchB && batch * m * n * k < SMALL_PRODUCT) return originalBatchMatMul(backend, a, b, transposeA, transposeB);
 
-  const toFree: TensorInfo[] = [];
-  const keep = (t: TensorInfo): TensorInfo => (toFree.push(t), t);
+  const temps: TensorInfo[] = [];
+  const temp = (t: TensorInfo): TensorInfo => (temps.push(t), t);
   try {
     let result: TensorInfo;
-    if (batchA === 1 && batchB === 1) {
-      result = matMul2d(backend, keep(reshape(backend, a, aInner)), keep(reshape(backend, b, bInner)), transposeA, transposeB);
-    } else if (batchB === 1) {
-      // Every batch of a meets the same b: stack a's rows into one GEMM.
-      let a3 = keep(reshape(backend, a, [batchA, ...aInner]));
-      if (transposeA) a3 = keep(transpose(backend, a3, [0, 2, 1]));
-      const rows = keep(reshape(backend, a3, [batchA * m, k]));
-      result = matMul2d(backend, rows, keep(reshape(backend, b, bInner)), false, transposeB);
-    } else if (batchA === 1) {
-      // One a meets every batch of b: put b's batches side by side as extra columns.
-      const b3 = keep(reshape(backend, b, [batchB, ...bInner]));
-      const a2 = keep(reshape(backend, a, aInner));
-      let wide: TensorInfo;
-      if (transposeB) {
-        wide = keep(matMul2d(backend, a2, keep(reshape(backend, b3, [batchB * n, k])), transposeA, true));
-      } else {
-        const cols = keep(reshape(backend, keep(transpose(backend, b3, [1, 0, 2])), [k, batchB * n]));
-        wide = keep(matMul2d(backend, a2, cols, transposeA, false));
-      }
-      result = transpose(backend, keep(reshape(backend, wide, [m, batchB, n])), [1, 0, 2]);
+    if (batchB === 1 && batchA > 1) {
+      // Every batch item of a meets the same b: stack a's rows into one GEMM.
+      let a3 = temp(reshape(backend, a, [batchA, ...aInner]));
+      if (transposeA) a3 = temp(swapLast(backend, a3));
+      result = product3(backend, temp(reshape(backend, a3, [1, batchA * m, k])), temp(reshape(backend, b, [1, ...bInner])), false, transposeB);
+    } else if (batchA === 1 && batchB > 1) {
+      // One a meets every batch item of b: put b's items side by side as extra columns.
+      const a3 = temp(reshape(backend, a, [1, ...aInner]));
+      const b3 = temp(reshape(backend, b, [batchB, ...bInner]));
+      const wide = transposeB
+        ? temp(product3(backend, a3, temp(reshape(backend, b3, [1, batchB * n, k])), transposeA, true))
+        : temp(product3(backend, a3, temp(reshape(backend, temp(transpose(backend, b3, [1, 0, 2])), [1, k, batchB * n])), transposeA, false));
+      result = transpose(backend, temp(reshape(backend, wide, [m, batchB, n])), [1, 0, 2]);
     } else {
-      result = batchedLoop(backend, a, b, transposeA, transposeB, { m, k, n, outOuter, outerA, outerB });
+      // Equal batches, or batch dims that broadcast against each other ([2, 1] with [1, 3]):
+      // the latter are tiled out first.
+      const full = (x: TensorInfo, outer: number[]): TensorInfo => {
+        const padded = [...Array(outOuter.length - outer.length).fill(1), ...outer];
+        const spread = padded.some((d, i) => d !== outOuter[i])
+          ? temp(run(backend, tf.Tile, { x: temp(reshape(backend, x, [...padded, ...x.shape.slice(-2)])) }, { reps: [...outOuter.map((d, i) => d / padded[i]), 1, 1] }))
+          : x;
+        return temp(reshape(backend, spread, [batch, ...x.shape.slice(-2)]));
+      };
+      result = product3(backend, full(a, outerA), full(b, outerB), transposeA, transposeB);
     }
     const out = reshape(backend, result, outShape);
     free(backend, result);
     return out;
   } finally {
-    free(backend, ...toFree);
+    free(backend, ...temps);
   }
 }
 
-function batchedLoop(
-  backend: WasmBackend,
-  a: TensorInfo,
-  b: TensorInfo,
-  transposeA: boolean,
-  transposeB: boolean,
-  dims: { m: number; k: number; n: number; outOuter: number[]; outerA: number[]; outerB: number[] },
-): TensorInfo {
-  const { m, k, n, outOuter, outerA, outerB } = dims;
-  const batchOut = sizeOf(outOuter);
-  const aSize = m * k;
-  const bSize = k * n;
-  const out = alloc(backend, [batchOut, m, n]);
-  for (let i = 0; i < batchOut; i++) {
-    // Fresh operands each time: XNNPACK caches its packed copy of b by tensor id.
-    const ai = alloc(backend, a.shape.slice(-2));
-    const bi = alloc(backend, b.shape.slice(-2));
-    copy(backend, a, broadcastIndex(i, outOuter, outerA) * aSize, ai, 0, aSize);
-    copy(backend, b, broadcastIndex(i, outOuter, outerB) * bSize, bi, 0, bSize);
-    const ci = matMul2d(backend, ai, bi, transposeA, transposeB);
-    copy(backend, ci, 0, out, i * m * n, m * n);
-    free(backend, ai, bi, ci);
-  }
-  return out;
-}
-
-/** Registry entry that replaces the wasm BatchMatMul (the original is kept for `gemm`). */
+/** Registry entry that replaces the wasm BatchMatMul (the original is kept for small products). */
 export function batchMatMulConfig(): tf.KernelConfig {
   const original = tf.getKernel(tf.BatchMatMul, 'wasm');
   wasmKernel(tf.BatchMatMul);

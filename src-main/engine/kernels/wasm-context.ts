@@ -73,6 +73,29 @@ export function input(args: WasmKernelArgs<unknown>, name: string): TensorInfo {
   return info;
 }
 
+/**
+ * A tensor registered at `offset` elements into `base`'s heap block, sharing its memory. Release
+ * it with `releaseView`, never `free` (the memory belongs to `base`).
+ */
+export function view(backend: WasmBackend, base: TensorInfo, offset: number, shape: number[]): TensorInfo {
+  return backend.makeOutput(shape, 'float32', backend.getMemoryOffset(base.dataId) + offset * 4);
+}
+
+/** Unregisters a view without freeing the memory it points into. */
+export function releaseView(backend: WasmBackend, v: TensorInfo): void {
+  const data = backend.dataIdMap.get(v.dataId);
+  if (!data) return;
+  backend.dataIdMap.delete(v.dataId);
+  backend.wasm.tfjs.disposeData(data.id);
+}
+
+/** The id the C++ side knows a tensor by. */
+export function wasmId(backend: WasmBackend, info: TensorInfo): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (!data) throw new Error('tensor is not on the wasm backend');
+  return data.id;
+}
+
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
