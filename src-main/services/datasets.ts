@@ -8,6 +8,7 @@ import { cifarRecordLocation } from './cifar-record';
 import { detached, errorMessage, paths, requireDataset, type ServiceContext } from './context';
 import { datasetView } from './dataset-view';
 import { exportLabeled } from './export-labeled';
+import type { TrainingService } from './training';
 
 type DatasetHandlers = Pick<
   Handlers,
@@ -50,7 +51,7 @@ function cifarImages(scan: Extract<ScanResult, { format: 'cifar10-binary' }>): N
  * Datasets: adding a folder decodes every image in the ML host (so broken files are found the way
  * training would find them) and stores each image with its class; CIFAR-10 stores one row per record.
  */
-export function datasetHandlers(context: ServiceContext): DatasetHandlers {
+export function datasetHandlers(context: ServiceContext, training: TrainingService): DatasetHandlers {
   const { storage, host, events } = context;
 
   async function scan(path: string): Promise<ScanResult> {
@@ -109,8 +110,9 @@ export function datasetHandlers(context: ServiceContext): DatasetHandlers {
       return { jobId };
     },
 
-    'datasets.remove': ({ id }) => {
+    'datasets.remove': async ({ id }) => {
       requireDataset(context, id);
+      await training.removeRuns(storage.runs.list().filter((run) => run.datasetId === id));
       storage.datasets.remove(id);
       events.emit('datasets.changed', { datasetId: id, removed: true });
       return {};

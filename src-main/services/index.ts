@@ -77,7 +77,7 @@ export function createServices(options: ServicesOptions): Services {
       version: options.version,
       capabilities: options.capabilities ?? { nativeDialogs: false, upload: true },
     }),
-    ...datasetHandlers(context),
+    ...datasetHandlers(context, training),
     ...labelingHandlers(context),
     ...training.handlers(),
     'presets.list': () => [...PRESETS],

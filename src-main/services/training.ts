@@ -1,5 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { ApiError, type Handlers, type Run, type TrainConfigInput } from '../contract';
 import type { TrainEvent } from '../engine/types';
 import type { RunRow } from '../storage';
@@ -43,13 +43,23 @@ export class TrainingService {
       'training.resume': ({ runId }) => this.resume(runId),
       'runs.list': () => storage.runs.list().map(runView),
       'runs.get': ({ id }) => ({ ...runView(requireRun(this.context, id)), epochMetrics: storage.runs.epochs(id).map(epochView) }),
-      'runs.remove': ({ id }) => {
-        requireRun(this.context, id);
-        if (this.active.has(id)) throw new ApiError('conflict', `Run ${id} is training; stop it before removing it`);
-        storage.runs.remove(id);
+      'runs.remove': async ({ id }) => {
+        await this.removeRuns([requireRun(this.context, id)]);
         return {};
       },
     };
+  }
+
+  /** Deletes runs with their folders (checkpoints, training data); refuses while one of them trains. */
+  async removeRuns(runs: readonly RunRow[]): Promise<void> {
+    const busy = runs.find((run) => this.active.has(run.id));
+    if (busy) throw new ApiError('conflict', `Run ${busy.id} is training; stop it before removing it`);
+    const runsRoot = paths.runs(this.context.dataDir);
+    for (const run of runs) {
+      this.context.storage.runs.remove(run.id);
+      // Only folders the app made itself, never a path that merely ended up in the database.
+      if (run.runDir && relative(runsRoot, run.runDir) === String(run.id)) await rm(run.runDir, { recursive: true, force: true });
+    }
   }
 
   private requireIdle(): void {
@@ -68,13 +78,16 @@ export class TrainingService {
       epochs: config.epochs ?? 0,
       runDir: '',
     });
+    // Counts as training from here on, so a second start while the data is prepared is refused.
+    this.active.set(created.id, new AbortController());
     const runDir = join(paths.runs(dataDir), String(created.id));
+    const placed = storage.runs.update(created.id, { runDir });
     try {
       await mkdir(runDir, { recursive: true });
-      const trainData = await prepareTrainingData(storage, dataset, runDir);
-      storage.runs.update(created.id, { runDir, dataDir: trainData });
+      storage.runs.update(created.id, { dataDir: await prepareTrainingData(storage, dataset, runDir) });
     } catch (error) {
-      storage.runs.remove(created.id);
+      this.active.delete(created.id);
+      await this.removeRuns([placed]);
       throw error;
     }
     return this.launch(created.id, false);
@@ -104,7 +117,7 @@ export class TrainingService {
     const { storage, host } = this.context;
     const run = storage.runs.update(runId, { status: 'queued', error: null, endedAt: null });
     this.publish(run);
-    const controller = new AbortController();
+    const controller = this.active.get(runId) ?? new AbortController();
     this.active.set(runId, controller);
     const config = { ...(run.config as TrainConfigInput), dataset: run.dataDir as string, outDir: run.runDir };
     this.context.backend.learnInBackground();
@@ -120,7 +133,7 @@ export class TrainingService {
           durationSec: done.elapsedSec,
         };
       } catch (error) {
-        patch = { status: 'failed', error: errorMessage(error) };
+        patch = controller.signal.aborted && error instanceof ApiError && error.code === 'aborted' ? { status: 'stopped' } : { status: 'failed', error: errorMessage(error) };
       }
       // Idle before the status goes out, so a client may resume or start again at once.
       this.active.delete(runId);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset, Payload, Run, TrainConfigInput } from '../../src-main/contract';
@@ -125,6 +126,30 @@ describe('training through the ML host', () => {
     expect(added).toBe(2);
     const after = await harness.client.invoke('datasets.get', { id: dataset.id });
     expect(after.imageCount).toBe(dataset.imageCount + 2);
+  });
+
+  it('stops a run at a batch boundary, resumes it to the end, and removes it with its folder', async () => {
+    const first = harness.next('training.batch');
+    const started = await harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, epochs: 8 } });
+    expect((await first).runId).toBe(started.id);
+    const stoppedEvent = harness.next('training.status', (p) => p.runId === started.id && p.run.status === 'stopped');
+    expect((await harness.client.invoke('training.stop', { runId: started.id })).status).toBe('stopping');
+    const stopped = (await stoppedEvent).run;
+    expect(stopped.epochsCompleted).toBeLessThan(8);
+    expect(stopped.endedAt).not.toBeNull();
+    const completedEvent = harness.next('training.status', (p) => p.runId === started.id && p.run.status === 'completed', 240_000);
+    expect((await harness.client.invoke('training.resume', { runId: started.id })).status).toBe('queued');
+    const completed = (await completedEvent).run;
+    expect(completed.epochsCompleted).toBe(8);
+    expect(completed.durationSec).toBeGreaterThanOrEqual(stopped.durationSec);
+    const detail = await harness.client.invoke('runs.get', { id: started.id });
+    expect(detail.epochMetrics.map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    await expect(harness.client.invoke('training.resume', { runId: started.id })).rejects.toMatchObject({ code: 'conflict' });
+    const runDir = join(harness.dataDir, 'runs', String(started.id));
+    expect(existsSync(join(runDir, 'data', 'cat'))).toBe(true);
+    await harness.client.invoke('runs.remove', { id: started.id });
+    expect(existsSync(runDir)).toBe(false);
+    await expect(harness.client.invoke('runs.get', { id: started.id })).rejects.toMatchObject({ code: 'not-found' });
   });
 
   it('marks the run failed with the reason when the ML host dies, and starts a new host after', async () => {
