@@ -1,0 +1,137 @@
+/**
+ * Training and inference throughput of the app's engine for ShuffleNetV1 2.0x, groups 3, with both
+ * stems, on the backend the engine picks (or --backend). With --compare it also runs the PyTorch
+ * reference (../shared/bench/pytorch_shufflenet.py, Debian's python3-torch) in the same sitting and
+ * prints the ratios; ONNX Runtime joins when onnxruntime-node resolves.
+ *
+ *   npm run bench -- [--compare] [--stems cifar,imagenet] [--steps 2] [--json]
+ *
+ * The training step is the engine's own (trainStep: micro-batch accumulation, label-smoothed loss,
+ * momentum SGD with weight decay) at the app's default batch size; inference is model.predict.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendName } from '../src-main/engine/backend';
+import { defaultPreprocessing } from '../src-main/engine/data/preprocess';
+import { buildShuffleNetV1 } from '../src-main/engine/model/shufflenet';
+import { defaultTrainConfig } from '../src-main/engine/train/config';
+import { chooseMicroBatchSize } from '../src-main/engine/train/micro-batch';
+import { MomentumSgd } from '../src-main/engine/train/sgd';
+import { trainStep } from '../src-main/engine/train/train-step';
+import type { Stem } from '../src-main/engine/types';
+
+const { values: opts } = parseArgs({
+  options: {
+    compare: { type: 'boolean', default: false },
+    stems: { type: 'string', default: 'cifar,imagenet' },
+    steps: { type: 'string', default: '2' },
+    'train-batch': { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const SHARED_BENCH = process.env.SHUFFLENET_BENCH_REFS ?? path.resolve(import.meta.dirname, '../../shared/bench');
+const defaults = defaultTrainConfig({ dataset: '', outDir: '' });
+const steps = Number(opts.steps);
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+interface Measure {
+  stem: Stem;
+  size: number;
+  mode: 'train' | 'infer';
+  batch: number;
+  imagesPerSec: number;
+}
+
+const INFER_BATCH: Record<Stem, number> = { cifar: 256, imagenet: 32 };
+
+async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
+  const size = stem === 'cifar' ? 32 : 224;
+  const model = buildShuffleNetV1({ scale: 2, groups: 3, numClasses: 10, stem, inputSize: size });
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const sgd = new MomentumSgd(model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })), {
+    momentum: defaults.momentum,
+    weightDecay: defaults.weightDecay,
+  });
+  const batch = Number(opts['train-batch'] ?? defaults.batchSize);
+  const microBatchSize = chooseMicroBatchSize({ backend, batchSize: batch, requested: 'auto', model });
+  const prep = { ...defaultPreprocessing({ format: 'image-folder', inputSize: size }), storeSize: size };
+  const pixels = Uint8Array.from({ length: batch * size * size * 3 }, (_, i) => (i * 7919) % 256);
+  const labels = Int32Array.from({ length: batch }, (_, i) => i % 10);
+  const ctx = { model, variables, sgd, prep, labelSmoothing: defaults.labelSmoothing, microBatchSize };
+
+  await trainStep(ctx, pixels, labels, 0.01);
+  let elapsed = 0;
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    await trainStep(ctx, pixels, labels, 0.01);
+    elapsed += performance.now() - t0;
+  }
+  const train = { stem, size, mode: 'train' as const, batch, imagesPerSec: (batch * steps) / (elapsed / 1000) };
+  log(`engine ${backend} train ${stem}@${size} batch ${batch} (micro-batch ${microBatchSize}): ${train.imagesPerSec.toFixed(2)} images/s`);
+
+  const inferBatch = INFER_BATCH[stem];
+  const x = tf.randomNormal([inferBatch, size, size, 3]);
+  const run = async () => {
+    const y = model.predict(x) as tf.Tensor;
+    await y.data();
+    y.dispose();
+  };
+  await run();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) await run();
+  const infer = { stem, size, mode: 'infer' as const, batch: inferBatch, imagesPerSec: (inferBatch * steps) / ((performance.now() - t0) / 1000) };
+  log(`engine ${backend} infer ${stem}@${size} batch ${inferBatch}: ${infer.imagesPerSec.toFixed(2)} images/s`);
+  x.dispose();
+  sgd.dispose();
+  model.dispose();
+  return [train, infer];
+}
+
+function timePytorch(m: Omit<Measure, 'imagesPerSec'>): number | null {
+  const script = path.join(SHARED_BENCH, 'pytorch_shufflenet.py');
+  if (!existsSync(script) || !existsSync('/usr/bin/python3')) return null;
+  const args = [script, 'bench', '--mode', m.mode, '--stem', m.stem, '--size', String(m.size), '--batch', String(m.batch), '--iters', String(steps)];
+  const result = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
+  if (result.status !== 0) {
+    log(`pytorch ${m.mode} ${m.stem}: failed (${result.stderr.trim().split('\n').pop()})`);
+    return null;
+  }
+  const value = JSON.parse(result.stdout.trim().split('\n').pop()!).images_per_s as number;
+  log(`pytorch ${m.mode} ${m.stem}@${m.size} batch ${m.batch}: ${value} images/s`);
+  return value;
+}
+
+const info = await initBackend(opts.backend ? { prefer: opts.backend as BackendName } : {});
+const stems = opts.stems.split(',') as Stem[];
+const rows: (Measure & { pytorch: number | null })[] = [];
+for (const stem of stems) {
+  for (const m of await timeEngine(stem, info.name)) {
+    rows.push({ ...m, pytorch: opts.compare ? timePytorch(m) : null });
+  }
+}
+
+const ratio = (mode: 'train' | 'infer', stem: Stem) => {
+  const row = rows.find((r) => r.mode === mode && r.stem === stem);
+  return row?.pytorch ? row.imagesPerSec / row.pytorch : null;
+};
+console.log(['what', 'batch', 'engine images/s', 'pytorch images/s', 'ratio'].join('\t'));
+for (const r of rows) {
+  console.log([`${r.mode} ${r.stem}@${r.size}`, r.batch, r.imagesPerSec.toFixed(2), r.pytorch ?? '-', r.pytorch ? (r.imagesPerSec / r.pytorch).toFixed(3) : '-'].join('\t'));
+}
+if (opts.json) {
+  console.log(
+    JSON.stringify({
+      backend: info.name,
+      threads: info.threads,
+      trainRatio: ratio('train', 'cifar'),
+      trainRatioImagenet: ratio('train', 'imagenet'),
+      inferRatioPytorch: ratio('infer', 'cifar'),
+      rows,
+    }),
+  );
+}
