@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createRpcClient, type ClientChannel, type ServerMessage } from '../../src-main/contract';
@@ -109,6 +110,29 @@ describe('serve mode', () => {
     await expect(client.invoke('datasets.get', { id: 42 })).rejects.toMatchObject({ name: 'ApiError', code: 'not-found' });
     await expect(client.invoke('dialogs.openFolder', {})).rejects.toMatchObject({ code: 'unavailable' });
     close();
+  });
+
+  it('serves thumbnails of an uploaded folder by the URLs the services hand out', async () => {
+    const upload = async (name: string, body: Buffer) =>
+      fetch(`${base}/api/upload?batch=pets&token=${server.token}`, { method: 'POST', body, headers: { 'x-relative-path': encodeURIComponent(name) } });
+    const red = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#c33' } }).png().toBuffer();
+    await upload('cat/a.png', red);
+    await upload('dog/b.png', red);
+    const { folder } = (await (await upload('cat/c.png', red)).json()) as { folder: string };
+    const socket = await openSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`);
+    const { client, close } = createRpcClient(wsChannel(socket));
+    try {
+      const dataset = await client.invoke('datasets.addFolder', { path: folder });
+      expect(dataset.classes.map((c) => c.count)).toEqual([2, 1]);
+      const { items } = await client.invoke('images.list', { datasetId: dataset.id });
+      const thumb = await fetch(base + items[0].thumbUrl);
+      expect(thumb.status).toBe(200);
+      expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+      const withoutToken = items[0].thumbUrl.replace(/[?&]token=[^&]+/, '');
+      expect((await fetch(base + withoutToken)).status).toBe(401);
+    } finally {
+      close();
+    }
   });
 
   it('stores uploads in a batch folder and refuses escaping paths', async () => {
