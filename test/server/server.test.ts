@@ -114,7 +114,7 @@ describe('serve mode', () => {
 
   it('serves thumbnails of an uploaded folder by the URLs the services hand out', async () => {
     const upload = async (name: string, body: Buffer) =>
-      fetch(`${base}/api/upload?batch=pets&token=${server.token}`, { method: 'POST', body, headers: { 'x-relative-path': encodeURIComponent(name) } });
+      fetch(`${base}/api/upload?batch=pets&token=${server.token}`, { method: 'POST', body: new Uint8Array(body), headers: { 'x-relative-path': encodeURIComponent(name) } });
     const red = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#c33' } }).png().toBuffer();
     await upload('cat/a.png', red);
     await upload('dog/b.png', red);
