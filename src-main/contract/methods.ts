@@ -24,7 +24,7 @@ export const methods = {
   'datasets.get': method(z.strictObject({ id }), datasetSchema),
   'datasets.addFolder': method(z.strictObject({ path: pathString, name: name.optional() }), datasetSchema),
   'datasets.addCifar10': method(z.strictObject({ path: pathString, name: name.optional() }), datasetSchema),
-  'datasets.downloadCifar10': method(z.strictObject({ url: z.url().optional() }), z.object({ jobId })),
+  'datasets.downloadCifar10': method(z.strictObject({ url: z.url({ protocol: /^https?$/ }).optional() }), z.object({ jobId })),
   'datasets.remove': method(z.strictObject({ id }), z.object({})),
   'datasets.exportLabeled': method(
     z.strictObject({ id, destDir: pathString }),

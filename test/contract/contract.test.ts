@@ -39,6 +39,9 @@ describe('schemas', () => {
     expect(trainConfigInputSchema.safeParse({ groups: 5 }).success).toBe(false);
     expect(trainConfigInputSchema.safeParse({ batchSize: 0 }).success).toBe(false);
     expect(trainConfigInputSchema.safeParse({ lr: 0.1, typo: 1 }).success).toBe(false);
+    expect(trainConfigInputSchema.safeParse({ momentum: 1 }).success).toBe(false);
+    expect(methods['datasets.downloadCifar10'].input.safeParse({ url: 'file:///etc/passwd' }).success).toBe(false);
+    expect(methods['datasets.downloadCifar10'].input.safeParse({ url: 'http://127.0.0.1:8080/cifar.tar.gz' }).success).toBe(true);
   });
 
   it('accept good input and fill defaults', () => {

@@ -9,7 +9,7 @@ export const trainConfigSchema = z.object({
   epochs: z.number().int().min(1).max(10_000),
   batchSize: z.number().int().min(1).max(4096),
   lr: z.number().positive().max(10),
-  momentum: z.number().min(0).max(1),
+  momentum: z.number().min(0).lt(1),
   weightDecay: z.number().min(0).max(1),
   labelSmoothing: z.number().min(0).max(0.99),
   warmupEpochs: z.number().min(0),
