@@ -1,5 +1,5 @@
 import type { Ref, ShallowRef } from 'vue';
-import { ref, shallowRef, triggerRef } from 'vue';
+import { ref, shallowRef } from 'vue';
 
 export interface Page<T> {
   total: number;
@@ -17,7 +17,7 @@ export interface PagedList<T> {
   ensure(start: number, end: number): Promise<void>;
   reset(): Promise<void>;
   clear(): void;
-  /** Changes loaded items in place (for example after labels.assign) and re-renders once. */
+  /** Changes loaded items (for example after labels.assign) and re-renders once. */
   patch(match: (item: T) => boolean, change: (item: T) => T): void;
 }
 
@@ -37,14 +37,14 @@ export function createPagedList<T>(
     try {
       const result = await fetchPage(page * pageSize, pageSize);
       if (gen !== generation) return;
-      const next = items.value.length === result.total ? items.value : resize(items.value, result.total);
+      // A new array on every change: grids receive it as a prop, and Vue compares props by identity.
+      const next = resize(items.value, result.total);
       result.items.forEach((item, i) => {
         next[page * pageSize + i] = item;
       });
       total.value = result.total;
       items.value = next;
       loaded.value = true;
-      triggerRef(items);
     } catch (err) {
       if (gen !== generation) return;
       requested.delete(page);
@@ -83,15 +83,15 @@ export function createPagedList<T>(
   }
 
   function patch(match: (item: T) => boolean, change: (item: T) => T) {
-    const list = items.value;
+    const next = items.value.slice();
     let changed = false;
-    list.forEach((item, i) => {
+    next.forEach((item, i) => {
       if (item !== undefined && match(item)) {
-        list[i] = change(item);
+        next[i] = change(item);
         changed = true;
       }
     });
-    if (changed) triggerRef(items);
+    if (changed) items.value = next;
   }
 
   return { items, total, loaded, ensure, reset, clear, patch };

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef, triggerRef } from 'vue';
+import { computed, ref, shallowRef } from 'vue';
 import type { DroppedFile } from '../api/studio-client';
 import { useApiClient } from '../api/studio-client';
 import type { Input, Payload, PredictItem } from '../api/types';
@@ -7,6 +7,8 @@ import { downloadText, mimeFor } from '../lib/download';
 import type { PredictionFilter } from '../lib/prediction-filter';
 import { filterPredictions, isPredicted, isSkipped, predictedLabels } from '../lib/prediction-filter';
 import { useAppStore } from './app';
+
+const FLUSH_MS = 100;
 
 export type PredictionStatus = 'idle' | 'uploading' | 'running' | 'done' | 'cancelled' | 'failed';
 
@@ -30,6 +32,9 @@ export const usePredictionsStore = defineStore('predictions', () => {
   let unsubscribe: (() => void) | null = null;
   // Events that arrive before predict.start has told us the job id.
   let early: PredictEvent[] | null = null;
+  // Items are shown in batches: re-filtering and re-sorting a big grid per item would stutter.
+  const pending: PredictItem[] = [];
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   const predicted = computed(() => items.value.filter(isPredicted));
   const skipped = computed(() => items.value.filter(isSkipped));
@@ -50,8 +55,8 @@ export const usePredictionsStore = defineStore('predictions', () => {
     }
     if (event.payload.jobId !== jobId.value) return;
     if (event.kind === 'item') {
-      items.value.push(event.payload.item);
-      triggerRef(items);
+      pending.push(event.payload.item);
+      flushTimer ??= setTimeout(flush, FLUSH_MS);
     } else if (event.kind === 'progress') {
       progress.value = { done: event.payload.done, total: event.payload.total };
     } else {
@@ -59,7 +64,16 @@ export const usePredictionsStore = defineStore('predictions', () => {
     }
   }
 
+  /** Appends the items that arrived since the last flush as one new array (grids compare by identity). */
+  function flush() {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    if (pending.length === 0) return;
+    items.value = items.value.concat(pending.splice(0));
+  }
+
   function finish(done: Payload<'predict.done'>) {
+    flush();
     dispose();
     progress.value = { done: done.predicted + done.skipped, total: progress.value.total ?? done.predicted + done.skipped };
     if (done.error) {
@@ -73,6 +87,9 @@ export const usePredictionsStore = defineStore('predictions', () => {
 
   function reset() {
     dispose();
+    pending.length = 0;
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
     jobId.value = null;
     items.value = [];
     progress.value = { done: 0, total: null };
@@ -108,6 +125,7 @@ export const usePredictionsStore = defineStore('predictions', () => {
       const held = early ?? [];
       early = null;
       held.forEach(handle);
+      flush();
     } catch (err) {
       dispose();
       status.value = 'failed';
@@ -138,6 +156,7 @@ export const usePredictionsStore = defineStore('predictions', () => {
     try {
       await api.invoke('predict.cancel', { jobId: jobId.value });
       status.value = 'cancelled';
+      flush();
       dispose();
     } catch (err) {
       app.reportError(err, 'Could not cancel prediction');

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef, triggerRef } from 'vue';
+import { computed, ref, shallowRef } from 'vue';
 import { useApiClient } from '../api/studio-client';
-import type { BatchMetrics, EpochMetrics, Payload, Preset, Run } from '../api/types';
+import type { BatchMetrics, EpochMetrics, Payload, Preset, Run, TrainConfigInput } from '../api/types';
 import { useAppStore } from './app';
 import type { TrainForm } from './training-config';
 import { configFromForm, DEFAULT_FORM, formFromConfig } from './training-config';
@@ -34,6 +34,7 @@ export const useRunsStore = defineStore('runs', () => {
   const presets = ref<Preset[]>([]);
   const presetId = ref<string | null>(null);
   const form = ref<TrainForm>({ ...DEFAULT_FORM });
+  const presetConfig = ref<TrainConfigInput>({});
   const selectedId = ref<number | null>(null);
   const batches = shallowRef<BatchPoint[]>([]);
   const epochs = shallowRef<EpochMetrics[]>([]);
@@ -76,7 +77,8 @@ export const useRunsStore = defineStore('runs', () => {
       const [runList, presetList] = await Promise.all([api.invoke('runs.list', {}), api.invoke('presets.list', {})]);
       runs.value = runList;
       presets.value = presetList;
-      if (presetId.value === null && presetList.length > 0) applyPreset(presetList[0].id);
+      // The quick preset first: a first model in minutes matters more than the heavy recipe.
+      if (presetId.value === null && presetList.length > 0) applyPreset((presetList.find((p) => p.id === 'fast-cifar') ?? presetList[0]).id);
       if (selectedId.value === null && runList.length > 0) await select(runList[0].id);
       syncSubscription();
     } catch (err) {
@@ -88,6 +90,7 @@ export const useRunsStore = defineStore('runs', () => {
     const preset = presets.value.find((p) => p.id === id);
     if (!preset) return;
     presetId.value = id;
+    presetConfig.value = preset.config;
     form.value = formFromConfig(preset.config, DEFAULT_FORM);
   }
 
@@ -124,11 +127,10 @@ export const useRunsStore = defineStore('runs', () => {
     if (event.runId !== selectedId.value) return;
     const { runId: _runId, ...batch } = event;
     lastBatch.value = batch;
-    const list = batches.value;
-    list.push({ x: batch.epoch - 1 + batch.step / batch.stepsPerEpoch, loss: batch.loss, accuracy: batch.accuracy, lr: batch.lr });
-    // Keep the whole curve's shape without letting a long run grow the array without bound.
-    if (list.length > MAX_POINTS) batches.value = list.filter((_, i) => i % 2 === 0);
-    else triggerRef(batches);
+    // A new array per step (charts compare props by identity); halving past MAX_POINTS keeps the
+    // whole curve's shape without letting a long run grow it without bound.
+    const list = [...batches.value, { x: batch.epoch - 1 + batch.step / batch.stepsPerEpoch, loss: batch.loss, accuracy: batch.accuracy, lr: batch.lr }];
+    batches.value = list.length > MAX_POINTS ? list.filter((_, i) => i % 2 === 0) : list;
   }
 
   function onEpoch(event: Payload<'training.epoch'>) {
@@ -180,7 +182,7 @@ export const useRunsStore = defineStore('runs', () => {
       app.reportError(new Error('Choose a dataset to train on first.'));
       return null;
     }
-    const { config, problems } = configFromForm(form.value);
+    const { config, problems } = configFromForm(form.value, presetConfig.value);
     if (problems.length > 0) {
       app.reportError(new Error(problems.join(' ')), 'Check the configuration');
       return null;

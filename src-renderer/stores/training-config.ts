@@ -15,6 +15,8 @@ export interface TrainForm {
   momentum: number;
   seed: number;
   limit: number;
+  /** Fraction of a folder dataset held out for validation. */
+  validationFraction: number;
   augment: boolean;
 }
 
@@ -32,6 +34,7 @@ export const DEFAULT_FORM: TrainForm = {
   momentum: 0.9,
   seed: 42,
   limit: 0,
+  validationFraction: 0.2,
   augment: true,
 };
 
@@ -45,8 +48,11 @@ export function formFromConfig(config: TrainConfigInput, base: TrainForm = DEFAU
   return form;
 }
 
-/** What training.start receives: numbers checked here so the person sees a mistake before a run fails. */
-export function configFromForm(form: TrainForm): { config: TrainConfigInput; problems: string[] } {
+/**
+ * What training.start receives: numbers checked here so the person sees a mistake before a run fails.
+ * `base` carries preset values the form does not show (checkpoints kept, micro-batch size).
+ */
+export function configFromForm(form: TrainForm, base: TrainConfigInput = {}): { config: TrainConfigInput; problems: string[] } {
   const problems: string[] = [];
   const positiveInt = (name: string, value: number) => {
     if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a whole number of at least 1.`);
@@ -66,7 +72,11 @@ export function configFromForm(form: TrainForm): { config: TrainConfigInput; pro
   }
   if (!Number.isInteger(form.seed)) problems.push('Seed must be a whole number.');
   nonNegative('Limit', form.limit);
+  if (!Number.isFinite(form.validationFraction) || form.validationFraction < 0 || form.validationFraction > 0.9) {
+    problems.push('Validation fraction must be between 0 and 0.9.');
+  }
   const { limit, ...rest } = form;
-  const config: TrainConfigInput = limit > 0 ? { ...rest, limit: Math.floor(limit) } : rest;
+  const { limit: _baseLimit, ...kept } = base;
+  const config: TrainConfigInput = limit > 0 ? { ...kept, ...rest, limit: Math.floor(limit) } : { ...kept, ...rest };
   return { config, problems };
 }

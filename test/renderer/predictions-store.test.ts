@@ -50,10 +50,26 @@ describe('usePredictionsStore', () => {
     expect(store.items).toHaveLength(3);
   });
 
+  it('shows streamed items in batches while the job is still running', async () => {
+    const store = predictionServer();
+    await store.start('/in');
+    const before = store.items;
+    server.router.emit('predict.item', { jobId: 'job-1', item: predicted(3, '/in/c.png', 'dog', 0.3) });
+    server.router.emit('predict.item', { jobId: 'job-1', item: predicted(5, '/in/e.png', 'cat', 0.7) });
+    await settle();
+    expect(store.items).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(store.status).toBe('running');
+    expect(store.items.map((i) => i.id)).toEqual([1, 2, 3, 5]);
+    // A new array, so a grid that got the old one as a prop re-renders.
+    expect(store.items).not.toBe(before);
+  });
+
   it('accepts only the shown items when a class filter is set', async () => {
     const store = predictionServer();
     await store.start('/in');
     server.router.emit('predict.item', { jobId: 'job-1', item: predicted(3, '/in/c.png', 'dog', 0.3) });
+    server.router.emit('predict.done', { jobId: 'job-1', predicted: 2, skipped: 1 });
     await settle();
     store.filter = { label: 'dog', minConfidence: 0, sort: 'name' };
     expect(await store.accept(1)).toBe(1);
