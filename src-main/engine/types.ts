@@ -158,6 +158,11 @@ export interface EvaluationResult {
   perClass: ClassMetrics[];
   /** Misclassified samples, for "show me these images". */
   misclassified: { id: string; trueLabel: number; predicted: number; probability: number }[];
+  /**
+   * Every evaluated sample, right or wrong (same shape as `misclassified`), when the evaluation
+   * reports them; the app uses it to show the images of diagonal confusion-matrix cells too.
+   */
+  samples?: { id: string; trueLabel: number; predicted: number; probability: number }[];
 }
 
 export interface PredictionTop {

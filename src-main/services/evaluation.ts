@@ -21,7 +21,7 @@ function sampleSource(context: ServiceContext, dataset: DatasetRow, key: string)
 }
 
 function storeResult(context: ServiceContext, run: RunRow, dataset: DatasetRow, split: string, result: EvaluationResult): number {
-  const samples: Omit<EvaluationSampleRow, 'id' | 'evaluationId'>[] = result.misclassified.map((m) => ({
+  const samples: Omit<EvaluationSampleRow, 'id' | 'evaluationId'>[] = (result.samples ?? result.misclassified).map((m) => ({
     sampleKey: m.id,
     ...sampleSource(context, dataset, m.id),
     trueClass: m.trueLabel,
@@ -56,8 +56,9 @@ function exportCsv(evaluation: EvaluationRow): string {
 
 /**
  * Evaluations run in the ML host on the run's own data (its split of a folder dataset, or the
- * CIFAR-10 test set). Every misclassified sample is kept, so a confusion-matrix cell can show its
- * images; the engine reports only wrong predictions, so diagonal cells have no samples.
+ * CIFAR-10 test set). Every sample the engine reports is kept, so a confusion-matrix cell can show
+ * its images: all of them when the engine fills `samples`, else only the misclassified ones (and
+ * diagonal cells stay empty).
  */
 export function evaluationHandlers(context: ServiceContext): EvaluationHandlers {
   const { storage, host, events } = context;
