@@ -186,6 +186,7 @@ const depthwiseCases: DepthwiseCase[] = [
   { x: [3, 8, 11, 5], filter: [3, 3, 5, 1], strides: 2, pad: 'valid', dilations: 1 },
   { x: [2, 7, 7, 4], filter: [3, 3, 4, 2], strides: 1, pad: 'same', dilations: 1 },
   { x: [2, 10, 9, 3], filter: [5, 3, 3, 3], strides: 2, pad: 'same', dilations: 1 },
+  { x: [2, 11, 10, 5], filter: [3, 5, 5, 1], strides: [2, 1], pad: 'valid', dilations: 1 },
   { x: [4, 16, 16, 120], filter: [3, 3, 120, 1], strides: 2, pad: 'same', dilations: 1 },
 ];
 
@@ -269,30 +270,30 @@ describe('BatchMatMul broadcasting on wasm', () => {
   });
 });
 
-describe('depthwise gradients with dilation on wasm', () => {
+describe.each([1, 2])('depthwise gradients with dilation 2 on wasm, channel multiplier %i', (multiplier) => {
   // tfjs's cpu depthwise gradient kernels ignore dilations, so the reference is the undilated
   // kernel on cpu with the filter spread out by zeros: a 3x3 filter at dilation 2 is a 5x5 filter.
   const c = { x: [2, 12, 11, 7], strides: 1, pad: 'valid' as const };
-  const spread = (f: Float32Array, channels: number): Float32Array => {
-    const out = new Float32Array(5 * 5 * channels);
+  const outChannels = 7 * multiplier;
+  const tap = (ky: number, kx: number, size: number): number => (ky * size + kx) * outChannels;
+  const spread = (f: Float32Array): Float32Array => {
+    const out = new Float32Array(5 * 5 * outChannels);
     for (let ky = 0; ky < 3; ky++) {
-      for (let kx = 0; kx < 3; kx++) {
-        out.set(f.subarray((ky * 3 + kx) * channels, (ky * 3 + kx + 1) * channels), (ky * 2 * 5 + kx * 2) * channels);
-      }
+      for (let kx = 0; kx < 3; kx++) out.set(f.subarray(tap(ky, kx, 3), tap(ky, kx, 3) + outChannels), tap(2 * ky, 2 * kx, 5));
     }
     return out;
   };
-  const dyShape = convOutShape({ ...c, filter: [5, 5, 7, 2] }, true);
+  const dyShape = convOutShape({ ...c, filter: [5, 5, 7, multiplier] }, true);
 
   it('DepthwiseConv2dNativeBackpropInput', async () => {
-    const filter = data([3, 3, 7, 2]);
+    const filter = data([3, 3, 7, multiplier]);
     const dy = data(dyShape);
     await tf.setBackend('wasm');
     const actual = tf.tidy(() =>
       runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: t(dy), filter: t(filter) }, { ...c, dilations: 2, inputShape: c.x }).dataSync().slice(),
     );
     await tf.setBackend('cpu');
-    const wide = { values: spread(filter.values, 14), shape: [5, 5, 7, 2] };
+    const wide = { values: spread(filter.values), shape: [5, 5, 7, multiplier] };
     const expected = tf.tidy(() =>
       runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: t(dy), filter: t(wide) }, { ...c, dilations: 1, inputShape: c.x }).dataSync().slice(),
     );
@@ -304,17 +305,15 @@ describe('depthwise gradients with dilation on wasm', () => {
     const dy = data(dyShape);
     await tf.setBackend('wasm');
     const actual = tf.tidy(() =>
-      runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: t(x), dy: t(dy) }, { ...c, dilations: 2, filterShape: [3, 3, 7, 2] }).dataSync().slice(),
+      runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: t(x), dy: t(dy) }, { ...c, dilations: 2, filterShape: [3, 3, 7, multiplier] }).dataSync().slice(),
     );
     await tf.setBackend('cpu');
     const wide = tf.tidy(() =>
-      runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: t(x), dy: t(dy) }, { ...c, dilations: 1, filterShape: [5, 5, 7, 2] }).dataSync().slice(),
+      runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: t(x), dy: t(dy) }, { ...c, dilations: 1, filterShape: [5, 5, 7, multiplier] }).dataSync().slice(),
     );
-    const expected = new Float32Array(3 * 3 * 14);
+    const expected = new Float32Array(3 * 3 * outChannels);
     for (let ky = 0; ky < 3; ky++) {
-      for (let kx = 0; kx < 3; kx++) {
-        expected.set(wide.subarray((ky * 2 * 5 + kx * 2) * 14, (ky * 2 * 5 + kx * 2 + 1) * 14), (ky * 3 + kx) * 14);
-      }
+      for (let kx = 0; kx < 3; kx++) expected.set(wide.subarray(tap(2 * ky, 2 * kx, 5), tap(2 * ky, 2 * kx, 5) + outChannels), tap(ky, kx, 3));
     }
     expect(relativeError(actual, expected)).toBeLessThan(TOLERANCE);
   });
