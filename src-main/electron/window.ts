@@ -42,7 +42,11 @@ export interface MainWindowOptions {
   showImmediately?: boolean;
 }
 
-/** The one app window: isolated, sandboxed, no Node in the page, loading `app://studio/`. */
+/**
+ * The one app window: isolated, sandboxed, no Node in the page, loading `app://studio/`.
+ * Navigation is locked by the app's 'web-contents-created' handler (main.ts), which covers every
+ * web contents, this one included.
+ */
 export function createMainWindow(options: MainWindowOptions): BrowserWindow {
   const window = new BrowserWindow({
     width: 1280,
@@ -67,7 +71,6 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
       spellcheck: false,
     },
   });
-  lockNavigation(window.webContents);
   window.once('ready-to-show', () => window.show());
   void window.loadURL(APP_ENTRY_URL);
   return window;
