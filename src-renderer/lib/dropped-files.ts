@@ -19,7 +19,8 @@ function entryFile(entry: FileSystemFileEntry): Promise<File> {
 async function walk(entry: FileSystemEntry, out: DroppedFile[]): Promise<void> {
   if (entry.isFile) {
     const file = await entryFile(entry as FileSystemFileEntry);
-    out.push({ file, relativePath: entry.fullPath.replace(/^\//, '') });
+    // Files picked from a folder input (or built by a test) carry their folder in webkitRelativePath.
+    out.push({ file, relativePath: file.webkitRelativePath || entry.fullPath.replace(/^\//, '') });
     return;
   }
   const reader = (entry as FileSystemDirectoryEntry).createReader();
