@@ -250,6 +250,14 @@ describe('BatchMatMul on wasm matches cpu', () => {
   );
 });
 
+describe('BatchMatMul with few rows on wasm', () => {
+  it('sums columns written as ones x X, and weighted sums, like cpu', async () => {
+    const x = data([3001, 37]);
+    const weights = data([2, 3001]);
+    await expectSameOnBothBackends(() => [tf.matMul(tf.ones([1, 3001]), t(x)), tf.matMul(tf.fill([1, 3001], -0.5), t(x)), tf.matMul(t(weights), t(x))]);
+  });
+});
+
 describe('BatchMatMul broadcasting on wasm', () => {
   it('broadcasts batch dims against each other, [2,1] x [1,3] -> [2,3], like a loop of 2-D products', async () => {
     // tfjs's cpu kernel mishandles this case, so the reference is a loop of 2-D products on cpu.
