@@ -327,6 +327,22 @@ describe.each([1, 2])('depthwise gradients with dilation 2 on wasm, channel mult
   });
 });
 
+describe('AvgPoolGrad on wasm matches cpu', () => {
+  const cases = [
+    { x: [2, 16, 16, 5], filterSize: 3, strides: 2, pad: 'same' as const },
+    { x: [3, 9, 7, 4], filterSize: 3, strides: 2, pad: 'same' as const },
+    { x: [2, 8, 8, 3], filterSize: 2, strides: 2, pad: 'valid' as const },
+    { x: [1, 7, 9, 6], filterSize: 3, strides: 1, pad: 'same' as const },
+    { x: [2, 11, 10, 2], filterSize: [3, 2] as [number, number], strides: [2, 3] as [number, number], pad: 'valid' as const },
+  ];
+  it.each(cases.map((c) => [`x ${c.x} window ${c.filterSize} strides ${c.strides} ${c.pad}`, c] as const))('%s', async (_, c) => {
+    const x = data(c.x);
+    const out = tf.backend_util.computePool2DInfo(c.x as [number, number, number, number], c.filterSize, c.strides, 1, c.pad).outShape;
+    const dy = data(out);
+    await expectSameOnBothBackends(() => runKernel(tf.AvgPoolGrad, { dy: t(dy), input: t(x) }, { filterSize: c.filterSize, strides: c.strides, pad: c.pad }));
+  });
+});
+
 describe('Identity and Cast on wasm share data and match cpu', () => {
   it('clones and casts like cpu without leaking', async () => {
     const a = data([7, 5, 3]);

@@ -122,8 +122,11 @@ function spreadOut(backend: WasmBackend, dy: TensorInfo, c: Conv2DInfo): TensorI
   return out;
 }
 
-/** dx for a channel multiplier of 1 as an XNNPACK depthwise convolution. */
-function inputGradByConvolution(backend: WasmBackend, dy: TensorInfo, filter: TensorInfo, c: Conv2DInfo): TensorInfo {
+/**
+ * dx for a channel multiplier of 1 as an XNNPACK depthwise convolution; `c` may also describe a
+ * pooling window (avg-pool-grad.ts).
+ */
+export function inputGradByConvolution(backend: WasmBackend, dy: TensorInfo, filter: TensorInfo, c: Conv2DInfo): TensorInfo {
   const strided = c.strideHeight > 1 || c.strideWidth > 1;
   const spread = strided ? spreadOut(backend, dy, c) : dy;
   const flip = flipped(backend, filter);

@@ -1,10 +1,12 @@
 /**
  * Makes training work, and work fast, on tfjs-backend-wasm 4.22 through tfjs's public kernel
  * registry: adds the three missing gradient kernels, replaces BatchMatMul and Conv2DBackpropInput
- * with versions that run on XNNPACK's GEMM, makes Identity and same-dtype Cast share data instead
- * of copying it, and gives tf.batchNorm a gradient without full-size tiles.
+ * with versions that run on XNNPACK's GEMM, runs AvgPoolGrad on XNNPACK, makes Identity and
+ * same-dtype Cast share data instead of copying it, and gives tf.batchNorm a gradient without
+ * full-size tiles.
  */
 import * as tf from '@tensorflow/tfjs';
+import { avgPoolGrad } from './avg-pool-grad';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { fusedBatchNormGradConfig } from './batch-norm-grad';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './conv2d-backprop';
@@ -21,6 +23,7 @@ export const WASM_KERNEL_NAMES = [
   tf.DepthwiseConv2dNativeBackpropInput,
   tf.Identity,
   tf.Cast,
+  tf.AvgPoolGrad,
 ] as const;
 
 let registered = false;
@@ -53,6 +56,7 @@ export function registerWasmKernels(): void {
   replace(own(tf.DepthwiseConv2dNativeBackpropInput, depthwiseConv2dNativeBackpropInput));
   replace(own(tf.Identity, identity));
   replace(own(tf.Cast, cast));
+  replace(own(tf.AvgPoolGrad, avgPoolGrad));
   // Gradients are backend-independent in tfjs; this one is exact on every backend, only faster.
   if (tf.getGradient(tf.FusedBatchNorm)) tf.unregisterGradient(tf.FusedBatchNorm);
   tf.registerGradient(fusedBatchNormGradConfig);
