@@ -343,6 +343,31 @@ describe('AvgPoolGrad on wasm matches cpu', () => {
   });
 });
 
+describe('MaxPoolGrad on wasm matches cpu', () => {
+  const cases = [
+    { x: [2, 16, 16, 5], filterSize: 3, strides: 2, pad: 'same' as const, ties: false },
+    { x: [3, 9, 7, 4], filterSize: 3, strides: 2, pad: 'same' as const, ties: false },
+    { x: [2, 8, 8, 3], filterSize: 2, strides: 2, pad: 'valid' as const, ties: false },
+    { x: [2, 11, 10, 2], filterSize: [3, 2] as [number, number], strides: [2, 3] as [number, number], pad: 'valid' as const, ties: false },
+    { x: [2, 9, 9, 6], filterSize: 3, strides: 1, pad: 'same' as const, ties: true },
+  ];
+  it.each(cases.map((c) => [`x ${c.x} window ${c.filterSize} strides ${c.strides} ${c.pad}${c.ties ? ' with ties' : ''}`, c] as const))(
+    '%s',
+    async (_, c) => {
+      const x = data(c.x);
+      // Values from {-1, 0, 1} make most windows hold several equal maxima.
+      if (c.ties) x.values.forEach((v, i) => (x.values[i] = Math.round(v)));
+      const out = tf.backend_util.computePool2DInfo(c.x as [number, number, number, number], c.filterSize, c.strides, 1, c.pad).outShape;
+      const dy = data(out);
+      await expectSameOnBothBackends(() => {
+        const input = t(x);
+        const output = tf.maxPool(input as tf.Tensor4D, c.filterSize, c.strides, c.pad);
+        return runKernel(tf.MaxPoolGrad, { dy: t(dy), input, output }, { filterSize: c.filterSize, strides: c.strides, pad: c.pad });
+      });
+    },
+  );
+});
+
 describe('Identity and Cast on wasm share data and match cpu', () => {
   it('clones and casts like cpu without leaking', async () => {
     const a = data([7, 5, 3]);

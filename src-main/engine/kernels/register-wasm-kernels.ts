@@ -1,7 +1,8 @@
 /**
  * Makes training work, and work fast, on tfjs-backend-wasm 4.22 through tfjs's public kernel
  * registry: adds the three missing gradient kernels, replaces BatchMatMul and Conv2DBackpropInput
- * with versions that run on XNNPACK's GEMM, runs AvgPoolGrad on XNNPACK, makes Identity and
+ * with versions that run on XNNPACK's GEMM, runs AvgPoolGrad on XNNPACK and MaxPoolGrad in one
+ * scan, makes Identity and
  * same-dtype Cast share data instead of copying it, and gives tf.batchNorm a gradient without
  * full-size tiles.
  */
@@ -11,6 +12,7 @@ import { batchMatMulConfig } from './batch-mat-mul';
 import { fusedBatchNormGradConfig } from './batch-norm-grad';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './conv2d-backprop';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop';
+import { maxPoolGrad } from './max-pool-grad';
 import { cast, identity } from './shared-data';
 import { wasmKernel } from './wasm-context';
 
@@ -24,6 +26,7 @@ export const WASM_KERNEL_NAMES = [
   tf.Identity,
   tf.Cast,
   tf.AvgPoolGrad,
+  tf.MaxPoolGrad,
 ] as const;
 
 let registered = false;
@@ -57,6 +60,7 @@ export function registerWasmKernels(): void {
   replace(own(tf.Identity, identity));
   replace(own(tf.Cast, cast));
   replace(own(tf.AvgPoolGrad, avgPoolGrad));
+  replace(own(tf.MaxPoolGrad, maxPoolGrad));
   // Gradients are backend-independent in tfjs; this one is exact on every backend, only faster.
   if (tf.getGradient(tf.FusedBatchNorm)) tf.unregisterGradient(tf.FusedBatchNorm);
   tf.registerGradient(fusedBatchNormGradConfig);
