@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from './errors';
 import { registerWasmKernels } from './kernels/register-wasm-kernels';
@@ -52,16 +53,14 @@ async function loadNative(name: BackendName, pkg: string): Promise<void> {
   // tfjs-node-gpu registers the same "tensorflow" backend; when it loaded without a GPU, its CPU
   // kernels are the "tensorflow" backend even if tfjs-node itself is absent.
   if (!tf.findBackendFactory('tensorflow')) {
-    const require = createRequire(import.meta.url);
+    let entry: string;
     try {
-      require.resolve(pkg);
+      entry = createRequire(import.meta.url).resolve(pkg);
     } catch {
       throw new NotLoaded(`package ${pkg} not installed`);
     }
     try {
-      // A variable specifier keeps bundlers and tsc from requiring the optional package.
-      const specifier: string = pkg;
-      await import(specifier);
+      await import(pathToFileURL(entry).href);
     } catch (error) {
       throw new NotLoaded(`${pkg} failed to load: ${firstLine(error)}`);
     }

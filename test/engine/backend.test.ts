@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backendInfo, initBackend } from '../../src-main/engine/backend';
@@ -100,6 +105,38 @@ describe('initBackend', () => {
     await expect(initBackend()).rejects.toThrow(/SHUFFLENET_BACKEND.*@tensorflow\/tfjs-node-gpu not installed/);
     expect(backendInfo()).toBe(before);
     expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it.skipIf(nativeInstalled)('reports the first line of the error when a native package is installed but fails to load', async () => {
+    // Stand-ins for the two native packages, found through NODE_PATH, that fail the way a missing
+    // CUDA or TensorFlow shared library does.
+    const dir = await mkdtemp(join(tmpdir(), 'shufflenet-backend-'));
+    try {
+      const failures = {
+        'tfjs-node-gpu': 'libcudart.so.11.0: cannot open shared object file: No such file or directory',
+        'tfjs-node': 'libtensorflow.so.2: cannot open shared object file: No such file or directory',
+      };
+      for (const [name, message] of Object.entries(failures)) {
+        const root = join(dir, 'node_modules', '@tensorflow', name);
+        await mkdir(root, { recursive: true });
+        await writeFile(join(root, 'package.json'), JSON.stringify({ name: `@tensorflow/${name}`, main: 'index.js' }));
+        await writeFile(join(root, 'index.js'), `throw new Error(${JSON.stringify(`${message}\n    at Module._extensions..node (node:internal/modules/cjs/loader)`)});`);
+      }
+      const probe = join(dir, 'probe.mts');
+      const backendModule = resolve('src-main/engine/backend.ts');
+      await writeFile(probe, `import { initBackend } from ${JSON.stringify(backendModule)};\nconsole.log(JSON.stringify(await initBackend()));\n`);
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', probe], {
+        env: { ...process.env, NODE_PATH: join(dir, 'node_modules'), SHUFFLENET_BACKEND: '' },
+      });
+      const info = JSON.parse(stdout.trim().split('\n').at(-1)!) as { name: string; notLoaded: unknown };
+      expect(info.name).toBe('wasm');
+      expect(info.notLoaded).toEqual([
+        { name: 'tensorflow-gpu', reason: `@tensorflow/tfjs-node-gpu failed to load: ${failures['tfjs-node-gpu']}` },
+        { name: 'tensorflow', reason: `@tensorflow/tfjs-node failed to load: ${failures['tfjs-node']}` },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects an unknown backend name with a UserError', async () => {
