@@ -4,14 +4,15 @@
  * The input gradient of a depthwise convolution is itself a depthwise convolution: dy, spread out
  * by the stride (zeros in between) and padded, correlated with the spatially flipped filter. With a
  * channel multiplier of 1 (ShuffleNet, MobileNet) that runs on the backend's XNNPACK depthwise
- * kernel, about 15x faster than a JavaScript loop. The filter gradient, and the input gradient
- * with a multiplier above 1, are tight loops over the wasm heap in place (innermost loop over
- * contiguous channels); the filter gradient accumulates in float64 because each weight sums
- * batch*outHeight*outWidth products.
+ * kernel, about 15x faster than a JavaScript loop; the filter gradient with a multiplier of 1 is
+ * in depthwise-filter-grad.ts. With a larger multiplier both are tight loops over the wasm heap in
+ * place (innermost loop over contiguous channels); the filter gradient accumulates in float64
+ * because each weight sums batch*outHeight*outWidth products.
  * Layouts: x [batch, inHeight, inWidth, channels], filter [kh, kw, channels, multiplier],
  * dy [batch, outHeight, outWidth, channels*multiplier].
  */
 import * as tf from '@tensorflow/tfjs';
+import { depthwiseFilterGrad } from './depthwise-filter-grad';
 import { alloc, f32, free, input, run, type TensorInfo, type WasmBackend, type WasmKernelArgs } from './wasm-context';
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
@@ -66,23 +67,18 @@ export function depthwiseConv2dNativeBackpropFilter(args: WasmKernelArgs<Depthwi
   const c = depthwiseInfo(x.shape, attrs.filterShape, attrs);
   const C = c.inChannels;
   const m = c.outChannels / C;
+  if (m === 1) return depthwiseFilterGrad(backend, x, dy, c);
   const acc = new Float64Array(c.filterHeight * c.filterWidth * C * m);
   const out = alloc(backend, attrs.filterShape);
   const xv = f32(backend, x);
   const dyv = f32(backend, dy);
-  if (m === 1) {
-    forEachTap(c, (xo, yo, wo) => {
-      for (let i = 0; i < C; i++) acc[wo + i] += xv[xo + i] * dyv[yo + i];
-    });
-  } else {
-    forEachTap(c, (xo, yo, wo) => {
-      for (let i = 0; i < C; i++) {
-        const xi = xv[xo + i];
-        const base = i * m;
-        for (let q = 0; q < m; q++) acc[wo + base + q] += xi * dyv[yo + base + q];
-      }
-    });
-  }
+  forEachTap(c, (xo, yo, wo) => {
+    for (let i = 0; i < C; i++) {
+      const xi = xv[xo + i];
+      const base = i * m;
+      for (let q = 0; q < m; q++) acc[wo + base + q] += xi * dyv[yo + base + q];
+    }
+  });
   f32(backend, out).set(acc);
   return out;
 }
