@@ -2,9 +2,8 @@
  * Makes training work, and work fast, on tfjs-backend-wasm 4.22 through tfjs's public kernel
  * registry: adds the three missing gradient kernels, replaces BatchMatMul and Conv2DBackpropInput
  * with versions that run on XNNPACK's GEMM, runs AvgPoolGrad on XNNPACK and MaxPoolGrad in one
- * scan, makes Identity and
- * same-dtype Cast share data instead of copying it, and gives tf.batchNorm a gradient without
- * full-size tiles.
+ * scan, makes Identity and same-dtype Cast share data instead of copying it, and gives
+ * tf.batchNorm a gradient without full-size tiles.
  */
 import * as tf from '@tensorflow/tfjs';
 import { avgPoolGrad } from './avg-pool-grad';
