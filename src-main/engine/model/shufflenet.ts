@@ -25,7 +25,7 @@ function depthwise(name: string, channels: number, stride: number): tf.layers.La
     name,
     kernelSize: 3,
     strides: stride,
-    padding: 'same',
+    padding: stride === 1 ? 'same' : 'valid',
     depthMultiplier: 1,
     useBias: false,
     depthwiseInitializer: tf.initializers.varianceScaling({
@@ -36,6 +36,18 @@ function depthwise(name: string, channels: number, stride: number): tf.layers.La
   });
 }
 
+/**
+ * One pixel of zeros on every side, as PyTorch's and MindSpore's `padding=1` does before the
+ * stride-2 layers. tfjs's 'same' padding would pad only bottom/right on even sizes, which shifts
+ * the shortcut against the branch by a pixel; and its AvgPoolGrad always divides by the full
+ * window while its 'same' forward divides by the valid count, a wrong gradient at the borders
+ * (measured: 7% off in every layer below a stride-2 unit). Pad + 'valid' pooling averages over
+ * all 9 values (PyTorch's count_include_pad) in both directions.
+ */
+function padOne(name: string): tf.layers.Layer {
+  return tf.layers.zeroPadding2d({ name, padding: [[1, 1], [1, 1]] });
+}
+
 /** One unit: relu(concat(avgpool(x), branch(x))) for stride 2, relu(x + branch(x)) for stride 1. */
 function shuffleUnit(x: tf.SymbolicTensor, u: UnitPlan): tf.SymbolicTensor {
   const n = u.name;
@@ -43,15 +55,17 @@ function shuffleUnit(x: tf.SymbolicTensor, u: UnitPlan): tf.SymbolicTensor {
   b = batchNorm(`${n}.pw1_bn`).apply(b) as tf.SymbolicTensor;
   b = relu(`${n}.pw1_relu`).apply(b) as tf.SymbolicTensor;
   if (u.groups > 1) b = new ChannelShuffle({ name: `${n}.shuffle`, groups: u.groups }).apply(b) as tf.SymbolicTensor;
+  if (u.stride === 2) b = padOne(`${n}.dw_pad`).apply(b) as tf.SymbolicTensor;
   b = depthwise(`${n}.dw`, u.midChannels, u.stride).apply(b) as tf.SymbolicTensor;
   b = batchNorm(`${n}.dw_bn`).apply(b) as tf.SymbolicTensor;
   b = new GroupedConv1x1({ name: `${n}.pw2`, filters: u.branchChannels, groups: u.groups }).apply(b) as tf.SymbolicTensor;
   b = batchNorm(`${n}.pw2_bn`).apply(b) as tf.SymbolicTensor;
   let out: tf.SymbolicTensor;
   if (u.stride === 2) {
+    const padded = padOne(`${n}.shortcut_pad`).apply(x) as tf.SymbolicTensor;
     const shortcut = tf.layers
-      .averagePooling2d({ name: `${n}.shortcut_pool`, poolSize: 3, strides: 2, padding: 'same' })
-      .apply(x) as tf.SymbolicTensor;
+      .averagePooling2d({ name: `${n}.shortcut_pool`, poolSize: 3, strides: 2, padding: 'valid' })
+      .apply(padded) as tf.SymbolicTensor;
     out = tf.layers.concatenate({ name: `${n}.concat`, axis: -1 }).apply([shortcut, b]) as tf.SymbolicTensor;
   } else {
     out = tf.layers.add({ name: `${n}.add` }).apply([x, b]) as tf.SymbolicTensor;
