@@ -11,9 +11,9 @@ describe('micro-batches', () => {
   it('estimate that 2.0x groups 3 with the cifar stem does not fit 32 images on wasm', () => {
     const model = buildShuffleNetV1({ scale: 2, groups: 3, numClasses: 10, stem: 'cifar', inputSize: 32 });
     expect(activationElementsPerImage(model)).toBeGreaterThan(6e6);
-    // About 100 MB per image, as measured on wasm.
-    expect(trainingBytesPerImage(model) / 1e6).toBeGreaterThan(95);
-    expect(trainingBytesPerImage(model) / 1e6).toBeLessThan(130);
+    // About 115 MB per image, as measured on wasm.
+    expect(trainingBytesPerImage(model) / 1e6).toBeGreaterThan(100);
+    expect(trainingBytesPerImage(model) / 1e6).toBeLessThan(140);
     const wasm = chooseMicroBatchSize({ backend: 'wasm', batchSize: 128, requested: 'auto', model });
     expect(wasm).toBeLessThan(32);
     expect(wasm).toBeGreaterThanOrEqual(8);
