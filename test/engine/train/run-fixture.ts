@@ -4,10 +4,10 @@ import { makeImageFolder } from '../../fixtures/image-folder';
 
 /**
  * A tiny trained run for evaluation and prediction tests: 3 synthetic classes of 16x16 PNGs,
- * ShuffleNet 0.25x groups 2 (cifar stem), 2 epochs on the cpu backend. Returns the folders.
+ * ShuffleNet 0.25x groups 2 (cifar stem), 2 epochs on the wasm backend. Returns the folders.
  */
 export async function trainTinyRun(root: string): Promise<{ dataset: string; run: string; classes: string[] }> {
-  process.env.SHUFFLENET_BACKEND = 'cpu';
+  process.env.SHUFFLENET_BACKEND = 'wasm';
   process.env.SHUFFLENET_CACHE_DIR = path.join(root, 'cache');
   const dataset = path.join(root, 'data');
   const classes = (await makeImageFolder(dataset, { perClass: 10, size: 16 })).slice().sort();

@@ -14,7 +14,7 @@ let dataset: string;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'shufflenet-train-'));
-  process.env.SHUFFLENET_BACKEND = 'cpu';
+  process.env.SHUFFLENET_BACKEND = 'wasm';
   process.env.SHUFFLENET_CACHE_DIR = path.join(root, 'cache');
   dataset = path.join(root, 'data');
   // 3 classes x 10 images: 8 train + 2 validation per class.
@@ -77,7 +77,7 @@ describe('train', () => {
     expect(tf.memory().numTensors).toBe(before);
 
     const start = events.find((e) => e.type === 'start');
-    expect(start).toMatchObject({ type: 'start', backend: 'cpu', trainCount: 24, validationCount: 6, stepsPerEpoch: 3, microBatchSize: 4, startEpoch: 0 });
+    expect(start).toMatchObject({ type: 'start', backend: 'wasm', trainCount: 24, validationCount: 6, stepsPerEpoch: 3, microBatchSize: 4, startEpoch: 0 });
     const epochs = events.filter((e) => e.type === 'epoch');
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     for (const e of epochs) {
