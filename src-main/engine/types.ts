@@ -163,6 +163,8 @@ export interface EvaluationResult {
    * reports them; the app uses it to show the images of diagonal confusion-matrix cells too.
    */
   samples?: { id: string; trueLabel: number; predicted: number; probability: number }[];
+  /** Which runtime ran the forward passes, when the evaluation reports it. */
+  runtime?: 'onnx' | 'tfjs';
 }
 
 export interface PredictionTop {
@@ -183,4 +185,9 @@ export interface CheckpointManifest {
   classes: string[];
   metrics: { epoch: number; trainLoss: number; trainAccuracy: number; valLoss: number; valAccuracy: number; valTop5: number }[];
   backend: string;
+  /**
+   * Set when training was stopped inside epoch `epoch + 1`: the weights are those after `step`
+   * of its steps, and resuming continues from that step. Absent at an epoch boundary.
+   */
+  partial?: { step: number; stepsPerEpoch: number };
 }

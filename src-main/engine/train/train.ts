@@ -135,6 +135,7 @@ export async function train(
         classes: dataset.classes,
         metrics,
         backend: session.backend,
+        ...(state.stepInEpoch > 0 ? { partial: { step: state.stepInEpoch, stepsPerEpoch } } : {}),
       };
       lastCheckpoint = await writeCheckpoint(outDir, { model, manifest, optimizer: await sgd.getState(), state: { ...state } });
       savedAt = positionOf(state);

@@ -104,6 +104,9 @@ describe('train', () => {
     expect(stopped.status).toBe('stopped');
     expect(stopped.epochsCompleted).toBe(1);
     expect(path.basename(stopped.checkpoint ?? '')).toBe('epoch-0001-step-000001');
+    const partial = await loadCheckpoint(stopped.checkpoint!);
+    partial.model.dispose();
+    expect(partial.manifest).toMatchObject({ epoch: 1, partial: { step: 1, stepsPerEpoch: 3 } });
     expect(tf.memory().numTensors).toBe(before);
 
     const second = new AbortController();
@@ -154,6 +157,7 @@ describe('train', () => {
     const { manifest } = await loadCheckpoint(dir).then((c) => (c.model.dispose(), c));
     expect(manifest.classes).toEqual(['circle', 'stripes', 'plain'].sort());
     expect(manifest.metrics).toHaveLength(1);
+    expect(manifest.partial).toBeUndefined();
     expect(manifest.preprocessing).toMatchObject({ storeSize: 16, inputSize: 16 });
     await expect(train(config(path.join(root, 'x'), { batchSize: 0 }))).rejects.toThrow(/batchSize/);
     await expect(train(config(path.join(root, 'y'), { dataset: path.join(root, 'nope') }))).rejects.toThrow(/not found/);
