@@ -2,9 +2,8 @@
 import { loadDataset } from './data/load-dataset';
 import { AbortedError, UserError } from './errors';
 import { ClassificationAccumulator, perClassMetrics } from './metrics';
-import { loadCheckpoint } from './train/checkpoint';
+import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from './runtime/logits-runner';
 import { spreadSubset } from './train/data-order';
-import { forEachLogitsBatch } from './train/inference';
 import type { EvaluationResult } from './types';
 
 const DEFAULT_BATCH_SIZE = 64;
@@ -19,7 +18,8 @@ const DEFAULT_BATCH_SIZE = 64;
  * - `loss` is plain cross-entropy (no label smoothing); `confusion[true][predicted]`;
  *   `misclassified` lists every wrong sample with its id, predicted class and that class's probability.
  * Batches of `batchSize` images `[batch, inputSize, inputSize, 3]` go through the model in
- * inference mode; `onProgress(done, total)` after each.
+ * inference mode, on ONNX Runtime or tfjs (`runtime`, see openLogitsRunner; the result names the
+ * one that ran, `onRuntime` hears it with details); `onProgress(done, total)` after each.
  * @throws UserError for a wrong run path, a missing split, or classes that differ from the run's
  * @throws AbortedError when `signal` fires
  */
@@ -29,6 +29,8 @@ export async function evaluate(options: {
   split?: string;
   limit?: number;
   batchSize?: number;
+  runtime?: InferenceRuntime;
+  onRuntime?: (info: RuntimeInfo) => void;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }): Promise<EvaluationResult> {
@@ -38,8 +40,10 @@ export async function evaluate(options: {
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) {
     throw new UserError(`limit must be a whole number of at least 1, got ${options.limit}`, 'bad-option');
   }
-  const { model, manifest } = await loadCheckpoint(options.run);
+  const runner = await openLogitsRunner(options.run, options.runtime);
+  const { manifest } = runner;
   try {
+    options.onRuntime?.(runner);
     const prep = manifest.preprocessing;
     const dataset = await loadDataset(options.dataset, {
       storeSize: prep.storeSize,
@@ -66,23 +70,18 @@ export async function evaluate(options: {
 
     const acc = new ClassificationAccumulator(manifest.classes.length, 0, true);
     let done = 0;
-    await forEachLogitsBatch({
-      model,
-      split,
-      indices,
-      prep,
-      batchSize,
-      signal,
-      onBatch: (logits, batch) => {
-        acc.add(
-          logits,
-          Int32Array.from(batch, (i) => split.labels[i]),
-          batch.map((i) => split.id(i)),
-        );
-        done += batch.length;
-        options.onProgress?.(done, indices.length);
-      },
-    });
+    for (let start = 0; start < indices.length; start += batchSize) {
+      if (signal?.aborted) throw new AbortedError();
+      const batch = indices.slice(start, start + batchSize);
+      const logits = await runner.logits(await split.readPixels(batch), batch.length);
+      acc.add(
+        logits,
+        Int32Array.from(batch, (i) => split.labels[i]),
+        batch.map((i) => split.id(i)),
+      );
+      done += batch.length;
+      options.onProgress?.(done, indices.length);
+    }
     if (signal?.aborted) throw new AbortedError();
     return {
       top1: acc.accuracy,
@@ -93,8 +92,9 @@ export async function evaluate(options: {
       confusion: acc.confusion,
       perClass: perClassMetrics(acc.confusion),
       misclassified: acc.misclassified,
+      runtime: runner.runtime,
     };
   } finally {
-    model.dispose();
+    await runner.dispose();
   }
 }

@@ -4,8 +4,7 @@ import { DecodeError, decodeImageFile } from './data/preprocess';
 import { walkImageFiles } from './data/files';
 import { AbortedError, UserError } from './errors';
 import { softmaxRow, topKIndices } from './metrics';
-import { loadCheckpoint } from './train/checkpoint';
-import { logitsForPixels } from './train/inference';
+import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from './runtime/logits-runner';
 import type { PredictionItem } from './types';
 
 const DEFAULT_BATCH_SIZE = 64;
@@ -37,8 +36,10 @@ async function decodeAll(paths: string[], decode: (p: string) => Promise<Uint8Ar
  * preprocessing. Files are taken `batchSize` at a time (default 64): decoded, stacked into
  * `[batch, inputSize, inputSize, 3]`, run in inference mode, and reported through `onItem` in file
  * order as `{ path, top }` (the `topK` most probable classes, default 5) or `{ path, skipped }`
- * with the reason a file could not be decoded. Only one batch of pixels is held at a time, so
- * memory does not grow with the folder. `onProgress(done, null)`: the total is not known up front.
+ * with the reason a file could not be decoded. The forward pass runs on ONNX Runtime or tfjs
+ * (`runtime`, see openLogitsRunner; `onRuntime` hears which one opened the model). Only one
+ * batch of pixels is held at a time, so memory does not grow with the folder.
+ * `onProgress(done, null)`: the total is not known up front.
  * @throws UserError for a wrong run path or a folder that does not exist
  * @throws AbortedError when `signal` fires (checked between batches; items already sent stay valid)
  */
@@ -47,6 +48,8 @@ export async function predictFolder(options: {
   folder: string;
   topK?: number;
   batchSize?: number;
+  runtime?: InferenceRuntime;
+  onRuntime?: (info: RuntimeInfo) => void;
   signal?: AbortSignal;
   onItem: (item: PredictionItem) => void;
   onProgress?: (done: number, total: number | null) => void;
@@ -59,7 +62,8 @@ export async function predictFolder(options: {
   const info = await stat(options.folder).catch(() => null);
   if (!info?.isDirectory()) throw new UserError(`${options.folder} is not a folder: expected a folder of images to predict`, 'folder-not-found');
 
-  const { model, manifest } = await loadCheckpoint(options.run);
+  const runner = await openLogitsRunner(options.run, options.runtime);
+  const { manifest } = runner;
   const prep = manifest.preprocessing;
   const imageBytes = prep.storeSize * prep.storeSize * 3;
   let predicted = 0;
@@ -70,7 +74,7 @@ export async function predictFolder(options: {
     const good = decoded.filter((d): d is Uint8Array => d instanceof Uint8Array);
     const pixels = new Uint8Array(good.length * imageBytes);
     good.forEach((d, i) => pixels.set(d, i * imageBytes));
-    const logits = good.length > 0 ? await logitsForPixels(model, pixels, good.length, prep) : new Float32Array(0);
+    const logits = good.length > 0 ? await runner.logits(pixels, good.length) : new Float32Array(0);
     const c = manifest.classes.length;
     let row = 0;
     decoded.forEach((d, i) => {
@@ -88,6 +92,7 @@ export async function predictFolder(options: {
   };
 
   try {
+    options.onRuntime?.(runner);
     let pending: string[] = [];
     for await (const file of walkImageFiles(options.folder, signal)) {
       pending.push(file);
@@ -101,6 +106,6 @@ export async function predictFolder(options: {
     if (pending.length > 0) await flush(pending);
     return { predicted, skipped };
   } finally {
-    model.dispose();
+    await runner.dispose();
   }
 }

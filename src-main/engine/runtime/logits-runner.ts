@@ -1,0 +1,108 @@
+/**
+ * One forward-pass contract for evaluation and prediction, on either runtime: ONNX Runtime (the
+ * checkpoint exported to ONNX in memory) where onnxruntime-node loads, tfjs otherwise.
+ */
+import { UserError } from '../errors';
+import { onnxModelBytes } from '../export/onnx';
+import { loadCheckpoint } from '../train/checkpoint';
+import { logitsForPixels } from '../train/inference';
+import type { CheckpointManifest } from '../types';
+import { pixelsToNchw } from './nchw';
+import { createOnnxSession, onnxRuntimeStatus, runOnnx, type OnnxSession } from './onnx-runtime';
+
+/** 'auto': ONNX Runtime when it loads and opens the model, else tfjs. */
+export type InferenceRuntime = 'auto' | 'onnx' | 'tfjs';
+export const INFERENCE_RUNTIMES: readonly InferenceRuntime[] = ['auto', 'onnx', 'tfjs'];
+
+/** Which runtime runs the forward passes, for reports and logs. */
+export interface RuntimeInfo {
+  runtime: 'onnx' | 'tfjs';
+  /** What runs, for people: e.g. `onnxruntime-node 1.30.0 (cpu)` or `tfjs`. */
+  detail: string;
+  /** Why 'auto' fell back to tfjs, when it did. */
+  fallbackReason?: string;
+}
+
+export interface LogitsRunner extends RuntimeInfo {
+  manifest: CheckpointManifest;
+  /** The checkpoint folder used. */
+  dir: string;
+  /**
+   * Logits for stored pixels, in inference mode (batch norm uses its moving statistics).
+   * @param pixels RGB uint8 `[n, storeSize, storeSize, 3]`
+   * @returns row-major `[n, numClasses]`
+   */
+  logits(pixels: Uint8Array, n: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+/** The runtime asked for: the option, else env SHUFFLENET_RUNTIME, else 'auto'. */
+export function requestedRuntime(option?: InferenceRuntime): InferenceRuntime {
+  const value = option ?? process.env.SHUFFLENET_RUNTIME ?? 'auto';
+  if (!(INFERENCE_RUNTIMES as readonly string[]).includes(value)) {
+    throw new UserError(`runtime must be one of ${INFERENCE_RUNTIMES.join(', ')}, got "${value}"`, 'bad-option');
+  }
+  return value as InferenceRuntime;
+}
+
+async function openOnnx(run: string): Promise<LogitsRunner> {
+  const { bytes, manifest, dir } = await onnxModelBytes(run);
+  let session: OnnxSession;
+  try {
+    session = await createOnnxSession(bytes);
+  } catch (error) {
+    throw new Error(`ONNX Runtime could not open the exported model: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const status = onnxRuntimeStatus();
+  const prep = manifest.preprocessing;
+  return {
+    runtime: 'onnx',
+    detail: `onnxruntime-node ${status.available ? status.version : ''} (${session.provider})`,
+    manifest,
+    dir,
+    async logits(pixels, n) {
+      const input = await pixelsToNchw(pixels, n, prep);
+      return runOnnx(session, input, [n, 3, prep.inputSize, prep.inputSize]);
+    },
+    dispose: () => session.release(),
+  };
+}
+
+async function openTfjs(run: string, fallbackReason?: string): Promise<LogitsRunner> {
+  const { model, manifest, dir } = await loadCheckpoint(run);
+  return {
+    runtime: 'tfjs',
+    detail: 'tfjs',
+    fallbackReason,
+    manifest,
+    dir,
+    logits: (pixels, n) => logitsForPixels(model, pixels, n, manifest.preprocessing),
+    dispose: async () => {
+      model.dispose();
+    },
+  };
+}
+
+/**
+ * Opens the newest checkpoint of `run` (or the checkpoint folder `run` names) for inference.
+ * @param runtime 'onnx' insists on ONNX Runtime, 'tfjs' on tfjs, 'auto' (default; or env
+ *   SHUFFLENET_RUNTIME) takes ONNX Runtime when it loads and falls back to tfjs with a reason.
+ * @throws UserError for a wrong run path, a broken checkpoint, or 'onnx' where it cannot run
+ */
+export async function openLogitsRunner(run: string, runtime?: InferenceRuntime): Promise<LogitsRunner> {
+  const wanted = requestedRuntime(runtime);
+  if (wanted === 'tfjs') return openTfjs(run);
+  const status = onnxRuntimeStatus();
+  if (!status.available) {
+    if (wanted === 'onnx') throw new UserError(`runtime "onnx" was asked for but ONNX Runtime is not available: ${status.reason}`, 'runtime-unavailable');
+    return openTfjs(run, status.reason);
+  }
+  try {
+    return await openOnnx(run);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    const reason = (error as Error).message;
+    if (wanted === 'onnx') throw new UserError(reason, 'runtime-unavailable');
+    return openTfjs(run, reason);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * ONNX Runtime (onnxruntime-node, an optional dependency) loaded lazily: the first call requires
+ * it, later calls reuse it or the reason it could not load. CUDA is used when its provider
+ * libraries were installed beside the binding, the CPU provider otherwise.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+/** The parts of the onnxruntime-node API used here (declared locally: the package is optional). */
+export interface OrtTensor {
+  readonly data: unknown;
+  readonly dims: readonly number[];
+}
+
+export interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+
+interface OrtSessionOptions {
+  executionProviders?: string[];
+  intraOpNumThreads?: number;
+  interOpNumThreads?: number;
+  executionMode?: 'sequential' | 'parallel';
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+interface OrtModule {
+  InferenceSession: { create(model: string | Uint8Array, options?: OrtSessionOptions): Promise<OrtSession> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+  env: { versions?: { node?: string } };
+}
+
+export type OnnxStatus = { available: true; version: string; cudaInstalled: boolean } | { available: false; reason: string };
+
+const PACKAGE = 'onnxruntime-node';
+let loaded: { ort: OrtModule; status: OnnxStatus } | { ort: null; status: OnnxStatus } | null = null;
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (text.split('\n').find((l) => l.trim() !== '') ?? 'unknown error').trim().slice(0, 300);
+}
+
+/** The CUDA provider ships separately (its postinstall download, skipped by the project's .npmrc). */
+function cudaProviderInstalled(entry: string): boolean {
+  const binDir = path.join(path.dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+  return existsSync(path.join(binDir, lib));
+}
+
+function load(): { ort: OrtModule | null; status: OnnxStatus } {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  let entry: string;
+  try {
+    entry = require.resolve(PACKAGE);
+  } catch {
+    loaded = { ort: null, status: { available: false, reason: `package ${PACKAGE} is not installed` } };
+    return loaded;
+  }
+  try {
+    const ort = require(entry) as OrtModule;
+    const status: OnnxStatus = { available: true, version: ort.env.versions?.node ?? 'unknown', cudaInstalled: cudaProviderInstalled(entry) };
+    loaded = { ort, status };
+  } catch (error) {
+    loaded = { ort: null, status: { available: false, reason: `${PACKAGE} failed to load: ${firstLine(error)}` } };
+  }
+  return loaded;
+}
+
+/** Whether ONNX Runtime loads here (cached after the first call), its version, or why not. */
+export function onnxRuntimeStatus(): OnnxStatus {
+  return load().status;
+}
+
+function requireOrt(): OrtModule {
+  const { ort, status } = load();
+  if (!ort) throw new Error(`ONNX Runtime is not available: ${(status as { reason: string }).reason}`);
+  return ort;
+}
+
+export interface OnnxSession {
+  session: OrtSession;
+  /** Execution provider in use: 'cuda' or 'cpu'. */
+  provider: 'cuda' | 'cpu';
+  /** Frees the native session. */
+  release(): Promise<void>;
+}
+
+/**
+ * Opens an ONNX model (a file path or the bytes of one) for inference, on CUDA when its provider
+ * is installed and initialises, else on the CPU with `threads` intra-op threads (default: ONNX
+ * Runtime's choice, one per physical core).
+ * @throws Error when onnxruntime-node is not available or the model is invalid
+ */
+export async function createOnnxSession(model: string | Uint8Array, options: { threads?: number } = {}): Promise<OnnxSession> {
+  const ort = requireOrt();
+  const status = onnxRuntimeStatus();
+  const base: OrtSessionOptions = {
+    intraOpNumThreads: options.threads ?? 0,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  };
+  if (status.available && status.cudaInstalled) {
+    try {
+      const session = await ort.InferenceSession.create(model, { ...base, executionProviders: ['cuda'] });
+      return { session, provider: 'cuda', release: () => session.release() };
+    } catch {
+      // A CUDA provider without a usable GPU or driver: the CPU provider below.
+    }
+  }
+  const session = await ort.InferenceSession.create(model, { ...base, executionProviders: ['cpu'] });
+  return { session, provider: 'cpu', release: () => session.release() };
+}
+
+/**
+ * Runs a single-input, single-output float32 model.
+ * @param input row-major data of shape `dims` (for an exported ShuffleNet: `[n, 3, size, size]`)
+ * @returns the first output's data (for an exported ShuffleNet: logits `[n, numClasses]`)
+ */
+export async function runOnnx(s: OnnxSession, input: Float32Array, dims: readonly number[]): Promise<Float32Array> {
+  const ort = requireOrt();
+  const { session } = s;
+  const outputs = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, dims) });
+  const data = outputs[session.outputNames[0]].data;
+  if (!(data instanceof Float32Array)) throw new Error(`ONNX model output ${session.outputNames[0]} is not float32`);
+  return data;
+}
