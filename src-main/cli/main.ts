@@ -7,6 +7,7 @@ import { AbortedError, UserError } from '../engine/errors';
 import type { Command } from './command';
 import { datasetCommand } from './commands/dataset';
 import { evalCommand } from './commands/eval';
+import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
 import { modelSummaryCommand } from './commands/model-summary';
 import { predictCommand } from './commands/predict';
@@ -14,7 +15,7 @@ import { serveCommand } from './commands/serve';
 import { trainCommand } from './commands/train';
 import { createOutput } from './output';
 
-const commands: Command[] = [infoCommand, modelSummaryCommand, datasetCommand, trainCommand, evalCommand, predictCommand, serveCommand];
+const commands: Command[] = [infoCommand, modelSummaryCommand, datasetCommand, trainCommand, evalCommand, predictCommand, exportCommand, serveCommand];
 
 const sharedOptions = {
   json: { type: 'boolean' },
