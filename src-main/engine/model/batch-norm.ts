@@ -86,6 +86,15 @@ export class BatchNorm2d extends tf.layers.Layer {
   private beta: tf.LayerVariable | null = null;
   private movingMean: tf.LayerVariable | null = null;
   private movingVariance: tf.LayerVariable | null = null;
+  /**
+   * Moving-average updates made so far, when the trainer counts them (null: plain `momentum`).
+   * While it is below 1 / (1 - momentum) the moving statistics are the plain mean of the batch
+   * statistics seen so far instead of an average weighted towards their initial 0 and 1: a run of a
+   * few steps (a small folder dataset) then evaluates with its real statistics, not with values
+   * still a third of the way from the initial ones. The trainer derives it from the optimizer step,
+   * so a resumed run updates exactly as an uninterrupted one.
+   */
+  movingAverageUpdates: number | null = null;
 
   constructor(args: BatchNorm2dArgs = {}) {
     super(args);
@@ -127,15 +136,18 @@ export class BatchNorm2d extends tf.layers.Layer {
       const unbiased = rows > 1 ? variance.mul(rows / (rows - 1)) : variance;
       this.updateMoving(this.movingMean!, mean.reshape([channels]));
       this.updateMoving(this.movingVariance!, unbiased.reshape([channels]));
+      if (this.movingAverageUpdates !== null) this.movingAverageUpdates += 1;
       tf.dispose([mean, variance]);
       return y.reshape(x.shape);
     });
   }
 
   private updateMoving(variable: tf.LayerVariable, batchValue: tf.Tensor): void {
+    const updates = this.movingAverageUpdates;
+    const momentum = updates === null ? this.momentum : Math.min(this.momentum, updates / (updates + 1));
     tf.tidy(() => {
       const old = variable.read();
-      variable.write(old.mul(this.momentum).add(batchValue.mul(1 - this.momentum)));
+      variable.write(old.mul(momentum).add(batchValue.mul(1 - momentum)));
     });
   }
 

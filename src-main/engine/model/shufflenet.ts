@@ -102,7 +102,12 @@ export function buildShuffleNetV1(config: ModelConfig): tf.LayersModel {
   }
   for (const unit of plan.units) x = shuffleUnit(x, unit);
   x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
-  const logits = tf.layers.dense({ name: 'classifier', units: config.numClasses, useBias: true }).apply(x) as tf.SymbolicTensor;
+  // PyTorch's nn.Linear default, U(±1/sqrt(fan_in)), for kernel and bias: tfjs's Glorot default gives
+  // logits a few times larger, an initial loss of ~4 for 3 classes and a first epoch spent unlearning it.
+  const classifierInit = () => tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform' });
+  const logits = tf.layers
+    .dense({ name: 'classifier', units: config.numClasses, useBias: true, kernelInitializer: classifierInit(), biasInitializer: tf.initializers.zeros() })
+    .apply(x) as tf.SymbolicTensor;
   return tf.model({
     name: `shufflenet_v1_g${config.groups}_${config.scale}x_${config.stem}`,
     inputs: input,

@@ -1,6 +1,7 @@
 /** One optimizer step with gradient accumulation over micro-batches. */
 import * as tf from '@tensorflow/tfjs';
 import { toModelInput } from '../data/preprocess';
+import { BatchNorm2d } from '../model/batch-norm';
 import type { Preprocessing } from '../types';
 import { smoothedCrossEntropy } from './loss';
 import { microBatchRanges } from './micro-batch';
@@ -44,10 +45,14 @@ export async function trainStep(ctx: StepContext, pixels: Uint8Array, labels: In
   const n = labels.length;
   const s = ctx.prep.storeSize;
   const imageSize = s * s * 3;
+  const ranges = microBatchRanges(n, ctx.microBatchSize);
+  for (const layer of ctx.model.layers) {
+    if (layer instanceof BatchNorm2d) layer.movingAverageUpdates = ctx.sgd.step * ranges.length;
+  }
   let accumulated: tf.NamedTensorMap | null = null;
   let lossSum = 0;
   let correct = 0;
-  for (const { start, end } of microBatchRanges(n, ctx.microBatchSize)) {
+  for (const { start, end } of ranges) {
     const m = end - start;
     let logits: tf.Tensor2D | null = null;
     const { value, grads } = tf.tidy(() => {
