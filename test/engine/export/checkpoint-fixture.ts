@@ -50,16 +50,21 @@ function randomiseBatchNorms(model: tf.LayersModel, seed: number): void {
 }
 
 /**
- * Sets the batch-norm moving statistics from real images, as training would: training-mode
- * forward passes (momentum 0.9) until the moving averages settle on these images' statistics.
+ * Sets the batch-norm moving statistics from real images, as training would settle them: one
+ * training-mode forward pass with the moving-average momentum at 0, so every layer's moving mean
+ * and variance become exactly these images' statistics (momentum restored afterwards).
  * @param pixels RGB uint8 `[n, storeSize, storeSize, 3]`
  */
-export function calibrateBatchNorms(model: tf.LayersModel, pixels: Uint8Array, n: number, prep: Preprocessing, passes = 30): void {
+export function calibrateBatchNorms(model: tf.LayersModel, pixels: Uint8Array, n: number, prep: Preprocessing): void {
+  const norms = model.layers.filter((l) => l.getClassName() === 'BatchNorm2d') as unknown as { momentum: number }[];
+  const momenta = norms.map((l) => l.momentum);
+  norms.forEach((l) => (l.momentum = 0));
   const s = prep.storeSize;
   tf.tidy(() => {
     const x = toModelInput(tf.tensor4d(Float32Array.from(pixels), [n, s, s, 3]), prep);
-    for (let i = 0; i < passes; i++) tf.dispose(model.apply(x, { training: true }) as tf.Tensor);
+    tf.dispose(model.apply(x, { training: true }) as tf.Tensor);
   });
+  norms.forEach((l, i) => (l.momentum = momenta[i]));
 }
 
 /**
