@@ -8,53 +8,39 @@ import type { Preset } from '../contract';
  * - Fast CIFAR: the cifar stem on 32x32 inputs at 0.5x width, two epochs on the first 2,000
  *   images, so a first model exists within minutes on a CPU backend (measured: 1,280 images plus
  *   256 validation images in 76 s on wasm, 2 busy cores).
+ * - Small image folder: a person's own few dozen images per class, trained from scratch. Many short
+ *   epochs at a small batch, so the run gets enough steps (measured on folder-sample, 96 training
+ *   and 24 validation images in 3 classes: 58% validation accuracy in 61 s on wasm, 2 busy cores;
+ *   2 epochs of "Fast CIFAR" on it are 4 steps and learn nothing).
  */
+/** What every preset shares: the tutorial's optimizer and regularisation. */
+const RECIPE = {
+  momentum: 0.9,
+  weightDecay: 4e-5,
+  labelSmoothing: 0.1,
+  seed: 0,
+  validationFraction: 0.2,
+  microBatchSize: 'auto',
+  augment: true,
+} as const;
+
 export const PRESETS: readonly Preset[] = [
   {
     id: 'mindspore-tutorial',
     name: 'MindSpore tutorial',
     description: 'ShuffleNetV1 2.0x, groups 3, 224x224 (ImageNet stem), batch 128, lr 0.05 with warm-up then cosine, label smoothing 0.1. Needs a GPU to finish in reasonable time.',
-    config: {
-      scale: 2,
-      groups: 3,
-      stem: 'imagenet',
-      inputSize: 224,
-      epochs: 30,
-      batchSize: 128,
-      lr: 0.05,
-      momentum: 0.9,
-      weightDecay: 4e-5,
-      labelSmoothing: 0.1,
-      warmupEpochs: 4,
-      seed: 0,
-      validationFraction: 0.2,
-      keepCheckpoints: 3,
-      microBatchSize: 'auto',
-      augment: true,
-    },
+    config: { ...RECIPE, scale: 2, groups: 3, stem: 'imagenet', inputSize: 224, epochs: 30, batchSize: 128, lr: 0.05, warmupEpochs: 4, keepCheckpoints: 3 },
   },
   {
     id: 'fast-cifar',
     name: 'Fast CIFAR',
     description: 'ShuffleNetV1 0.5x, groups 3, 32x32 (CIFAR stem), 2 epochs on the first 2,000 training images: a first model in a few minutes on a CPU (about 18 images/s on a busy 2-core wasm machine). Remove the image limit and add epochs for a real model.',
-    config: {
-      scale: 0.5,
-      groups: 3,
-      stem: 'cifar',
-      inputSize: 32,
-      epochs: 2,
-      batchSize: 64,
-      lr: 0.05,
-      momentum: 0.9,
-      weightDecay: 4e-5,
-      labelSmoothing: 0.1,
-      warmupEpochs: 0.5,
-      seed: 0,
-      limit: 2000,
-      validationFraction: 0.2,
-      keepCheckpoints: 2,
-      microBatchSize: 'auto',
-      augment: true,
-    },
+    config: { ...RECIPE, scale: 0.5, groups: 3, stem: 'cifar', inputSize: 32, epochs: 2, batchSize: 64, lr: 0.05, warmupEpochs: 0.5, limit: 2000, keepCheckpoints: 2 },
+  },
+  {
+    id: 'small-folder',
+    name: 'Small image folder',
+    description: 'ShuffleNetV1 0.25x, groups 3, 32x32, 30 epochs at batch 16: for a few dozen images per class, trained from scratch in about a minute on a CPU.',
+    config: { ...RECIPE, scale: 0.25, groups: 3, stem: 'cifar', inputSize: 32, epochs: 30, batchSize: 16, lr: 0.05, warmupEpochs: 3, keepCheckpoints: 2 },
   },
 ];

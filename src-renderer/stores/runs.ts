@@ -78,7 +78,7 @@ export const useRunsStore = defineStore('runs', () => {
       runs.value = runList;
       presets.value = presetList;
       // The quick preset first: a first model in minutes matters more than the heavy recipe.
-      if (presetId.value === null && presetList.length > 0) applyPreset((presetList.find((p) => p.id === 'fast-cifar') ?? presetList[0]).id);
+      if (presetId.value === null && presetList.length > 0) applyPreset((presetList.find((p) => p.id === 'fast-cifar') ?? presetList[0]).id, false);
       if (selectedId.value === null && runList.length > 0) await select(runList[0].id);
       syncSubscription();
     } catch (err) {
@@ -86,12 +86,27 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  function applyPreset(id: string) {
+  /** Whether the person picked a preset; until then the form follows the dataset (suggestPresetFor). */
+  const presetPicked = ref(false);
+
+  function applyPreset(id: string, byPerson = true) {
     const preset = presets.value.find((p) => p.id === id);
     if (!preset) return;
+    presetPicked.value ||= byPerson;
     presetId.value = id;
     presetConfig.value = preset.config;
     form.value = formFromConfig(preset.config, DEFAULT_FORM);
+  }
+
+  /**
+   * The preset that suits a dataset, until the person picks one: CIFAR-10 gets "Fast CIFAR"; a
+   * person's own folder (a few dozen images per class) gets "Small image folder", whose many short
+   * epochs give a from-scratch model enough steps to learn.
+   */
+  function suggestPresetFor(kind: 'cifar10' | 'folder') {
+    if (presetPicked.value) return;
+    const id = kind === 'folder' ? 'small-folder' : 'fast-cifar';
+    if (presets.value.some((p) => p.id === id)) applyPreset(id, false);
   }
 
   function resetLive() {
@@ -238,6 +253,7 @@ export const useRunsStore = defineStore('runs', () => {
     isActive,
     load,
     applyPreset,
+    suggestPresetFor,
     select,
     watchLive,
     unwatchLive,

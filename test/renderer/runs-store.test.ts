@@ -27,6 +27,7 @@ const fullConfig = {
 const presets: Preset[] = [
   { id: 'fast-cifar', name: 'Fast CIFAR', description: 'cifar stem at 32', config: fullConfig },
   { id: 'mindspore-tutorial', name: 'MindSpore tutorial', description: '2.0x, groups 3, 224', config: { ...fullConfig, scale: 2, stem: 'imagenet', inputSize: 224, batchSize: 128 } },
+  { id: 'small-folder', name: 'Small image folder', description: 'many short epochs', config: { ...fullConfig, scale: 0.25, epochs: 30, batchSize: 16 } },
 ];
 
 let server: FakeServer;
@@ -51,10 +52,23 @@ function trainingServer(runs: Run[] = []) {
 }
 
 describe('useRunsStore', () => {
+  it('follows the dataset with its preset until the person picks one', async () => {
+    const runs = trainingServer();
+    await runs.load();
+    runs.suggestPresetFor('folder');
+    expect(runs.presetId).toBe('small-folder');
+    expect(runs.form.batchSize).toBe(16);
+    runs.suggestPresetFor('cifar10');
+    expect(runs.presetId).toBe('fast-cifar');
+    runs.applyPreset('mindspore-tutorial');
+    runs.suggestPresetFor('folder');
+    expect(runs.presetId).toBe('mindspore-tutorial');
+  });
+
   it('loads runs and presets and fills the form from the first preset', async () => {
     const runs = trainingServer([makeRun({ id: 3, status: 'completed', epochsCompleted: 2 })]);
     await runs.load();
-    expect(runs.presets.map((p) => p.id)).toEqual(['fast-cifar', 'mindspore-tutorial']);
+    expect(runs.presets.map((p) => p.id)).toEqual(['fast-cifar', 'mindspore-tutorial', 'small-folder']);
     expect(runs.form.batchSize).toBe(64);
     expect(runs.selectedId).toBe(3);
     runs.applyPreset('mindspore-tutorial');
