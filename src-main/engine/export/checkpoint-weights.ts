@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import { MODEL_JSON } from '../model/file-io';
 
@@ -88,5 +89,19 @@ export async function readCheckpointWeights(dir: string): Promise<CheckpointWeig
     }
   }
   const layerConfigs = new Map(layers.map((l) => [l.name, l.config ?? {}]));
+  return { weights, layerConfigs };
+}
+
+/**
+ * The same record for a model in memory (e.g. one just built or trained), read from its variables.
+ * Reads every weight synchronously; leaves no tensors behind.
+ */
+export function modelWeights(model: tf.LayersModel): CheckpointWeights {
+  const weights = new Map<string, NamedWeight>();
+  for (const w of model.weights) {
+    const value = w.read();
+    weights.set(w.originalName, { shape: [...value.shape], data: Float32Array.from(value.dataSync() as Float32Array) });
+  }
+  const layerConfigs = new Map(model.layers.map((l) => [l.name, l.getConfig() as Record<string, unknown>]));
   return { weights, layerConfigs };
 }

@@ -9,17 +9,21 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import { readManifest, resolveCheckpointDir } from '../train/checkpoint';
 import type { CheckpointManifest } from '../types';
-import { readCheckpointWeights } from './checkpoint-weights';
+import { modelWeights, readCheckpointWeights, type CheckpointWeights } from './checkpoint-weights';
 import { buildOnnxGraph, INPUT_NAME, OUTPUT_NAME } from './onnx-graph';
 import { encodeOnnxModel, OPSET_VERSION } from './onnx-proto';
 
 export const ONNX_PRODUCER = 'ShuffleNet Studio';
 
+/** What the export records beside the graph: the checkpoint manifest's model, preprocessing, classes and epoch. */
+export type OnnxModelInfo = Pick<CheckpointManifest, 'model' | 'preprocessing' | 'classes' | 'epoch'>;
+
 /** metadata_props of an exported model: plain strings, JSON for arrays and objects. */
-export function onnxMetadata(manifest: CheckpointManifest): Record<string, string> {
+export function onnxMetadata(manifest: OnnxModelInfo): Record<string, string> {
   const prep = manifest.preprocessing;
   return {
     input_name: INPUT_NAME,
@@ -37,17 +41,10 @@ export function onnxMetadata(manifest: CheckpointManifest): Record<string, strin
   };
 }
 
-/**
- * The bytes of the ONNX model of a checkpoint, and the manifest it came from.
- * @param runOrCheckpointDir a run folder (its newest checkpoint) or a checkpoint folder
- * @throws UserError for a wrong path or weights that do not match the manifest's model settings
- */
-export async function onnxModelBytes(runOrCheckpointDir: string): Promise<{ bytes: Uint8Array; manifest: CheckpointManifest; dir: string }> {
-  const dir = await resolveCheckpointDir(runOrCheckpointDir);
-  const manifest = await readManifest(dir);
-  const graph = buildOnnxGraph(manifest.model, await readCheckpointWeights(dir));
+function encodeShuffleNet(manifest: OnnxModelInfo, weights: CheckpointWeights): Uint8Array {
+  const graph = buildOnnxGraph(manifest.model, weights);
   const { scale, groups, stem, inputSize } = manifest.model;
-  const bytes = encodeOnnxModel({
+  return encodeOnnxModel({
     producerName: ONNX_PRODUCER,
     producerVersion: '1',
     docString:
@@ -59,7 +56,26 @@ export async function onnxModelBytes(runOrCheckpointDir: string): Promise<{ byte
     ...graph,
     metadata: onnxMetadata(manifest),
   });
-  return { bytes, manifest, dir };
+}
+
+/**
+ * The bytes of the ONNX model of a checkpoint, and the manifest it came from.
+ * @param runOrCheckpointDir a run folder (its newest checkpoint) or a checkpoint folder
+ * @throws UserError for a wrong path or weights that do not match the manifest's model settings
+ */
+export async function onnxModelBytes(runOrCheckpointDir: string): Promise<{ bytes: Uint8Array; manifest: CheckpointManifest; dir: string }> {
+  const dir = await resolveCheckpointDir(runOrCheckpointDir);
+  const manifest = await readManifest(dir);
+  return { bytes: encodeShuffleNet(manifest, await readCheckpointWeights(dir)), manifest, dir };
+}
+
+/**
+ * The bytes of the ONNX model of a ShuffleNet in memory (built by buildShuffleNetV1 with
+ * `info.model`), e.g. for benchmarks or exporting without a checkpoint on disk.
+ * @throws UserError when the model's weights do not match `info.model`
+ */
+export function onnxModelFromLayersModel(model: tf.LayersModel, info: OnnxModelInfo): Uint8Array {
+  return encodeShuffleNet(info, modelWeights(model));
 }
 
 /**

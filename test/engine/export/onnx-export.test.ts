@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportOnnx, onnxModelBytes } from '../../../src-main/engine/export/onnx';
+import { exportOnnx, onnxModelBytes, onnxModelFromLayersModel } from '../../../src-main/engine/export/onnx';
 import { samePads } from '../../../src-main/engine/export/onnx-graph';
 import { encodeVarint, MessageWriter } from '../../../src-main/engine/export/protobuf';
 import { compareOnnxWithTfjs } from '../../../src-main/engine/export/verify';
@@ -89,6 +89,17 @@ describe('ONNX model file', () => {
     expect(bytesOf(graph, 12).map(valueInfo)).toEqual([{ name: 'logits', elemType: 1, dims: ['batch', 4] }]);
     const opTypes = new Set(bytesOf(graph, 1).map((n) => text(bytesOf(readFields(n), 4)[0])));
     expect([...opTypes].sort()).toEqual(['Add', 'AveragePool', 'Concat', 'Conv', 'Flatten', 'Gemm', 'GlobalAveragePool', 'Relu', 'Reshape', 'Transpose']);
+  });
+
+  it('is the same file from a model in memory as from its saved checkpoint', async () => {
+    const config: ModelConfig = { scale: 0.5, groups: 8, numClasses: 3, stem: 'imagenet', inputSize: 32 };
+    const { dir, model, manifest } = await writeCheckpoint(path.join(root, 'memory'), config);
+    const before = tf.memory().numTensors;
+    const fromMemory = onnxModelFromLayersModel(model, manifest);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+    const { bytes } = await onnxModelBytes(dir);
+    expect(Buffer.from(fromMemory).equals(Buffer.from(bytes))).toBe(true);
   });
 
   it('refuses weights that do not match the manifest, and a path without a checkpoint', async () => {
