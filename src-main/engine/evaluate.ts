@@ -92,6 +92,7 @@ export async function evaluate(options: {
       confusion: acc.confusion,
       perClass: perClassMetrics(acc.confusion),
       misclassified: acc.misclassified,
+      samples: acc.samples,
       runtime: runner.runtime,
     };
   } finally {

@@ -41,7 +41,8 @@ export function perClassMetrics(confusion: number[][]): ClassMetrics[] {
   });
 }
 
-export interface Misclassified {
+/** One evaluated sample: its true class, the predicted one and that class's probability. */
+export interface EvaluatedSample {
   id: string;
   trueLabel: number;
   predicted: number;
@@ -59,12 +60,13 @@ export class ClassificationAccumulator {
   top1 = 0;
   top5 = 0;
   readonly confusion: number[][];
-  readonly misclassified: Misclassified[] = [];
+  /** Every sample, when kept: any confusion-matrix cell, the diagonal too, can show its images. */
+  readonly samples: EvaluatedSample[] = [];
 
   constructor(
     readonly numClasses: number,
     private readonly smoothing = 0,
-    private readonly keepMisclassified = false,
+    private readonly keepSamples = false,
   ) {
     this.confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   }
@@ -72,7 +74,7 @@ export class ClassificationAccumulator {
   /**
    * @param logits row-major `[labels.length, numClasses]`
    * @param labels true class per row
-   * @param ids sample ids per row (needed only when misclassified samples are kept)
+   * @param ids sample ids per row (needed only when samples are kept)
    */
   add(logits: Float32Array, labels: ArrayLike<number>, ids?: readonly string[]): void {
     const c = this.numClasses;
@@ -86,8 +88,8 @@ export class ClassificationAccumulator {
       if (predicted === label) this.top1 += 1;
       if (top.includes(label)) this.top5 += 1;
       this.confusion[label][predicted] += 1;
-      if (this.keepMisclassified && predicted !== label) {
-        this.misclassified.push({
+      if (this.keepSamples) {
+        this.samples.push({
           id: ids?.[i] ?? String(this.count - 1),
           trueLabel: label,
           predicted,
@@ -95,6 +97,10 @@ export class ClassificationAccumulator {
         });
       }
     }
+  }
+
+  get misclassified(): EvaluatedSample[] {
+    return this.samples.filter((s) => s.predicted !== s.trueLabel);
   }
 
   get loss(): number {

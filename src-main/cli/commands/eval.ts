@@ -26,7 +26,9 @@ export const evalCommand: Command = {
       signal,
       onProgress: (done, total) => out.progress(`evaluating ${bar(done / total)} ${done}/${total}`),
     });
-    out.result(result, humanReport);
+    // Every sample is for the app's confusion-cell view; the command line keeps the misclassified list.
+    const { samples: _samples, ...printed } = result;
+    out.result(printed, humanReport);
   },
 };
 

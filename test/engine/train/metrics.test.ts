@@ -16,7 +16,7 @@ describe('metrics', () => {
     expect(m[2]).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
   });
 
-  it('accumulates loss, top-1, top-5 and misclassified samples', () => {
+  it('accumulates loss, top-1, top-5, every sample and the misclassified ones', () => {
     const acc = new ClassificationAccumulator(6, 0, true);
     const logits = Float32Array.from([
       5, 0, 0, 0, 0, 0, // class 0, right
@@ -35,6 +35,11 @@ describe('metrics', () => {
       ['c', 1, 2],
     ]);
     expect(acc.misclassified[1].probability).toBeCloseTo(Math.exp(3) / (Math.exp(3) + 5), 6);
+    expect(acc.samples.map((m) => [m.id, m.trueLabel, m.predicted])).toEqual([
+      ['a', 0, 0],
+      ['b', 0, 5],
+      ['c', 1, 2],
+    ]);
   });
 
   it('softmax and top-k', () => {
