@@ -22,6 +22,7 @@ import { chooseMicroBatchSize } from '../src-main/engine/train/micro-batch';
 import { MomentumSgd } from '../src-main/engine/train/sgd';
 import { trainStep } from '../src-main/engine/train/train-step';
 import type { Stem } from '../src-main/engine/types';
+import { timeOnnxInference } from './onnx-timer';
 
 const { values: opts } = parseArgs({
   options: {
@@ -45,6 +46,8 @@ interface Measure {
   mode: 'train' | 'infer';
   batch: number;
   imagesPerSec: number;
+  /** Inference only: ONNX Runtime on the app's ONNX export of the same model, when it loads. */
+  onnxruntime?: number | null;
 }
 
 const INFER_BATCH: Record<Stem, number> = { cifar: 256, imagenet: 32 };
@@ -86,10 +89,12 @@ async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
   for (let i = 0; i < steps; i++) await run();
   const infer = { stem, size, mode: 'infer' as const, batch: inferBatch, imagesPerSec: (inferBatch * steps) / ((performance.now() - t0) / 1000) };
   log(`engine ${backend} infer ${stem}@${size} batch ${inferBatch}: ${infer.imagesPerSec.toFixed(2)} images/s`);
+  const onnxruntime = await timeOnnxInference(model, { scale: 2, groups: 3, numClasses: 10, stem, inputSize: size }, inferBatch, steps);
+  if (onnxruntime !== null) log(`engine onnxruntime-node infer ${stem}@${size} batch ${inferBatch}: ${onnxruntime.toFixed(2)} images/s`);
   x.dispose();
   sgd.dispose();
   model.dispose();
-  return [train, infer];
+  return [train, { ...infer, onnxruntime }];
 }
 
 function timePytorch(m: Omit<Measure, 'imagesPerSec'>): number | null {
@@ -119,9 +124,10 @@ const ratio = (mode: 'train' | 'infer', stem: Stem) => {
   const row = rows.find((r) => r.mode === mode && r.stem === stem);
   return row?.pytorch ? row.imagesPerSec / row.pytorch : null;
 };
-console.log(['what', 'batch', 'engine images/s', 'pytorch images/s', 'ratio'].join('\t'));
+console.log(['what', 'batch', 'engine images/s', 'pytorch images/s', 'ratio', 'onnxruntime images/s'].join('\t'));
 for (const r of rows) {
-  console.log([`${r.mode} ${r.stem}@${r.size}`, r.batch, r.imagesPerSec.toFixed(2), r.pytorch ?? '-', r.pytorch ? (r.imagesPerSec / r.pytorch).toFixed(3) : '-'].join('\t'));
+  const ort = r.onnxruntime ? r.onnxruntime.toFixed(2) : '-';
+  console.log([`${r.mode} ${r.stem}@${r.size}`, r.batch, r.imagesPerSec.toFixed(2), r.pytorch ?? '-', r.pytorch ? (r.imagesPerSec / r.pytorch).toFixed(3) : '-', ort].join('\t'));
 }
 if (opts.json) {
   console.log(
