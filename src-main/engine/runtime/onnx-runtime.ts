@@ -37,7 +37,7 @@ interface OrtModule {
 export type OnnxStatus = { available: true; version: string; cudaInstalled: boolean } | { available: false; reason: string };
 
 const PACKAGE = 'onnxruntime-node';
-let loaded: { ort: OrtModule; status: OnnxStatus } | { ort: null; status: OnnxStatus } | null = null;
+let loaded: { ort: OrtModule | null; status: OnnxStatus } | null = null;
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -78,7 +78,7 @@ export function onnxRuntimeStatus(): OnnxStatus {
 
 function requireOrt(): OrtModule {
   const { ort, status } = load();
-  if (!ort) throw new Error(`ONNX Runtime is not available: ${(status as { reason: string }).reason}`);
+  if (!ort || !status.available) throw new Error(`ONNX Runtime is not available: ${status.available ? 'not loaded' : status.reason}`);
   return ort;
 }
 
