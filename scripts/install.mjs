@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const env = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' };
+// onnxruntime-node's postinstall would fetch CUDA parts; its CPU binary ships in the package (.npmrc says the same).
+const env = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ONNXRUNTIME_NODE_INSTALL: 'skip' };
 const useCi = existsSync('package-lock.json') && !process.argv.includes('--no-ci');
 const install = spawnSync(npm, [useCi ? 'ci' : 'install', '--no-audit', '--no-fund'], { stdio: 'inherit', env });
 if (install.status !== 0) process.exit(install.status ?? 1);
