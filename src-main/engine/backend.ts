@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from './errors';
 import { registerWasmKernels } from './kernels/register-wasm-kernels';
+import { requestedWasmThreads, setWasmBackendThreaded } from './wasm-threads';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -30,8 +31,8 @@ const NATIVE_PACKAGES: Partial<Record<BackendName, string>> = {
 };
 
 const WASM_THREADS_NOTE =
-  'tfjs-backend-wasm 4.22 reports no multithread support when running in Node ' +
-  '(WASM_HAS_MULTITHREAD_SUPPORT is false for IS_NODE, tfjs issue #3830), so the single-threaded SIMD build runs';
+  'tfjs-backend-wasm 4.22 itself runs single-threaded in Node (WASM_HAS_MULTITHREAD_SUPPORT is false for IS_NODE, ' +
+  'tfjs issue #3830); SHUFFLENET_WASM_THREADS=N runs the threaded build';
 
 let current: BackendInfo | null = null;
 let pending: Promise<BackendInfo> | null = null;
@@ -79,7 +80,7 @@ function nativeSeesGpu(): boolean {
   return backend.isUsingGpuDevice !== false;
 }
 
-async function loadWasm(): Promise<{ simd: boolean; threads: number }> {
+async function loadWasm(): Promise<{ simd: boolean; threads: number; threadsNote: string }> {
   let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
   try {
     wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -87,11 +88,17 @@ async function loadWasm(): Promise<{ simd: boolean; threads: number }> {
     throw new NotLoaded(`@tensorflow/tfjs-backend-wasm failed to load: ${firstLine(error)}`);
   }
   registerWasmKernels();
-  if (!(await tf.setBackend('wasm'))) {
+  const requested = requestedWasmThreads();
+  const { ok, threads } = await setWasmBackendThreaded(wasm, requested.threads);
+  if (!ok) {
     throw new NotLoaded('the WebAssembly module did not initialise (see the warning printed above)');
   }
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-  return { simd, threads: wasm.getThreadsCount() };
+  const threadsNote =
+    threads > 1
+      ? `threaded SIMD build in Node on worker_threads, ${threads} threads (${requested.source}; SHUFFLENET_WASM_THREADS=1 turns it off)`
+      : `single-threaded SIMD build (${requested.source}); ${WASM_THREADS_NOTE}`;
+  return { simd, threads, threadsNote };
 }
 
 async function tryBackend(name: BackendName): Promise<Omit<BackendInfo, 'notLoaded'>> {
@@ -102,8 +109,7 @@ async function tryBackend(name: BackendName): Promise<Omit<BackendInfo, 'notLoad
     return { ...base, threads: os.availableParallelism(), simd: true };
   }
   if (name === 'wasm') {
-    const { simd, threads } = await loadWasm();
-    return { ...base, threads, simd, ...(threads === 1 ? { threadsNote: WASM_THREADS_NOTE } : {}) };
+    return { ...base, ...(await loadWasm()) };
   }
   if (!(await tf.setBackend('cpu'))) throw new NotLoaded('the pure-JavaScript backend did not initialise');
   return { ...base, threads: 1, simd: false, threadsNote: 'the pure-JavaScript backend runs on one thread' };
