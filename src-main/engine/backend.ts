@@ -96,7 +96,7 @@ async function loadWasm(): Promise<{ simd: boolean; threads: number; threadsNote
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const threadsNote =
     threads > 1
-      ? `threaded SIMD build in Node on worker_threads, ${threads} threads (${requested.source}; SHUFFLENET_WASM_THREADS=1 turns it off)`
+      ? `threaded SIMD build in Node on worker_threads (${requested.source}); SHUFFLENET_WASM_THREADS=1 runs one thread`
       : `single-threaded SIMD build (${requested.source}); ${WASM_THREADS_NOTE}`;
   return { simd, threads, threadsNote };
 }
