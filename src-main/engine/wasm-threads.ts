@@ -28,19 +28,25 @@ type WasmPackage = typeof import('@tensorflow/tfjs-backend-wasm');
 /** The pthread pool the threaded build creates: more threads than this would spawn new workers. */
 export const MAX_WASM_THREADS = 8;
 
-/** Threads used when SHUFFLENET_WASM_THREADS is unset: the single-threaded build. */
+/** Threads used when SHUFFLENET_WASM_THREADS is unset: one per logical core, at most this many. */
+const DEFAULT_MAX_THREADS = 4;
+
+/**
+ * On the 2-core reference machine two threads trained 30-40% faster than one while the second
+ * core was free, and 15-30% slower while another process kept a core busy (docs/benchmarks.md).
+ */
 function defaultThreads(): number {
-  return 1;
+  return Math.min(DEFAULT_MAX_THREADS, os.availableParallelism());
 }
 
 /**
  * The wasm thread count asked for: env SHUFFLENET_WASM_THREADS (0 or 1 = single-threaded build,
- * N = N threads, at most 8), else one thread.
+ * N = N threads, at most 8), else one per logical core up to 4.
  * @throws UserError when the variable is not a whole number from 0 to 8.
  */
 export function requestedWasmThreads(): { threads: number; source: string } {
   const raw = process.env.SHUFFLENET_WASM_THREADS?.trim();
-  if (!raw) return { threads: defaultThreads(), source: 'the default' };
+  if (!raw) return { threads: defaultThreads(), source: 'default: one per logical core, up to 4' };
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n > MAX_WASM_THREADS) {
     throw new UserError(`SHUFFLENET_WASM_THREADS="${raw}" must be a whole number from 0 to ${MAX_WASM_THREADS}`);

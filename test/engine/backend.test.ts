@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backendInfo, initBackend } from '../../src-main/engine/backend';
 import { UserError } from '../../src-main/engine/errors';
+import { requestedWasmThreads } from '../../src-main/engine/wasm-threads';
 
 const require = createRequire(import.meta.url);
 function installed(pkg: string): boolean {
@@ -40,7 +41,7 @@ describe('initBackend', () => {
     expect(info.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(info.simd).toBe(true);
-    expect(info.threads).toBe(1);
+    expect(info.threads).toBe(requestedWasmThreads().threads);
     expect(info.threadsNote).toMatch(/Node/);
     expect(info.tfjsVersion).toBe(tf.version.tfjs);
     expect(info.notLoaded).toEqual([

@@ -3,6 +3,7 @@
  * reports the real thread count, and a process that used the threads still exits by itself.
  */
 import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -63,6 +64,12 @@ describe('requestedWasmThreads', () => {
       process.env.SHUFFLENET_WASM_THREADS = raw;
       expect(requestedWasmThreads().threads).toBe(threads);
     }
+    process.env.SHUFFLENET_WASM_THREADS = '2';
+  });
+
+  it('uses one thread per logical core, up to 4, when the variable is unset', () => {
+    delete process.env.SHUFFLENET_WASM_THREADS;
+    expect(requestedWasmThreads().threads).toBe(Math.min(4, availableParallelism()));
     process.env.SHUFFLENET_WASM_THREADS = '2';
   });
 
