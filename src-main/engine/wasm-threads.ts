@@ -33,7 +33,7 @@ const DEFAULT_MAX_THREADS = 4;
 
 /**
  * On the 2-core reference machine two threads trained 30-40% faster than one while the second
- * core was free, and 15-30% slower while another process kept a core busy (docs/benchmarks.md).
+ * core was free, and 15-35% slower while another process kept a core busy (docs/benchmarks.md).
  */
 function defaultThreads(): number {
   return Math.min(DEFAULT_MAX_THREADS, os.availableParallelism());
