@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../../src-main/engine/data/augment';
 import { withSeededRandom } from '../../src-main/engine/train/seeded-init';
 import { patchLimit } from '../../src-main/engine/kernels/conv2d-backprop';
 import { registerWasmKernels, WASM_KERNEL_NAMES } from '../../src-main/engine/kernels/register-wasm-kernels';
@@ -12,18 +13,7 @@ import { registerWasmKernels, WASM_KERNEL_NAMES } from '../../src-main/engine/ke
 const TOLERANCE = 1e-4;
 const SEED = 11;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = rng(12345);
+const random = createRng(12345);
 function data(shape: number[]): { values: Float32Array; shape: number[] } {
   const n = shape.reduce((a, b) => a * b, 1);
   return { values: Float32Array.from({ length: n }, () => random() * 2 - 1), shape };

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../../src-main/engine/data/augment';
 import { initBackend } from '../../src-main/engine/backend';
 import { UserError } from '../../src-main/engine/errors';
 import { requestedWasmThreads } from '../../src-main/engine/wasm-threads';
@@ -15,17 +16,7 @@ import { requestedWasmThreads } from '../../src-main/engine/wasm-threads';
 const TOLERANCE = 1e-4;
 const ROOT = resolve(import.meta.dirname, '../..');
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(2024);
+const random = createRng(2024);
 const values = (n: number): Float32Array => Float32Array.from({ length: n }, () => random() * 2 - 1);
 
 /** `op` on the cpu backend and on wasm; returns max|wasm - cpu| / max|cpu|. */
