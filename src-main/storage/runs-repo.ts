@@ -1,3 +1,4 @@
+import type { TrainEvent } from '../engine/types';
 import type { Db } from './database';
 import { now } from './database';
 
@@ -25,18 +26,8 @@ export interface RunRow {
   checkpointDir: string | null;
 }
 
-export interface EpochMetricsRow {
-  epoch: number;
-  epochs: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  valTop5: number;
-  lr: number;
-  elapsedSec: number;
-  etaSec: number;
-}
+/** One epoch's metrics as the engine reports them. */
+export type EpochMetricsRow = Omit<Extract<TrainEvent, { type: 'epoch' }>, 'type'>;
 
 interface RawRun {
   id: number;
