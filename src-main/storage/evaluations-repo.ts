@@ -1,12 +1,8 @@
+import type { ClassMetrics } from '../engine/types';
 import type { Db } from './database';
 import { now } from './database';
 
-export interface ClassMetricsRow {
-  precision: number;
-  recall: number;
-  f1: number;
-  support: number;
-}
+export type ClassMetricsRow = ClassMetrics;
 
 export interface EvaluationRow {
   id: number;
