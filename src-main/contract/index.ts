@@ -9,6 +9,7 @@ export * from './in-memory';
 export * from './schemas/app';
 export * from './schemas/datasets';
 export * from './schemas/evaluation';
+export * from './schemas/model-export';
 export * from './schemas/predict';
 export * from './schemas/runs';
 export * from './schemas/train-config';

@@ -3,6 +3,7 @@ import { appInfoSchema, backendInfoSchema } from './schemas/app';
 import { empty, exportedFile, id, jobId, name, page, pathString, probability } from './schemas/common';
 import { classSchema, datasetSchema, imageSchema } from './schemas/datasets';
 import { evaluationSampleSchema, evaluationSchema } from './schemas/evaluation';
+import { modelExportFormat, modelExportSchema } from './schemas/model-export';
 import { predictionItemSchema } from './schemas/predict';
 import { presetSchema, runDetailSchema, runSchema } from './schemas/runs';
 import { trainConfigInputSchema } from './schemas/train-config';
@@ -59,6 +60,12 @@ export const methods = {
   'runs.list': method(empty, z.array(runSchema)),
   'runs.get': method(z.strictObject({ id }), runDetailSchema),
   'runs.remove': method(z.strictObject({ id }), z.object({})),
+  /**
+   * Writes the run's newest checkpoint as an ONNX model (checked against TensorFlow.js) or a
+   * TensorFlow.js folder: into `destDir` when given, else `exports/<format>/` in the run's folder,
+   * whose files serve mode offers for download.
+   */
+  'runs.export': method(z.strictObject({ runId: id, format: modelExportFormat, destDir: pathString.optional() }), modelExportSchema),
 
   'presets.list': method(empty, z.array(presetSchema)),
 
@@ -98,6 +105,8 @@ export const methods = {
 
   /** Electron only; serve mode answers `unavailable` (see `app.info` capabilities). */
   'dialogs.openFolder': method(z.strictObject({ title: z.string().optional() }), z.object({ path: z.string().nullable() })),
+  /** Electron only: opens the system file manager with `path` selected. */
+  'dialogs.showInFolder': method(z.strictObject({ path: pathString }), z.object({})),
 } as const;
 
 export type Methods = typeof methods;

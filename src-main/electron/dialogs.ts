@@ -1,11 +1,11 @@
-import { dialog, type BaseWindow } from 'electron';
+import { dialog, shell, type BaseWindow } from 'electron';
 import type { Handlers } from '../contract';
 
 /**
  * The native-dialog methods of the contract. They exist only in the desktop app; serve mode
  * answers `unavailable` and its UI offers a path field or an upload instead.
  */
-export function dialogHandlers(parent: () => BaseWindow | null): Pick<Handlers, 'dialogs.openFolder'> {
+export function dialogHandlers(parent: () => BaseWindow | null): Pick<Handlers, 'dialogs.openFolder' | 'dialogs.showInFolder'> {
   return {
     'dialogs.openFolder': async ({ title }) => {
       const options: Electron.OpenDialogOptions = {
@@ -15,6 +15,10 @@ export function dialogHandlers(parent: () => BaseWindow | null): Pick<Handlers, 
       const window = parent();
       const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
       return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
+    },
+    'dialogs.showInFolder': ({ path }) => {
+      shell.showItemInFolder(path);
+      return {};
     },
   };
 }

@@ -69,6 +69,11 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
     return evaluate({ ...args, signal, onProgress: throttled(emit) });
   },
 
+  async exportModel(args) {
+    const { exportModel } = await import('./export-model');
+    return exportModel(args);
+  },
+
   async predictFolder(args, emit, signal) {
     await ensureBackend();
     const { predictFolder } = await import('../engine/predict');

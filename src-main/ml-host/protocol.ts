@@ -3,6 +3,7 @@
  * travel over `child_process.fork` IPC and Electron's `utilityProcess` port.
  */
 import type { BackendInfoView, TrainConfigInput, WireError } from '../contract';
+import type { ExportCheck } from '../engine/export/verify';
 import type { EvaluationResult, PredictionItem, SkippedFile, TrainConfig, TrainEvent } from '../engine/types';
 
 export type TrainDone = Extract<TrainEvent, { type: 'done' }>;
@@ -18,6 +19,15 @@ export type ScanResult =
       images: { key: string; path: string; label: number }[];
       skipped: SkippedFile[];
     };
+
+/** A written export: the checkpoint it came from, its files and (ONNX) the check against tfjs. */
+export interface ExportedModel {
+  checkpoint: string;
+  epoch: number;
+  dir: string;
+  files: { path: string; bytes: number }[];
+  check: ExportCheck | { skipped: string } | null;
+}
 
 export type ProgressEvent = { type: 'progress'; done: number; total: number | null };
 
@@ -35,6 +45,12 @@ export interface Operations {
     args: { run: string; dataset: string; split?: string; limit?: number };
     event: ProgressEvent;
     result: EvaluationResult;
+  };
+  exportModel: {
+    /** `out`: the `.onnx` file, or the folder for tfjs. `check`: compare an ONNX file with tfjs when ONNX Runtime loads. */
+    args: { run: string; format: 'onnx' | 'tfjs'; out: string; check: boolean };
+    event: never;
+    result: ExportedModel;
   };
   predictFolder: {
     args: { run: string; folder: string; topK: number };

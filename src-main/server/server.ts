@@ -2,9 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createAppRouter, httpMediaUrls, paths } from '../services';
+import { createAppRouter, httpExportUrls, httpMediaUrls, paths } from '../services';
 import { newToken, tokenCookie, tokenSource } from './access-token';
 import { defaultDataDir } from './data-dir';
+import { EXPORTS_PREFIX, serveExport } from './export-download';
 import { serveStatic } from './static-files';
 import { receiveUpload, UploadError } from './upload';
 import { WebSocketEndpoint } from './websocket';
@@ -38,8 +39,8 @@ function refuse(response: ServerResponse, status: number, message: string): void
 }
 
 /**
- * Serve mode: the built renderer, the WebSocket transport on `/ws`, media on `/media/...` and
- * uploads on `POST /api/upload`, all behind one random access token (the `?token=` query, or the
+ * Serve mode: the built renderer, the WebSocket transport on `/ws`, media on `/media/...`,
+ * uploads on `POST /api/upload` and model exports on `GET /api/exports/...`, all behind one random access token (the `?token=` query, or the
  * cookie set when the page is opened with it). On a loopback address the Host header must name
  * it too, so a DNS-rebinding page cannot reach the server.
  */
@@ -55,6 +56,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     mode: 'serve',
     capabilities: { nativeDialogs: false, upload: true },
     mediaUrls: httpMediaUrls(token),
+    exportUrls: httpExportUrls(token),
   });
   const sockets = new WebSocketEndpoint(router);
 
@@ -90,6 +92,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       response.writeHead(media.status, { ...headers, ...Object.fromEntries(media.headers) });
       return response.end(Buffer.from(await media.arrayBuffer()));
     }
+    if (url.pathname.startsWith(EXPORTS_PREFIX)) return serveExport(services.exports, url.pathname, request.method, response, headers);
     if (url.pathname === '/ws') return refuse(response, 426, 'Upgrade to WebSocket');
     return serveStatic(rendererDir, url.pathname, response, headers);
   };

@@ -14,12 +14,14 @@ import { MediaService } from './media';
 import { httpMediaUrls, type MediaUrls } from './media-urls';
 import { PredictionService } from './predictions';
 import { PRESETS } from './presets';
+import { RunExportService, type ExportUrls } from './run-export';
 import { TrainingService } from './training';
 
 export { MediaService, MediaError } from './media';
 export * from './media-urls';
 export { paths } from './context';
 export { PRESETS } from './presets';
+export { httpExportUrls, RunExportService, type ExportArchive, type ExportDownload, type ExportUrls } from './run-export';
 
 export interface ServicesOptions extends Partial<AppInfoOptions> {
   /** The app's data folder: the database, runs, downloads, uploads and caches go here. */
@@ -29,6 +31,8 @@ export interface ServicesOptions extends Partial<AppInfoOptions> {
   /** How to start an ML host process (default: `child_process.fork` of ml-host/main). */
   hostPort?: MlHostPortFactory;
   mediaUrls?: MediaUrls;
+  /** Download addresses of model exports (serve mode); without them exports are files on disk only. */
+  exportUrls?: ExportUrls;
 }
 
 /**
@@ -39,7 +43,7 @@ export function mlHostEnv(dataDir: string, base: NodeJS.ProcessEnv = process.env
   return { ...base, SHUFFLENET_CACHE_DIR: base.SHUFFLENET_CACHE_DIR ?? paths.pixelCache(dataDir) };
 }
 
-export type ServiceHandlers = Omit<Handlers, 'dialogs.openFolder'>;
+export type ServiceHandlers = Omit<Handlers, 'dialogs.openFolder' | 'dialogs.showInFolder'>;
 
 export interface Services {
   handlers: ServiceHandlers;
@@ -47,6 +51,7 @@ export interface Services {
   storage: Storage;
   host: MlHost;
   training: TrainingService;
+  exports: RunExportService;
   /** Stops running work and the ML host, and closes the database. */
   close(): void;
 }
@@ -69,6 +74,7 @@ export function createServices(options: ServicesOptions): Services {
   };
   const training = new TrainingService(context);
   const predictions = new PredictionService(context);
+  const exports = new RunExportService(context, training, options.exportUrls ?? null);
   training.failInterrupted();
   predictions.failInterrupted();
   const handlers: ServiceHandlers = {
@@ -80,6 +86,7 @@ export function createServices(options: ServicesOptions): Services {
     ...datasetHandlers(context, training),
     ...labelingHandlers(context),
     ...training.handlers(),
+    ...exports.handlers(),
     'presets.list': () => [...PRESETS],
     ...evaluationHandlers(context),
     ...predictions.handlers(),
@@ -90,6 +97,7 @@ export function createServices(options: ServicesOptions): Services {
     storage,
     host,
     training,
+    exports,
     close() {
       host.dispose();
       storage.close();
