@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import type { Preprocessing } from '../types';
 import { decodeBmp } from './bmp';
 import { DecodeError } from './decode-error';
+import { decodeSmallJpeg } from './small-jpeg';
 
 export type ImageFormat = 'PNG' | 'JPEG' | 'GIF' | 'WebP' | 'TIFF' | 'BMP';
 
@@ -36,13 +37,19 @@ function describeNonImage(buf: Uint8Array): string {
 /**
  * Decodes image bytes to `storeSize` x `storeSize` RGB: EXIF rotation applied, alpha flattened
  * on black, grey or CMYK converted to sRGB, resized with `prep.fit` ('cover' crops the centre,
- * 'fill' stretches). Only the first frame of a GIF or page of a TIFF is used.
+ * 'fill' stretches). Only the first frame of a GIF or page of a TIFF is used. A plain JPEG that
+ * already has the stored size takes a faster decoder (./small-jpeg).
  * @returns RGB uint8 `[storeSize, storeSize, 3]`, row-major.
  * @throws DecodeError with a specific reason when the bytes are not a usable image.
  */
 export async function decodeImageBuffer(buf: Uint8Array, prep: Pick<Preprocessing, 'storeSize' | 'fit'>): Promise<Uint8Array> {
   if (buf.length === 0) throw new DecodeError('empty file (0 bytes)');
   const format = sniffImageFormat(buf);
+  const size = prep.storeSize;
+  if (format === 'JPEG') {
+    const pixels = decodeSmallJpeg(buf, size);
+    if (pixels) return pixels;
+  }
   let pipeline: sharp.Sharp;
   if (format === 'BMP') {
     const bmp = decodeBmp(buf);
@@ -55,7 +62,6 @@ export async function decodeImageBuffer(buf: Uint8Array, prep: Pick<Preprocessin
     // 'error' tolerates libjpeg's harmless warnings but still rejects truncated data.
     pipeline = sharp(buf, { failOn: 'error' }).rotate();
   }
-  const size = prep.storeSize;
   try {
     const { data, info } = await pipeline
       .flatten({ background: { r: 0, g: 0, b: 0 } })

@@ -4,7 +4,8 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
 
-const CACHE_VERSION = 1;
+/** 2: JPEG files of the stored size decode through ./small-jpeg (slightly different pixels). */
+const CACHE_VERSION = 2;
 const INDEX_FILE = 'index.json';
 const PIXELS_FILE = 'pixels.u8';
 const MAX_RUN_RECORDS = 256;
