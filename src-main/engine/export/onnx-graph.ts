@@ -122,10 +122,15 @@ function pointwise(g: GraphBuilder, layer: string, x: string, cin: number, cout:
   return g.convBn(layer, `${layer}_bn`, x, hwioToOihw(w), [cout, cin / groups, 1, 1], { group: groups, strides: [1, 1], pads: [0, 0, 0, 0] });
 }
 
-/** NCHW channel shuffle: `[n, g, c/g, h, w]`, swap axes 1 and 2, back to `[n, c, h, w]` (same permutation as the tfjs layer). */
+/**
+ * NCHW channel shuffle: `[n, g, c/g, h, w]`, swap axes 1 and 2, back to `[n, c, h, w]` (same
+ * permutation as the tfjs layer). The reshapes copy the batch axis (0) instead of inferring it (-1)
+ * so ONNX Runtime's shape inference keeps the symbolic `batch` through the shuffle; with an unknown
+ * batch it cannot prove the residual Add's inputs match and leaves Conv + Add + Relu unfused.
+ */
 function channelShuffle(g: GraphBuilder, name: string, x: string, channels: number, groups: number, size: number): string {
-  const split = g.constant(`${name}.split_shape`, [5], BigInt64Array.from([-1n, BigInt(groups), BigInt(channels / groups), BigInt(size), BigInt(size)]));
-  const merged = g.constant(`${name}.merge_shape`, [4], BigInt64Array.from([-1n, BigInt(channels), BigInt(size), BigInt(size)]));
+  const split = g.constant(`${name}.split_shape`, [5], BigInt64Array.from([0n, BigInt(groups), BigInt(channels / groups), BigInt(size), BigInt(size)]));
+  const merged = g.constant(`${name}.merge_shape`, [4], BigInt64Array.from([0n, BigInt(channels), BigInt(size), BigInt(size)]));
   const viewed = g.node('Reshape', `${name}.split`, [x, split]);
   const swapped = g.node('Transpose', `${name}.transpose`, [viewed], { perm: [0, 2, 1, 3, 4] });
   return g.node('Reshape', name, [swapped, merged]);
@@ -144,19 +149,18 @@ function shuffleUnit(g: GraphBuilder, x: string, u: UnitPlan, size: number): str
     pads: [1, 1, 1, 1],
   });
   b = pointwise(g, `${n}.pw2`, b, u.midChannels, u.branchChannels, u.groups);
-  let out: string;
   if (u.stride === 2) {
+    // relu(concat(pool(x), b)) = concat(pool(x), relu(b)) exactly: x is a ReLU output, so its
+    // average is never negative. The ReLU then sits right after the conv, where ONNX Runtime fuses it.
     const shortcut = g.node('AveragePool', `${n}.shortcut_pool`, [x], {
       kernel_shape: [3, 3],
       strides: [2, 2],
       pads: [1, 1, 1, 1],
       count_include_pad: 1,
     });
-    out = g.node('Concat', `${n}.concat`, [shortcut, b], { axis: 1 });
-  } else {
-    out = g.node('Add', `${n}.add`, [x, b]);
+    return g.node('Concat', `${n}.concat`, [shortcut, g.node('Relu', `${n}.pw2_relu`, [b])], { axis: 1 });
   }
-  return g.node('Relu', `${n}.relu`, [out]);
+  return g.node('Relu', `${n}.relu`, [g.node('Add', `${n}.add`, [x, b])]);
 }
 
 /**
