@@ -4,10 +4,13 @@
  * reference (../shared/bench/pytorch_shufflenet.py, Debian's python3-torch) in the same sitting and
  * prints the ratios; ONNX Runtime joins when onnxruntime-node resolves.
  *
- *   npm run bench -- [--compare] [--stems cifar,imagenet] [--steps 2] [--json]
+ *   npm run bench -- [--compare] [--stems cifar,imagenet] [--steps 2] [--ort-threads 2] [--ort-rounds 3] [--json]
  *
  * The training step is the engine's own (trainStep: micro-batch accumulation, label-smoothed loss,
- * momentum SGD with weight decay) at the app's default batch size; inference is model.predict.
+ * momentum SGD with weight decay) at the app's default batch size; tfjs inference is model.predict.
+ * The app's model-only inference is ONNX Runtime on its own export; with --compare it is timed
+ * against ONNX Runtime on PyTorch's export of the same model (inferRatio), both files through one
+ * timing function in alternating rounds (bench/onnx-timer.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,8 +24,8 @@ import { defaultTrainConfig } from '../src-main/engine/train/config';
 import { chooseMicroBatchSize } from '../src-main/engine/train/micro-batch';
 import { MomentumSgd } from '../src-main/engine/train/sgd';
 import { trainStep } from '../src-main/engine/train/train-step';
-import type { Stem } from '../src-main/engine/types';
-import { timeOnnxInference } from './onnx-timer';
+import type { ModelConfig, Stem } from '../src-main/engine/types';
+import { engineOnnxBytes, exportPytorchOnnx, tempExportDir, timeOnnxModels, type OnnxTiming } from './onnx-timer';
 
 const { values: opts } = parseArgs({
   options: {
@@ -31,6 +34,8 @@ const { values: opts } = parseArgs({
     steps: { type: 'string', default: '2' },
     'train-batch': { type: 'string' },
     backend: { type: 'string' },
+    'ort-threads': { type: 'string', default: '2' },
+    'ort-rounds': { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -48,6 +53,48 @@ interface Measure {
   imagesPerSec: number;
   /** Inference only: ONNX Runtime on the app's ONNX export of the same model, when it loads. */
   onnxruntime?: number | null;
+}
+
+/** ONNX Runtime on the app's export vs on PyTorch's export, same batch, threads and rounds. */
+interface OnnxComparison {
+  stem: Stem;
+  size: number;
+  batch: number;
+  threads: number;
+  engineExport: OnnxTiming;
+  pytorchExport: OnnxTiming | null;
+  /** Why PyTorch's export was not timed, when it was not. */
+  skipped?: string;
+}
+
+const onnxComparisons: OnnxComparison[] = [];
+
+/** Times ONNX Runtime on the app's export of `model` and, with --compare, on PyTorch's export of the same architecture. */
+async function timeOnnxExports(model: tf.LayersModel, config: ModelConfig, batch: number): Promise<number | null> {
+  const { stem, inputSize: size } = config;
+  const threads = Number(opts['ort-threads']);
+  const timing = { batch, inputSize: size, iters: steps, rounds: Number(opts['ort-rounds']), threads };
+  const ours = engineOnnxBytes(model, config);
+  let reference: { file: string } | { skipped: string } = { skipped: 'run with --compare' };
+  const temp = await tempExportDir();
+  try {
+    if (opts.compare) reference = exportPytorchOnnx(SHARED_BENCH, stem, size, temp.dir);
+    const files = 'file' in reference ? [ours, reference.file] : [ours];
+    const timings = await timeOnnxModels(files, timing);
+    if (!timings) {
+      log('onnxruntime-node does not load: ONNX Runtime timings skipped');
+      return null;
+    }
+    const skipped = 'skipped' in reference ? reference.skipped : undefined;
+    onnxComparisons.push({ stem, size, batch, threads, engineExport: timings[0], pytorchExport: timings[1] ?? null, skipped });
+    const rounds = (t: OnnxTiming) => `${t.imagesPerSec.toFixed(2)} images/s (rounds ${t.rounds.map((v) => v.toFixed(1)).join(', ')})`;
+    log(`onnxruntime-node ${threads} threads, engine's export, ${stem}@${size} batch ${batch}: ${rounds(timings[0])}`);
+    if (timings[1]) log(`onnxruntime-node ${threads} threads, PyTorch's export, ${stem}@${size} batch ${batch}: ${rounds(timings[1])}`);
+    if (skipped && opts.compare) log(`PyTorch's ONNX export skipped: ${skipped}`);
+    return timings[0].imagesPerSec;
+  } finally {
+    await temp.remove();
+  }
 }
 
 const INFER_BATCH: Record<Stem, number> = { cifar: 256, imagenet: 32 };
@@ -89,8 +136,7 @@ async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
   for (let i = 0; i < steps; i++) await run();
   const infer = { stem, size, mode: 'infer' as const, batch: inferBatch, imagesPerSec: (inferBatch * steps) / ((performance.now() - t0) / 1000) };
   log(`engine ${backend} infer ${stem}@${size} batch ${inferBatch}: ${infer.imagesPerSec.toFixed(2)} images/s`);
-  const onnxruntime = await timeOnnxInference(model, { scale: 2, groups: 3, numClasses: 10, stem, inputSize: size }, inferBatch, steps);
-  if (onnxruntime !== null) log(`engine onnxruntime-node infer ${stem}@${size} batch ${inferBatch}: ${onnxruntime.toFixed(2)} images/s`);
+  const onnxruntime = await timeOnnxExports(model, { scale: 2, groups: 3, numClasses: 10, stem, inputSize: size }, inferBatch);
   x.dispose();
   sgd.dispose();
   model.dispose();
@@ -124,10 +170,21 @@ const ratio = (mode: 'train' | 'infer', stem: Stem) => {
   const row = rows.find((r) => r.mode === mode && r.stem === stem);
   return row?.pytorch ? row.imagesPerSec / row.pytorch : null;
 };
+const onnxRatio = (stem: Stem) => {
+  const c = onnxComparisons.find((o) => o.stem === stem);
+  return c?.pytorchExport ? c.engineExport.imagesPerSec / c.pytorchExport.imagesPerSec : null;
+};
 console.log(['what', 'batch', 'engine images/s', 'pytorch images/s', 'ratio', 'onnxruntime images/s'].join('\t'));
 for (const r of rows) {
   const ort = r.onnxruntime ? r.onnxruntime.toFixed(2) : '-';
   console.log([`${r.mode} ${r.stem}@${r.size}`, r.batch, r.imagesPerSec.toFixed(2), r.pytorch ?? '-', r.pytorch ? (r.imagesPerSec / r.pytorch).toFixed(3) : '-', ort].join('\t'));
+}
+if (onnxComparisons.length > 0) {
+  console.log(['onnxruntime', 'batch', 'threads', "engine's export images/s", "pytorch's export images/s", 'ratio'].join('\t'));
+  for (const c of onnxComparisons) {
+    const ratio = onnxRatio(c.stem);
+    console.log([`infer ${c.stem}@${c.size}`, c.batch, c.threads, c.engineExport.imagesPerSec.toFixed(2), c.pytorchExport?.imagesPerSec.toFixed(2) ?? '-', ratio?.toFixed(3) ?? '-'].join('\t'));
+  }
 }
 if (opts.json) {
   console.log(
@@ -136,7 +193,20 @@ if (opts.json) {
       threads: info.threads,
       trainRatio: ratio('train', 'cifar'),
       trainRatioImagenet: ratio('train', 'imagenet'),
+      inferRatio: onnxRatio('cifar'),
+      inferRatioImagenet: onnxRatio('imagenet'),
       inferRatioPytorch: ratio('infer', 'cifar'),
+      inferOnnx: onnxComparisons.map((c) => ({
+        stem: c.stem,
+        size: c.size,
+        batch: c.batch,
+        threads: c.threads,
+        engineExport: c.engineExport.imagesPerSec,
+        pytorchExport: c.pytorchExport?.imagesPerSec ?? null,
+        engineExportRounds: c.engineExport.rounds,
+        pytorchExportRounds: c.pytorchExport?.rounds ?? null,
+        ...(c.skipped ? { skipped: c.skipped } : {}),
+      })),
       rows,
     }),
   );
