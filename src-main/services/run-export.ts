@@ -147,11 +147,14 @@ export class RunExportService {
 
   private view(run: RunRow, format: ModelExportFormat, written: ExportedModel, downloadable: boolean): ModelExport {
     const urls = downloadable ? this.urls : null;
-    const files = written.files.map((file) => {
-      const name = relative(written.dir, file.path).split(sep).join('/');
-      const url = urls && DOWNLOAD_NAME.test(name) ? urls.file(run.id, format, name) : null;
-      return { name, path: file.path, bytes: file.bytes, downloadUrl: url };
-    });
+    const files = written.files
+      .map((file) => {
+        const name = relative(written.dir, file.path).split(sep).join('/');
+        const url = urls && DOWNLOAD_NAME.test(name) ? urls.file(run.id, format, name) : null;
+        return { name, path: file.path, bytes: file.bytes, downloadUrl: url };
+      })
+      // model.json first: the file a TensorFlow.js loader is pointed at.
+      .sort((a, b) => Number(b.name === 'model.json') - Number(a.name === 'model.json') || a.name.localeCompare(b.name));
     return {
       runId: run.id,
       format,

@@ -11,6 +11,7 @@ export type { Input, MethodName, Output } from '../../src-main/contract/methods'
 export type { AppInfo, BackendInfoView } from '../../src-main/contract/schemas/app';
 export type { Dataset, DatasetClass, DatasetImage as ImageItem } from '../../src-main/contract/schemas/datasets';
 export type { Evaluation, EvaluationSample } from '../../src-main/contract/schemas/evaluation';
+export type { ExportCheckView, ExportedModelFile, ModelExport, ModelExportFormat } from '../../src-main/contract/schemas/model-export';
 export type { BatchMetrics, EpochMetrics, Preset, Run, RunDetail, RunStatus } from '../../src-main/contract/schemas/runs';
 export type { TrainConfigInput } from '../../src-main/contract/schemas/train-config';
 
