@@ -1,28 +1,33 @@
 import path from 'node:path';
 import { evaluate } from '../../engine/evaluate';
+import { INFERENCE_RUNTIMES } from '../../engine/runtime/logits-runner';
 import type { EvaluationResult } from '../../engine/types';
-import { numberOption, requiredString } from '../args';
+import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
 import { bar, percent, table } from '../output';
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Evaluate a trained run on a dataset split: top-1, top-5, loss, confusion matrix, per-class metrics',
-  usage: 'eval --run <run-dir> --dataset <dir> [--split test] [--limit N] [--batch-size N] [--json]',
+  usage: 'eval --run <run-dir> --dataset <dir> [--split test] [--limit N] [--batch-size N] [--runtime auto|onnx|tfjs] [--json]',
   options: {
     run: { type: 'string' },
     dataset: { type: 'string' },
     split: { type: 'string' },
     limit: { type: 'string' },
     'batch-size': { type: 'string' },
+    runtime: { type: 'string' },
   },
   async run({ values, out, signal }) {
+    // Without --runtime the engine reads SHUFFLENET_RUNTIME, then takes 'auto'.
+    const runtime = values.runtime === undefined ? undefined : choiceOption(values, 'runtime', INFERENCE_RUNTIMES, 'auto');
     const result = await evaluate({
       run: path.resolve(requiredString(values, 'run')),
       dataset: path.resolve(requiredString(values, 'dataset')),
       split: values.split as string | undefined,
       limit: numberOption(values, 'limit'),
       batchSize: numberOption(values, 'batch-size'),
+      runtime,
       signal,
       onProgress: (done, total) => out.progress(`evaluating ${bar(done / total)} ${done}/${total}`),
     });
@@ -39,7 +44,7 @@ function humanReport(r: EvaluationResult): string {
     ...r.perClass.map((m, i) => [r.classes[i], m.precision.toFixed(4), m.recall.toFixed(4), m.f1.toFixed(4), String(m.support)]),
   ];
   return [
-    `${r.count} images: top-1 ${percent(r.top1)}, top-5 ${percent(r.top5)}, loss ${r.loss.toFixed(4)}`,
+    `${r.count} images: top-1 ${percent(r.top1)}, top-5 ${percent(r.top5)}, loss ${r.loss.toFixed(4)}${r.runtime ? ` (${r.runtime === 'onnx' ? 'ONNX Runtime' : 'tfjs'})` : ''}`,
     '',
     'Confusion matrix (rows = true class):',
     table(confusion),

@@ -1,23 +1,28 @@
 import path from 'node:path';
 import { UserError } from '../../engine/errors';
 import { predictFolder } from '../../engine/predict';
+import { INFERENCE_RUNTIMES, type RuntimeInfo } from '../../engine/runtime/logits-runner';
 import type { PredictionItem } from '../../engine/types';
-import { numberOption, requiredString } from '../args';
+import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
 import { percent } from '../output';
 
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'Predict every image in a folder and its sub-folders with a trained run',
-  usage: 'predict --run <run-dir> <folder> [--top-k 5] [--batch-size N] [--json]',
+  usage: 'predict --run <run-dir> <folder> [--top-k 5] [--batch-size N] [--runtime auto|onnx|tfjs] [--json]',
   options: {
     run: { type: 'string' },
     'top-k': { type: 'string' },
     'batch-size': { type: 'string' },
+    runtime: { type: 'string' },
   },
   async run({ values, positionals, out, signal }) {
     const folder = positionals[0];
     if (!folder) throw new UserError('predict needs a folder: predict --run <run-dir> <folder>');
+    // Without --runtime the engine reads SHUFFLENET_RUNTIME, then takes 'auto'.
+    const runtime = values.runtime === undefined ? undefined : choiceOption(values, 'runtime', INFERENCE_RUNTIMES, 'auto');
+    const announce = (info: RuntimeInfo) => out.progress(`running on ${info.detail}${info.fallbackReason ? ` (ONNX Runtime not used: ${info.fallbackReason})` : ''}`);
     const print = (item: PredictionItem) => {
       if (out.json) return out.line(item);
       const text = 'skipped' in item ? `${item.path}: skipped (${item.skipped})` : `${item.path}: ${item.top.map((t) => `${t.label} ${percent(t.probability, 1)}`).join(', ')}`;
@@ -28,6 +33,8 @@ export const predictCommand: Command = {
       folder: path.resolve(folder),
       topK: numberOption(values, 'top-k'),
       batchSize: numberOption(values, 'batch-size'),
+      runtime,
+      onRuntime: announce,
       signal,
       onItem: print,
     });
