@@ -2,12 +2,14 @@
  * ONNX Runtime on several ONNX files side by side, each timed by the same function in alternating
  * rounds (bench/onnx-timer.ts): for before/after comparisons of the exporter or session options.
  *
- *   node --import tsx bench/onnx-compare.ts [--engine] [--pytorch] [--stem cifar] [--batch 256]
- *        [--threads 2] [--iters 2] [--rounds 5] [--save DIR] [FILE.onnx ...]
+ *   node --import tsx bench/onnx-compare.ts [--engine] [--engine-portable] [--pytorch] [--stem cifar]
+ *        [--batch 256] [--threads 2] [--iters 2] [--rounds 5] [--save DIR] [FILE.onnx ...]
  *
- * --engine adds the engine's current export of ShuffleNetV1 2.0x, groups 3 (random weights);
- * --pytorch adds PyTorch's export of the same model (../shared/bench/pytorch_shufflenet.py);
- * --save keeps those two files in DIR. Input size follows the stem (32 cifar, 224 imagenet).
+ * --engine adds the engine's ONNX graph of ShuffleNetV1 2.0x, groups 3 (random weights) as
+ * evaluation and prediction open it (tuned for this CPU), --engine-portable the same model as an
+ * exported file holds it; --pytorch adds PyTorch's export of the same model
+ * (../shared/bench/pytorch_shufflenet.py); --save keeps those files in DIR. Input size follows
+ * the stem (32 cifar, 224 imagenet).
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,6 +23,7 @@ const { values: opts, positionals: files } = parseArgs({
   allowPositionals: true,
   options: {
     engine: { type: 'boolean', default: false },
+    'engine-portable': { type: 'boolean', default: false },
     pytorch: { type: 'boolean', default: false },
     stem: { type: 'string', default: 'cifar' },
     batch: { type: 'string' },
@@ -39,14 +42,18 @@ const models: { name: string; model: string | Uint8Array }[] = files.map((f) => 
 const temp = await tempExportDir();
 try {
   if (opts.save) await mkdir(opts.save, { recursive: true });
-  if (opts.engine) {
+  if (opts.engine || opts['engine-portable']) {
     await tf.setBackend('cpu');
     const config: ModelConfig = { scale: 2, groups: 3, numClasses: 10, stem, inputSize: size };
     const model = buildShuffleNetV1(config);
-    const bytes = engineOnnxBytes(model, config);
+    for (const portable of [false, true]) {
+      if (!(portable ? opts['engine-portable'] : opts.engine)) continue;
+      const bytes = engineOnnxBytes(model, config, portable);
+      const name = portable ? 'engine-portable' : 'engine';
+      models.push({ name: portable ? "engine's exported file" : "engine's runtime graph", model: bytes });
+      if (opts.save) await writeFile(path.join(opts.save, `${name}-${stem}-${size}.onnx`), bytes);
+    }
     model.dispose();
-    models.push({ name: "engine's export", model: bytes });
-    if (opts.save) await writeFile(path.join(opts.save, `engine-${stem}-${size}.onnx`), bytes);
   }
   if (opts.pytorch) {
     const ref = exportPytorchOnnx(SHARED_BENCH, stem, size, temp.dir);

@@ -15,7 +15,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { defaultPreprocessing } from '../src-main/engine/data/preprocess';
 import { onnxModelFromLayersModel } from '../src-main/engine/export/onnx';
-import { createOnnxSession, onnxRuntimeStatus, runOnnx, type OnnxSession } from '../src-main/engine/runtime/onnx-runtime';
+import { createOnnxSession, nchwcBlockSize, onnxRuntimeStatus, runOnnx, type OnnxSession } from '../src-main/engine/runtime/onnx-runtime';
 import type { ModelConfig, Stem } from '../src-main/engine/types';
 
 export const PYTHON = '/usr/bin/python3';
@@ -73,14 +73,19 @@ export async function timeOnnxModels(models: (string | Uint8Array)[], options: O
   }
 }
 
-/** The app's ONNX export of a ShuffleNet built with `config` (random weights are fine for speed). */
-export function engineOnnxBytes(model: tf.LayersModel, config: ModelConfig): Uint8Array {
-  return onnxModelFromLayersModel(model, {
+/**
+ * The app's ONNX export of a ShuffleNet built with `config` (random weights are fine for speed):
+ * by default as evaluation and prediction open it (tuned for this CPU's NCHWc block), with
+ * `portable` as the exported file holds it.
+ */
+export function engineOnnxBytes(model: tf.LayersModel, config: ModelConfig, portable = false): Uint8Array {
+  const info = {
     model: config,
     preprocessing: defaultPreprocessing({ format: 'image-folder', inputSize: config.inputSize }),
     classes: Array.from({ length: config.numClasses }, (_, i) => `class${i}`),
     epoch: 0,
-  });
+  };
+  return onnxModelFromLayersModel(model, info, { nchwcBlock: portable ? 1 : nchwcBlockSize() });
 }
 
 /**

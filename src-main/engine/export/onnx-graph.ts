@@ -8,10 +8,20 @@ import { UserError } from '../errors';
 import { networkPlan, type UnitPlan } from '../model/arch';
 import type { ModelConfig } from '../types';
 import type { CheckpointWeights, NamedWeight } from './checkpoint-weights';
+import { bottleneckPadding, padPw2Inputs, padRows, type BottleneckPadding } from './nchwc-padding';
 import type { Attribute, OnnxInitializer, OnnxNode, OnnxValueInfo } from './onnx-proto';
 
 export const INPUT_NAME = 'input';
 export const OUTPUT_NAME = 'logits';
+
+export interface OnnxGraphOptions {
+  /**
+   * ONNX Runtime's NCHWc block on the machine that will run the graph (nchwcBlockSize()): bottlenecks
+   * are zero-padded to whole blocks where that lets their grouped convs use the blocked kernels
+   * (nchwc-padding.ts). Default 1: no padding, the portable graph an exported file holds.
+   */
+  nchwcBlock?: number;
+}
 
 export interface OnnxGraph {
   nodes: OnnxNode[];
@@ -97,7 +107,12 @@ class GraphBuilder {
    * with s = gamma / sqrt(movingVariance + epsilon), per output channel (weights OIHW).
    */
   convBn(name: string, bn: string, x: string, oihw: Float32Array, dims: number[], attributes: Record<string, Attribute>): string {
-    const cout = dims[0];
+    const bias = this.foldBn(bn, oihw, dims[0]);
+    return this.conv(name, bn, x, oihw, bias, dims, attributes);
+  }
+
+  /** Folds batch norm `bn` into the OIHW weight in place (see convBn) and returns the bias. */
+  foldBn(bn: string, oihw: Float32Array, cout: number): Float32Array {
     const perOut = oihw.length / cout;
     const gamma = this.weight(`${bn}/gamma`, [cout]).data;
     const beta = this.weight(`${bn}/beta`, [cout]).data;
@@ -110,9 +125,15 @@ class GraphBuilder {
       for (let k = o * perOut; k < (o + 1) * perOut; k++) oihw[k] *= s;
       bias[o] = beta[o] - mean[o] * s;
     }
+    return bias;
+  }
+
+  /** A Conv node `out` with weight `dims` (OIHW) and bias; `kernel_shape` from the weight. */
+  conv(name: string, out: string, x: string, oihw: Float32Array, bias: Float32Array, dims: number[], attributes: Record<string, Attribute>): string {
+    const cout = dims[0];
     const w = this.constant(`${name}.weight`, dims, oihw);
     const b = this.constant(`${name}.bias`, [cout], bias);
-    return this.node('Conv', bn, [x, w, b], { kernel_shape: dims.slice(2), ...attributes });
+    return this.node('Conv', out, [x, w, b], { kernel_shape: dims.slice(2), ...attributes });
   }
 }
 
@@ -136,19 +157,50 @@ function channelShuffle(g: GraphBuilder, name: string, x: string, channels: numb
   return g.node('Reshape', name, [swapped, merged]);
 }
 
-/** One unit; `size` is its input's spatial side. The tfjs model's 1-pixel zero padding before stride-2 layers becomes pads [1,1,1,1]. */
-function shuffleUnit(g: GraphBuilder, x: string, u: UnitPlan, size: number): string {
+/** pw1 -> ReLU -> shuffle -> depthwise -> pw2 of a unit, as the tfjs model has them. */
+function bottleneck(g: GraphBuilder, x: string, u: UnitPlan, size: number): string {
   const n = u.name;
   let b = pointwise(g, `${n}.pw1`, x, u.inChannels, u.midChannels, u.firstGroups);
   b = g.node('Relu', `${n}.pw1_relu`, [b]);
   if (u.groups > 1) b = channelShuffle(g, `${n}.shuffle`, b, u.midChannels, u.groups, size);
   const dw = g.weight(`${n}.dw/depthwise_kernel`, [3, 3, u.midChannels, 1]);
-  b = g.convBn(`${n}.dw`, `${n}.dw_bn`, b, depthwiseToOihw(dw), [u.midChannels, 1, 3, 3], {
-    group: u.midChannels,
-    strides: [u.stride, u.stride],
-    pads: [1, 1, 1, 1],
-  });
-  b = pointwise(g, `${n}.pw2`, b, u.midChannels, u.branchChannels, u.groups);
+  b = g.convBn(`${n}.dw`, `${n}.dw_bn`, b, depthwiseToOihw(dw), [u.midChannels, 1, 3, 3], depthwiseAttributes(u));
+  return pointwise(g, `${n}.pw2`, b, u.midChannels, u.branchChannels, u.groups);
+}
+
+function depthwiseAttributes(u: UnitPlan, channels = u.midChannels): Record<string, Attribute> {
+  return { group: channels, strides: [u.stride, u.stride], pads: [1, 1, 1, 1] };
+}
+
+/** The same bottleneck with zero channels added so ONNX Runtime runs it in NCHWc (nchwc-padding.ts); same outputs. */
+function paddedBottleneck(g: GraphBuilder, x: string, u: UnitPlan, size: number, p: BottleneckPadding): string {
+  const n = u.name;
+  const mid = u.groups * p.groupWidth;
+  const pointwiseAttributes = (groups: number) => ({ group: groups, strides: [1, 1], pads: [0, 0, 0, 0] });
+
+  const pw1Dims = [u.midChannels, u.inChannels / u.firstGroups, 1, 1];
+  const pw1 = hwioToOihw(g.weight(`${n}.pw1/kernel`, [1, 1, pw1Dims[1], u.midChannels]));
+  const pw1Bias = g.foldBn(`${n}.pw1_bn`, pw1, u.midChannels);
+  let b = g.conv(`${n}.pw1`, `${n}.pw1_bn`, x, padRows(pw1, pw1Dims[1], p.pw1Channel, mid), padRows(pw1Bias, 1, p.pw1Channel, mid), [mid, pw1Dims[1], 1, 1], pointwiseAttributes(u.firstGroups));
+  b = g.node('Relu', `${n}.pw1_relu`, [b]);
+  b = channelShuffle(g, `${n}.shuffle`, b, mid, u.groups, size);
+
+  const dw = depthwiseToOihw(g.weight(`${n}.dw/depthwise_kernel`, [3, 3, u.midChannels, 1]));
+  const dwBias = g.foldBn(`${n}.dw_bn`, dw, u.midChannels);
+  b = g.conv(`${n}.dw`, `${n}.dw_bn`, b, padRows(dw, 9, p.shuffledChannel, mid), padRows(dwBias, 1, p.shuffledChannel, mid), [mid, 1, 3, 3], depthwiseAttributes(u, mid));
+
+  const perGroup = u.midChannels / u.groups;
+  const pw2 = hwioToOihw(g.weight(`${n}.pw2/kernel`, [1, 1, perGroup, u.branchChannels]));
+  const pw2Bias = g.foldBn(`${n}.pw2_bn`, pw2, u.branchChannels);
+  const pw2Dims = [u.branchChannels, p.groupWidth, 1, 1];
+  return g.conv(`${n}.pw2`, `${n}.pw2_bn`, b, padPw2Inputs(pw2, u.branchChannels, u.groups, p), pw2Bias, pw2Dims, pointwiseAttributes(u.groups));
+}
+
+/** One unit; `size` is its input's spatial side. The tfjs model's 1-pixel zero padding before stride-2 layers becomes pads [1,1,1,1]. */
+function shuffleUnit(g: GraphBuilder, x: string, u: UnitPlan, size: number, nchwcBlock: number): string {
+  const n = u.name;
+  const padding = bottleneckPadding(u, nchwcBlock);
+  const b = padding ? paddedBottleneck(g, x, u, size, padding) : bottleneck(g, x, u, size);
   if (u.stride === 2) {
     // relu(concat(pool(x), b)) = concat(pool(x), relu(b)) exactly: x is a ReLU output, so its
     // average is never negative. The ReLU then sits right after the conv, where ONNX Runtime fuses it.
@@ -169,7 +221,7 @@ function shuffleUnit(g: GraphBuilder, x: string, u: UnitPlan, size: number): str
  * `logits` float32 `[batch, numClasses]`.
  * @throws UserError when the weights do not match the model settings.
  */
-export function buildOnnxGraph(config: ModelConfig, ckpt: CheckpointWeights): OnnxGraph {
+export function buildOnnxGraph(config: ModelConfig, ckpt: CheckpointWeights, options: OnnxGraphOptions = {}): OnnxGraph {
   const plan = networkPlan(config);
   const g = new GraphBuilder(ckpt);
   let size = config.inputSize;
@@ -188,7 +240,7 @@ export function buildOnnxGraph(config: ModelConfig, ckpt: CheckpointWeights): On
     size = Math.ceil(size / 2);
   }
   for (const unit of plan.units) {
-    x = shuffleUnit(g, x, unit, size);
+    x = shuffleUnit(g, x, unit, size, options.nchwcBlock ?? 1);
     if (unit.stride === 2) size = Math.ceil(size / 2);
   }
   x = g.node('GlobalAveragePool', 'pool', [x]);

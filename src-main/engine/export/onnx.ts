@@ -14,7 +14,7 @@ import { UserError } from '../errors';
 import { readManifest, resolveCheckpointDir } from '../train/checkpoint';
 import type { CheckpointManifest } from '../types';
 import { modelWeights, readCheckpointWeights, type CheckpointWeights } from './checkpoint-weights';
-import { buildOnnxGraph, INPUT_NAME, OUTPUT_NAME } from './onnx-graph';
+import { buildOnnxGraph, INPUT_NAME, OUTPUT_NAME, type OnnxGraphOptions } from './onnx-graph';
 import { encodeOnnxModel, OPSET_VERSION } from './onnx-proto';
 
 export const ONNX_PRODUCER = 'ShuffleNet Studio';
@@ -41,8 +41,8 @@ export function onnxMetadata(manifest: OnnxModelInfo): Record<string, string> {
   };
 }
 
-function encodeShuffleNet(manifest: OnnxModelInfo, weights: CheckpointWeights): Uint8Array {
-  const graph = buildOnnxGraph(manifest.model, weights);
+function encodeShuffleNet(manifest: OnnxModelInfo, weights: CheckpointWeights, options: OnnxGraphOptions): Uint8Array {
+  const graph = buildOnnxGraph(manifest.model, weights, options);
   const { scale, groups, stem, inputSize } = manifest.model;
   return encodeOnnxModel({
     producerName: ONNX_PRODUCER,
@@ -61,12 +61,13 @@ function encodeShuffleNet(manifest: OnnxModelInfo, weights: CheckpointWeights): 
 /**
  * The bytes of the ONNX model of a checkpoint, and the manifest it came from.
  * @param runOrCheckpointDir a run folder (its newest checkpoint) or a checkpoint folder
+ * @param options `nchwcBlock` tunes the graph for ONNX Runtime on this machine (in-memory use only)
  * @throws UserError for a wrong path or weights that do not match the manifest's model settings
  */
-export async function onnxModelBytes(runOrCheckpointDir: string): Promise<{ bytes: Uint8Array; manifest: CheckpointManifest; dir: string }> {
+export async function onnxModelBytes(runOrCheckpointDir: string, options: OnnxGraphOptions = {}): Promise<{ bytes: Uint8Array; manifest: CheckpointManifest; dir: string }> {
   const dir = await resolveCheckpointDir(runOrCheckpointDir);
   const manifest = await readManifest(dir);
-  return { bytes: encodeShuffleNet(manifest, await readCheckpointWeights(dir)), manifest, dir };
+  return { bytes: encodeShuffleNet(manifest, await readCheckpointWeights(dir), options), manifest, dir };
 }
 
 /**
@@ -74,8 +75,8 @@ export async function onnxModelBytes(runOrCheckpointDir: string): Promise<{ byte
  * `info.model`), e.g. for benchmarks or exporting without a checkpoint on disk.
  * @throws UserError when the model's weights do not match `info.model`
  */
-export function onnxModelFromLayersModel(model: tf.LayersModel, info: OnnxModelInfo): Uint8Array {
-  return encodeShuffleNet(info, modelWeights(model));
+export function onnxModelFromLayersModel(model: tf.LayersModel, info: OnnxModelInfo, options: OnnxGraphOptions = {}): Uint8Array {
+  return encodeShuffleNet(info, modelWeights(model), options);
 }
 
 /**

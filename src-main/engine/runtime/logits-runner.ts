@@ -8,7 +8,7 @@ import { loadCheckpoint } from '../train/checkpoint';
 import { logitsForPixels } from '../train/inference';
 import type { CheckpointManifest } from '../types';
 import { pixelsToNchw } from './nchw';
-import { createOnnxSession, onnxRuntimeStatus, runOnnx, type OnnxSession } from './onnx-runtime';
+import { createOnnxSession, nchwcBlockSize, onnxRuntimeStatus, runOnnx, type OnnxSession } from './onnx-runtime';
 
 /** 'auto': ONNX Runtime when it loads and opens the model, else tfjs. */
 export type InferenceRuntime = 'auto' | 'onnx' | 'tfjs';
@@ -46,7 +46,8 @@ export function requestedRuntime(option?: InferenceRuntime): InferenceRuntime {
 }
 
 async function openOnnx(run: string): Promise<LogitsRunner> {
-  const { bytes, manifest, dir } = await onnxModelBytes(run);
+  // Built for this CPU's ONNX Runtime kernels (exact, only faster); an exported file stays portable.
+  const { bytes, manifest, dir } = await onnxModelBytes(run, { nchwcBlock: nchwcBlockSize() });
   let session: OnnxSession;
   try {
     session = await createOnnxSession(bytes);
