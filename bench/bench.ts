@@ -9,8 +9,9 @@
  * The training step is the engine's own (trainStep: micro-batch accumulation, label-smoothed loss,
  * momentum SGD with weight decay) at the app's default batch size; tfjs inference is model.predict.
  * The app's model-only inference is ONNX Runtime on its own export; with --compare it is timed
- * against ONNX Runtime on PyTorch's export of the same model (inferRatio), both files through one
- * timing function in alternating rounds (bench/onnx-timer.ts).
+ * against ONNX Runtime on PyTorch's export of the same model, both files through one timing
+ * function in alternating rounds (bench/onnx-timer.ts); inferRatio is the median of the per-round
+ * ratios, the raw images/s (medians and every round) stand beside it.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -170,9 +171,14 @@ const ratio = (mode: 'train' | 'infer', stem: Stem) => {
   const row = rows.find((r) => r.mode === mode && r.stem === stem);
   return row?.pytorch ? row.imagesPerSec / row.pytorch : null;
 };
+/** Median over rounds of engine / PyTorch: each round times both back to back, so load drift between rounds cancels. */
 const onnxRatio = (stem: Stem) => {
   const c = onnxComparisons.find((o) => o.stem === stem);
-  return c?.pytorchExport ? c.engineExport.imagesPerSec / c.pytorchExport.imagesPerSec : null;
+  if (!c?.pytorchExport) return null;
+  const reference = c.pytorchExport.rounds;
+  const ratios = c.engineExport.rounds.map((v, r) => v / reference[r]).sort((a, b) => a - b);
+  const mid = ratios.length / 2;
+  return ratios.length % 2 ? ratios[Math.floor(mid)] : (ratios[mid - 1] + ratios[mid]) / 2;
 };
 console.log(['what', 'batch', 'engine images/s', 'pytorch images/s', 'ratio', 'onnxruntime images/s'].join('\t'));
 for (const r of rows) {
