@@ -10,8 +10,11 @@ import type { Preset } from '../contract';
  *   256 validation images in 76 s on wasm, 2 busy cores).
  * - Small image folder: a person's own few dozen images per class, trained from scratch. Many short
  *   epochs at a small batch, so the run gets enough steps (measured on folder-sample, 96 training
- *   and 24 validation images in 3 classes: 58% validation accuracy in 61 s on wasm, 2 busy cores;
- *   2 epochs of "Fast CIFAR" on it are 4 steps and learn nothing).
+ *   and 24 validation images in 3 classes, seeds 0-3: final validation accuracy 50-88%, mean 60%,
+ *   in about 40 s each on wasm with 2 threads; 2 epochs of "Fast CIFAR" on it are 4 steps and learn
+ *   nothing). The branches' zero-initialised last batch-norm gammas keep these runs from diverging
+ *   in their first epochs: before, the training loss climbed to 6-8 (3 classes) and the same four
+ *   seeds averaged 55%.
  */
 /** What every preset shares: the tutorial's optimizer and regularisation. */
 const RECIPE = {

@@ -11,6 +11,12 @@ export interface BatchNorm2dArgs extends LayerArgs {
   /** Weight of the old value in the moving statistics (PyTorch's 1 - momentum); MindSpore uses 0.9. */
   momentum?: number;
   epsilon?: number;
+  /**
+   * Start gamma at 0 instead of 1. For the last batch norm of a residual branch, so every unit
+   * starts as (nearly) its shortcut: from-scratch training on a small folder then no longer
+   * diverges in its first epochs (He et al., "Bag of Tricks", 2019).
+   */
+  zeroGamma?: boolean;
 }
 
 /**
@@ -82,6 +88,7 @@ export class BatchNorm2d extends tf.layers.Layer {
   static className = 'BatchNorm2d';
   readonly momentum: number;
   readonly epsilon: number;
+  readonly zeroGamma: boolean;
   private gamma: tf.LayerVariable | null = null;
   private beta: tf.LayerVariable | null = null;
   private movingMean: tf.LayerVariable | null = null;
@@ -100,13 +107,14 @@ export class BatchNorm2d extends tf.layers.Layer {
     super(args);
     this.momentum = args.momentum ?? 0.9;
     this.epsilon = args.epsilon ?? 1e-5;
+    this.zeroGamma = args.zeroGamma ?? false;
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const channels = shape.at(-1);
     if (channels == null) throw new Error(`BatchNorm2d ${this.name}: the channel axis must have a known size`);
-    this.gamma = this.addWeight('gamma', [channels], 'float32', tf.initializers.ones(), undefined, true);
+    this.gamma = this.addWeight('gamma', [channels], 'float32', this.zeroGamma ? tf.initializers.zeros() : tf.initializers.ones(), undefined, true);
     this.beta = this.addWeight('beta', [channels], 'float32', tf.initializers.zeros(), undefined, true);
     this.movingMean = this.addWeight('moving_mean', [channels], 'float32', tf.initializers.zeros(), undefined, false);
     this.movingVariance = this.addWeight('moving_variance', [channels], 'float32', tf.initializers.ones(), undefined, false);
@@ -152,7 +160,7 @@ export class BatchNorm2d extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, zeroGamma: this.zeroGamma };
   }
 }
 

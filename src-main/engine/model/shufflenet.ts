@@ -8,8 +8,8 @@ import { networkPlan, type UnitPlan } from './arch';
 import { BatchNorm2d, ChannelShuffle, GroupedConv1x1 } from './layers';
 
 /** MindSpore BatchNorm2d defaults (momentum 0.9, eps 1e-5) rather than Keras' 0.99 / 1e-3. */
-function batchNorm(name: string): tf.layers.Layer {
-  return new BatchNorm2d({ name, momentum: 0.9, epsilon: 1e-5 });
+function batchNorm(name: string, zeroGamma = false): tf.layers.Layer {
+  return new BatchNorm2d({ name, momentum: 0.9, epsilon: 1e-5, zeroGamma });
 }
 
 function relu(name: string): tf.layers.Layer {
@@ -59,7 +59,8 @@ function shuffleUnit(x: tf.SymbolicTensor, u: UnitPlan): tf.SymbolicTensor {
   b = depthwise(`${n}.dw`, u.midChannels, u.stride).apply(b) as tf.SymbolicTensor;
   b = batchNorm(`${n}.dw_bn`).apply(b) as tf.SymbolicTensor;
   b = new GroupedConv1x1({ name: `${n}.pw2`, filters: u.branchChannels, groups: u.groups }).apply(b) as tf.SymbolicTensor;
-  b = batchNorm(`${n}.pw2_bn`).apply(b) as tf.SymbolicTensor;
+  // Gamma starts at 0: the unit begins as its shortcut (see BatchNorm2d's zeroGamma).
+  b = batchNorm(`${n}.pw2_bn`, true).apply(b) as tf.SymbolicTensor;
   let out: tf.SymbolicTensor;
   if (u.stride === 2) {
     const padded = padOne(`${n}.shortcut_pad`).apply(x) as tf.SymbolicTensor;
