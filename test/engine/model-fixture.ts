@@ -8,5 +8,5 @@ import * as tf from '@tensorflow/tfjs';
 export function giveBranchGammas(model: tf.LayersModel): void {
   model.trainableWeights
     .filter((w) => /pw2_bn\/gamma/.test(w.originalName))
-    .forEach((w, i) => w.write(tf.randomUniform(w.shape, 0.5, 1.5, 'float32', i)));
+    .forEach((w, i) => w.write(tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', i)));
 }
