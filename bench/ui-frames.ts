@@ -13,43 +13,15 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
-import WebSocket from 'ws';
 import { makeImageFolder } from '../test/fixtures/image-folder';
-import { startServe, type ServeInstance } from '../test/e2e/serve-harness';
+import { startServe } from '../test/e2e/serve-harness';
+import { connectWs } from '../test/fixtures/ws-client';
 
 const { values: opts } = parseArgs({
   options: { seconds: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } },
 });
 const seconds = Number(opts.seconds);
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
-
-/** A minimal client of the serve mode's WebSocket API: invoke, and count one event's messages. */
-async function connect(serve: ServeInstance, countEvent: string) {
-  const socket = new WebSocket(`${serve.origin.replace('http', 'ws')}/ws?token=${serve.token}`);
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let nextId = 1;
-  let events = 0;
-  socket.on('message', (data) => {
-    const message = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: { message: string }; event?: string };
-    if (message.event === countEvent) events += 1;
-    const waiter = message.id === undefined ? undefined : pending.get(message.id);
-    if (!waiter) return;
-    pending.delete(message.id!);
-    if (message.error) waiter.reject(new Error(message.error.message));
-    else waiter.resolve(message.result);
-  });
-  return {
-    invoke: <T>(method: string, input: object) =>
-      new Promise<T>((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        socket.send(JSON.stringify({ id, method, input }));
-      }),
-    events: () => events,
-    close: () => socket.close(),
-  };
-}
 
 /**
  * Intervals between the page's animation frames over `ms`, in milliseconds. The page script is a
@@ -84,8 +56,10 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PAT
 try {
   const folder = join(serve.dataDir, 'images');
   await makeImageFolder(folder, { perClass: 200, size: 32 });
-  const api = await connect(serve, 'training.batch');
-  await api.invoke('datasets.addFolder', { path: folder });
+  const api = await connectWs(`${serve.origin.replace(/^http/, 'ws')}/ws?token=${serve.token}`);
+  let batchEvents = 0;
+  api.client.subscribe('training.batch', () => (batchEvents += 1));
+  await api.client.invoke('datasets.addFolder', { path: folder });
   const page = await browser.newPage({ viewport: { width: 1280, height: 840 } });
   await page.goto(serve.url);
   await page.getByTestId('nav-training').click();
@@ -95,12 +69,12 @@ try {
   // As a person would: the form's suggested preset for a folder, then Train.
   await page.getByTestId('train-button').click();
   await page.getByTestId('training-progress').waitFor();
-  while (api.events() === 0) await new Promise((resolve) => setTimeout(resolve, 100));
-  const eventsBefore = api.events();
+  while (batchEvents === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  const eventsBefore = batchEvents;
   const training = await frameIntervals(page, seconds * 1000);
-  const batchEvents = api.events() - eventsBefore;
+  const eventsDuring = batchEvents - eventsBefore;
   api.close();
-  const result = { seconds, idle: summary(idle), training: { ...summary(training), batchEvents } };
+  const result = { seconds, idle: summary(idle), training: { ...summary(training), batchEvents: eventsDuring } };
   console.log(opts.json ? JSON.stringify(result) : result);
 } finally {
   await browser.close();

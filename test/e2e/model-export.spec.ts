@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { list as listTar } from 'tar';
-import WebSocket from 'ws';
-import { createRpcClient, type ApiClient, type ServerMessage } from '../../src-main/contract';
 import { makeImageFolder } from '../fixtures/image-folder';
+import { connectWs } from '../fixtures/ws-client';
 import { startServe, type ServeInstance } from './serve-harness';
 import { StudioPage } from './studio-page';
 
@@ -23,24 +22,6 @@ const CLASSES = ['circle', 'stripes', 'plain'];
 let serve: ServeInstance;
 let scratch: string;
 let studio: StudioPage;
-
-async function apiClient(instance: ServeInstance): Promise<{ client: ApiClient; close: () => void }> {
-  const socket = new WebSocket(`${instance.origin.replace(/^http/, 'ws')}/ws?token=${instance.token}`);
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  return createRpcClient({
-    send: (message) => socket.send(JSON.stringify(message)),
-    onMessage(listener) {
-      const handler = (data: WebSocket.RawData) => listener(JSON.parse(data.toString()) as ServerMessage);
-      socket.on('message', handler);
-      return () => socket.off('message', handler);
-    },
-    onClose: () => () => {},
-    close: () => socket.close(),
-  });
-}
 
 /** onnxruntime-node is optional; null when it does not load here. */
 function onnxRuntime(): { InferenceSession: { create(bytes: Uint8Array): Promise<OrtSession> }; Tensor: new (t: 'float32', d: Float32Array, dims: number[]) => unknown } | null {
@@ -60,7 +41,7 @@ test.beforeAll(async ({ browser }) => {
   scratch = mkdtempSync(join(tmpdir(), 'studio-e2e-export-'));
   await makeImageFolder(join(scratch, 'shapes'), { classes: CLASSES, perClass: 6, size: INPUT_SIZE });
   serve = await startServe();
-  const { client, close } = await apiClient(serve);
+  const { client, close } = await connectWs(`${serve.origin.replace(/^http/, 'ws')}/ws?token=${serve.token}`);
   try {
     const dataset = await client.invoke('datasets.addFolder', { path: join(scratch, 'shapes'), name: 'Shapes' });
     const finished = new Promise<string>((resolve) => {

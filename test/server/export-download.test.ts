@@ -2,28 +2,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { list as listTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { createRpcClient, type ApiClient, type ModelExport, type ServerMessage } from '../../src-main/contract';
+import type { ApiClient, ModelExport } from '../../src-main/contract';
 import { parseExportPath } from '../../src-main/server/export-download';
 import { startServer, type RunningServer } from '../../src-main/server/main';
+import { connectWs } from '../fixtures/ws-client';
 import { makeImageFolder, removeDir, tempDir } from '../services/helpers';
 
 let root: string;
 let server: RunningServer;
 let base: string;
-let socket: WebSocket;
 let client: ApiClient;
 let closeClient: () => void;
 let onnx: ModelExport;
 let tfjs: ModelExport;
-
-function connect(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
 
 /** A tiny run trained through the real server, then exported in both formats to its default folder. */
 beforeAll(async () => {
@@ -31,17 +22,7 @@ beforeAll(async () => {
   await makeImageFolder(join(root, 'pets'), 6);
   server = await startServer({ port: 0, dataDir: join(root, 'data'), rendererDir: join(root, 'renderer') });
   base = `http://127.0.0.1:${server.port}`;
-  socket = await connect(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`);
-  ({ client, close: closeClient } = createRpcClient({
-    send: (message) => socket.send(JSON.stringify(message)),
-    onMessage(listener) {
-      const handler = (data: WebSocket.RawData) => listener(JSON.parse(data.toString()) as ServerMessage);
-      socket.on('message', handler);
-      return () => socket.off('message', handler);
-    },
-    onClose: () => () => {},
-    close: () => socket.close(),
-  }));
+  ({ client, close: closeClient } = await connectWs(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`));
   const dataset = await client.invoke('datasets.addFolder', { path: join(root, 'pets') });
   const done = new Promise<void>((resolve) => {
     const off = client.subscribe('training.status', ({ run }) => {

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createRpcClient, type ClientChannel, type ServerMessage } from '../../src-main/contract';
+import { createRpcClient } from '../../src-main/contract';
 import { startServer, type RunningServer } from '../../src-main/server/main';
+import { wsChannel } from '../fixtures/ws-client';
 import { removeDir, tempDir } from '../services/helpers';
 
 let root: string;
@@ -26,23 +27,6 @@ afterAll(async () => {
   await server?.close();
   removeDir(root);
 });
-
-function wsChannel(socket: WebSocket): ClientChannel {
-  return {
-    send: (message) => socket.send(JSON.stringify(message)),
-    onMessage(listener) {
-      const handler = (data: WebSocket.RawData) => listener(JSON.parse(data.toString()) as ServerMessage);
-      socket.on('message', handler);
-      return () => socket.off('message', handler);
-    },
-    onClose(listener) {
-      const handler = () => listener('closed');
-      socket.on('close', handler);
-      return () => socket.off('close', handler);
-    },
-    close: () => socket.close(),
-  };
-}
 
 /** A GET with the path and headers exactly as given (fetch would normalise both). */
 function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {

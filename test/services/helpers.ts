@@ -2,10 +2,25 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { connectInMemory, type ApiClient, type EventName, type Payload } from '../../src-main/contract';
+import { connectInMemory, type ApiClient, type EventName, type Payload, type TrainConfigInput } from '../../src-main/contract';
 import { forkHostPort } from '../../src-main/ml-host/fork-port';
 import type { MlHostPort } from '../../src-main/ml-host/port';
 import { createAppRouter, mlHostEnv, type Services } from '../../src-main/services';
+
+/** As small as the engine allows, so one epoch takes seconds on a CPU backend. */
+export const TINY: TrainConfigInput = {
+  scale: 0.25,
+  groups: 3,
+  stem: 'cifar',
+  inputSize: 16,
+  epochs: 1,
+  batchSize: 8,
+  lr: 0.05,
+  warmupEpochs: 0,
+  augment: false,
+  microBatchSize: 8,
+  validationFraction: 0.25,
+};
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `studio-${prefix}-`));

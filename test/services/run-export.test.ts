@@ -1,26 +1,11 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dataset, ModelExport, Payload, Run, TrainConfigInput } from '../../src-main/contract';
+import type { Dataset, ModelExport, Payload, Run } from '../../src-main/contract';
 import { onnxRuntimeStatus } from '../../src-main/engine/runtime/onnx-runtime';
 import { exportBaseName, httpExportUrls } from '../../src-main/services/run-export';
 import { readFields } from '../engine/export/protobuf-reader';
-import { makeImageFolder, removeDir, startHarness, tempDir, type Harness } from './helpers';
-
-/** As small as the engine allows, so one epoch takes seconds on a CPU backend. */
-const TINY: TrainConfigInput = {
-  scale: 0.25,
-  groups: 3,
-  stem: 'cifar',
-  inputSize: 16,
-  epochs: 1,
-  batchSize: 8,
-  lr: 0.05,
-  warmupEpochs: 0,
-  augment: false,
-  microBatchSize: 8,
-  validationFraction: 0.25,
-};
+import { makeImageFolder, removeDir, startHarness, TINY, tempDir, type Harness } from './helpers';
 
 let root: string;
 let harness: Harness;

@@ -1,23 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dataset, Payload, Run, TrainConfigInput } from '../../src-main/contract';
-import { makeImageFolder, removeDir, startHarness, tempDir, writeBroken, writePng, type Harness } from './helpers';
-
-/** As small as the engine allows, so one epoch takes seconds on a CPU backend. */
-const TINY: TrainConfigInput = {
-  scale: 0.25,
-  groups: 3,
-  stem: 'cifar',
-  inputSize: 16,
-  epochs: 1,
-  batchSize: 8,
-  lr: 0.05,
-  warmupEpochs: 0,
-  augment: false,
-  microBatchSize: 8,
-  validationFraction: 0.25,
-};
+import type { Dataset, Payload, Run } from '../../src-main/contract';
+import { makeImageFolder, removeDir, startHarness, TINY, tempDir, writeBroken, writePng, type Harness } from './helpers';
 
 let root: string;
 let harness: Harness;
