@@ -93,6 +93,8 @@ export interface TrainConfig {
   microBatchSize: number | 'auto';
   /** Random crop with 4-pixel padding and horizontal flip. */
   augment: boolean;
+  /** Start each unit's last batch-norm gamma at 0 (see InitOptions in model/shufflenet.ts). */
+  zeroInitBranches?: boolean;
 }
 
 export type TrainEvent =

@@ -12,9 +12,9 @@ import type { Preset } from '../contract';
  *   epochs at a small batch, so the run gets enough steps (measured on folder-sample, 96 training
  *   and 24 validation images in 3 classes, seeds 0-3: final validation accuracy 50-88%, mean 60%,
  *   in about 40 s each on wasm with 2 threads; 2 epochs of "Fast CIFAR" on it are 4 steps and learn
- *   nothing). The branches' zero-initialised last batch-norm gammas keep these runs from diverging
- *   in their first epochs: before, the training loss climbed to 6-8 (3 classes) and the same four
- *   seeds averaged 55%.
+ *   nothing). Zero-initialised last batch-norm gammas in the branches (zeroInitBranches) keep these
+ *   runs from diverging in their first epochs: without them the training loss climbed to 6-8
+ *   (3 classes) and the same four seeds averaged 55%.
  */
 /** What every preset shares: the tutorial's optimizer and regularisation. */
 const RECIPE = {
@@ -44,6 +44,6 @@ export const PRESETS: readonly Preset[] = [
     id: 'small-folder',
     name: 'Small image folder',
     description: 'ShuffleNetV1 0.25x, groups 3, 32x32, 30 epochs at batch 16: for a few dozen images per class, trained from scratch in about a minute on a CPU.',
-    config: { ...RECIPE, scale: 0.25, groups: 3, stem: 'cifar', inputSize: 32, epochs: 30, batchSize: 16, lr: 0.05, warmupEpochs: 3, keepCheckpoints: 2 },
+    config: { ...RECIPE, scale: 0.25, groups: 3, stem: 'cifar', inputSize: 32, epochs: 30, batchSize: 16, lr: 0.05, warmupEpochs: 3, keepCheckpoints: 2, zeroInitBranches: true },
   },
 ];

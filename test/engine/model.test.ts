@@ -11,7 +11,6 @@ import { loadModelFromDir, saveModelToDir } from '../../src-main/engine/model/fi
 import { BatchNorm2d, ChannelShuffle, GroupedConv1x1 } from '../../src-main/engine/model/layers';
 import { buildShuffleNetV1 } from '../../src-main/engine/model/shufflenet';
 import type { Groups, ModelConfig, Scale } from '../../src-main/engine/types';
-import { giveBranchGammas } from './model-fixture';
 
 let tmp: string;
 
@@ -228,8 +227,11 @@ describe('buildShuffleNetV1', () => {
     model.dispose();
   });
 
-  it('starts the last batch-norm gamma of each branch at 0 (every other at 1) and saves that choice', () => {
-    const model = buildShuffleNetV1(small({ groups: 3 }));
+  it('starts every batch-norm gamma at 1, or the last of each branch at 0 with zeroInitBranches, and saves that choice', () => {
+    const plain = buildShuffleNetV1(small({ groups: 3 }));
+    expect(new Set(plain.getLayer('stage3.unit2.pw2_bn').getWeights()[0].dataSync())).toEqual(new Set([1]));
+    plain.dispose();
+    const model = buildShuffleNetV1(small({ groups: 3 }), { zeroInitBranches: true });
     const gamma = (name: string) => Array.from(model.getLayer(name).getWeights()[0].dataSync());
     expect(new Set(gamma('stage2.unit1.pw2_bn'))).toEqual(new Set([0]));
     expect(new Set(gamma('stage3.unit2.pw2_bn'))).toEqual(new Set([0]));
@@ -356,7 +358,6 @@ describe('on the wasm backend', () => {
   it('gives the same loss and gradients as the cpu backend for a whole ShuffleNet', async () => {
     await tf.setBackend('cpu');
     const model = buildShuffleNetV1(small({ groups: 3, inputSize: 16 }));
-    giveBranchGammas(model);
     const x = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 21);
     const loss = () => tf.tidy(() => (model.apply(x, { training: true }) as tf.Tensor).square().mean() as tf.Scalar);
     const run = (): { value: number; grads: Map<string, Float32Array> } => {

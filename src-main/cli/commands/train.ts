@@ -11,7 +11,7 @@ export const trainCommand: Command = {
   usage:
     'train --dataset <dir> --out <run-dir> [--scale 2.0] [--groups 3] [--stem cifar|imagenet] [--input-size N] [--epochs N] ' +
     '[--batch-size N] [--lr X] [--momentum X] [--weight-decay X] [--warmup-epochs N] [--label-smoothing X] [--seed N] ' +
-    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--resume] [--json]',
+    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--zero-init-branches] [--resume] [--json]',
   options: {
     dataset: { type: 'string' },
     out: { type: 'string' },
@@ -32,6 +32,7 @@ export const trainCommand: Command = {
     keep: { type: 'string' },
     'validation-fraction': { type: 'string' },
     'no-augment': { type: 'boolean' },
+    'zero-init-branches': { type: 'boolean' },
     resume: { type: 'boolean' },
   },
   async run({ values, out, signal }) {
@@ -68,6 +69,7 @@ function configFromOptions(values: Record<string, string | boolean | undefined>)
     validationFraction: numberOption(values, 'validation-fraction'),
     microBatchSize: microBatch === undefined || microBatch === 'auto' ? undefined : numberOption(values, 'micro-batch'),
     augment: values['no-augment'] ? false : undefined,
+    zeroInitBranches: values['zero-init-branches'] ? true : undefined,
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>;
   return defaultTrainConfig({

@@ -19,6 +19,7 @@ export const trainConfigSchema = z.object({
   keepCheckpoints: z.number().int().min(1).max(1000),
   microBatchSize: z.union([z.number().int().positive(), z.literal('auto')]),
   augment: z.boolean(),
+  zeroInitBranches: z.boolean().optional(),
 });
 export type TrainConfigValues = z.infer<typeof trainConfigSchema>;
 

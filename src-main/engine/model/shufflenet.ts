@@ -49,7 +49,7 @@ function padOne(name: string): tf.layers.Layer {
 }
 
 /** One unit: relu(concat(avgpool(x), branch(x))) for stride 2, relu(x + branch(x)) for stride 1. */
-function shuffleUnit(x: tf.SymbolicTensor, u: UnitPlan): tf.SymbolicTensor {
+function shuffleUnit(x: tf.SymbolicTensor, u: UnitPlan, init: InitOptions): tf.SymbolicTensor {
   const n = u.name;
   let b = new GroupedConv1x1({ name: `${n}.pw1`, filters: u.midChannels, groups: u.firstGroups }).apply(x) as tf.SymbolicTensor;
   b = batchNorm(`${n}.pw1_bn`).apply(b) as tf.SymbolicTensor;
@@ -59,8 +59,7 @@ function shuffleUnit(x: tf.SymbolicTensor, u: UnitPlan): tf.SymbolicTensor {
   b = depthwise(`${n}.dw`, u.midChannels, u.stride).apply(b) as tf.SymbolicTensor;
   b = batchNorm(`${n}.dw_bn`).apply(b) as tf.SymbolicTensor;
   b = new GroupedConv1x1({ name: `${n}.pw2`, filters: u.branchChannels, groups: u.groups }).apply(b) as tf.SymbolicTensor;
-  // Gamma starts at 0: the unit begins as its shortcut (see BatchNorm2d's zeroGamma).
-  b = batchNorm(`${n}.pw2_bn`, true).apply(b) as tf.SymbolicTensor;
+  b = batchNorm(`${n}.pw2_bn`, init.zeroInitBranches ?? false).apply(b) as tf.SymbolicTensor;
   let out: tf.SymbolicTensor;
   if (u.stride === 2) {
     const padded = padOne(`${n}.shortcut_pad`).apply(x) as tf.SymbolicTensor;
@@ -74,6 +73,16 @@ function shuffleUnit(x: tf.SymbolicTensor, u: UnitPlan): tf.SymbolicTensor {
   return relu(`${n}.relu`).apply(out) as tf.SymbolicTensor;
 }
 
+/** How a fresh model's weights start; not part of the architecture, so not in ModelConfig. */
+export interface InitOptions {
+  /**
+   * Start each unit's last batch-norm gamma at 0, so every unit begins as its shortcut. From
+   * scratch on a few hundred images this keeps the first epochs from diverging; on CIFAR-10 it made
+   * the first epochs slower (docs/results.md), so it is off unless asked for.
+   */
+  zeroInitBranches?: boolean;
+}
+
 /**
  * Builds an untrained ShuffleNetV1.
  *
@@ -82,7 +91,7 @@ function shuffleUnit(x: tf.SymbolicTensor, u: UnitPlan): tf.SymbolicTensor {
  * stem `cifar`: 3x3/1 conv + BN + ReLU (for 32 input). Then stages 2-4 with 4/8/4 units, global
  * average pool and a dense classifier with bias. Throws `UserError` for an unsupported config.
  */
-export function buildShuffleNetV1(config: ModelConfig): tf.LayersModel {
+export function buildShuffleNetV1(config: ModelConfig, init: InitOptions = {}): tf.LayersModel {
   const plan = networkPlan(config);
   const input = tf.input({ name: 'image', shape: [config.inputSize, config.inputSize, 3] });
   let x = tf.layers
@@ -101,7 +110,7 @@ export function buildShuffleNetV1(config: ModelConfig): tf.LayersModel {
   if (plan.stemMaxPool) {
     x = tf.layers.maxPooling2d({ name: 'stem.pool', poolSize: 3, strides: 2, padding: 'same' }).apply(x) as tf.SymbolicTensor;
   }
-  for (const unit of plan.units) x = shuffleUnit(x, unit);
+  for (const unit of plan.units) x = shuffleUnit(x, unit, init);
   x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
   // The kernel as PyTorch's nn.Linear default, U(±1/sqrt(fan_in)), and a zero bias: tfjs's Glorot
   // default gave logits a few times larger (a first-epoch loss of 3.9 for 3 classes on folder-sample).

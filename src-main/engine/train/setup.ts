@@ -130,7 +130,7 @@ export async function prepareModel(config: TrainConfig, numClasses: number, resu
     stem: config.stem,
     inputSize: config.inputSize,
   };
-  const model = resume ? await loadModelFromDir(resume.dir) : withSeededRandom(config.seed, () => buildShuffleNetV1(modelConfig));
+  const model = resume ? await loadModelFromDir(resume.dir) : withSeededRandom(config.seed, () => buildShuffleNetV1(modelConfig, { zeroInitBranches: config.zeroInitBranches }));
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const sgd = new MomentumSgd(
     model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })),
