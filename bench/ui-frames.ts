@@ -56,7 +56,7 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PAT
 try {
   const folder = join(serve.dataDir, 'images');
   await makeImageFolder(folder, { perClass: 200, size: 32 });
-  const api = await connectWs(`${serve.origin.replace(/^http/, 'ws')}/ws?token=${serve.token}`);
+  const api = await connectWs(serve.wsUrl);
   let batchEvents = 0;
   api.client.subscribe('training.batch', () => (batchEvents += 1));
   await api.client.invoke('datasets.addFolder', { path: folder });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { expect, test } from '@playwright/test';
 import { list as listTar } from 'tar';
 import { makeImageFolder } from '../fixtures/image-folder';
 import { connectWs } from '../fixtures/ws-client';
-import { startServe, type ServeInstance } from './serve-harness';
+import { serveSpecHooks, startServe, type ServeInstance } from './serve-harness';
 import { StudioPage } from './studio-page';
 
 /**
@@ -41,7 +41,7 @@ test.beforeAll(async ({ browser }) => {
   scratch = mkdtempSync(join(tmpdir(), 'studio-e2e-export-'));
   await makeImageFolder(join(scratch, 'shapes'), { classes: CLASSES, perClass: 6, size: INPUT_SIZE });
   serve = await startServe();
-  const { client, close } = await connectWs(`${serve.origin.replace(/^http/, 'ws')}/ws?token=${serve.token}`);
+  const { client, close } = await connectWs(serve.wsUrl);
   try {
     const dataset = await client.invoke('datasets.addFolder', { path: join(scratch, 'shapes'), name: 'Shapes' });
     const finished = new Promise<string>((resolve) => {
@@ -59,15 +59,7 @@ test.beforeAll(async ({ browser }) => {
   await studio.open(serve.url);
 });
 
-test.afterAll(async () => {
-  await studio?.page.close();
-  await serve?.stop();
-  rmSync(scratch, { recursive: true, force: true });
-});
-
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status !== testInfo.expectedStatus && serve) await testInfo.attach('serve output', { body: serve.output() });
-});
+serveSpecHooks(() => ({ page: studio?.page, serve, scratch }));
 
 test('1. Export ONNX in the Training view downloads a model ONNX Runtime can run', async () => {
   await studio.show('training');

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { createLabelingFolder, createPredictFolder, type LabelingFolder, type PredictFolder } from './image-fixtures';
-import { startServe, type ServeInstance } from './serve-harness';
+import { serveSpecHooks, startServe, type ServeInstance } from './serve-harness';
 import { StudioPage } from './studio-page';
 
 /**
@@ -44,15 +44,7 @@ test.beforeAll(async ({ browser }) => {
   await studio.open(serve.url);
 });
 
-test.afterAll(async () => {
-  await studio?.page.close();
-  await serve?.stop();
-  rmSync(scratch, { recursive: true, force: true });
-});
-
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status !== testInfo.expectedStatus && serve) await testInfo.attach('serve output', { body: serve.output() });
-});
+serveSpecHooks(() => ({ page: studio?.page, serve, scratch }));
 
 test('1. add an image folder: classes from sub-folders, top-level images unlabeled', async () => {
   await studio.snap('start');

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test, type Page } from '@playwright/test';
 
 const root = join(import.meta.dirname, '..', '..');
 const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/;
@@ -11,6 +12,8 @@ export interface ServeInstance {
   url: string;
   origin: string;
   token: string;
+  /** The WebSocket API address, token included (for connectWs). */
+  wsUrl: string;
   dataDir: string;
   /** Everything the server printed so far (for failure messages). */
   output(): string;
@@ -53,10 +56,29 @@ export async function startServe(options: { timeoutMs?: number; env?: NodeJS.Pro
     url,
     origin: parsed.origin,
     token: parsed.searchParams.get('token')!,
+    wsUrl: `ws://${parsed.host}/ws?token=${parsed.searchParams.get('token')!}`,
     dataDir,
     output: () => log,
     stop: () => stopGroup(child).finally(() => rmSync(dataDir, { recursive: true, force: true })),
   };
+}
+
+/**
+ * The hooks every spec that drives one serve instance needs: after all tests close the page, stop
+ * the server and remove the scratch folder; after a failed test attach what the server printed.
+ * `state` is read when the hooks run, so the spec may fill it in beforeAll.
+ */
+export function serveSpecHooks(state: () => { page?: Page; serve?: ServeInstance; scratch?: string }): void {
+  test.afterAll(async () => {
+    const { page, serve, scratch } = state();
+    await page?.close();
+    await serve?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+  test.afterEach(async ({}, testInfo) => {
+    const { serve } = state();
+    if (testInfo.status !== testInfo.expectedStatus && serve) await testInfo.attach('serve output', { body: serve.output() });
+  });
 }
 
 async function stopGroup(child: ChildProcess): Promise<void> {
