@@ -10,6 +10,7 @@ import { UserError } from '../../src-main/engine/errors';
 import { loadModelFromDir, saveModelToDir } from '../../src-main/engine/model/file-io';
 import { BatchNorm2d, ChannelShuffle, GroupedConv1x1 } from '../../src-main/engine/model/layers';
 import { buildShuffleNetV1 } from '../../src-main/engine/model/shufflenet';
+import { withSeededRandom } from '../../src-main/engine/train/seeded-init';
 import type { Groups, ModelConfig, Scale } from '../../src-main/engine/types';
 
 let tmp: string;
@@ -357,7 +358,10 @@ describe('saving and loading', () => {
 describe('on the wasm backend', () => {
   it('gives the same loss and gradients as the cpu backend for a whole ShuffleNet', async () => {
     await tf.setBackend('cpu');
-    const model = buildShuffleNetV1(small({ groups: 3, inputSize: 16 }));
+    // Seeded weights: with batch 2 through 16 batch norms some random draws are ill-conditioned
+    // (one of eight seeds tried gave a whole-gradient relative error of 7e-3 against 2e-5 to 1e-4
+    // for the others), which made an unseeded test fail about one run in three.
+    const model = withSeededRandom(1, () => buildShuffleNetV1(small({ groups: 3, inputSize: 16 })));
     const x = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 21);
     const loss = () => tf.tidy(() => (model.apply(x, { training: true }) as tf.Tensor).square().mean() as tf.Scalar);
     const run = (): { value: number; grads: Map<string, Float32Array> } => {
