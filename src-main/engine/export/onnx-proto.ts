@@ -12,16 +12,17 @@ export const OPSET_VERSION = 13;
 export const DataType = { FLOAT: 1, INT64: 7 } as const;
 
 /** AttributeProto.AttributeType values used here. */
-const AttributeType = { INT: 2, INTS: 7 } as const;
+const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 
-export type Attribute = number | readonly number[];
+/** A number is an INT attribute; `{ float }` marks a FLOAT one. */
+export type Attribute = number | string | readonly number[] | { float: number };
 
 export interface OnnxNode {
   opType: string;
   name: string;
   inputs: string[];
   outputs: string[];
-  /** Integer and integer-list attributes (all this graph needs). */
+  /** Integer, integer-list, float and string attributes (all these graphs need). */
   attributes?: Record<string, Attribute>;
 }
 
@@ -50,6 +51,8 @@ export interface OnnxModel {
   outputs: OnnxValueInfo[];
   /** ModelProto.metadata_props: free-form key/value strings. */
   metadata: Record<string, string>;
+  /** Default-domain opset; OPSET_VERSION (13, with IR_VERSION) when absent. */
+  opset?: { version: number; irVersion: number };
 }
 
 function isLittleEndian(): boolean {
@@ -65,6 +68,10 @@ function encodeAttribute(name: string, value: Attribute): MessageWriter {
   const w = new MessageWriter().string(1, name);
   if (typeof value === 'number') {
     w.varint(3, value).varint(20, AttributeType.INT);
+  } else if (typeof value === 'string') {
+    w.bytes(4, new TextEncoder().encode(value)).varint(20, AttributeType.STRING);
+  } else if ('float' in value) {
+    w.float32(2, value.float).varint(20, AttributeType.FLOAT);
   } else {
     w.varints(8, value).varint(20, AttributeType.INTS);
   }
@@ -108,12 +115,12 @@ export function encodeOnnxModel(model: OnnxModel): Uint8Array {
   for (const v of model.outputs) graph.message(12, encodeValueInfo(v));
 
   const w = new MessageWriter()
-    .varint(1, IR_VERSION)
+    .varint(1, model.opset?.irVersion ?? IR_VERSION)
     .string(2, model.producerName)
     .string(3, model.producerVersion)
     .string(6, model.docString)
     .message(7, graph)
-    .message(8, new MessageWriter().string(1, '').varint(2, OPSET_VERSION));
+    .message(8, new MessageWriter().string(1, '').varint(2, model.opset?.version ?? OPSET_VERSION));
   for (const [key, value] of Object.entries(model.metadata)) {
     w.message(14, new MessageWriter().string(1, key).string(2, value));
   }

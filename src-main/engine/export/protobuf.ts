@@ -1,11 +1,12 @@
 /**
- * A minimal Protocol Buffers writer: just what an ONNX ModelProto needs (varint and
+ * A minimal Protocol Buffers writer: just what an ONNX ModelProto needs (varint, 32-bit float and
  * length-delimited fields). Messages are built bottom-up: encode a child message to bytes, then
  * embed those bytes as a length-delimited field of its parent.
  */
 
 const WIRE_VARINT = 0;
 const WIRE_LENGTH_DELIMITED = 2;
+const WIRE_FIXED32 = 5;
 
 const textEncoder = new TextEncoder();
 
@@ -45,6 +46,15 @@ export class MessageWriter {
   /** A repeated int64 field, one tag per element (proto2's unpacked encoding, which every parser reads). */
   varints(field: number, values: readonly (number | bigint)[]): this {
     for (const v of values) this.varint(field, v);
+    return this;
+  }
+
+  /** A float field (32-bit, little-endian). */
+  float32(field: number, value: number): this {
+    this.tag(field, WIRE_FIXED32);
+    const bytes = new Uint8Array(4);
+    new DataView(bytes.buffer).setFloat32(0, value, true);
+    this.push(bytes);
     return this;
   }
 

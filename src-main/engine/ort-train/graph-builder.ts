@@ -1,0 +1,121 @@
+/**
+ * A small reverse-mode builder for ONNX graphs: forward nodes are added in order, each layer
+ * records how to push gradients back, and `backward()` replays those records in reverse, summing
+ * the gradients of values used more than once. ONNX Runtime then runs forward and backward as one
+ * inference graph, so training gets its multi-threaded MLAS kernels.
+ */
+import type { Attribute, OnnxInitializer, OnnxNode, OnnxValueInfo } from '../export/onnx-proto';
+
+/** Default-domain opset of the training graph (ReduceSum axes as input, ScatterElements reduction). */
+export const TRAINING_OPSET = { version: 17, irVersion: 8 } as const;
+
+export class GradGraph {
+  readonly nodes: OnnxNode[] = [];
+  readonly initializers: OnnxInitializer[] = [];
+  readonly inputs: OnnxValueInfo[] = [];
+  readonly outputs: OnnxValueInfo[] = [];
+  private readonly backwardSteps: (() => void)[] = [];
+  private readonly gradParts = new Map<string, string[]>();
+  private readonly constants = new Map<string, string>();
+  private count = 0;
+
+  /** A fresh value name that starts with `hint` (for readable profiles). */
+  private fresh(hint: string): string {
+    this.count += 1;
+    return `${hint}#${this.count}`;
+  }
+
+  input(name: string, shape: (number | string)[]): string {
+    this.inputs.push({ name, shape });
+    return name;
+  }
+
+  /** Makes `value` a graph output called `name` (an Identity node, so names stay free). */
+  output(name: string, value: string, shape: (number | string)[]): void {
+    this.nodes.push({ opType: 'Identity', name, inputs: [value], outputs: [name] });
+    this.outputs.push({ name, shape });
+  }
+
+  /** One node with a single output; returns the output's name. */
+  op(opType: string, inputs: string[], attributes?: Record<string, Attribute>, hint = opType): string {
+    return this.opN(opType, inputs, 1, attributes, hint)[0];
+  }
+
+  /** One node with `outputCount` outputs. */
+  opN(opType: string, inputs: string[], outputCount: number, attributes?: Record<string, Attribute>, hint = opType): string[] {
+    const name = this.fresh(hint);
+    const outputs = Array.from({ length: outputCount }, (_, i) => (i === 0 ? name : `${name}:${i}`));
+    this.nodes.push({ opType, name, inputs, outputs, attributes });
+    return outputs;
+  }
+
+  /** An int64 constant (shapes, axes, pads), shared by every node that uses the same values. */
+  ints(values: readonly number[]): string {
+    const key = `i64:${values.join(',')}`;
+    let name = this.constants.get(key);
+    if (!name) {
+      name = this.fresh('ints');
+      this.initializers.push({ name, dims: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) });
+      this.constants.set(key, name);
+    }
+    return name;
+  }
+
+  /** A float32 scalar constant of shape [1] (broadcasts against anything). */
+  scalar(value: number): string {
+    const key = `f32:${value}`;
+    let name = this.constants.get(key);
+    if (!name) {
+      name = this.fresh('scalar');
+      this.initializers.push({ name, dims: [1], data: Float32Array.of(value) });
+      this.constants.set(key, name);
+    }
+    return name;
+  }
+
+  /** A float32 constant `[length]` with every element `value`. */
+  filled(value: number, length: number): string {
+    const key = `f32x${length}:${value}`;
+    let name = this.constants.get(key);
+    if (!name) {
+      name = this.fresh('filled');
+      this.initializers.push({ name, dims: [length], data: new Float32Array(length).fill(value) });
+      this.constants.set(key, name);
+    }
+    return name;
+  }
+
+  reshape(x: string, shape: readonly number[]): string {
+    return this.op('Reshape', [x, this.ints(shape)]);
+  }
+
+  transpose(x: string, perm: readonly number[]): string {
+    return this.op('Transpose', [x], { perm });
+  }
+
+  /** Registers what to do, once the gradients of this layer's outputs are known. */
+  onBackward(step: () => void): void {
+    this.backwardSteps.push(step);
+  }
+
+  /** Adds `grad` to the gradient of `value`. */
+  addGrad(value: string, grad: string): void {
+    const parts = this.gradParts.get(value);
+    if (parts) parts.push(grad);
+    else this.gradParts.set(value, [grad]);
+  }
+
+  /** The gradient of `value` (the sum of every part added), or null when nothing depends on it. */
+  grad(value: string): string | null {
+    const parts = this.gradParts.get(value);
+    if (!parts) return null;
+    if (parts.length > 1) this.gradParts.set(value, [this.op('Sum', parts, undefined, 'grad_sum')]);
+    return this.gradParts.get(value)![0];
+  }
+
+  /** Replays the recorded steps from the last layer to the first. */
+  backward(): void {
+    for (let i = this.backwardSteps.length - 1; i >= 0; i--) this.backwardSteps[i]();
+    this.backwardSteps.length = 0;
+  }
+}
