@@ -95,6 +95,12 @@ export interface TrainConfig {
   augment: boolean;
   /** Start each unit's last batch-norm gamma at 0 (see InitOptions in model/shufflenet.ts). */
   zeroInitBranches?: boolean;
+  /**
+   * What runs the training steps: 'onnx' ONNX Runtime (ort-train/), 'tfjs' the tfjs backend, 'auto'
+   * (the default, also from env SHUFFLENET_RUNTIME) ONNX Runtime where it loads unless tfjs runs on
+   * native TensorFlow.
+   */
+  runtime?: 'auto' | 'onnx' | 'tfjs';
 }
 
 export type TrainEvent =

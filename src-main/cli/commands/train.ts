@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { defaultTrainConfig, train } from '../../engine/train/train';
+import { INFERENCE_RUNTIMES } from '../../engine/runtime/logits-runner';
 import type { Groups, Scale, Stem, TrainConfig, TrainEvent } from '../../engine/types';
 import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
@@ -11,7 +12,7 @@ export const trainCommand: Command = {
   usage:
     'train --dataset <dir> --out <run-dir> [--scale 2.0] [--groups 3] [--stem cifar|imagenet] [--input-size N] [--epochs N] ' +
     '[--batch-size N] [--lr X] [--momentum X] [--weight-decay X] [--warmup-epochs N] [--label-smoothing X] [--seed N] ' +
-    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--zero-init-branches] [--resume] [--json]',
+    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--zero-init-branches] [--runtime auto|onnx|tfjs] [--resume] [--json]',
   options: {
     dataset: { type: 'string' },
     out: { type: 'string' },
@@ -33,6 +34,7 @@ export const trainCommand: Command = {
     'validation-fraction': { type: 'string' },
     'no-augment': { type: 'boolean' },
     'zero-init-branches': { type: 'boolean' },
+    runtime: { type: 'string' },
     resume: { type: 'boolean' },
   },
   async run({ values, out, signal }) {
@@ -70,6 +72,8 @@ function configFromOptions(values: Record<string, string | boolean | undefined>)
     microBatchSize: microBatch === undefined || microBatch === 'auto' ? undefined : numberOption(values, 'micro-batch'),
     augment: values['no-augment'] ? false : undefined,
     zeroInitBranches: values['zero-init-branches'] ? true : undefined,
+    // Without --runtime the engine reads SHUFFLENET_RUNTIME, then takes 'auto'.
+    runtime: values.runtime === undefined ? undefined : choiceOption(values, 'runtime', INFERENCE_RUNTIMES, 'auto'),
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>;
   return defaultTrainConfig({

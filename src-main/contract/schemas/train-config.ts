@@ -20,6 +20,7 @@ export const trainConfigSchema = z.object({
   microBatchSize: z.union([z.number().int().positive(), z.literal('auto')]),
   augment: z.boolean(),
   zeroInitBranches: z.boolean().optional(),
+  runtime: z.enum(['auto', 'onnx', 'tfjs']).optional(),
 });
 export type TrainConfigValues = z.infer<typeof trainConfigSchema>;
 

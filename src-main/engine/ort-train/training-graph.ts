@@ -75,9 +75,9 @@ class NetworkBuilder {
 
 /**
  * The training graph of a ShuffleNetV1 with `config`.
- * Inputs: `input` float32 `[batch, inputSize, inputSize, 3]` (NHWC, normalised, as the tfjs model
- * takes it), `target` `[batch, numClasses]` (label-smoothed class probabilities), `grad_scale`
- * and `inv_batch` (see above), then every weight of `params` under its tfjs name.
+ * Inputs: `input` float32 `[batch, 3, inputSize, inputSize]` (NCHW, normalised: runtime/nchw.ts),
+ * `target` `[batch, numClasses]` (label-smoothed class probabilities), `grad_scale` and
+ * `inv_batch` (see above), then every weight of `params` under its tfjs name.
  * Outputs: `logits` `[batch, numClasses]`, `grad:<weight>` for each weight in its tfjs shape (the
  * gradient of sum(loss) * grad_scale), and `bn_mean:<layer>` / `bn_var:<layer>`.
  * @param epsilon batch norm epsilon of a layer, as the tfjs model has it
@@ -87,11 +87,11 @@ export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: strin
   const net = new NetworkBuilder(epsilon);
   const g = net.g;
   const size = config.inputSize;
-  const input = g.input(TRAIN_INPUT, ['batch', size, size, 3]);
+  const input = g.input(TRAIN_INPUT, ['batch', 3, size, size]);
   const target = g.input(TRAIN_TARGET, ['batch', config.numClasses]);
   const gradScale = g.input(TRAIN_GRAD_SCALE, [1]);
 
-  let x: L.Act = { value: g.transpose(input, [0, 3, 1, 2]), channels: 3, size };
+  let x: L.Act = { value: input, channels: 3, size };
   const stemKernel = net.param('stem.conv/kernel', [3, 3, 3, plan.stemChannels]);
   x = L.stemConv(g, x, stemKernel, plan.stemChannels, plan.stemStride, samePads(size, 3, plan.stemStride));
   x = L.relu(g, net.batchNorm(x, 'stem.bn'));

@@ -149,3 +149,23 @@ export async function runOnnx(s: OnnxSession, input: Float32Array, dims: readonl
   if (!(data instanceof Float32Array)) throw new Error(`ONNX model output ${session.outputNames[0]} is not float32`);
   return data;
 }
+
+/**
+ * Runs a model with several named float32 inputs and returns every output's data by name.
+ * @param feeds input name -> row-major data and its shape
+ */
+export async function runOnnxNamed(
+  s: OnnxSession,
+  feeds: Record<string, { data: Float32Array; dims: readonly number[] }>,
+): Promise<Record<string, Float32Array>> {
+  const ort = requireOrt();
+  const tensors: Record<string, OrtTensor> = {};
+  for (const [name, { data, dims }] of Object.entries(feeds)) tensors[name] = new ort.Tensor('float32', data, dims);
+  const outputs = await s.session.run(tensors);
+  const out: Record<string, Float32Array> = {};
+  for (const [name, tensor] of Object.entries(outputs)) {
+    if (!(tensor.data instanceof Float32Array)) throw new Error(`ONNX model output ${name} is not float32`);
+    out[name] = tensor.data;
+  }
+  return out;
+}

@@ -20,6 +20,20 @@ export const TRAINING_BYTES_PER_ACTIVATION = 17;
  */
 export const WASM_ACTIVATION_BUDGET = 2 * 1024 ** 3;
 
+/**
+ * ONNX Runtime's training graph (ort-train/) keeps about 6.4 bytes per activation element and image
+ * (peak resident memory over a step, 2.0x: 6.1 GB at batch 128 with the cifar stem, 5.2 GB at
+ * batch 32 with the imagenet stem); rounded up for the allocator's slack.
+ */
+export const ONNX_TRAINING_BYTES_PER_ACTIVATION = 8;
+
+/**
+ * Micro-batch for ONNX Runtime training when memory allows more: per image, 16 to 32 ran faster
+ * than 64 or 128 on the 2-core bench machine (the activations of one pass stay closer to the
+ * caches; docs/benchmarks.md), and batch norm statistics over 32 images are still well estimated.
+ */
+export const ONNX_MICRO_BATCH = 32;
+
 /** The cpu backend keeps tensors in JavaScript typed arrays: allow a quarter of RAM, at most 4 GB. */
 export function cpuActivationBudget(): number {
   return Math.min(4 * 1024 ** 3, os.totalmem() / 4);
@@ -44,20 +58,30 @@ export function trainingBytesPerImage(model: tf.LayersModel): number {
  * The micro-batch size for training.
  * - A number in `requested` is used as is (capped at `batchSize`).
  * - `'auto'`: native TensorFlow backends take the whole batch (they are not bound by a 4 GB heap);
- *   wasm and cpu take the largest size whose estimated activations fit their budget, then the size
- *   is evened out so the micro-batches of a full batch differ by at most one image.
+ *   ONNX Runtime takes ONNX_MICRO_BATCH images, fewer if a quarter of RAM cannot hold them; wasm
+ *   and cpu take the largest size whose estimated activations fit their budget. The size is then
+ *   evened out so the micro-batches of a full batch differ by at most one image.
  */
 export function chooseMicroBatchSize(options: {
   backend: string;
   batchSize: number;
   requested: number | 'auto';
   model: tf.LayersModel;
+  /** Training runs on ONNX Runtime (ort-train/) rather than on the tfjs backend. */
+  onnx?: boolean;
 }): number {
   const { backend, batchSize, requested, model } = options;
   if (requested !== 'auto') return Math.max(1, Math.min(batchSize, Math.floor(requested)));
-  if (backend === 'tensorflow' || backend === 'tensorflow-gpu') return batchSize;
-  const budget = backend === 'wasm' ? WASM_ACTIVATION_BUDGET : cpuActivationBudget();
-  const fits = Math.max(1, Math.floor(budget / trainingBytesPerImage(model)));
+  let fits: number;
+  if (options.onnx) {
+    const perImage = activationElementsPerImage(model) * ONNX_TRAINING_BYTES_PER_ACTIVATION;
+    fits = Math.min(ONNX_MICRO_BATCH, Math.max(1, Math.floor(os.totalmem() / 4 / perImage)));
+  } else if (backend === 'tensorflow' || backend === 'tensorflow-gpu') {
+    return batchSize;
+  } else {
+    const budget = backend === 'wasm' ? WASM_ACTIVATION_BUDGET : cpuActivationBudget();
+    fits = Math.max(1, Math.floor(budget / trainingBytesPerImage(model)));
+  }
   if (fits >= batchSize) return batchSize;
   return Math.ceil(batchSize / Math.ceil(batchSize / fits));
 }

@@ -9,6 +9,9 @@ import { loadDataset } from '../data/load-dataset';
 import { defaultPreprocessing } from '../data/preprocess';
 import { UserError } from '../errors';
 import { loadModelFromDir } from '../model/file-io';
+import { OnnxTrainer } from '../ort-train/onnx-trainer';
+import { requestedRuntime } from '../runtime/logits-runner';
+import { onnxRuntimeStatus } from '../runtime/onnx-runtime';
 import { buildShuffleNetV1 } from '../model/shufflenet';
 import type { CheckpointManifest, DatasetSplit, LoadedDataset, ModelConfig, Preprocessing, TrainConfig } from '../types';
 import { latestCheckpoint, readManifest, readTrainingState, type TrainState } from './checkpoint';
@@ -107,7 +110,10 @@ export async function loadSessionData(config: TrainConfig, resume: ResumePoint |
 }
 
 export interface SessionModel {
+  /** What runs the training steps: the tfjs backend's name, or ONNX Runtime's (`onnxruntime-node 1.30.0 (cpu)`). */
   backend: string;
+  /** Runs the steps on ONNX Runtime; null when tfjs does. */
+  trainer: OnnxTrainer | null;
   modelConfig: ModelConfig;
   model: tf.LayersModel;
   /** Trainable variables in `model.trainableWeights` order. */
@@ -136,13 +142,40 @@ export async function prepareModel(config: TrainConfig, numClasses: number, resu
     model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })),
     { momentum: config.momentum, weightDecay: config.weightDecay },
   );
+  let trainer: OnnxTrainer | null = null;
   try {
     if (resume) sgd.setState(resume.optimizer);
+    trainer = await openOnnxTrainer(config, backend, { model, modelConfig, variables, sgd });
   } catch (error) {
     sgd.dispose();
     model.dispose();
     throw error;
   }
-  const microBatchSize = chooseMicroBatchSize({ backend, batchSize: config.batchSize, requested: config.microBatchSize, model });
-  return { backend, modelConfig, model, variables, sgd, microBatchSize };
+  const microBatchSize = chooseMicroBatchSize({ backend, batchSize: config.batchSize, requested: config.microBatchSize, model, onnx: trainer !== null });
+  return { backend: trainer?.detail ?? backend, trainer, modelConfig, model, variables, sgd, microBatchSize };
+}
+
+/**
+ * ONNX Runtime's trainer when the run asks for it ('onnx') or may use it ('auto': wherever it
+ * loads, unless tfjs runs on native TensorFlow, which trains as fast or, on a GPU, far faster).
+ * @throws UserError when 'onnx' was asked for and ONNX Runtime is missing or cannot open the graph
+ */
+async function openOnnxTrainer(
+  config: TrainConfig,
+  backend: string,
+  m: { model: tf.LayersModel; modelConfig: ModelConfig; variables: tf.Variable[]; sgd: MomentumSgd },
+): Promise<OnnxTrainer | null> {
+  const runtime = requestedRuntime(config.runtime);
+  if (runtime === 'tfjs' || (runtime === 'auto' && (backend === 'tensorflow' || backend === 'tensorflow-gpu'))) return null;
+  const status = onnxRuntimeStatus();
+  if (!status.available) {
+    if (runtime === 'onnx') throw new UserError(`Training on ONNX Runtime was asked for, but ${status.reason}`, 'bad-option');
+    return null;
+  }
+  try {
+    return await OnnxTrainer.create(m.model, m.modelConfig, m.variables, m.sgd);
+  } catch (error) {
+    if (runtime === 'onnx') throw new UserError(`ONNX Runtime could not open the training graph: ${(error as Error).message.split('\n')[0]}`, 'bad-option');
+    return null;
+  }
 }

@@ -79,7 +79,7 @@ export async function train(
   const { dataset, prep, train: trainSplit, trainIndices, validation, validationIndices } = data;
   const stepsPerEpoch = Math.ceil(trainIndices.length / config.batchSize);
   const session = await prepareModel(config, dataset.classes.length, resume);
-  const { model, sgd, microBatchSize } = session;
+  const { model, sgd, microBatchSize, trainer } = session;
 
   try {
     const state: TrainState = resume
@@ -124,6 +124,7 @@ export async function train(
     // The schedule position of the newest checkpoint on disk, so a stop never saves the same point twice.
     let savedAt = resume ? positionOf(state) : null;
     const save = async (): Promise<void> => {
+      await trainer?.sync();
       state.elapsedSec = elapsed();
       const manifest: CheckpointManifest = {
         formatVersion: 1,
@@ -161,7 +162,9 @@ export async function train(
         let pixels = await trainSplit.readPixels(batch);
         if (config.augment) pixels = augmentBatch(pixels, batch.length, prep.storeSize, createRng(stepSeed(config.seed, epoch, step)));
         const lr = learningRateAt(sgd.step, schedule);
-        const result = await trainStep(ctx, pixels, labels, lr);
+        const result = trainer
+          ? await trainer.step(pixels, labels, lr, { prep, labelSmoothing: config.labelSmoothing, microBatchSize })
+          : await trainStep(ctx, pixels, labels, lr);
         sessionSteps += 1;
         state.stepInEpoch = step + 1;
         state.partialLossSum += result.lossSum;
@@ -186,6 +189,7 @@ export async function train(
       if (signal?.aborted) return await stop();
       const val = new ClassificationAccumulator(dataset.classes.length, config.labelSmoothing);
       if (validation && validationIndices.length > 0) {
+        await trainer?.sync();
         try {
           await forEachLogitsBatch({
             model,
@@ -233,6 +237,7 @@ export async function train(
     }
     return finish({ status: 'completed', epochsCompleted: state.epochsCompleted, bestValAccuracy: state.bestValAccuracy, checkpoint: lastCheckpoint });
   } finally {
+    await trainer?.dispose();
     sgd.dispose();
     model.dispose();
   }

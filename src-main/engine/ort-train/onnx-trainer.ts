@@ -1,0 +1,220 @@
+/**
+ * Training steps on ONNX Runtime: the training graph (training-graph.ts) computes logits, batch
+ * statistics and gradients; momentum SGD and the moving averages run here on plain arrays, with
+ * the same rules as MomentumSgd and BatchNorm2d. The tfjs model and optimizer stay the session's
+ * record: `sync()` writes the weights, velocities and moving statistics back before validation
+ * and checkpoints, so checkpoints, resuming and evaluation do not change.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { encodeOnnxModel } from '../export/onnx-proto';
+import { BatchNorm2d } from '../model/batch-norm';
+import { pixelsToNchw } from '../runtime/nchw';
+import { createOnnxSession, onnxRuntimeStatus, runOnnxNamed, type OnnxSession } from '../runtime/onnx-runtime';
+import { smoothedCrossEntropyOf } from '../train/loss';
+import { microBatchRanges } from '../train/micro-batch';
+import type { MomentumSgd } from '../train/sgd';
+import type { StepResult } from '../train/train-step';
+import type { ModelConfig, Preprocessing } from '../types';
+import {
+  buildTrainingGraph,
+  gradOutput,
+  meanOutput,
+  TRAIN_GRAD_SCALE,
+  TRAIN_INPUT,
+  TRAIN_INV_BATCH,
+  TRAIN_LOGITS,
+  TRAIN_TARGET,
+  varianceOutput,
+  type TrainingGraph,
+} from './training-graph';
+
+interface Param {
+  name: string;
+  shape: number[];
+  variable: tf.Variable;
+  value: Float32Array;
+  velocity: Float32Array;
+  grad: Float32Array;
+  decayed: boolean;
+}
+
+interface MovingStats {
+  layer: BatchNorm2d;
+  pixels: number;
+  mean: tf.LayerVariable;
+  variance: tf.LayerVariable;
+  meanValue: Float32Array;
+  varianceValue: Float32Array;
+}
+
+function layerVariable(layer: BatchNorm2d, suffix: string): tf.LayerVariable {
+  const found = layer.weights.find((w) => w.originalName.endsWith(`/${suffix}`));
+  if (!found) throw new Error(`batch norm ${layer.name} has no ${suffix}`);
+  return found;
+}
+
+export class OnnxTrainer {
+  private constructor(
+    private readonly session: OnnxSession,
+    private readonly params: Param[],
+    private readonly stats: MovingStats[],
+    private readonly sgd: MomentumSgd,
+    private readonly numClasses: number,
+    /** What runs the steps, for people: `onnxruntime-node 1.30.0 (cpu)`. */
+    readonly detail: string,
+  ) {}
+
+  /**
+   * Opens the training graph of `modelConfig` in ONNX Runtime and copies the model's weights,
+   * the optimizer's velocities and the moving statistics out of tfjs.
+   * @param variables the model's trainable variables, in `model.trainableWeights` order (as `sgd` holds them)
+   * @throws Error when ONNX Runtime is not available or cannot open the graph
+   */
+  static async create(model: tf.LayersModel, modelConfig: ModelConfig, variables: tf.Variable[], sgd: MomentumSgd): Promise<OnnxTrainer> {
+    const graph: TrainingGraph = buildTrainingGraph(modelConfig, (name) => (model.getLayer(name) as BatchNorm2d).epsilon);
+    const { header, velocities } = await sgd.getState();
+    const byName = new Map(header.entries.map((entry, i) => [entry.name, i]));
+    let offset = 0;
+    const offsets = header.entries.map((entry) => {
+      const start = offset;
+      offset += entry.shape.reduce((a, b) => a * b, 1);
+      return start;
+    });
+    const params = graph.params.map(({ name, shape }) => {
+      const index = byName.get(name);
+      if (index === undefined) throw new Error(`training graph weight ${name} is not a trainable weight of the model`);
+      const variable = variables[index];
+      const size = variable.size;
+      return {
+        name,
+        shape,
+        variable,
+        value: Float32Array.from(variable.dataSync() as Float32Array),
+        velocity: velocities.slice(offsets[index], offsets[index] + size),
+        grad: new Float32Array(size),
+        decayed: variable.rank >= 2,
+      };
+    });
+    if (params.length !== variables.length) throw new Error(`training graph has ${params.length} weights, the model ${variables.length}`);
+    const stats = graph.batchNorms.map(({ name, pixels }) => {
+      const layer = model.getLayer(name) as BatchNorm2d;
+      const mean = layerVariable(layer, 'moving_mean');
+      const variance = layerVariable(layer, 'moving_variance');
+      return {
+        layer,
+        pixels,
+        mean,
+        variance,
+        meanValue: Float32Array.from(mean.read().dataSync() as Float32Array),
+        varianceValue: Float32Array.from(variance.read().dataSync() as Float32Array),
+      };
+    });
+    const session = await createOnnxSession(encodeOnnxModel(graph.model));
+    const status = onnxRuntimeStatus();
+    const detail = `onnxruntime-node ${status.available ? status.version : ''} (${session.provider})`;
+    return new OnnxTrainer(session, params, stats, sgd, modelConfig.numClasses, detail);
+  }
+
+  /**
+   * One SGD step over a batch, the same update as trainStep (train-step.ts): each micro-batch's
+   * gradient of its summed loss / n is added up, then one momentum update at `lr`; batch norm
+   * normalises with each micro-batch's statistics and updates its moving averages per micro-batch.
+   * @param pixels RGB uint8 `[n, storeSize, storeSize, 3]` (already augmented)
+   * @param labels `[n]` class indices
+   */
+  async step(pixels: Uint8Array, labels: Int32Array, lr: number, options: { prep: Preprocessing; labelSmoothing: number; microBatchSize: number }): Promise<StepResult> {
+    const { prep, labelSmoothing } = options;
+    const n = labels.length;
+    const imageSize = prep.storeSize * prep.storeSize * 3;
+    const c = this.numClasses;
+    const ranges = microBatchRanges(n, options.microBatchSize);
+    let lossSum = 0;
+    let correct = 0;
+    for (const [part, { start, end }] of ranges.entries()) {
+      const m = end - start;
+      const input = await pixelsToNchw(pixels.subarray(start * imageSize, end * imageSize), m, prep);
+      const target = new Float32Array(m * c).fill(labelSmoothing / c);
+      for (let i = 0; i < m; i++) target[i * c + labels[start + i]] += 1 - labelSmoothing;
+      const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {
+        [TRAIN_INPUT]: { data: input, dims: [m, 3, prep.inputSize, prep.inputSize] },
+        [TRAIN_TARGET]: { data: target, dims: [m, c] },
+        [TRAIN_GRAD_SCALE]: { data: Float32Array.of(1 / n), dims: [1] },
+        [TRAIN_INV_BATCH]: { data: Float32Array.of(1 / m), dims: [1] },
+      };
+      for (const p of this.params) feeds[p.name] = { data: p.value, dims: p.shape };
+      const out = await runOnnxNamed(this.session, feeds);
+
+      const logits = out[TRAIN_LOGITS];
+      for (let i = 0; i < m; i++) {
+        const row = logits.subarray(i * c, (i + 1) * c);
+        lossSum += smoothedCrossEntropyOf(row, labels[start + i], labelSmoothing);
+        let best = 0;
+        for (let j = 1; j < c; j++) if (row[j] > row[best]) best = j;
+        if (best === labels[start + i]) correct += 1;
+      }
+      for (const p of this.params) {
+        const grad = out[gradOutput(p.name)];
+        if (part === 0) p.grad.set(grad);
+        else for (let k = 0; k < grad.length; k++) p.grad[k] += grad[k];
+      }
+      this.updateMovingStats(out, m, this.sgd.step * ranges.length + part);
+    }
+    this.applySgd(lr);
+    return { lossSum, correct, count: n };
+  }
+
+  /** BatchNorm2d's rule: unbiased batch variance, and a plain mean while fewer than 1 / (1 - momentum) updates were made. */
+  private updateMovingStats(out: Record<string, Float32Array>, batch: number, updates: number): void {
+    for (const s of this.stats) {
+      const rows = batch * s.pixels;
+      const unbias = rows > 1 ? rows / (rows - 1) : 1;
+      const momentum = Math.min(s.layer.momentum, updates / (updates + 1));
+      const mean = out[meanOutput(s.layer.name)];
+      const variance = out[varianceOutput(s.layer.name)];
+      for (let k = 0; k < mean.length; k++) {
+        s.meanValue[k] = momentum * s.meanValue[k] + (1 - momentum) * mean[k];
+        s.varianceValue[k] = momentum * s.varianceValue[k] + (1 - momentum) * variance[k] * unbias;
+      }
+    }
+  }
+
+  /** MomentumSgd.apply on the arrays: g = grad + weightDecay * w (kernels only), v = momentum * v + g, w -= lr * v. */
+  private applySgd(lr: number): void {
+    const { momentum, weightDecay } = this.sgd.options;
+    for (const p of this.params) {
+      const decay = p.decayed ? weightDecay : 0;
+      const { value, velocity, grad } = p;
+      for (let k = 0; k < value.length; k++) {
+        const v = momentum * velocity[k] + grad[k] + decay * value[k];
+        velocity[k] = v;
+        value[k] -= lr * v;
+      }
+    }
+    this.sgd.step += 1;
+  }
+
+  /** Writes weights, velocities and moving statistics into the tfjs model and optimizer. */
+  async sync(): Promise<void> {
+    for (const p of this.params) tf.tidy(() => p.variable.assign(tf.tensor(p.value, p.variable.shape, 'float32')));
+    for (const s of this.stats) {
+      tf.tidy(() => {
+        s.mean.write(tf.tensor1d(s.meanValue, 'float32'));
+        s.variance.write(tf.tensor1d(s.varianceValue, 'float32'));
+      });
+    }
+    const { header } = await this.sgd.getState();
+    const velocity = new Map(this.params.map((p) => [p.name, p.velocity]));
+    const velocities = new Float32Array(this.params.reduce((sum, p) => sum + p.velocity.length, 0));
+    let offset = 0;
+    for (const entry of header.entries) {
+      const v = velocity.get(entry.name)!;
+      velocities.set(v, offset);
+      offset += v.length;
+    }
+    this.sgd.setState({ header, velocities });
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
