@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onnxRuntimeStatus } from '../../../src-main/engine/runtime/onnx-runtime';
 import { loadCheckpoint } from '../../../src-main/engine/train/checkpoint';
 import { defaultTrainConfig, train } from '../../../src-main/engine/train/train';
 import type { TrainConfig, TrainEvent } from '../../../src-main/engine/types';
@@ -66,18 +67,25 @@ async function epochLines(outDir: string): Promise<Record<string, number>[]> {
   return text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, number>);
 }
 
+const onnx = onnxRuntimeStatus();
+if (!onnx.available) console.warn(`Skipping the ONNX Runtime training runs: ${onnx.reason}`);
+const runtimes: { runtime: 'tfjs' | 'onnx'; backend: RegExp }[] = [
+  { runtime: 'tfjs', backend: /^wasm$/ },
+  ...(onnx.available ? [{ runtime: 'onnx' as const, backend: /^onnxruntime-node .* \(cpu\)$/ }] : []),
+];
+
 describe('train', () => {
-  it('an interrupted and resumed run ends where the uninterrupted one does', async () => {
+  it.each(runtimes)('an interrupted and resumed run on $runtime ends where the uninterrupted one does', async ({ runtime, backend }) => {
     const before = tf.memory().numTensors;
-    const straightDir = path.join(root, 'straight');
+    const straightDir = path.join(root, `straight-${runtime}`);
     const events: TrainEvent[] = [];
-    const straight = await train(config(straightDir), { onEvent: (e) => events.push(e) });
+    const straight = await train(config(straightDir, { runtime }), { onEvent: (e) => events.push(e) });
     expect(straight.status).toBe('completed');
     expect(straight.epochsCompleted).toBe(3);
     expect(tf.memory().numTensors).toBe(before);
 
     const start = events.find((e) => e.type === 'start');
-    expect(start).toMatchObject({ type: 'start', backend: 'wasm', trainCount: 24, validationCount: 6, stepsPerEpoch: 3, microBatchSize: 4, startEpoch: 0 });
+    expect(start).toMatchObject({ type: 'start', backend: expect.stringMatching(backend), trainCount: 24, validationCount: 6, stepsPerEpoch: 3, microBatchSize: 4, startEpoch: 0 });
     const epochs = events.filter((e) => e.type === 'epoch');
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     for (const e of epochs) {
@@ -95,9 +103,9 @@ describe('train', () => {
     expect(runJson.config.seed).toBe(7);
 
     // Stop after the first step of epoch 2, then after the last step of epoch 3 (before its validation).
-    const brokenDir = path.join(root, 'broken');
+    const brokenDir = path.join(root, `broken-${runtime}`);
     const first = new AbortController();
-    const stopped = await train(config(brokenDir), {
+    const stopped = await train(config(brokenDir, { runtime }), {
       signal: first.signal,
       onEvent: (e) => e.type === 'batch' && e.epoch === 2 && first.abort(),
     });
@@ -111,7 +119,7 @@ describe('train', () => {
 
     const second = new AbortController();
     const resumedEvents: TrainEvent[] = [];
-    const stoppedAgain = await train(config(brokenDir), {
+    const stoppedAgain = await train(config(brokenDir, { runtime }), {
       resume: true,
       signal: second.signal,
       onEvent: (e) => {
@@ -123,7 +131,7 @@ describe('train', () => {
     expect(stoppedAgain.status).toBe('stopped');
     expect(path.basename(stoppedAgain.checkpoint ?? '')).toBe('epoch-0002-step-000003');
 
-    const finished = await train(config(brokenDir), { resume: true });
+    const finished = await train(config(brokenDir, { runtime }), { resume: true });
     expect(finished.status).toBe('completed');
     expect(finished.epochsCompleted).toBe(3);
     expect(tf.memory().numTensors).toBe(before);
@@ -142,7 +150,7 @@ describe('train', () => {
 
     // A finished run resumes to 'done' at once; a fresh start into it is refused.
     const again: TrainEvent[] = [];
-    const done = await train(config(brokenDir), { resume: true, onEvent: (e) => again.push(e) });
+    const done = await train(config(brokenDir, { runtime }), { resume: true, onEvent: (e) => again.push(e) });
     expect(again.map((e) => e.type)).toEqual(['done']);
     expect(done).toMatchObject({ status: 'completed', epochsCompleted: 3, checkpoint: finished.checkpoint });
     await expect(train(config(brokenDir))).rejects.toThrow(/already holds a training run/);
