@@ -115,10 +115,11 @@ describe.skipIf(!onnx.available)('ONNX layer gradients against tfjs cpu', () => 
         {
           build: (g, x, [w]) => L.pointwiseConv(g, x, w, cout, groups),
           reference: (x, [w]) => {
-            if (groups === 1) return tf.conv2d(x, w as tf.Tensor4D, 1, 'valid');
-            const xs = tf.split(x, groups, 3);
-            const wsplit = tf.split(w, groups, 3);
-            return tf.concat(xs.map((part, i) => tf.conv2d(part, wsplit[i] as tf.Tensor4D, 1, 'valid')), 3);
+            // tf.split with one part returns none.
+            if (groups === 1) return tf.conv2d(x, w as tf.Tensor4D, 1, 'valid') as tf.Tensor4D;
+            const kernels = tf.split(w as tf.Tensor4D, groups, 3) as tf.Tensor4D[];
+            const parts = (tf.split(x, groups, 3) as tf.Tensor4D[]).map((part, i) => tf.conv2d(part, kernels[i], 1, 'valid'));
+            return tf.concat(parts, 3);
           },
           weightShapes: [[1, 1, 6 / groups, cout]],
         },
