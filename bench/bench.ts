@@ -4,10 +4,13 @@
  * reference (../shared/bench/pytorch_shufflenet.py, Debian's python3-torch) in the same sitting and
  * prints the ratios; ONNX Runtime joins when onnxruntime-node resolves.
  *
- *   npm run bench -- [--compare] [--stems cifar,imagenet] [--steps 2] [--ort-threads 2] [--ort-rounds 3] [--json]
+ *   npm run bench -- [--compare] [--stems cifar,imagenet] [--steps 2] [--train-runtime auto|onnx|tfjs]
+ *                    [--ort-threads 2] [--ort-rounds 3] [--json]
  *
- * The training step is the engine's own (trainStep: micro-batch accumulation, label-smoothed loss,
- * momentum SGD with weight decay) at the app's default batch size; tfjs inference is model.predict.
+ * The training step is the one the app runs (micro-batch accumulation, label-smoothed loss,
+ * momentum SGD with weight decay) at its default batch size: on ONNX Runtime's training graph
+ * (OnnxTrainer) where it loads, else tfjs's trainStep, as `--train-runtime` and the app's 'auto'
+ * rule decide. tfjs inference is model.predict.
  * The app's model-only inference is ONNX Runtime on its own export; with --compare it is timed
  * against ONNX Runtime on PyTorch's export of the same model, both files through one timing
  * function in alternating rounds (bench/onnx-timer.ts); inferRatio is the median of the per-round
@@ -25,6 +28,8 @@ import { defaultTrainConfig } from '../src-main/engine/train/config';
 import { chooseMicroBatchSize } from '../src-main/engine/train/micro-batch';
 import { MomentumSgd } from '../src-main/engine/train/sgd';
 import { trainStep } from '../src-main/engine/train/train-step';
+import { OnnxTrainer } from '../src-main/engine/ort-train/onnx-trainer';
+import { onnxRuntimeStatus } from '../src-main/engine/runtime/onnx-runtime';
 import type { ModelConfig, Stem } from '../src-main/engine/types';
 import { engineOnnxBytes, exportPytorchOnnx, tempExportDir, timeOnnxModels, type OnnxTiming } from './onnx-timer';
 
@@ -35,6 +40,7 @@ const { values: opts } = parseArgs({
     steps: { type: 'string', default: '2' },
     'train-batch': { type: 'string' },
     backend: { type: 'string' },
+    'train-runtime': { type: 'string', default: 'auto' },
     'ort-threads': { type: 'string', default: '2' },
     'ort-rounds': { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
@@ -52,6 +58,8 @@ interface Measure {
   mode: 'train' | 'infer';
   batch: number;
   imagesPerSec: number;
+  /** Training only: what ran the steps (`onnxruntime-node 1.30.0 (cpu)` or the tfjs backend). */
+  runtime?: string;
   /** Inference only: ONNX Runtime on the app's ONNX export of the same model, when it loads. */
   onnxruntime?: number | null;
 }
@@ -109,21 +117,32 @@ async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
     weightDecay: defaults.weightDecay,
   });
   const batch = Number(opts['train-batch'] ?? defaults.batchSize);
-  const microBatchSize = chooseMicroBatchSize({ backend, batchSize: batch, requested: 'auto', model });
+  const config: ModelConfig = { scale: 2, groups: 3, numClasses: 10, stem, inputSize: size };
+  const runtime = opts['train-runtime'];
+  const native = backend === 'tensorflow' || backend === 'tensorflow-gpu';
+  const useOnnx = runtime === 'onnx' || (runtime === 'auto' && !native && onnxRuntimeStatus().available);
+  const trainer = useOnnx ? await OnnxTrainer.create(model, config, variables, sgd) : null;
+  const microBatchSize = chooseMicroBatchSize({ backend, batchSize: batch, requested: 'auto', model, onnx: useOnnx });
   const prep = { ...defaultPreprocessing({ format: 'image-folder', inputSize: size }), storeSize: size };
   const pixels = Uint8Array.from({ length: batch * size * size * 3 }, (_, i) => (i * 7919) % 256);
   const labels = Int32Array.from({ length: batch }, (_, i) => i % 10);
   const ctx = { model, variables, sgd, prep, labelSmoothing: defaults.labelSmoothing, microBatchSize };
+  const step = () =>
+    trainer
+      ? trainer.step(pixels, labels, 0.01, { prep, labelSmoothing: defaults.labelSmoothing, microBatchSize })
+      : trainStep(ctx, pixels, labels, 0.01);
 
-  await trainStep(ctx, pixels, labels, 0.01);
+  await step();
   let elapsed = 0;
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
-    await trainStep(ctx, pixels, labels, 0.01);
+    await step();
     elapsed += performance.now() - t0;
   }
-  const train = { stem, size, mode: 'train' as const, batch, imagesPerSec: (batch * steps) / (elapsed / 1000) };
-  log(`engine ${backend} train ${stem}@${size} batch ${batch} (micro-batch ${microBatchSize}): ${train.imagesPerSec.toFixed(2)} images/s`);
+  await trainer?.dispose();
+  const trainedOn = trainer ? trainer.detail : backend;
+  const train = { stem, size, mode: 'train' as const, batch, imagesPerSec: (batch * steps) / (elapsed / 1000), runtime: trainedOn };
+  log(`engine ${trainedOn} train ${stem}@${size} batch ${batch} (micro-batch ${microBatchSize}): ${train.imagesPerSec.toFixed(2)} images/s`);
 
   const inferBatch = INFER_BATCH[stem];
   const x = tf.randomNormal([inferBatch, size, size, 3]);
@@ -137,7 +156,7 @@ async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
   for (let i = 0; i < steps; i++) await run();
   const infer = { stem, size, mode: 'infer' as const, batch: inferBatch, imagesPerSec: (inferBatch * steps) / ((performance.now() - t0) / 1000) };
   log(`engine ${backend} infer ${stem}@${size} batch ${inferBatch}: ${infer.imagesPerSec.toFixed(2)} images/s`);
-  const onnxruntime = await timeOnnxExports(model, { scale: 2, groups: 3, numClasses: 10, stem, inputSize: size }, inferBatch);
+  const onnxruntime = await timeOnnxExports(model, config, inferBatch);
   x.dispose();
   sgd.dispose();
   model.dispose();
