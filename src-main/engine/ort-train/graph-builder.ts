@@ -19,6 +19,12 @@ export class GradGraph {
   private readonly constants = new Map<string, string>();
   private count = 0;
 
+  /**
+   * @param batch the batch size every run will have, or null for any: a fixed size lets ONNX
+   *   Runtime plan memory once and lets layers choose kernels that depend on it
+   */
+  constructor(readonly batch: number | null = null) {}
+
   /** A fresh value name that starts with `hint` (for readable profiles). */
   private fresh(hint: string): string {
     this.count += 1;
@@ -109,7 +115,8 @@ export class GradGraph {
   grad(value: string): string | null {
     const parts = this.gradParts.get(value);
     if (!parts) return null;
-    if (parts.length > 1) this.gradParts.set(value, [this.op('Sum', parts, undefined, 'grad_sum')]);
+    // Two parts (the usual case) as an Add, which ONNX Runtime can fuse into the Conv producing one.
+    if (parts.length > 1) this.gradParts.set(value, [this.op(parts.length === 2 ? 'Add' : 'Sum', parts, undefined, 'grad_sum')]);
     return this.gradParts.get(value)![0];
   }
 

@@ -37,22 +37,26 @@ function convInputGrad(g: GradGraph, dy: string, w: string, c: number, stride: n
 
 /**
  * Kernel gradients of a 3x3 conv with stride `stride` and pads `[pb, pe]`, as one more convolution
- * in which the batch is the axis summed over: the input `[n, c, h, h]` becomes `[c, n, h, h]`, the
- * output gradient `[n, o, out, out]` becomes the kernel `[o, n, out, out]`, dilated by the stride.
- * For `groups` = c (depthwise) each channel only meets its own gradient.
- * @returns `[c, o, 3, 3]` for a dense conv (`groups` 1), `[1, c, 3, 3]` for a depthwise one
+ * whose kernel is the output gradient, dilated by the stride.
+ * - Dense (the stem): the input `[n, c, h, h]` becomes `[c, n, h, h]` and the output gradient
+ *   `[n, o, out, out]` the kernel `[o, n, out, out]`, so the conv sums over the batch: `[c, o, 3, 3]`.
+ * - Depthwise: `[c, 9]`. With a fixed batch, every (image, channel) plane is its own group,
+ *   `[1, n * c, h, h]` against `[n * c, 1, out, out]` (no transposes), then a sum over the batch;
+ *   else the transposed form above with `c` groups.
  */
 function kernelGradConv(g: GradGraph, x: Act, dy: string, stride: number, pads: [number, number], outSize: number, depthwise: boolean): string {
-  const swapped = g.transpose(x.value, [1, 0, 2, 3]);
-  const input = depthwise ? g.reshape(swapped, [1, -1, x.size, x.size]) : swapped;
   // Taps reach stride * (out - 1) + 2 - pb at most; pad only as far as that.
   const padEnd = stride * (outSize - 1) + 2 - pads[0] - (x.size - 1);
-  return g.op('Conv', [input, g.transpose(dy, [1, 0, 2, 3])], {
-    group: depthwise ? x.channels : 1,
-    kernel_shape: [outSize, outSize],
-    dilations: [stride, stride],
-    pads: [pads[0], pads[0], padEnd, padEnd],
-  }, 'kernel_grad');
+  const attributes = (groups: number) => ({ group: groups, kernel_shape: [outSize, outSize], dilations: [stride, stride], pads: [pads[0], pads[0], padEnd, padEnd] });
+  if (depthwise && g.batch !== null) {
+    const planes = g.batch * x.channels;
+    const perPlane = g.op('Conv', [g.reshape(x.value, [1, planes, x.size, x.size]), g.reshape(dy, [planes, 1, outSize, outSize])], attributes(planes), 'kernel_grad');
+    return g.op('ReduceSum', [g.reshape(perPlane, [g.batch, x.channels, 9]), g.ints([0])], { keepdims: 0 });
+  }
+  const swapped = g.transpose(x.value, [1, 0, 2, 3]);
+  const input = depthwise ? g.reshape(swapped, [1, -1, x.size, x.size]) : swapped;
+  const out = g.op('Conv', [input, g.transpose(dy, [1, 0, 2, 3])], attributes(depthwise ? x.channels : 1), 'kernel_grad');
+  return depthwise ? g.reshape(out, [x.channels, 9]) : out;
 }
 
 /**
@@ -119,7 +123,7 @@ export function depthwiseConv(g: GradGraph, x: Act, kernel: string, stride: 1 | 
     const dy = g.grad(y);
     if (!dy) return;
     const dw = kernelGradConv(g, x, dy, stride, [1, 1], outSize, true);
-    g.addGrad(kernel, g.reshape(g.transpose(g.reshape(dw, [c, 9]), [1, 0]), [3, 3, c, 1]));
+    g.addGrad(kernel, g.reshape(g.transpose(dw, [1, 0]), [3, 3, c, 1]));
     g.addGrad(x.value, convInputGrad(g, dy, w, c, stride, x.size - stride * outSize + 1));
   });
   return { value: y, channels: c, size: outSize };

@@ -54,14 +54,22 @@ function layerVariable(layer: BatchNorm2d, suffix: string): tf.LayerVariable {
 }
 
 export class OnnxTrainer {
+  /** The training graph for the usual micro-batch size: a fixed size runs faster than any size. */
+  private main: { size: number; session: OnnxSession } | null = null;
+  /**
+   * A graph for any size, for the other micro-batches (the end of an epoch, or a batch that does
+   * not split evenly). It hands its memory back after each run, so it does not double the peak.
+   */
+  private anySize: OnnxSession | null = null;
+  private provider = 'cpu';
+
   private constructor(
-    private readonly session: OnnxSession,
+    private readonly modelConfig: ModelConfig,
+    private readonly epsilon: (bnLayer: string) => number,
     private readonly params: Param[],
     private readonly stats: MovingStats[],
     private readonly sgd: MomentumSgd,
-    private readonly numClasses: number,
-    /** What runs the steps, for people: `onnxruntime-node 1.30.0 (cpu)`. */
-    readonly detail: string,
+    private readonly runtime: string,
   ) {}
 
   /**
@@ -71,7 +79,8 @@ export class OnnxTrainer {
    * @throws Error when ONNX Runtime is not available or cannot open the graph
    */
   static async create(model: tf.LayersModel, modelConfig: ModelConfig, variables: tf.Variable[], sgd: MomentumSgd): Promise<OnnxTrainer> {
-    const graph: TrainingGraph = buildTrainingGraph(modelConfig, (name) => (model.getLayer(name) as BatchNorm2d).epsilon);
+    const epsilon = (name: string) => (model.getLayer(name) as BatchNorm2d).epsilon;
+    const graph: TrainingGraph = buildTrainingGraph(modelConfig, epsilon);
     const { header, velocities } = await sgd.getState();
     const byName = new Map(header.entries.map((entry, i) => [entry.name, i]));
     let offset = 0;
@@ -109,10 +118,26 @@ export class OnnxTrainer {
         varianceValue: Float32Array.from(variance.read().dataSync() as Float32Array),
       };
     });
-    const session = await createOnnxSession(encodeOnnxModel(graph.model));
     const status = onnxRuntimeStatus();
-    const detail = `onnxruntime-node ${status.available ? status.version : ''} (${session.provider})`;
-    return new OnnxTrainer(session, params, stats, sgd, modelConfig.numClasses, detail);
+    if (!status.available) throw new Error(`ONNX Runtime is not available: ${status.reason}`);
+    const trainer = new OnnxTrainer(modelConfig, epsilon, params, stats, sgd, `onnxruntime-node ${status.version}`);
+    // The any-size graph now, so a graph ONNX Runtime cannot open fails here rather than mid-run.
+    trainer.anySize = await createOnnxSession(encodeOnnxModel(graph.model), { memoryArena: false });
+    trainer.provider = trainer.anySize.provider;
+    return trainer;
+  }
+
+  /** What runs the steps, for people: `onnxruntime-node 1.30.0 (cpu)`. */
+  get detail(): string {
+    return `${this.runtime} (${this.provider})`;
+  }
+
+  private async sessionFor(size: number, microBatchSize: number): Promise<OnnxSession> {
+    if (!this.main) {
+      const graph = buildTrainingGraph(this.modelConfig, this.epsilon, microBatchSize);
+      this.main = { size: microBatchSize, session: await createOnnxSession(encodeOnnxModel(graph.model)) };
+    }
+    return size === this.main.size ? this.main.session : this.anySize!;
   }
 
   /**
@@ -126,7 +151,7 @@ export class OnnxTrainer {
     const { prep, labelSmoothing } = options;
     const n = labels.length;
     const imageSize = prep.storeSize * prep.storeSize * 3;
-    const c = this.numClasses;
+    const c = this.modelConfig.numClasses;
     const ranges = microBatchRanges(n, options.microBatchSize);
     let lossSum = 0;
     let correct = 0;
@@ -142,7 +167,7 @@ export class OnnxTrainer {
         [TRAIN_INV_BATCH]: { data: Float32Array.of(1 / m), dims: [1] },
       };
       for (const p of this.params) feeds[p.name] = { data: p.value, dims: p.shape };
-      const out = await runOnnxNamed(this.session, feeds);
+      const out = await runOnnxNamed(await this.sessionFor(m, options.microBatchSize), feeds);
 
       const logits = out[TRAIN_LOGITS];
       for (let i = 0; i < m; i++) {
@@ -215,6 +240,9 @@ export class OnnxTrainer {
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    await this.main?.session.release();
+    await this.anySize?.release();
+    this.main = null;
+    this.anySize = null;
   }
 }

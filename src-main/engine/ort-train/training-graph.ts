@@ -31,12 +31,16 @@ export interface TrainingGraph {
 }
 
 class NetworkBuilder {
-  readonly g = new GradGraph();
+  readonly g: GradGraph;
   readonly params: TrainingGraph['params'] = [];
   readonly batchNorms: TrainingGraph['batchNorms'] = [];
   readonly invBatch: string;
 
-  constructor(private readonly epsilon: (bnLayer: string) => number) {
+  constructor(
+    private readonly epsilon: (bnLayer: string) => number,
+    batch: number | null,
+  ) {
+    this.g = new GradGraph(batch);
     this.invBatch = this.g.input(TRAIN_INV_BATCH, [1]);
   }
 
@@ -81,14 +85,16 @@ class NetworkBuilder {
  * Outputs: `logits` `[batch, numClasses]`, `grad:<weight>` for each weight in its tfjs shape (the
  * gradient of sum(loss) * grad_scale), and `bn_mean:<layer>` / `bn_var:<layer>`.
  * @param epsilon batch norm epsilon of a layer, as the tfjs model has it
+ * @param batch the batch size of every run (faster: see GradGraph), or null for a graph that takes any
  */
-export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: string) => number): TrainingGraph {
+export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: string) => number, batch: number | null = null): TrainingGraph {
   const plan = networkPlan(config);
-  const net = new NetworkBuilder(epsilon);
+  const net = new NetworkBuilder(epsilon, batch);
   const g = net.g;
   const size = config.inputSize;
-  const input = g.input(TRAIN_INPUT, ['batch', 3, size, size]);
-  const target = g.input(TRAIN_TARGET, ['batch', config.numClasses]);
+  const batchDim = batch ?? 'batch';
+  const input = g.input(TRAIN_INPUT, [batchDim, 3, size, size]);
+  const target = g.input(TRAIN_TARGET, [batchDim, config.numClasses]);
   const gradScale = g.input(TRAIN_GRAD_SCALE, [1]);
 
   let x: L.Act = { value: input, channels: 3, size };
@@ -100,7 +106,7 @@ export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: strin
   const pooled = L.globalAveragePool(g, x);
   const kernel = net.param('classifier/kernel', [plan.finalChannels, config.numClasses]);
   const logits = L.dense(g, pooled, kernel, net.param('classifier/bias', [config.numClasses]));
-  g.output(TRAIN_LOGITS, logits, ['batch', config.numClasses]);
+  g.output(TRAIN_LOGITS, logits, [batchDim, config.numClasses]);
 
   // d(sum of smoothed cross-entropy) / d logits = softmax - target, then scaled.
   g.addGrad(logits, g.op('Mul', [g.op('Sub', [g.op('Softmax', [logits], { axis: 1 }), target]), gradScale], undefined, 'loss_grad'));

@@ -26,6 +26,7 @@ interface OrtSessionOptions {
   interOpNumThreads?: number;
   executionMode?: 'sequential' | 'parallel';
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  enableCpuMemArena?: boolean;
 }
 
 interface OrtModule {
@@ -112,14 +113,16 @@ export interface OnnxSession {
 /**
  * Opens an ONNX model (a file path or the bytes of one) for inference, on CUDA when its provider
  * is installed and initialises, else on the CPU with `threads` intra-op threads (default: ONNX
- * Runtime's choice, one per physical core).
+ * Runtime's choice, one per physical core). `memoryArena: false` hands memory back after each run
+ * (slower allocation, for a session used now and then).
  * @throws Error when onnxruntime-node is not available or the model is invalid
  */
-export async function createOnnxSession(model: string | Uint8Array, options: { threads?: number } = {}): Promise<OnnxSession> {
+export async function createOnnxSession(model: string | Uint8Array, options: { threads?: number; memoryArena?: boolean } = {}): Promise<OnnxSession> {
   const ort = requireOrt();
   const status = onnxRuntimeStatus();
   const base: OrtSessionOptions = {
     intraOpNumThreads: options.threads ?? 0,
+    enableCpuMemArena: options.memoryArena ?? true,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',

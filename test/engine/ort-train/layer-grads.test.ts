@@ -37,8 +37,8 @@ interface LayerCase {
  * and returns the relative errors against tfjs cpu of the input's gradient (when the layer gives
  * one) and every weight's.
  */
-async function compare(c: LayerCase, batch: number, channels: number, size: number): Promise<{ name: string; error: number }[]> {
-  const g = new GradGraph();
+async function compare(c: LayerCase, batch: number, channels: number, size: number, fixedBatch = false): Promise<{ name: string; error: number }[]> {
+  const g = new GradGraph(fixedBatch ? batch : null);
   const xName = g.input('x', [batch, channels, size, size]);
   const weights = c.weightShapes.map((shape, i) => g.input(`w${i}`, shape));
   const y = c.build(g, { value: xName, channels, size }, weights);
@@ -77,14 +77,15 @@ describe.skipIf(!onnx.available)('ONNX layer gradients against tfjs cpu', () => 
   // Even and odd sizes: an odd input leaves one row and column past the last stride-2 window.
   const sizes = [5, 8, 9];
 
-  it.each(sizes.flatMap((size) => [1, 2].map((stride) => ({ size, stride }))))('3x3 depthwise conv, stride $stride, $size px', async ({ size, stride }) => {
+  const depthwiseCases = sizes.flatMap((size) => [1, 2].flatMap((stride) => [false, true].map((fixed) => ({ size, stride, fixed }))));
+  it.each(depthwiseCases)('3x3 depthwise conv, stride $stride, $size px, fixed batch $fixed', async ({ size, stride, fixed }) => {
     const errors = await compare(
       {
         build: (g, x, [w]) => L.depthwiseConv(g, x, w, stride as 1 | 2),
         reference: (x, [w]) => tf.depthwiseConv2d(padOne(x), w as tf.Tensor4D, stride as 1 | 2, 'valid'),
         weightShapes: [[3, 3, 6, 1]],
       },
-      3, 6, size,
+      3, 6, size, fixed,
     );
     for (const { name, error } of errors) expect(error, name).toBeLessThan(1e-5);
   });
