@@ -4,7 +4,7 @@
  * reference (../shared/bench/pytorch_shufflenet.py, Debian's python3-torch) in the same sitting and
  * prints the ratios; ONNX Runtime joins when onnxruntime-node resolves.
  *
- *   npm run bench -- [--compare] [--stems cifar,imagenet] [--steps 2] [--train-runtime auto|onnx|tfjs]
+ *   npm run bench -- [--compare] [--stems cifar,imagenet] [--steps 2] [--warmup 2] [--train-runtime auto|onnx|tfjs]
  *                    [--ort-threads 2] [--ort-rounds 3] [--json]
  *
  * The training step is the one the app runs (micro-batch accumulation, label-smoothed loss,
@@ -38,6 +38,7 @@ const { values: opts } = parseArgs({
     compare: { type: 'boolean', default: false },
     stems: { type: 'string', default: 'cifar,imagenet' },
     steps: { type: 'string', default: '2' },
+    warmup: { type: 'string', default: '2' },
     'train-batch': { type: 'string' },
     backend: { type: 'string' },
     'train-runtime': { type: 'string', default: 'auto' },
@@ -50,6 +51,8 @@ const { values: opts } = parseArgs({
 const SHARED_BENCH = process.env.SHUFFLENET_BENCH_REFS ?? path.resolve(import.meta.dirname, '../../shared/bench');
 const defaults = defaultTrainConfig({ dataset: '', outDir: '' });
 const steps = Number(opts.steps);
+/** Untimed steps before the timed ones, for the engine and the references alike (ONNX Runtime's second run still grows its memory). */
+const warmup = Number(opts.warmup);
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 interface Measure {
@@ -132,7 +135,7 @@ async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
       ? trainer.step(pixels, labels, 0.01, { prep, labelSmoothing: defaults.labelSmoothing, microBatchSize })
       : trainStep(ctx, pixels, labels, 0.01);
 
-  await step();
+  for (let i = 0; i < warmup; i++) await step();
   let elapsed = 0;
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
@@ -151,7 +154,7 @@ async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
     await y.data();
     y.dispose();
   };
-  await run();
+  for (let i = 0; i < warmup; i++) await run();
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) await run();
   const infer = { stem, size, mode: 'infer' as const, batch: inferBatch, imagesPerSec: (inferBatch * steps) / ((performance.now() - t0) / 1000) };
@@ -166,7 +169,7 @@ async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
 function timePytorch(m: Omit<Measure, 'imagesPerSec'>): number | null {
   const script = path.join(SHARED_BENCH, 'pytorch_shufflenet.py');
   if (!existsSync(script) || !existsSync('/usr/bin/python3')) return null;
-  const args = [script, 'bench', '--mode', m.mode, '--stem', m.stem, '--size', String(m.size), '--batch', String(m.batch), '--iters', String(steps)];
+  const args = [script, 'bench', '--mode', m.mode, '--stem', m.stem, '--size', String(m.size), '--batch', String(m.batch), '--iters', String(steps), '--warmup', String(warmup)];
   const result = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
   if (result.status !== 0) {
     log(`pytorch ${m.mode} ${m.stem}: failed (${result.stderr.trim().split('\n').pop()})`);
