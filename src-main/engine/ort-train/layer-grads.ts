@@ -8,7 +8,7 @@
  */
 import type { GradGraph } from './graph-builder';
 
-/** An NCHW activation with its static channel count and square spatial size (the batch is dynamic). */
+/** An NCHW activation with its channel count and square spatial size, both fixed when the graph is built. */
 export interface Act {
   value: string;
   channels: number;
