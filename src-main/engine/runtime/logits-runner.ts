@@ -3,9 +3,10 @@
  * checkpoint exported to ONNX in memory) where onnxruntime-node loads, tfjs otherwise.
  */
 import { UserError } from '../errors';
-import { onnxModelBytes } from '../export/onnx';
+import type * as tf from '@tensorflow/tfjs';
+import { onnxModelBytes, onnxModelFromLayersModel, type OnnxModelInfo } from '../export/onnx';
 import { loadCheckpoint } from '../train/checkpoint';
-import { logitsForPixels } from '../train/inference';
+import { logitsForPixels, type LogitsFn } from '../train/inference';
 import type { CheckpointManifest } from '../types';
 import { pixelsToNchw } from './nchw';
 import { createOnnxSession, nchwcBlockSize, onnxRuntimeStatus, runOnnx, type OnnxSession } from './onnx-runtime';
@@ -43,6 +44,20 @@ export function requestedRuntime(option?: InferenceRuntime): InferenceRuntime {
     throw new UserError(`runtime must be one of ${INFERENCE_RUNTIMES.join(', ')}, got "${value}"`, 'bad-option');
   }
   return value as InferenceRuntime;
+}
+
+/**
+ * ONNX Runtime logits for a ShuffleNet in memory (the trainer's, between epochs), through the same
+ * export the app writes, tuned for this CPU.
+ * @param info the model settings, preprocessing, classes and epoch the export records
+ */
+export async function onnxLogitsForModel(model: tf.LayersModel, info: OnnxModelInfo): Promise<{ logits: LogitsFn; release: () => Promise<void> }> {
+  const session = await createOnnxSession(onnxModelFromLayersModel(model, info, { nchwcBlock: nchwcBlockSize() }));
+  const prep = info.preprocessing;
+  return {
+    logits: async (pixels, n) => runOnnx(session, await pixelsToNchw(pixels, n, prep), [n, 3, prep.inputSize, prep.inputSize]),
+    release: () => session.release(),
+  };
 }
 
 async function openOnnx(run: string): Promise<LogitsRunner> {

@@ -22,25 +22,26 @@ export async function logitsForPixels(model: tf.LayersModel, pixels: Uint8Array,
   }
 }
 
+/** Logits `[n, numClasses]` (row-major) of `n` images of stored pixels, in inference mode. */
+export type LogitsFn = (pixels: Uint8Array, n: number) => Promise<Float32Array>;
+
 /**
- * Runs the model over `indices` of a split in batches of `batchSize` and hands each batch's
- * logits `[batch.length, numClasses]` to `onBatch`, with the sample indices of that batch.
+ * Runs `logits` over `indices` of a split in batches of `batchSize` and hands each batch's logits
+ * `[batch.length, numClasses]` to `onBatch`, with the sample indices of that batch.
  * @throws AbortedError when `signal` fires (checked between batches)
  */
 export async function forEachLogitsBatch(options: {
-  model: tf.LayersModel;
+  logits: LogitsFn;
   split: DatasetSplit;
   indices: readonly number[];
-  prep: Preprocessing;
   batchSize: number;
   signal?: AbortSignal;
   onBatch: (logits: Float32Array, batch: readonly number[]) => void;
 }): Promise<void> {
-  const { model, split, indices, prep, batchSize, signal, onBatch } = options;
+  const { logits, split, indices, batchSize, signal, onBatch } = options;
   for (let start = 0; start < indices.length; start += batchSize) {
     if (signal?.aborted) throw new AbortedError();
     const batch = indices.slice(start, start + batchSize);
-    const pixels = await split.readPixels(batch);
-    onBatch(await logitsForPixels(model, pixels, batch.length, prep), batch);
+    onBatch(await logits(await split.readPixels(batch), batch.length), batch);
   }
 }

@@ -11,7 +11,8 @@ import type { CheckpointManifest, TrainConfig, TrainEvent } from '../types';
 import { pruneCheckpoints, writeCheckpoint, type TrainState } from './checkpoint';
 import { validateTrainConfig } from './config';
 import { epochOrder, stepSeed } from './data-order';
-import { forEachLogitsBatch } from './inference';
+import { onnxLogitsForModel } from '../runtime/logits-runner';
+import { forEachLogitsBatch, logitsForPixels } from './inference';
 import { appendEpochMetrics, truncateEpochMetrics, writeRunJson } from './run-log';
 import { learningRateAt } from './schedule';
 import { findResumePoint, loadSessionData, prepareModel, sessionConfig } from './setup';
@@ -189,13 +190,14 @@ export async function train(
       if (signal?.aborted) return await stop();
       const val = new ClassificationAccumulator(dataset.classes.length, config.labelSmoothing);
       if (validation && validationIndices.length > 0) {
+        // Training on ONNX Runtime validates there too, on the export of this epoch's weights.
         await trainer?.sync();
+        const onnx = trainer ? await onnxLogitsForModel(model, { model: session.modelConfig, preprocessing: prep, classes: dataset.classes, epoch: epoch + 1 }) : null;
         try {
           await forEachLogitsBatch({
-            model,
+            logits: onnx?.logits ?? ((pixels, n) => logitsForPixels(model, pixels, n, prep)),
             split: validation,
             indices: validationIndices,
-            prep,
             batchSize: Math.min(config.batchSize, MAX_VALIDATION_BATCH),
             signal,
             onBatch: (logits, idx) => val.add(logits, Int32Array.from(idx, (i) => validation.labels[i])),
@@ -203,6 +205,8 @@ export async function train(
         } catch (error) {
           if (error instanceof AbortedError) return await stop();
           throw error;
+        } finally {
+          await onnx?.release();
         }
       }
 
