@@ -14,8 +14,17 @@ export type OperationImpl<O extends OpName> = (
 
 async function ensureBackend(prefer?: BackendInfoView['name']): Promise<BackendInfoView> {
   const { initBackend } = await import('../engine/backend');
+  const { onnxRuntimeStatus } = await import('../engine/runtime/onnx-runtime');
   const info = await initBackend(prefer ? { prefer } : {});
-  return { name: info.name, threads: info.threads, simd: info.simd, tfjsVersion: info.tfjsVersion, notLoaded: info.notLoaded };
+  const onnx = onnxRuntimeStatus();
+  return {
+    name: info.name,
+    threads: info.threads,
+    simd: info.simd,
+    tfjsVersion: info.tfjsVersion,
+    notLoaded: info.notLoaded,
+    onnxRuntime: onnx.available ? onnx.version : null,
+  };
 }
 
 /** Progress events at most every 100 ms (and always the last one), so the pipe is not flooded. */

@@ -45,6 +45,14 @@ describe('App shell', () => {
     await settle();
     expect(wrapper.get('[data-testid="backend-name"]').text()).toBe('TensorFlow GPU (CUDA)');
     expect(wrapper.find('[data-testid="backend-warning"]').exists()).toBe(false);
+    // ONNX Runtime runs the jobs beside WebAssembly, but not beside native TensorFlow.
+    server.router.emit('app.backend', { backend: { name: 'wasm', threads: 2, notLoaded: [], onnxRuntime: '1.30.0' } });
+    await settle();
+    expect(wrapper.get('[data-testid="backend-name"]').text()).toBe('ONNX Runtime · WebAssembly · 2 threads');
+    expect(wrapper.get('[data-testid="backend-name"]').element.parentElement?.getAttribute('title')).toContain('run on ONNX Runtime 1.30.0');
+    server.router.emit('app.backend', { backend: { name: 'tensorflow', threads: 0, notLoaded: [], onnxRuntime: '1.30.0' } });
+    await settle();
+    expect(wrapper.get('[data-testid="backend-name"]').text()).toBe('TensorFlow (native CPU)');
     wrapper.unmount();
   });
 

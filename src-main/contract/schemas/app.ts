@@ -8,6 +8,8 @@ export const backendInfoSchema = z.object({
   simd: z.boolean().optional(),
   tfjsVersion: z.string().optional(),
   notLoaded: z.array(z.object({ name: backendName, reason: z.string() })),
+  /** ONNX Runtime's version when it loads (it then trains, evaluates and predicts), else null. */
+  onnxRuntime: z.string().nullable().optional(),
 });
 export type BackendInfoView = z.infer<typeof backendInfoSchema>;
 
