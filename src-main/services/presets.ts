@@ -6,12 +6,13 @@ import type { Preset } from '../contract';
  *   batch 128, momentum 0.9, weight decay 4e-5, label smoothing 0.1, peak lr 0.05 after warm-up,
  *   then cosine decay). Heavy: meant for a GPU backend.
  * - Fast CIFAR: the cifar stem on 32x32 inputs at 0.5x width, two epochs on the first 2,000
- *   images, so a first model exists within minutes on a CPU backend (measured: 1,280 images plus
- *   256 validation images in 76 s on wasm, 2 busy cores).
+ *   images, so a first model exists within a minute or two on a CPU (measured: 1,280 images plus
+ *   256 validation images in 76 s on wasm, 2 busy cores; 0.5x trains at about 250 images/s on
+ *   ONNX Runtime with 2 threads, docs/benchmarks.md).
  * - Small image folder: a person's own few dozen images per class, trained from scratch. Many short
  *   epochs at a small batch, so the run gets enough steps (measured on folder-sample, 96 training
  *   and 24 validation images in 3 classes, seeds 0-3: final validation accuracy 50-88%, mean 60%,
- *   in about 40 s each on wasm with 2 threads; 2 epochs of "Fast CIFAR" on it are 4 steps and learn
+ *   in about 40 s each on wasm with 2 threads, 11 s on ONNX Runtime; 2 epochs of "Fast CIFAR" on it are 4 steps and learn
  *   nothing). Zero-initialised last batch-norm gammas in the branches (zeroInitBranches) keep these
  *   runs from diverging in their first epochs: without them the training loss climbed to 6-8
  *   (3 classes) and the same four seeds averaged 55%.
@@ -37,13 +38,13 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'fast-cifar',
     name: 'Fast CIFAR',
-    description: 'ShuffleNetV1 0.5x, groups 3, 32x32 (CIFAR stem), 2 epochs on the first 2,000 training images: a first model in a few minutes on a CPU (about 18 images/s on a busy 2-core wasm machine). Remove the image limit and add epochs for a real model.',
+    description: 'ShuffleNetV1 0.5x, groups 3, 32x32 (CIFAR stem), 2 epochs on the first 2,000 training images: a first model in a minute or two on a CPU (about 250 images/s with ONNX Runtime on 2 cores). Remove the image limit and add epochs for a real model.',
     config: { ...RECIPE, scale: 0.5, groups: 3, stem: 'cifar', inputSize: 32, epochs: 2, batchSize: 64, lr: 0.05, warmupEpochs: 0.5, limit: 2000, keepCheckpoints: 2 },
   },
   {
     id: 'small-folder',
     name: 'Small image folder',
-    description: 'ShuffleNetV1 0.25x, groups 3, 32x32, 30 epochs at batch 16: for a few dozen images per class, trained from scratch in about a minute on a CPU.',
+    description: 'ShuffleNetV1 0.25x, groups 3, 32x32, 30 epochs at batch 16: for a few dozen images per class, trained from scratch in well under a minute on a CPU.',
     config: { ...RECIPE, scale: 0.25, groups: 3, stem: 'cifar', inputSize: 32, epochs: 30, batchSize: 16, lr: 0.05, warmupEpochs: 3, keepCheckpoints: 2, zeroInitBranches: true },
   },
 ];
