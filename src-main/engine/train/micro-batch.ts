@@ -28,9 +28,10 @@ export const WASM_ACTIVATION_BUDGET = 2 * 1024 ** 3;
 export const ONNX_TRAINING_BYTES_PER_ACTIVATION = 8;
 
 /**
- * Micro-batch for ONNX Runtime training when memory allows more: per image, 16 to 32 ran faster
- * than 64 or 128 on the 2-core bench machine (the activations of one pass stay closer to the
- * caches; docs/benchmarks.md), and batch norm statistics over 32 images are still well estimated.
+ * Micro-batch for ONNX Runtime training when memory allows more: per image, 24 to 48 ran about 10%
+ * faster than 128 on the 2-core bench machine (56-58 against 51 images/s for 2.0x; the tensors of
+ * one pass stay closer to the caches; docs/benchmarks.md), and batch norm statistics over 32
+ * images are still well estimated.
  */
 export const ONNX_MICRO_BATCH = 32;
 
