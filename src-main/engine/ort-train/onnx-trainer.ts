@@ -13,7 +13,7 @@ import { createOnnxSession, onnxRuntimeStatus, runOnnxNamed, type OnnxSession } 
 import { smoothedCrossEntropyOf } from '../train/loss';
 import { microBatchRanges } from '../train/micro-batch';
 import type { MomentumSgd } from '../train/sgd';
-import type { StepResult } from '../train/train-step';
+import { argmaxRow, type StepResult } from '../train/train-step';
 import type { ModelConfig, Preprocessing } from '../types';
 import {
   buildTrainingGraph,
@@ -171,11 +171,8 @@ export class OnnxTrainer {
 
       const logits = out[TRAIN_LOGITS];
       for (let i = 0; i < m; i++) {
-        const row = logits.subarray(i * c, (i + 1) * c);
-        lossSum += smoothedCrossEntropyOf(row, labels[start + i], labelSmoothing);
-        let best = 0;
-        for (let j = 1; j < c; j++) if (row[j] > row[best]) best = j;
-        if (best === labels[start + i]) correct += 1;
+        lossSum += smoothedCrossEntropyOf(logits.subarray(i * c, (i + 1) * c), labels[start + i], labelSmoothing);
+        if (argmaxRow(logits, i, c) === labels[start + i]) correct += 1;
       }
       for (const p of this.params) {
         const grad = out[gradOutput(p.name)];

@@ -24,7 +24,8 @@ export interface StepResult {
   count: number;
 }
 
-function argmaxRow(values: Float32Array, row: number, width: number): number {
+/** Index of the largest of the `width` values of row `row` (the first one on ties). */
+export function argmaxRow(values: Float32Array, row: number, width: number): number {
   let best = 0;
   for (let j = 1; j < width; j++) if (values[row * width + j] > values[row * width + best]) best = j;
   return best;
