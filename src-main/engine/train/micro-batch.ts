@@ -29,7 +29,7 @@ export const ONNX_TRAINING_BYTES_PER_ACTIVATION = 8;
 
 /**
  * Micro-batch for ONNX Runtime training when memory allows more: per image, 24 to 48 ran about 10%
- * faster than 128 on the 2-core bench machine (56-58 against 51 images/s for 2.0x; the tensors of
+ * faster than 128 on the 2-core bench machine (about 56 against 51 images/s for 2.0x; the tensors of
  * one pass stay closer to the caches; docs/benchmarks.md), and batch norm statistics over 32
  * images are still well estimated.
  */
