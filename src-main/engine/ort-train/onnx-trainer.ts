@@ -62,6 +62,8 @@ export class OnnxTrainer {
    */
   private anySize: OnnxSession | null = null;
   private provider = 'cpu';
+  /** Whether the tfjs model and optimizer hold the current arrays (validation and the checkpoint both ask). */
+  private synced = true;
 
   private constructor(
     private readonly modelConfig: ModelConfig,
@@ -69,6 +71,8 @@ export class OnnxTrainer {
     private readonly params: Param[],
     private readonly stats: MovingStats[],
     private readonly sgd: MomentumSgd,
+    /** The model's trainable variables, in the optimizer's order. */
+    private readonly variables: tf.Variable[],
     private readonly runtime: string,
   ) {}
 
@@ -120,7 +124,7 @@ export class OnnxTrainer {
     });
     const status = onnxRuntimeStatus();
     if (!status.available) throw new Error(`ONNX Runtime is not available: ${status.reason}`);
-    const trainer = new OnnxTrainer(modelConfig, epsilon, params, stats, sgd, `onnxruntime-node ${status.version}`);
+    const trainer = new OnnxTrainer(modelConfig, epsilon, params, stats, sgd, variables, `onnxruntime-node ${status.version}`);
     // The any-size graph now, so a graph ONNX Runtime cannot open fails here rather than mid-run.
     trainer.anySize = await createOnnxSession(encodeOnnxModel(graph.model), { memoryArena: false });
     trainer.provider = trainer.anySize.provider;
@@ -213,10 +217,12 @@ export class OnnxTrainer {
       }
     }
     this.sgd.step += 1;
+    this.synced = false;
   }
 
-  /** Writes weights, velocities and moving statistics into the tfjs model and optimizer. */
+  /** Writes weights, velocities and moving statistics into the tfjs model and optimizer (once per change). */
   async sync(): Promise<void> {
+    if (this.synced) return;
     for (const p of this.params) tf.tidy(() => p.variable.assign(tf.tensor(p.value, p.variable.shape, 'float32')));
     for (const s of this.stats) {
       tf.tidy(() => {
@@ -224,16 +230,19 @@ export class OnnxTrainer {
         s.variance.write(tf.tensor1d(s.varianceValue, 'float32'));
       });
     }
-    const { header } = await this.sgd.getState();
-    const velocity = new Map(this.params.map((p) => [p.name, p.velocity]));
-    const velocities = new Float32Array(this.params.reduce((sum, p) => sum + p.velocity.length, 0));
+    // The optimizer's own order (model.trainableWeights), not the graph's.
+    const byVariable = new Map(this.params.map((p) => [p.variable, p]));
+    const ordered = this.variables.map((v) => byVariable.get(v)!);
+    const velocities = new Float32Array(ordered.reduce((sum, p) => sum + p.velocity.length, 0));
     let offset = 0;
-    for (const entry of header.entries) {
-      const v = velocity.get(entry.name)!;
-      velocities.set(v, offset);
-      offset += v.length;
+    for (const p of ordered) {
+      velocities.set(p.velocity, offset);
+      offset += p.velocity.length;
     }
-    this.sgd.setState({ header, velocities });
+    const { momentum, weightDecay } = this.sgd.options;
+    const entries = ordered.map((p) => ({ name: p.name, shape: p.variable.shape.slice() }));
+    this.sgd.setState({ header: { formatVersion: 1, step: this.sgd.step, momentum, weightDecay, entries }, velocities });
+    this.synced = true;
   }
 
   async dispose(): Promise<void> {
