@@ -124,15 +124,15 @@ async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
   const runtime = opts['train-runtime'];
   const native = backend === 'tensorflow' || backend === 'tensorflow-gpu';
   const useOnnx = runtime === 'onnx' || (runtime === 'auto' && !native && onnxRuntimeStatus().available);
-  const trainer = useOnnx ? await OnnxTrainer.create(model, config, variables, sgd) : null;
   const microBatchSize = chooseMicroBatchSize({ backend, batchSize: batch, requested: 'auto', model, onnx: useOnnx });
+  const trainer = useOnnx ? await OnnxTrainer.create(model, config, variables, sgd, { batchSize: batch, microBatchSize }) : null;
   const prep = { ...defaultPreprocessing({ format: 'image-folder', inputSize: size }), storeSize: size };
   const pixels = Uint8Array.from({ length: batch * size * size * 3 }, (_, i) => (i * 7919) % 256);
   const labels = Int32Array.from({ length: batch }, (_, i) => i % 10);
   const ctx = { model, variables, sgd, prep, labelSmoothing: defaults.labelSmoothing, microBatchSize };
   const step = () =>
     trainer
-      ? trainer.step(pixels, labels, 0.01, { prep, labelSmoothing: defaults.labelSmoothing, microBatchSize })
+      ? trainer.step(pixels, labels, 0.01, { prep, labelSmoothing: defaults.labelSmoothing })
       : trainStep(ctx, pixels, labels, 0.01);
 
   for (let i = 0; i < warmup; i++) await step();

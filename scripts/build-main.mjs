@@ -3,6 +3,8 @@
 //   dist-main/electron/main.js    the main process (never tfjs: test/electron checks the metafile)
 //   dist-main/preload/preload.js  the sandboxed preload (sandboxed preloads must be CommonJS)
 //   dist-main/ml-host/main.js     the ML host that utilityProcess.fork starts
+//   dist-main/ml-host/replica-worker.js  the ML host's training replicas (worker threads; the
+//                                 trainer finds this file beside its own bundle)
 // Native modules and TensorFlow.js stay external: they are loaded from node_modules at run time,
 // native ones rebuilt for Electron (scripts/start.mjs) or by electron-builder (scripts/dist.mjs).
 // Each entry's esbuild metafile is written to dist-main/meta-<name>.json.
@@ -30,6 +32,7 @@ export const ENTRIES = [
   { name: 'main', entry: 'src-main/electron/main.ts', out: 'electron/main.js' },
   { name: 'preload', entry: 'src-main/preload/preload.ts', out: 'preload/preload.js' },
   { name: 'ml-host', entry: 'src-main/ml-host/main.ts', out: 'ml-host/main.js' },
+  { name: 'replica-worker', entry: 'src-main/engine/ort-train/replica-worker.ts', out: 'ml-host/replica-worker.js' },
 ];
 
 /** Source files written as ES modules may use import.meta; in CommonJS it describes the bundle. */

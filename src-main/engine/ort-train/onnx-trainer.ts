@@ -1,15 +1,16 @@
 /**
  * Training steps on ONNX Runtime: the training graph (training-graph.ts) computes logits, batch
- * statistics and gradients; momentum SGD and the moving averages run here on plain arrays, with
- * the same rules as MomentumSgd and BatchNorm2d. The tfjs model and optimizer stay the session's
- * record: `sync()` writes the weights, velocities and moving statistics back before validation
- * and checkpoints, so checkpoints, resuming and evaluation do not change.
+ * statistics and gradients, one micro-batch per replica at a time (replicas.ts); momentum SGD and
+ * the moving averages run here on plain arrays, with the same rules as MomentumSgd and
+ * BatchNorm2d. The tfjs model and optimizer stay the session's record: `sync()` writes the
+ * weights, velocities and moving statistics back before validation and checkpoints, so
+ * checkpoints, resuming and evaluation do not change.
  */
 import * as tf from '@tensorflow/tfjs';
 import { encodeOnnxModel } from '../export/onnx-proto';
 import { BatchNorm2d } from '../model/batch-norm';
 import { pixelsToNchw } from '../runtime/nchw';
-import { createOnnxSession, onnxRuntimeStatus, runOnnxNamed, type OnnxSession } from '../runtime/onnx-runtime';
+import { onnxRuntimeStatus } from '../runtime/onnx-runtime';
 import { smoothedCrossEntropyOf } from '../train/loss';
 import { microBatchRanges } from '../train/micro-batch';
 import type { MomentumSgd } from '../train/sgd';
@@ -27,6 +28,8 @@ import {
   varianceOutput,
   type TrainingGraph,
 } from './training-graph';
+import type { Feeds, SharedParam } from './replica-protocol';
+import { maxTrainingReplicas, ReplicaPool } from './replicas';
 
 interface Param {
   name: string;
@@ -54,20 +57,13 @@ function layerVariable(layer: BatchNorm2d, suffix: string): tf.LayerVariable {
 }
 
 export class OnnxTrainer {
-  /** The training graph for the usual micro-batch size: a fixed size runs faster than any size. */
-  private main: { size: number; session: OnnxSession } | null = null;
-  /**
-   * A graph for any size, for the other micro-batches (the end of an epoch, or a batch that does
-   * not split evenly). It hands its memory back after each run, so it does not double the peak.
-   */
-  private anySize: OnnxSession | null = null;
-  private provider = 'cpu';
   /** Whether the tfjs model and optimizer hold the current arrays (validation and the checkpoint both ask). */
   private synced = true;
 
   private constructor(
-    private readonly modelConfig: ModelConfig,
-    private readonly epsilon: (bnLayer: string) => number,
+    private readonly pool: ReplicaPool,
+    private readonly numClasses: number,
+    private readonly microBatchSize: number,
     private readonly params: Param[],
     private readonly stats: MovingStats[],
     private readonly sgd: MomentumSgd,
@@ -77,12 +73,22 @@ export class OnnxTrainer {
   ) {}
 
   /**
-   * Opens the training graph of `modelConfig` in ONNX Runtime and copies the model's weights,
-   * the optimizer's velocities and the moving statistics out of tfjs.
+   * Opens the training graph of `modelConfig` on ONNX Runtime replicas (replicas.ts) and copies
+   * the model's weights, the optimizer's velocities and the moving statistics out of tfjs.
    * @param variables the model's trainable variables, in `model.trainableWeights` order (as `sgd` holds them)
+   * @param sizes the batch size and the micro-batch size of the steps to come; as many replicas
+   *   start as a full batch has micro-batches, up to maxTrainingReplicas()
    * @throws Error when ONNX Runtime is not available or cannot open the graph
    */
-  static async create(model: tf.LayersModel, modelConfig: ModelConfig, variables: tf.Variable[], sgd: MomentumSgd): Promise<OnnxTrainer> {
+  static async create(
+    model: tf.LayersModel,
+    modelConfig: ModelConfig,
+    variables: tf.Variable[],
+    sgd: MomentumSgd,
+    sizes: { batchSize: number; microBatchSize: number },
+  ): Promise<OnnxTrainer> {
+    const status = onnxRuntimeStatus();
+    if (!status.available) throw new Error(`ONNX Runtime is not available: ${status.reason}`);
     const epsilon = (name: string) => (model.getLayer(name) as BatchNorm2d).epsilon;
     const graph: TrainingGraph = buildTrainingGraph(modelConfig, epsilon);
     const { header, velocities } = await sgd.getState();
@@ -93,16 +99,24 @@ export class OnnxTrainer {
       offset += entry.shape.reduce((a, b) => a * b, 1);
       return start;
     });
+    // The weights live in one shared buffer that every replica reads.
+    const buffer = new SharedArrayBuffer(offset * 4);
+    let shared = 0;
+    const layout: SharedParam[] = [];
     const params = graph.params.map(({ name, shape }) => {
       const index = byName.get(name);
       if (index === undefined) throw new Error(`training graph weight ${name} is not a trainable weight of the model`);
       const variable = variables[index];
       const size = variable.size;
+      const value = new Float32Array(buffer, shared * 4, size);
+      value.set(variable.dataSync() as Float32Array);
+      layout.push({ name, offset: shared, length: size, shape });
+      shared += size;
       return {
         name,
         shape,
         variable,
-        value: Float32Array.from(variable.dataSync() as Float32Array),
+        value,
         velocity: velocities.slice(offsets[index], offsets[index] + size),
         grad: new Float32Array(size),
         decayed: variable.rank >= 2,
@@ -122,26 +136,22 @@ export class OnnxTrainer {
         varianceValue: Float32Array.from(variance.read().dataSync() as Float32Array),
       };
     });
-    const status = onnxRuntimeStatus();
-    if (!status.available) throw new Error(`ONNX Runtime is not available: ${status.reason}`);
-    const trainer = new OnnxTrainer(modelConfig, epsilon, params, stats, sgd, variables, `onnxruntime-node ${status.version}`);
-    // The any-size graph now, so a graph ONNX Runtime cannot open fails here rather than mid-run.
-    trainer.anySize = await createOnnxSession(encodeOnnxModel(graph.model), { memoryArena: false });
-    trainer.provider = trainer.anySize.provider;
-    return trainer;
+    const { batchSize, microBatchSize } = sizes;
+    const parts = microBatchRanges(batchSize, microBatchSize).length;
+    // One replica when CUDA may run the graph: the GPU, not the cores, does the work.
+    const count = status.cudaInstalled ? 1 : Math.min(parts, maxTrainingReplicas());
+    const graphs = {
+      fixed: encodeOnnxModel(buildTrainingGraph(modelConfig, epsilon, microBatchSize).model),
+      any: encodeOnnxModel(graph.model),
+    };
+    const pool = await ReplicaPool.open(count, graphs, { buffer, layout });
+    return new OnnxTrainer(pool, modelConfig.numClasses, microBatchSize, params, stats, sgd, variables, `onnxruntime-node ${status.version}`);
   }
 
-  /** What runs the steps, for people: `onnxruntime-node 1.30.0 (cpu)`. */
+  /** What runs the steps, for people: `onnxruntime-node 1.30.0 (cpu, 2 replicas)`. */
   get detail(): string {
-    return `${this.runtime} (${this.provider})`;
-  }
-
-  private async sessionFor(size: number, microBatchSize: number): Promise<OnnxSession> {
-    if (!this.main) {
-      const graph = buildTrainingGraph(this.modelConfig, this.epsilon, microBatchSize);
-      this.main = { size: microBatchSize, session: await createOnnxSession(encodeOnnxModel(graph.model)) };
-    }
-    return size === this.main.size ? this.main.session : this.anySize!;
+    const replicas = this.pool.size === 1 ? '' : `, ${this.pool.size} replicas`;
+    return `${this.runtime} (${this.pool.provider}${replicas})`;
   }
 
   /**
@@ -151,28 +161,37 @@ export class OnnxTrainer {
    * @param pixels RGB uint8 `[n, storeSize, storeSize, 3]` (already augmented)
    * @param labels `[n]` class indices
    */
-  async step(pixels: Uint8Array, labels: Int32Array, lr: number, options: { prep: Preprocessing; labelSmoothing: number; microBatchSize: number }): Promise<StepResult> {
+  async step(pixels: Uint8Array, labels: Int32Array, lr: number, options: { prep: Preprocessing; labelSmoothing: number }): Promise<StepResult> {
     const { prep, labelSmoothing } = options;
     const n = labels.length;
     const imageSize = prep.storeSize * prep.storeSize * 3;
-    const c = this.modelConfig.numClasses;
-    const ranges = microBatchRanges(n, options.microBatchSize);
+    const c = this.numClasses;
+    const ranges = microBatchRanges(n, this.microBatchSize);
+    const jobs = await Promise.all(
+      ranges.map(async ({ start, end }) => {
+        const m = end - start;
+        const input = await pixelsToNchw(pixels.subarray(start * imageSize, end * imageSize), m, prep);
+        const target = new Float32Array(m * c).fill(labelSmoothing / c);
+        for (let i = 0; i < m; i++) target[i * c + labels[start + i]] += 1 - labelSmoothing;
+        const feeds: Feeds = {
+          [TRAIN_INPUT]: { data: input, dims: [m, 3, prep.inputSize, prep.inputSize] },
+          [TRAIN_TARGET]: { data: target, dims: [m, c] },
+          [TRAIN_GRAD_SCALE]: { data: Float32Array.of(1 / n), dims: [1] },
+          [TRAIN_INV_BATCH]: { data: Float32Array.of(1 / m), dims: [1] },
+        };
+        const graph = m === this.microBatchSize ? ('fixed' as const) : ('any' as const);
+        // The weights change once per step.
+        return { graph, feeds, weightsVersion: this.sgd.step };
+      }),
+    );
+    const outputs = await this.pool.run(jobs);
+
     let lossSum = 0;
     let correct = 0;
+    // In micro-batch order, whichever replica ran it: the sums and moving averages do not depend on the replica count.
     for (const [part, { start, end }] of ranges.entries()) {
       const m = end - start;
-      const input = await pixelsToNchw(pixels.subarray(start * imageSize, end * imageSize), m, prep);
-      const target = new Float32Array(m * c).fill(labelSmoothing / c);
-      for (let i = 0; i < m; i++) target[i * c + labels[start + i]] += 1 - labelSmoothing;
-      const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {
-        [TRAIN_INPUT]: { data: input, dims: [m, 3, prep.inputSize, prep.inputSize] },
-        [TRAIN_TARGET]: { data: target, dims: [m, c] },
-        [TRAIN_GRAD_SCALE]: { data: Float32Array.of(1 / n), dims: [1] },
-        [TRAIN_INV_BATCH]: { data: Float32Array.of(1 / m), dims: [1] },
-      };
-      for (const p of this.params) feeds[p.name] = { data: p.value, dims: p.shape };
-      const out = await runOnnxNamed(await this.sessionFor(m, options.microBatchSize), feeds);
-
+      const out = outputs[part];
       const logits = out[TRAIN_LOGITS];
       for (let i = 0; i < m; i++) {
         lossSum += smoothedCrossEntropyOf(logits.subarray(i * c, (i + 1) * c), labels[start + i], labelSmoothing);
@@ -246,9 +265,6 @@ export class OnnxTrainer {
   }
 
   async dispose(): Promise<void> {
-    await this.main?.session.release();
-    await this.anySize?.release();
-    this.main = null;
-    this.anySize = null;
+    await this.pool.close();
   }
 }

@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import type * as tf from '@tensorflow/tfjs';
+import { maxTrainingReplicas } from '../ort-train/replicas';
 
 /**
  * Bytes a training step keeps per image for each element of every layer output: the outputs
@@ -59,9 +60,10 @@ export function trainingBytesPerImage(model: tf.LayersModel): number {
  * The micro-batch size for training.
  * - A number in `requested` is used as is (capped at `batchSize`).
  * - `'auto'`: native TensorFlow backends take the whole batch (they are not bound by a 4 GB heap);
- *   ONNX Runtime takes ONNX_MICRO_BATCH images, fewer if a quarter of RAM cannot hold them; wasm
- *   and cpu take the largest size whose estimated activations fit their budget. The size is then
- *   evened out so the micro-batches of a full batch differ by at most one image.
+ *   ONNX Runtime takes ONNX_MICRO_BATCH images, fewer if a third of RAM cannot hold them on every
+ *   replica at once; wasm and cpu take the largest size whose estimated activations fit their
+ *   budget. The size is then evened out so the micro-batches of a full batch differ by at most
+ *   one image (on ONNX Runtime, over a multiple of the replica count).
  */
 export function chooseMicroBatchSize(options: {
   backend: string;
@@ -74,9 +76,11 @@ export function chooseMicroBatchSize(options: {
   const { backend, batchSize, requested, model } = options;
   if (requested !== 'auto') return Math.max(1, Math.min(batchSize, Math.floor(requested)));
   let fits: number;
+  let replicas = 1;
   if (options.onnx) {
+    replicas = maxTrainingReplicas();
     const perImage = activationElementsPerImage(model) * ONNX_TRAINING_BYTES_PER_ACTIVATION;
-    fits = Math.min(ONNX_MICRO_BATCH, Math.max(1, Math.floor(os.totalmem() / 4 / perImage)));
+    fits = Math.min(ONNX_MICRO_BATCH, Math.max(1, Math.floor(os.totalmem() / 3 / replicas / perImage)));
   } else if (backend === 'tensorflow' || backend === 'tensorflow-gpu') {
     return batchSize;
   } else {
@@ -84,7 +88,9 @@ export function chooseMicroBatchSize(options: {
     fits = Math.max(1, Math.floor(budget / trainingBytesPerImage(model)));
   }
   if (fits >= batchSize) return batchSize;
-  return Math.ceil(batchSize / Math.ceil(batchSize / fits));
+  // A multiple of the replica count, so every replica gets as many micro-batches (replicas.ts).
+  const parts = Math.ceil(Math.ceil(batchSize / fits) / replicas) * replicas;
+  return Math.ceil(batchSize / parts);
 }
 
 /** Splits `[0, n)` into consecutive ranges of at most `microBatchSize`, as even as possible. */

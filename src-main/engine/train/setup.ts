@@ -110,7 +110,7 @@ export async function loadSessionData(config: TrainConfig, resume: ResumePoint |
 }
 
 export interface SessionModel {
-  /** What runs the training steps: the tfjs backend's name, or ONNX Runtime's (`onnxruntime-node 1.30.0 (cpu)`). */
+  /** What runs the training steps: the tfjs backend's name, or ONNX Runtime's (`onnxruntime-node 1.30.0 (cpu, 2 replicas)`). */
   backend: string;
   /** Runs the steps on ONNX Runtime; null when tfjs does. */
   trainer: OnnxTrainer | null;
@@ -143,15 +143,20 @@ export async function prepareModel(config: TrainConfig, numClasses: number, resu
     { momentum: config.momentum, weightDecay: config.weightDecay },
   );
   let trainer: OnnxTrainer | null = null;
+  let microBatchSize = 0;
   try {
     if (resume) sgd.setState(resume.optimizer);
-    trainer = await openOnnxTrainer(config, backend, { model, modelConfig, variables, sgd });
+    const sizes = (onnx: boolean) => ({
+      batchSize: config.batchSize,
+      microBatchSize: chooseMicroBatchSize({ backend, batchSize: config.batchSize, requested: config.microBatchSize, model, onnx }),
+    });
+    trainer = await openOnnxTrainer(config, backend, { model, modelConfig, variables, sgd, sizes: sizes(true) });
+    microBatchSize = sizes(trainer !== null).microBatchSize;
   } catch (error) {
     sgd.dispose();
     model.dispose();
     throw error;
   }
-  const microBatchSize = chooseMicroBatchSize({ backend, batchSize: config.batchSize, requested: config.microBatchSize, model, onnx: trainer !== null });
   return { backend: trainer?.detail ?? backend, trainer, modelConfig, model, variables, sgd, microBatchSize };
 }
 
@@ -163,7 +168,7 @@ export async function prepareModel(config: TrainConfig, numClasses: number, resu
 async function openOnnxTrainer(
   config: TrainConfig,
   backend: string,
-  m: { model: tf.LayersModel; modelConfig: ModelConfig; variables: tf.Variable[]; sgd: MomentumSgd },
+  m: { model: tf.LayersModel; modelConfig: ModelConfig; variables: tf.Variable[]; sgd: MomentumSgd; sizes: { batchSize: number; microBatchSize: number } },
 ): Promise<OnnxTrainer | null> {
   const runtime = requestedRuntime(config.runtime);
   if (runtime === 'tfjs' || (runtime === 'auto' && (backend === 'tensorflow' || backend === 'tensorflow-gpu'))) return null;
@@ -173,7 +178,7 @@ async function openOnnxTrainer(
     return null;
   }
   try {
-    return await OnnxTrainer.create(m.model, m.modelConfig, m.variables, m.sgd);
+    return await OnnxTrainer.create(m.model, m.modelConfig, m.variables, m.sgd, m.sizes);
   } catch (error) {
     if (runtime === 'onnx') throw new UserError(`ONNX Runtime could not open the training graph: ${(error as Error).message.split('\n')[0]}`, 'bad-option');
     return null;

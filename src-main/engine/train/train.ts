@@ -164,7 +164,7 @@ export async function train(
         if (config.augment) pixels = augmentBatch(pixels, batch.length, prep.storeSize, createRng(stepSeed(config.seed, epoch, step)));
         const lr = learningRateAt(sgd.step, schedule);
         const result = trainer
-          ? await trainer.step(pixels, labels, lr, { prep, labelSmoothing: config.labelSmoothing, microBatchSize })
+          ? await trainer.step(pixels, labels, lr, { prep, labelSmoothing: config.labelSmoothing })
           : await trainStep(ctx, pixels, labels, lr);
         sessionSteps += 1;
         state.stepInEpoch = step + 1;

@@ -33,6 +33,24 @@ describe('micro-batches', () => {
     model.dispose();
   });
 
+  it('on ONNX Runtime, split a batch into a multiple of the replica count', () => {
+    const saved = process.env.SHUFFLENET_TRAIN_REPLICAS;
+    process.env.SHUFFLENET_TRAIN_REPLICAS = '3';
+    const model = buildShuffleNetV1({ scale: 0.25, groups: 1, numClasses: 10, stem: 'cifar', inputSize: 32 });
+    try {
+      // 100 images fit 32 at a time: 4 micro-batches, rounded up to 6 so each of 3 replicas runs 2.
+      const size = chooseMicroBatchSize({ backend: 'wasm', batchSize: 100, requested: 'auto', model, onnx: true });
+      expect(size).toBe(17);
+      expect(microBatchRanges(100, size)).toHaveLength(6);
+      // A batch that fits one micro-batch stays whole.
+      expect(chooseMicroBatchSize({ backend: 'wasm', batchSize: 20, requested: 'auto', model, onnx: true })).toBe(20);
+    } finally {
+      if (saved === undefined) delete process.env.SHUFFLENET_TRAIN_REPLICAS;
+      else process.env.SHUFFLENET_TRAIN_REPLICAS = saved;
+      model.dispose();
+    }
+  });
+
   it('ranges cover the batch in order', () => {
     expect(microBatchRanges(10, 4)).toEqual([
       { start: 0, end: 3 },

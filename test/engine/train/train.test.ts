@@ -71,7 +71,7 @@ const onnx = onnxRuntimeStatus();
 if (!onnx.available) console.warn(`Skipping the ONNX Runtime training runs: ${onnx.reason}`);
 const runtimes: { runtime: 'tfjs' | 'onnx'; backend: RegExp }[] = [
   { runtime: 'tfjs', backend: /^wasm$/ },
-  ...(onnx.available ? [{ runtime: 'onnx' as const, backend: /^onnxruntime-node .* \(cpu\)$/ }] : []),
+  ...(onnx.available ? [{ runtime: 'onnx' as const, backend: /^onnxruntime-node .* \(cpu(, \d+ replicas)?\)$/ }] : []),
 ];
 
 describe('train', () => {

@@ -1,0 +1,31 @@
+/** Messages between the trainer (replicas.ts) and a training replica (replica-worker.ts). */
+
+/** Which training graph: `fixed` for the usual micro-batch size, `any` for the others. */
+export type ReplicaGraph = 'fixed' | 'any';
+
+/** Where one weight sits in the shared weights buffer, in float32 elements. */
+export interface SharedParam {
+  name: string;
+  offset: number;
+  length: number;
+  shape: number[];
+}
+
+export type Feeds = Record<string, { data: Float32Array; dims: readonly number[] }>;
+
+export type ReplicaRequest =
+  /** ONNX bytes of both graphs: `fixed` opens now, `any` when first run. */
+  | { type: 'open'; graphs: Record<ReplicaGraph, Uint8Array> }
+  | { type: 'params'; buffer: SharedArrayBuffer; layout: SharedParam[] }
+  /**
+   * The graph's inputs other than the weights, which come from the shared buffer; the replica
+   * copies that buffer again when `weightsVersion` changed since its last run.
+   */
+  | { type: 'run'; graph: ReplicaGraph; feeds: Feeds; weightsVersion: number }
+  | { type: 'release' };
+
+export type ReplicaReply =
+  | { type: 'opened'; provider: 'cuda' | 'cpu' }
+  | { type: 'outputs'; outputs: Record<string, Float32Array> }
+  | { type: 'done' }
+  | { type: 'error'; message: string };
