@@ -146,12 +146,10 @@ export async function prepareModel(config: TrainConfig, numClasses: number, resu
   let microBatchSize = 0;
   try {
     if (resume) sgd.setState(resume.optimizer);
-    const sizes = (onnx: boolean) => ({
-      batchSize: config.batchSize,
-      microBatchSize: chooseMicroBatchSize({ backend, batchSize: config.batchSize, requested: config.microBatchSize, model, onnx }),
-    });
-    trainer = await openOnnxTrainer(config, backend, { model, modelConfig, variables, sgd, sizes: sizes(true) });
-    microBatchSize = sizes(trainer !== null).microBatchSize;
+    const microBatch = (onnx: boolean) => chooseMicroBatchSize({ backend, batchSize: config.batchSize, requested: config.microBatchSize, model, onnx });
+    const sizes = { batchSize: config.batchSize, microBatchSize: microBatch(true) };
+    trainer = await openOnnxTrainer(config, backend, { model, modelConfig, variables, sgd, sizes });
+    microBatchSize = trainer ? sizes.microBatchSize : microBatch(false);
   } catch (error) {
     sgd.dispose();
     model.dispose();
