@@ -29,7 +29,7 @@ import {
   type TrainingGraph,
 } from './training-graph';
 import type { Feeds, SharedParam } from './replica-protocol';
-import { maxTrainingReplicas, ReplicaPool } from './replicas';
+import { ReplicaPool, trainingReplicaLimit } from './replicas';
 
 interface Param {
   name: string;
@@ -77,7 +77,7 @@ export class OnnxTrainer {
    * the model's weights, the optimizer's velocities and the moving statistics out of tfjs.
    * @param variables the model's trainable variables, in `model.trainableWeights` order (as `sgd` holds them)
    * @param sizes the batch size and the micro-batch size of the steps to come; as many replicas
-   *   start as a full batch has micro-batches, up to maxTrainingReplicas()
+   *   start as a full batch has micro-batches, up to trainingReplicaLimit()
    * @throws Error when ONNX Runtime is not available or cannot open the graph
    */
   static async create(
@@ -138,8 +138,7 @@ export class OnnxTrainer {
     });
     const { batchSize, microBatchSize } = sizes;
     const parts = microBatchRanges(batchSize, microBatchSize).length;
-    // One replica when CUDA may run the graph: the GPU, not the cores, does the work.
-    const count = status.cudaInstalled ? 1 : Math.min(parts, maxTrainingReplicas());
+    const count = Math.min(parts, trainingReplicaLimit());
     const graphs = {
       fixed: encodeOnnxModel(buildTrainingGraph(modelConfig, epsilon, microBatchSize).model),
       any: encodeOnnxModel(graph.model),

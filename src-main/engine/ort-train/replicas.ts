@@ -8,6 +8,7 @@
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { UserError } from '../errors';
+import { onnxRuntimeStatus } from '../runtime/onnx-runtime';
 import { startWorker } from '../worker-thread';
 import type { Feeds, ReplicaGraph, ReplicaReply, ReplicaRequest, SharedParam } from './replica-protocol';
 
@@ -26,6 +27,15 @@ export function maxTrainingReplicas(): number {
     throw new UserError(`SHUFFLENET_TRAIN_REPLICAS="${raw}" must be a whole number from 1 to ${MAX_TRAINING_REPLICAS}`);
   }
   return n;
+}
+
+/**
+ * How many replicas training uses at most here: one where ONNX Runtime's CUDA provider is installed
+ * (the GPU, not the cores, does the work), else maxTrainingReplicas().
+ */
+export function trainingReplicaLimit(): number {
+  const status = onnxRuntimeStatus();
+  return status.available && status.cudaInstalled ? 1 : maxTrainingReplicas();
 }
 
 /** One worker thread; its requests run one at a time, in the order they were made. */

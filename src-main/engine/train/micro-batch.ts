@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import type * as tf from '@tensorflow/tfjs';
-import { maxTrainingReplicas } from '../ort-train/replicas';
+import { trainingReplicaLimit } from '../ort-train/replicas';
 
 /**
  * Bytes a training step keeps per image for each element of every layer output: the outputs
@@ -78,7 +78,7 @@ export function chooseMicroBatchSize(options: {
   let fits: number;
   let replicas = 1;
   if (options.onnx) {
-    replicas = maxTrainingReplicas();
+    replicas = trainingReplicaLimit();
     const perImage = activationElementsPerImage(model) * ONNX_TRAINING_BYTES_PER_ACTIVATION;
     fits = Math.min(ONNX_MICRO_BATCH, Math.max(1, Math.floor(os.totalmem() / 3 / replicas / perImage)));
   } else if (backend === 'tensorflow' || backend === 'tensorflow-gpu') {
