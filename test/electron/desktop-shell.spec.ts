@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
@@ -121,4 +121,36 @@ test('the main process never loads TensorFlow.js; the ML host runs in a utility 
   expect(loaded.filter((path) => path.includes('@tensorflow'))).toEqual([]);
   const metrics = await app.evaluate(({ app: electronApp }) => electronApp.getAppMetrics().map((m) => m.type));
   expect(metrics).toContain('Utility');
+});
+
+test('training in the ML host runs on ONNX Runtime replicas (worker threads inside the utility process)', async () => {
+  const { window } = launched;
+  const folder = join(scratch, 'shapes');
+  for (const [name, colour] of [['light', { r: 230, g: 230, b: 230 }], ['dark', { r: 20, g: 20, b: 20 }]] as const) {
+    mkdirSync(join(folder, name), { recursive: true });
+    for (let i = 0; i < 4; i++) {
+      await sharp({ create: { width: 32, height: 32, channels: 3, background: colour } }).png().toFile(join(folder, name, `${i}.png`));
+    }
+  }
+  // Micro-batches of 4 in a batch of 8: two parts, so up to two replicas start.
+  const config = { scale: 0.25, groups: 3, stem: 'cifar', inputSize: 16, epochs: 1, batchSize: 8, microBatchSize: 4, lr: 0.05, warmupEpochs: 0 };
+  const run = await window.evaluate(
+    async ({ path, config }) => {
+      const studio = (globalThis as unknown as { studio: { invoke(m: string, i: unknown): Promise<any> } }).studio;
+      const dataset = await studio.invoke('datasets.addFolder', { path });
+      const started = await studio.invoke('training.start', { datasetId: dataset.id, config, name: 'replicas' });
+      for (let i = 0; i < 600; i++) {
+        const detail = await studio.invoke('runs.get', { id: started.id });
+        if (['completed', 'stopped', 'failed'].includes(detail.status)) return detail as { status: string; backend: string | null };
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      throw new Error('the training run did not finish in 120 s');
+    },
+    { path: folder, config },
+  );
+  expect(run.status).toBe('completed');
+  // ONNX Runtime loads in Electron's Node (N-API); a replica whose worker failed to start would
+  // have sent training to tfjs. One replica on one core, or where the CUDA provider is installed.
+  const expected = availableParallelism() > 1 ? /^onnxruntime-node \S+ \((cpu, 2 replicas|cuda)\)$/ : /^onnxruntime-node \S+ \((cpu|cuda)\)$/;
+  expect(run.backend).toMatch(expected);
 });
