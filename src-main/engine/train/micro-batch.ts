@@ -36,6 +36,13 @@ export const ONNX_TRAINING_BYTES_PER_ACTIVATION = 8;
  */
 export const ONNX_MICRO_BATCH = 32;
 
+/**
+ * Fewest images a replica gets when a batch that fits one micro-batch is split over the replicas
+ * anyway: two replicas of 16 trained a batch of 32 faster than one two-thread session of 32
+ * (2.0x cifar stem, docs/benchmarks.md), while batch norm statistics over fewer images grow noisy.
+ */
+export const MIN_REPLICA_MICRO_BATCH = 16;
+
 /** The cpu backend keeps tensors in JavaScript typed arrays: allow a quarter of RAM, at most 4 GB. */
 export function cpuActivationBudget(): number {
   return Math.min(4 * 1024 ** 3, os.totalmem() / 4);
@@ -63,7 +70,8 @@ export function trainingBytesPerImage(model: tf.LayersModel): number {
  *   ONNX Runtime takes ONNX_MICRO_BATCH images, fewer if a third of RAM cannot hold them on every
  *   replica at once; wasm and cpu take the largest size whose estimated activations fit their
  *   budget. The size is then evened out so the micro-batches of a full batch differ by at most
- *   one image (on ONNX Runtime, over a multiple of the replica count).
+ *   one image (on ONNX Runtime, over a multiple of the replica count; a batch that fits one
+ *   micro-batch still splits over the replicas when each gets MIN_REPLICA_MICRO_BATCH images).
  */
 export function chooseMicroBatchSize(options: {
   backend: string;
@@ -87,7 +95,10 @@ export function chooseMicroBatchSize(options: {
     const budget = backend === 'wasm' ? WASM_ACTIVATION_BUDGET : cpuActivationBudget();
     fits = Math.max(1, Math.floor(budget / trainingBytesPerImage(model)));
   }
-  if (fits >= batchSize) return batchSize;
+  if (fits >= batchSize) {
+    const shared = replicas > 1 && batchSize >= replicas * MIN_REPLICA_MICRO_BATCH;
+    return shared ? Math.ceil(batchSize / replicas) : batchSize;
+  }
   // A multiple of the replica count, so every replica gets as many micro-batches (replicas.ts).
   const parts = Math.ceil(Math.ceil(batchSize / fits) / replicas) * replicas;
   return Math.ceil(batchSize / parts);

@@ -42,8 +42,12 @@ describe('micro-batches', () => {
       const size = chooseMicroBatchSize({ backend: 'wasm', batchSize: 100, requested: 'auto', model, onnx: true });
       expect(size).toBe(17);
       expect(microBatchRanges(100, size)).toHaveLength(6);
-      // A batch that fits one micro-batch stays whole.
+      // A batch that fits one micro-batch stays whole unless every replica gets 16 images.
       expect(chooseMicroBatchSize({ backend: 'wasm', batchSize: 20, requested: 'auto', model, onnx: true })).toBe(20);
+      expect(chooseMicroBatchSize({ backend: 'wasm', batchSize: 32, requested: 'auto', model, onnx: true })).toBe(32);
+      process.env.SHUFFLENET_TRAIN_REPLICAS = '2';
+      expect(chooseMicroBatchSize({ backend: 'wasm', batchSize: 32, requested: 'auto', model, onnx: true })).toBe(16);
+      expect(chooseMicroBatchSize({ backend: 'wasm', batchSize: 31, requested: 'auto', model, onnx: true })).toBe(31);
     } finally {
       if (saved === undefined) delete process.env.SHUFFLENET_TRAIN_REPLICAS;
       else process.env.SHUFFLENET_TRAIN_REPLICAS = saved;
