@@ -1,10 +1,10 @@
 /**
- * Training and inference throughput of the app's engine for ShuffleNetV1 2.0x, groups 3, with both
- * stems, on the backend the engine picks (or --backend). With --compare it also runs the PyTorch
+ * Training and inference throughput of the app's engine for ShuffleNetV1 (2.0x, groups 3, unless
+ * --scale says otherwise) with both stems, on the backend the engine picks (or --backend). With --compare it also runs the PyTorch
  * reference (../shared/bench/pytorch_shufflenet.py, Debian's python3-torch) in the same sitting and
  * prints the ratios; ONNX Runtime joins when onnxruntime-node resolves.
  *
- *   npm run bench -- [--compare] [--stems cifar,imagenet] [--steps 2] [--warmup 2] [--train-runtime auto|onnx|tfjs]
+ *   npm run bench -- [--compare] [--scale 2.0] [--stems cifar,imagenet] [--steps 2] [--warmup 2] [--train-runtime auto|onnx|tfjs]
  *                    [--ort-threads 2] [--ort-rounds 3] [--json]
  *
  * The training step is the one the app runs (micro-batch accumulation, label-smoothed loss,
@@ -30,12 +30,13 @@ import { MomentumSgd } from '../src-main/engine/train/sgd';
 import { trainStep } from '../src-main/engine/train/train-step';
 import { OnnxTrainer } from '../src-main/engine/ort-train/onnx-trainer';
 import { onnxRuntimeStatus } from '../src-main/engine/runtime/onnx-runtime';
-import type { ModelConfig, Stem } from '../src-main/engine/types';
+import type { ModelConfig, Scale, Stem } from '../src-main/engine/types';
 import { engineOnnxBytes, exportPytorchOnnx, tempExportDir, timeOnnxModels, type OnnxTiming } from './onnx-timer';
 
 const { values: opts } = parseArgs({
   options: {
     compare: { type: 'boolean', default: false },
+    scale: { type: 'string', default: '2' },
     stems: { type: 'string', default: 'cifar,imagenet' },
     steps: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '2' },
@@ -51,6 +52,8 @@ const { values: opts } = parseArgs({
 const SHARED_BENCH = process.env.SHUFFLENET_BENCH_REFS ?? path.resolve(import.meta.dirname, '../../shared/bench');
 const defaults = defaultTrainConfig({ dataset: '', outDir: '' });
 const steps = Number(opts.steps);
+/** Width multiplier of the model every runtime times (the tutorial's 2.0x by default); buildShuffleNetV1 rejects unsupported ones. */
+const scale = Number(opts.scale) as Scale;
 /** Untimed steps before the timed ones, for the engine and the references alike (ONNX Runtime's second run still grows its memory). */
 const warmup = Number(opts.warmup);
 const log = (text: string) => process.stderr.write(`${text}\n`);
@@ -90,7 +93,7 @@ async function timeOnnxExports(model: tf.LayersModel, config: ModelConfig, batch
   let reference: { file: string } | { skipped: string } = { skipped: 'run with --compare' };
   const temp = await tempExportDir();
   try {
-    if (opts.compare) reference = exportPytorchOnnx(SHARED_BENCH, stem, size, temp.dir);
+    if (opts.compare) reference = exportPytorchOnnx(SHARED_BENCH, stem, size, temp.dir, config.scale);
     const files = 'file' in reference ? [ours, reference.file] : [ours];
     const timings = await timeOnnxModels(files, timing);
     if (!timings) {
@@ -113,14 +116,14 @@ const INFER_BATCH: Record<Stem, number> = { cifar: 256, imagenet: 32 };
 
 async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
   const size = stem === 'cifar' ? 32 : 224;
-  const model = buildShuffleNetV1({ scale: 2, groups: 3, numClasses: 10, stem, inputSize: size });
+  const config: ModelConfig = { scale, groups: 3, numClasses: 10, stem, inputSize: size };
+  const model = buildShuffleNetV1(config);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const sgd = new MomentumSgd(model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })), {
     momentum: defaults.momentum,
     weightDecay: defaults.weightDecay,
   });
   const batch = Number(opts['train-batch'] ?? defaults.batchSize);
-  const config: ModelConfig = { scale: 2, groups: 3, numClasses: 10, stem, inputSize: size };
   const runtime = opts['train-runtime'];
   const native = backend === 'tensorflow' || backend === 'tensorflow-gpu';
   const useOnnx = runtime === 'onnx' || (runtime === 'auto' && !native && onnxRuntimeStatus().available);
@@ -169,7 +172,7 @@ async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
 function timePytorch(m: Omit<Measure, 'imagesPerSec'>): number | null {
   const script = path.join(SHARED_BENCH, 'pytorch_shufflenet.py');
   if (!existsSync(script) || !existsSync('/usr/bin/python3')) return null;
-  const args = [script, 'bench', '--mode', m.mode, '--stem', m.stem, '--size', String(m.size), '--batch', String(m.batch), '--iters', String(steps), '--warmup', String(warmup)];
+  const args = [script, 'bench', '--mode', m.mode, '--stem', m.stem, '--size', String(m.size), '--batch', String(m.batch), '--scale', String(scale), '--iters', String(steps), '--warmup', String(warmup)];
   const result = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
   if (result.status !== 0) {
     log(`pytorch ${m.mode} ${m.stem}: failed (${result.stderr.trim().split('\n').pop()})`);
@@ -218,6 +221,7 @@ if (opts.json) {
   console.log(
     JSON.stringify({
       backend: info.name,
+      scale,
       threads: info.threads,
       trainRatio: ratio('train', 'cifar'),
       trainRatioImagenet: ratio('train', 'imagenet'),

@@ -89,16 +89,18 @@ export function engineOnnxBytes(model: tf.LayersModel, config: ModelConfig, port
 }
 
 /**
- * Writes PyTorch's ONNX export of ShuffleNetV1 2.0x, groups 3, 10 classes into `dir` with the
- * reference script (`pytorch_shufflenet.py export FILE --stem STEM --size SIZE`).
+ * Writes PyTorch's ONNX export of ShuffleNetV1 (2.0x unless `scale` says otherwise), groups 3,
+ * 10 classes into `dir` with the reference script
+ * (`pytorch_shufflenet.py export FILE --stem STEM --size SIZE --scale SCALE`).
  * @returns the file, or why it could not be made (no script, no python3, no torch)
  */
-export function exportPytorchOnnx(sharedBench: string, stem: Stem, size: number, dir: string): { file: string } | { skipped: string } {
+export function exportPytorchOnnx(sharedBench: string, stem: Stem, size: number, dir: string, scale = 2): { file: string } | { skipped: string } {
   const script = path.join(sharedBench, 'pytorch_shufflenet.py');
   if (!existsSync(script)) return { skipped: `${script} not found` };
   if (!existsSync(PYTHON)) return { skipped: `${PYTHON} not found` };
-  const file = path.join(dir, `pytorch-${stem}-${size}.onnx`);
-  const result = spawnSync(PYTHON, [script, 'export', file, '--stem', stem, '--size', String(size)], { encoding: 'utf8' });
+  const file = path.join(dir, `pytorch-${stem}-${size}-${scale}x.onnx`);
+  const args = [script, 'export', file, '--stem', stem, '--size', String(size), '--scale', String(scale)];
+  const result = spawnSync(PYTHON, args, { encoding: 'utf8' });
   if (result.status !== 0 || !existsSync(file)) {
     const last = (result.stderr || result.error?.message || '').trim().split('\n').pop() ?? '';
     const missingTorch = /No module named '?torch/.test(last);
