@@ -1,8 +1,9 @@
 /**
  * Training and inference throughput of the app's engine for ShuffleNetV1 (2.0x, groups 3, unless
- * --scale says otherwise) with both stems, on the backend the engine picks (or --backend). With --compare it also runs the PyTorch
- * reference (../shared/bench/pytorch_shufflenet.py, Debian's python3-torch) in the same sitting and
- * prints the ratios; ONNX Runtime joins when onnxruntime-node resolves.
+ * --scale says otherwise) with both stems, on the backend the engine picks (or --backend). With
+ * --compare it also runs the PyTorch reference (../shared/bench/pytorch_shufflenet.py, Debian's
+ * python3-torch) at the same width in the same sitting and prints the ratios; ONNX Runtime joins
+ * when onnxruntime-node resolves.
  *
  *   npm run bench -- [--compare] [--scale 2.0] [--stems cifar,imagenet] [--steps 2] [--warmup 2] [--train-runtime auto|onnx|tfjs]
  *                    [--ort-threads 2] [--ort-rounds 3] [--json]
