@@ -95,10 +95,8 @@ export function chooseMicroBatchSize(options: {
     const budget = backend === 'wasm' ? WASM_ACTIVATION_BUDGET : cpuActivationBudget();
     fits = Math.max(1, Math.floor(budget / trainingBytesPerImage(model)));
   }
-  if (fits >= batchSize) {
-    const shared = replicas > 1 && batchSize >= replicas * MIN_REPLICA_MICRO_BATCH;
-    return shared ? Math.ceil(batchSize / replicas) : batchSize;
-  }
+  // Too few images to give every replica MIN_REPLICA_MICRO_BATCH: the batch runs whole.
+  if (fits >= batchSize && batchSize < replicas * MIN_REPLICA_MICRO_BATCH) return batchSize;
   // A multiple of the replica count, so every replica gets as many micro-batches (replicas.ts).
   const parts = Math.ceil(Math.ceil(batchSize / fits) / replicas) * replicas;
   return Math.ceil(batchSize / parts);
