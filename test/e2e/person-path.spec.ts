@@ -141,6 +141,9 @@ test('3. train one short epoch and watch the chart and progress bar move', async
   // After the epoch the train and validation loss appear as points beside the per-step line.
   await expect(studio.testId('loss-chart').locator('[data-series="validation"] path')).toHaveAttribute('d', /M/);
   await expect(studio.testId('run-list')).toContainText('first try');
+  // The charts overflow the column, which scrolls: the run list keeps its rows instead of shrinking to its title.
+  const runList = await studio.testId('run-list').boundingBox();
+  expect(runList?.height ?? 0).toBeGreaterThan(80);
   await studio.snap('training-done');
 
   trainingSamples = await studio.page.evaluate(() => (window as unknown as { __samples: TrainingSample[] }).__samples);
