@@ -24,6 +24,21 @@ export function niceTicks(min: number, max: number, count = 4): number[] {
   return ticks;
 }
 
+/**
+ * Labels for the ticks of one axis: the chart's own format where it tells every tick apart, else
+ * as many significant digits as it takes (a range of 1.100-1.115 showed "1.1 / 1.1 / 1.1").
+ */
+export function tickLabels(ticks: readonly number[], format: (v: number) => string): string[] {
+  const distinct = (labels: string[]) => new Set(labels).size === labels.length;
+  const labels = ticks.map(format);
+  if (distinct(labels)) return labels;
+  for (let digits = 4; digits <= 12; digits++) {
+    const precise = ticks.map((t) => String(Number(t.toPrecision(digits))));
+    if (distinct(precise)) return precise;
+  }
+  return labels;
+}
+
 /** Keeps at most `limit` points, always including the last, so long runs still draw quickly. */
 export function thin(points: readonly Point[], limit: number): readonly Point[] {
   if (points.length <= limit) return points;

@@ -34,6 +34,11 @@ export function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** "1 image", "60,000 images": every count the app shows in words goes through here. */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${count(n)} ${n === 1 ? singular : plural}`;
+}
+
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);

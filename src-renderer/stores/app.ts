@@ -13,9 +13,13 @@ export interface Toast {
   kind: 'error' | 'success' | 'info';
   message: string;
   code?: string;
+  /** How many times this message came in a row (one failing thumbnail per tile would otherwise stack a column). */
+  repeats: number;
 }
 
-const TOAST_MS = { error: 12_000, success: 4_000, info: 5_000 };
+const TOAST_MS = { error: 8_000, success: 4_000, info: 5_000 };
+/** Toasts sit over the grids: three at most, the oldest goes first. */
+const MAX_TOASTS = 3;
 
 export const useAppStore = defineStore('app', () => {
   const api = useApiClient();
@@ -31,10 +35,25 @@ export const useAppStore = defineStore('app', () => {
   const nativeDialogs = computed(() => info.value?.capabilities.nativeDialogs ?? false);
   const canUpload = computed(() => info.value?.capabilities.upload ?? false);
 
+  const timers = new Map<number, ReturnType<typeof setTimeout>>();
+
+  function closeLater(id: number, kind: Toast['kind']) {
+    clearTimeout(timers.get(id));
+    timers.set(id, setTimeout(() => dismiss(id), TOAST_MS[kind]));
+  }
+
   function notify(message: string, kind: Toast['kind'] = 'info', code?: string) {
-    const toast: Toast = { id: nextToastId++, kind, message, code };
-    toasts.value = [...toasts.value.slice(-4), toast];
-    setTimeout(() => dismiss(toast.id), TOAST_MS[kind]);
+    const same = toasts.value.find((t) => t.message === message && t.kind === kind);
+    if (same) {
+      toasts.value = toasts.value.map((t) => (t === same ? { ...t, repeats: t.repeats + 1 } : t));
+      closeLater(same.id, kind);
+      return same.id;
+    }
+    const toast: Toast = { id: nextToastId++, kind, message, code, repeats: 1 };
+    const kept = [...toasts.value, toast];
+    for (const old of kept.slice(0, Math.max(0, kept.length - MAX_TOASTS))) clearTimeout(timers.get(old.id));
+    toasts.value = kept.slice(-MAX_TOASTS);
+    closeLater(toast.id, kind);
     return toast.id;
   }
 
@@ -47,6 +66,8 @@ export const useAppStore = defineStore('app', () => {
   }
 
   function dismiss(id: number) {
+    clearTimeout(timers.get(id));
+    timers.delete(id);
     toasts.value = toasts.value.filter((toast) => toast.id !== id);
   }
 

@@ -16,3 +16,26 @@ describe('LineChart', () => {
     expect(topTick(true)).toBeLessThan(5);
   });
 });
+
+describe('LineChart axis labels', () => {
+  it('tells every y tick apart when the range is narrow', () => {
+    const flat = [{ name: 'loss', color: 'red', points: [1, 2, 3, 4].map((x) => ({ x, y: 1.1 + x * 0.004 })) }];
+    const chart = mount(LineChart, { props: { title: 'Loss', series: flat, xMax: 4 } });
+    const labels = chart.findAll('.grid text[text-anchor="end"]').map((t) => t.text());
+    expect(labels.length).toBeGreaterThan(2);
+    expect(new Set(labels).size).toBe(labels.length);
+  });
+
+  it('gives no two legend entries one colour in the loss and accuracy charts', async () => {
+    const { default: LossChart } = await import('../../src-renderer/components/LossChart.vue');
+    const { default: AccuracyChart } = await import('../../src-renderer/components/AccuracyChart.vue');
+    const batches = [{ x: 0.5, loss: 2, accuracy: 0.3, lr: 0.1 }];
+    const epochs = [{ epoch: 1, trainLoss: 1.9, valLoss: 2, trainAccuracy: 0.3, valAccuracy: 0.3, lr: 0.1 }];
+    for (const chart of [LossChart, AccuracyChart]) {
+      const wrapper = mount(chart as never, { props: { batches, epochs, totalEpochs: 2 } });
+      const colours = wrapper.findAll('.legend .swatch').map((s) => s.attributes('style'));
+      expect(colours.length).toBe(3);
+      expect(new Set(colours).size).toBe(colours.length);
+    }
+  });
+});
