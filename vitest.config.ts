@@ -4,6 +4,10 @@ import vue from '@vitejs/plugin-vue';
 // Two projects: plain Node for the engine, services and contract; happy-dom for stores and components.
 export default defineConfig({
   test: {
+    // tfjs greets every process that touches its cpu backend (the tests' reference) with a banner
+    // asking for tfjs-node; 18 copies of it buried the output that matters.
+    onConsoleLog: (log) => !log.includes('install our node backend'),
+    reporters: ['default', './test/skip-reasons-reporter.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [

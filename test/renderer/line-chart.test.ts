@@ -1,6 +1,8 @@
 import { mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
+import AccuracyChart from '../../src-renderer/components/AccuracyChart.vue';
 import LineChart from '../../src-renderer/components/LineChart.vue';
+import LossChart from '../../src-renderer/components/LossChart.vue';
 
 const spiky = [{ name: 'validation', color: 'red', markers: true, points: [1, 2, 3, 4, 5, 6].map((x) => ({ x, y: x === 3 ? 400 : 1 - x / 10 })) }];
 
@@ -26,13 +28,11 @@ describe('LineChart axis labels', () => {
     expect(new Set(labels).size).toBe(labels.length);
   });
 
-  it('gives no two legend entries one colour in the loss and accuracy charts', async () => {
-    const { default: LossChart } = await import('../../src-renderer/components/LossChart.vue');
-    const { default: AccuracyChart } = await import('../../src-renderer/components/AccuracyChart.vue');
+  it('gives no two legend entries one colour in the loss and accuracy charts', () => {
     const batches = [{ x: 0.5, loss: 2, accuracy: 0.3, lr: 0.1 }];
-    const epochs = [{ epoch: 1, trainLoss: 1.9, valLoss: 2, trainAccuracy: 0.3, valAccuracy: 0.3, lr: 0.1 }];
-    for (const chart of [LossChart, AccuracyChart]) {
-      const wrapper = mount(chart as never, { props: { batches, epochs, totalEpochs: 2 } });
+    const epochs = [{ epoch: 1, epochs: 2, trainLoss: 1.9, valLoss: 2, trainAccuracy: 0.3, valAccuracy: 0.3, valTop5: 1, lr: 0.1, elapsedSec: 1, etaSec: 1 }];
+    const props = { batches, epochs, totalEpochs: 2 };
+    for (const wrapper of [mount(LossChart, { props }), mount(AccuracyChart, { props })]) {
       const colours = wrapper.findAll('.legend .swatch').map((s) => s.attributes('style'));
       expect(colours.length).toBe(3);
       expect(new Set(colours).size).toBe(colours.length);
