@@ -19,3 +19,22 @@ export class AbortedError extends Error {
     this.name = 'AbortedError';
   }
 }
+
+/** Whether `error` is a write the disk had no room for (no space left, or the quota is used up). */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/**
+ * Throws when a model's outputs hold NaN or infinity: its weights are broken (a diverged run, or a
+ * checkpoint damaged where no checksum could tell), and no prediction or score made from them means
+ * anything, so none is reported.
+ */
+export function assertFiniteLogits(logits: Float32Array, checkpointDir: string): void {
+  if (logits.every(Number.isFinite)) return;
+  throw new UserError(
+    `the model of checkpoint ${checkpointDir} gives non-finite outputs (NaN or infinity): its weights are broken, e.g. by a run that diverged; use an earlier checkpoint of the run or train again`,
+    'non-finite-output',
+  );
+}

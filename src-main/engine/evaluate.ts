@@ -1,6 +1,6 @@
 /** Evaluation of a trained run on a dataset split: loss, top-1/top-5, confusion matrix, per-class metrics. */
 import { loadDataset } from './data/load-dataset';
-import { AbortedError, UserError } from './errors';
+import { AbortedError, assertFiniteLogits, UserError } from './errors';
 import { ClassificationAccumulator, perClassMetrics } from './metrics';
 import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from './runtime/logits-runner';
 import { spreadSubset } from './train/data-order';
@@ -20,7 +20,8 @@ const DEFAULT_BATCH_SIZE = 64;
  * Batches of `batchSize` images `[batch, inputSize, inputSize, 3]` go through the model in
  * inference mode, on ONNX Runtime or tfjs (`runtime`, see openLogitsRunner; the result names the
  * one that ran, `onRuntime` hears it with details); `onProgress(done, total)` after each.
- * @throws UserError for a wrong run path, a missing split, or classes that differ from the run's
+ * @throws UserError for a wrong run path, a missing split, classes that differ from the run's, or
+ *   a model whose outputs are not finite
  * @throws AbortedError when `signal` fires
  */
 export async function evaluate(options: {
@@ -74,6 +75,7 @@ export async function evaluate(options: {
       if (signal?.aborted) throw new AbortedError();
       const batch = indices.slice(start, start + batchSize);
       const logits = await runner.logits(await split.readPixels(batch), batch.length);
+      assertFiniteLogits(logits, runner.dir);
       acc.add(
         logits,
         Int32Array.from(batch, (i) => split.labels[i]),

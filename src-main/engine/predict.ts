@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { DecodeError, decodeImageFile } from './data/preprocess';
 import { walkImageFiles } from './data/files';
-import { AbortedError, UserError } from './errors';
+import { AbortedError, assertFiniteLogits, UserError } from './errors';
 import { softmaxRow, topKIndices } from './metrics';
 import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from './runtime/logits-runner';
 import type { PredictionItem } from './types';
@@ -40,7 +40,7 @@ async function decodeAll(paths: string[], decode: (p: string) => Promise<Uint8Ar
  * (`runtime`, see openLogitsRunner; `onRuntime` hears which one opened the model). Only one
  * batch of pixels is held at a time, so memory does not grow with the folder.
  * `onProgress(done, null)`: the total is not known up front.
- * @throws UserError for a wrong run path or a folder that does not exist
+ * @throws UserError for a wrong run path, a folder that does not exist, or a model whose outputs are not finite
  * @throws AbortedError when `signal` fires (checked between batches; items already sent stay valid)
  */
 export async function predictFolder(options: {
@@ -75,6 +75,7 @@ export async function predictFolder(options: {
     const pixels = new Uint8Array(good.length * imageBytes);
     good.forEach((d, i) => pixels.set(d, i * imageBytes));
     const logits = good.length > 0 ? await runner.logits(pixels, good.length) : new Float32Array(0);
+    assertFiniteLogits(logits, runner.dir);
     const c = manifest.classes.length;
     let row = 0;
     decoded.forEach((d, i) => {

@@ -6,13 +6,17 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { writeFileDurable } from '../durable-file';
 import { UserError } from '../errors';
 import './layers';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
 
-function fileSaveHandler(dir: string): tf.io.IOHandler {
+/** The files of a saved model, by name: `model.json` and `weights.bin`, in the order they are written. */
+export type ModelFiles = Map<string, Uint8Array>;
+
+function captureHandler(onFiles: (files: ModelFiles) => void): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
@@ -28,10 +32,13 @@ function fileSaveHandler(dir: string): tf.io.IOHandler {
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
       };
-      await fs.mkdir(dir, { recursive: true });
       // Weights first: a model.json on disk always has its weights beside it.
-      await fs.writeFile(path.join(dir, WEIGHTS_BIN), new Uint8Array(weightData));
-      await fs.writeFile(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      onFiles(
+        new Map([
+          [WEIGHTS_BIN, new Uint8Array(weightData)],
+          [MODEL_JSON, new TextEncoder().encode(JSON.stringify(modelJson))],
+        ]),
+      );
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
   };
@@ -96,11 +103,29 @@ function fileLoadHandler(dir: string): tf.io.IOHandler {
 }
 
 /**
+ * The bytes of `model.json` and `weights.bin` for `model`, held in memory, so a caller knows their
+ * size and checksum before anything reaches the disk (checkpoints record both).
+ */
+export async function serializeModel(model: tf.LayersModel, config?: tf.io.SaveConfig): Promise<ModelFiles> {
+  let files: ModelFiles = new Map();
+  await model.save(
+    captureHandler((f) => {
+      files = f;
+    }),
+    config,
+  );
+  return files;
+}
+
+/**
  * Writes `model.json` and `weights.bin` for `model` into `dir` (created if needed; existing files
  * are overwritten, so write to a fresh temporary folder and rename it for an atomic checkpoint).
+ * Each file is flushed to the disk (fsync) before this returns.
  */
-export async function saveModelToDir(model: tf.LayersModel, dir: string, config?: tf.io.SaveConfig): Promise<tf.io.SaveResult> {
-  return model.save(fileSaveHandler(dir), config);
+export async function saveModelToDir(model: tf.LayersModel, dir: string, config?: tf.io.SaveConfig): Promise<void> {
+  const files = await serializeModel(model, config);
+  await fs.mkdir(dir, { recursive: true });
+  for (const [name, bytes] of files) await writeFileDurable(path.join(dir, name), bytes);
 }
 
 /**

@@ -6,16 +6,20 @@
  *
  * each holding `model.json` + `weights.bin` (tfjs layers format, batch-norm moving statistics
  * included), `manifest.json` (CheckpointManifest), `optimizer.json` + `optimizer.bin` (momentum
- * buffers and step counter) and `train-state.json` (where in the schedule the run stands). A
- * folder is written under a temporary name and renamed into place, so a crash never leaves half a
- * checkpoint under a real name.
+ * buffers and step counter) and `train-state.json` (where in the schedule the run stands). The
+ * manifest records a SHA-256 of every other file, checked on every read (checkpoint-integrity.ts).
+ * A folder is written under a temporary name, its files and entries flushed to the disk (fsync),
+ * then renamed into place, so neither a crash nor a power loss leaves half a checkpoint under a
+ * real name.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
+import { syncFolder, writeFileDurable } from '../durable-file';
 import { UserError } from '../errors';
-import { loadModelFromDir, saveModelToDir } from '../model/file-io';
+import { loadModelFromDir, serializeModel } from '../model/file-io';
 import type { CheckpointManifest } from '../types';
+import { checkpointWriteError, checksumsOf, verifyChecksums } from './checkpoint-integrity';
 import type { SgdState, SgdStateHeader } from './sgd';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
@@ -81,26 +85,37 @@ export async function latestCheckpoint(runDir: string): Promise<string | null> {
   return all.at(-1)?.dir ?? null;
 }
 
+type CheckpointParts = { model: tf.LayersModel; manifest: CheckpointManifest; optimizer: SgdState; state: TrainState };
+
+/** Every file of a checkpoint folder, by name, with the manifest (holding the others' checksums) last. */
+async function checkpointFiles(parts: CheckpointParts): Promise<Map<string, Uint8Array>> {
+  const text = new TextEncoder();
+  const v = parts.optimizer.velocities;
+  const files = await serializeModel(parts.model);
+  files.set(OPTIMIZER_BIN, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  files.set(OPTIMIZER_JSON, text.encode(JSON.stringify(parts.optimizer.header)));
+  files.set(TRAIN_STATE, text.encode(JSON.stringify(parts.state, null, 2)));
+  const manifest: CheckpointManifest = { ...parts.manifest, sha256: checksumsOf(files) };
+  files.set(MANIFEST, text.encode(JSON.stringify(manifest, null, 2)));
+  return files;
+}
+
 /**
- * Writes one checkpoint atomically and returns its folder. An existing folder of the same name
- * (a run stopped twice at the same step) is replaced.
+ * Writes one checkpoint atomically and durably and returns its folder. An existing folder of the
+ * same name (a run stopped twice at the same step) is replaced.
+ * @throws UserError when the disk is full, saying where, how much the checkpoint needs and which
+ *   earlier checkpoint is intact (a failed write leaves the run's checkpoints as they were)
  */
-export async function writeCheckpoint(
-  runDir: string,
-  parts: { model: tf.LayersModel; manifest: CheckpointManifest; optimizer: SgdState; state: TrainState },
-): Promise<string> {
+export async function writeCheckpoint(runDir: string, parts: CheckpointParts): Promise<string> {
   const root = path.join(runDir, CHECKPOINTS_DIR);
   const name = checkpointName(parts.state.epochsCompleted, parts.state.stepInEpoch);
   const finalDir = path.join(root, name);
   const tmpDir = path.join(root, `.tmp-${name}-${process.pid}-${Date.now()}`);
-  await fs.mkdir(tmpDir, { recursive: true });
+  const files = await checkpointFiles(parts);
   try {
-    await saveModelToDir(parts.model, tmpDir);
-    const v = parts.optimizer.velocities;
-    await fs.writeFile(path.join(tmpDir, OPTIMIZER_BIN), new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-    await fs.writeFile(path.join(tmpDir, OPTIMIZER_JSON), JSON.stringify(parts.optimizer.header));
-    await fs.writeFile(path.join(tmpDir, TRAIN_STATE), JSON.stringify(parts.state, null, 2));
-    await fs.writeFile(path.join(tmpDir, MANIFEST), JSON.stringify(parts.manifest, null, 2));
+    await fs.mkdir(tmpDir, { recursive: true });
+    for (const [file, bytes] of files) await writeFileDurable(path.join(tmpDir, file), bytes);
+    await syncFolder(tmpDir);
     if (await exists(finalDir)) {
       const old = path.join(root, `.old-${name}-${process.pid}-${Date.now()}`);
       await fs.rename(finalDir, old);
@@ -109,9 +124,11 @@ export async function writeCheckpoint(
     } else {
       await fs.rename(tmpDir, finalDir);
     }
+    await syncFolder(root);
   } catch (error) {
     await fs.rm(tmpDir, { recursive: true, force: true });
-    throw error;
+    const bytes = [...files.values()].reduce((sum, b) => sum + b.byteLength, 0);
+    throw await checkpointWriteError(error, { folder: root, name, bytes, previous: await latestCheckpoint(runDir) });
   }
   return finalDir;
 }
@@ -158,13 +175,17 @@ export async function resolveCheckpointDir(pathOrRunDir: string): Promise<string
   throw new UserError(`${target} holds no checkpoint: expected a run folder with checkpoints/epoch-NNNN/manifest.json, or a checkpoint folder with manifest.json`, 'checkpoint-not-found');
 }
 
-/** Reads and sanity-checks `manifest.json` of a checkpoint folder. */
+/**
+ * Reads and sanity-checks `manifest.json` of a checkpoint folder, and checks the SHA-256 it
+ * records of each of the folder's files (older checkpoints without checksums pass unchecked).
+ */
 export async function readManifest(dir: string): Promise<CheckpointManifest> {
   const file = path.join(dir, MANIFEST);
   const manifest = await readJson<CheckpointManifest>(file);
   if (manifest.formatVersion !== 1 || !Array.isArray(manifest.classes) || !manifest.model || !manifest.preprocessing) {
     throw new UserError(`${file} is not a ShuffleNet Studio checkpoint manifest (formatVersion 1 with classes, model and preprocessing)`, 'checkpoint-corrupt');
   }
+  await verifyChecksums(dir, manifest);
   return manifest;
 }
 
