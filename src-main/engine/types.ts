@@ -198,4 +198,9 @@ export interface CheckpointManifest {
    * of its steps, and resuming continues from that step. Absent at an epoch boundary.
    */
   partial?: { step: number; stepsPerEpoch: number };
+  /**
+   * SHA-256 (hex) of every other file of the checkpoint folder, by file name, checked whenever the
+   * checkpoint is read. Absent in checkpoints written before checksums were recorded.
+   */
+  sha256?: Record<string, string>;
 }
