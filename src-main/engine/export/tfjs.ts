@@ -1,23 +1,50 @@
 /**
- * Export of a trained checkpoint as a TensorFlow.js layers model folder: the checkpoint's own
- * `model.json` and weight files, plus `preprocessing.json` saying how to prepare images.
+ * Export of a trained checkpoint as a TensorFlow.js graph model folder that plain
+ * `@tensorflow/tfjs` loads with `tf.loadGraphModel('model.json')`: no custom layer classes (the
+ * app's layers model needs GroupedConv1x1, ChannelShuffle and BatchNorm2d registered, so
+ * `tf.loadLayersModel` fails anywhere else). The graph is the checkpoint's ONNX graph, batch
+ * norms folded, translated to standard TF ops (tfjs-graph.ts).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors';
-import { MODEL_JSON } from '../model/file-io';
+import { MODEL_JSON, WEIGHTS_BIN } from '../model/file-io';
 import { readManifest, resolveCheckpointDir } from '../train/checkpoint';
+import type { CheckpointManifest } from '../types';
+import { readCheckpointWeights } from './checkpoint-weights';
+import { ONNX_PRODUCER, onnxMetadata } from './onnx';
+import { buildOnnxGraph, OUTPUT_NAME } from './onnx-graph';
+import { EXAMPLE_HTML, exampleHtml } from './tfjs-example';
+import { onnxGraphToTfjs, TFJS_INPUT_NAME } from './tfjs-graph';
 
 export const PREPROCESSING_JSON = 'preprocessing.json';
-
-/** Layer classes in the model that tfjs does not ship; a loader must register them first (model/layers.ts). */
-export const CUSTOM_LAYERS = ['GroupedConv1x1', 'ChannelShuffle', 'BatchNorm2d'] as const;
+export const TFJS_FORMAT = 'tfjs-graph-model';
 
 /**
- * Copies the model of a checkpoint to `outDir` (created when missing; files of the same names are
- * replaced): `model.json`, its weight files, and `preprocessing.json` with the preprocessing
- * (input `[batch, inputSize, inputSize, 3]` NHWC, RGB / 255 then (x - mean) / std), the class
- * names, the model settings and the custom layer classes the model uses.
+ * What a user of the export needs besides the graph: the input and its preprocessing, the
+ * classes, the model settings. Written as preprocessing.json and as model.json's
+ * `userDefinedMetadata` (a loaded model's `model.metadata`).
+ */
+export function tfjsMetadata(manifest: CheckpointManifest) {
+  const prep = manifest.preprocessing;
+  return {
+    format: TFJS_FORMAT,
+    load: "tf.loadGraphModel('model.json'); model.predict(x) returns the logits",
+    input: { name: TFJS_INPUT_NAME, layout: 'NHWC', shape: [null, prep.inputSize, prep.inputSize, 3], dtype: 'float32' },
+    normalisation: 'RGB in [0, 255] / 255, then (x - mean) / std per channel',
+    resize: onnxMetadata(manifest).resize,
+    output: { name: OUTPUT_NAME, shape: [null, manifest.classes.length], meaning: 'logits; apply softmax for probabilities' },
+    ...prep,
+    classes: manifest.classes,
+    model: manifest.model,
+    epoch: manifest.epoch,
+  };
+}
+
+/**
+ * Writes the graph model of a checkpoint to `outDir` (created when missing; files of the same
+ * names are replaced): `weights.bin`, `preprocessing.json`, `example.html` and `model.json` (last,
+ * so a folder with model.json always has its weights beside it).
  * @param runOrCheckpointDir a run folder (its newest checkpoint) or a checkpoint folder
  * @returns the checkpoint used and the files written
  * @throws UserError for a wrong path, a broken checkpoint or an unwritable destination
@@ -25,47 +52,33 @@ export const CUSTOM_LAYERS = ['GroupedConv1x1', 'ChannelShuffle', 'BatchNorm2d']
 export async function exportTfjs(runOrCheckpointDir: string, outDir: string): Promise<{ checkpoint: string; dir: string; files: string[] }> {
   const checkpoint = await resolveCheckpointDir(runOrCheckpointDir);
   const manifest = await readManifest(checkpoint);
-  const jsonPath = path.join(checkpoint, MODEL_JSON);
-  let modelJson: { weightsManifest?: { paths: string[] }[] };
-  try {
-    modelJson = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
-  } catch {
-    throw new UserError(`${jsonPath} is missing or not valid JSON`, 'model-corrupt');
-  }
-  const weightFiles = (modelJson.weightsManifest ?? []).flatMap((g) => g.paths);
-  for (const name of weightFiles) {
-    if (!(await fs.stat(path.join(checkpoint, name)).catch(() => null))) {
-      throw new UserError(`Missing weights file ${path.join(checkpoint, name)} listed in ${jsonPath}`, 'model-corrupt');
-    }
-  }
+  const graph = onnxGraphToTfjs(buildOnnxGraph(manifest.model, await readCheckpointWeights(checkpoint)));
   const dir = path.resolve(outDir);
   const info = await fs.stat(dir).catch(() => null);
   if (info && !info.isDirectory()) throw new UserError(`${dir} is a file: the TensorFlow.js export needs a folder`, 'export-failed');
-  const preprocessing = {
-    format: 'tfjs-layers-model',
-    input: { name: 'image', layout: 'NHWC', shape: [null, manifest.preprocessing.inputSize, manifest.preprocessing.inputSize, 3], dtype: 'float32' },
-    normalisation: 'RGB / 255, then (x - mean) / std per channel',
-    output: 'logits [batch, classes]; apply softmax for probabilities',
-    ...manifest.preprocessing,
-    classes: manifest.classes,
-    model: manifest.model,
-    customLayers: CUSTOM_LAYERS,
-    epoch: manifest.epoch,
+  const metadata = tfjsMetadata(manifest);
+  const { scale, groups, stem } = manifest.model;
+  const modelJson = {
+    format: 'graph-model',
+    generatedBy: ONNX_PRODUCER,
+    convertedBy: `${ONNX_PRODUCER} (ShuffleNetV1 ${scale}x, groups ${groups}, ${stem} stem, batch norms folded)`,
+    modelTopology: graph.modelTopology,
+    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: graph.weightSpecs }],
+    userDefinedMetadata: metadata,
   };
+  const contents: [string, string | Uint8Array][] = [
+    [WEIGHTS_BIN, graph.weightData],
+    [PREPROCESSING_JSON, `${JSON.stringify(metadata, null, 2)}\n`],
+    [EXAMPLE_HTML, exampleHtml(`ShuffleNetV1 ${scale}x, ${manifest.classes.length} classes`)],
+    [MODEL_JSON, JSON.stringify(modelJson)],
+  ];
   const files: string[] = [];
   try {
     await fs.mkdir(dir, { recursive: true });
-    for (const name of weightFiles) {
-      const target = path.join(dir, name);
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.copyFile(path.join(checkpoint, name), target);
-      files.push(target);
+    for (const [name, data] of contents) {
+      await fs.writeFile(path.join(dir, name), data);
+      files.push(path.join(dir, name));
     }
-    // model.json last: a folder with model.json always has its weights beside it.
-    await fs.writeFile(path.join(dir, PREPROCESSING_JSON), `${JSON.stringify(preprocessing, null, 2)}\n`);
-    files.push(path.join(dir, PREPROCESSING_JSON));
-    await fs.copyFile(jsonPath, path.join(dir, MODEL_JSON));
-    files.push(path.join(dir, MODEL_JSON));
   } catch (error) {
     throw new UserError(`Cannot write the TensorFlow.js export to ${dir}: ${(error as Error).message}`, 'export-failed');
   }

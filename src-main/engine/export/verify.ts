@@ -15,6 +15,27 @@ export interface ExportCheck {
 }
 
 /**
+ * How far `actual` logits are from `expected` ones, both row-major `[count, classes]`.
+ * Shared by the ONNX and the TensorFlow.js graph export checks.
+ */
+export function compareLogits(expected: ArrayLike<number>, actual: ArrayLike<number>, count: number, classes: number): Omit<ExportCheck, 'count'> {
+  let maxAbs = 0;
+  let maxRef = 0;
+  for (let i = 0; i < expected.length; i++) {
+    maxAbs = Math.max(maxAbs, Math.abs(actual[i] - expected[i]));
+    maxRef = Math.max(maxRef, Math.abs(expected[i]));
+  }
+  const argmax = (a: ArrayLike<number>, row: number) => {
+    let best = 0;
+    for (let k = 1; k < classes; k++) if (a[row * classes + k] > a[row * classes + best]) best = k;
+    return best;
+  };
+  let agree = 0;
+  for (let r = 0; r < count; r++) if (argmax(actual, r) === argmax(expected, r)) agree += 1;
+  return { maxAbsError: maxAbs, relativeError: maxRef > 0 ? maxAbs / maxRef : maxAbs, top1Agreement: agree / count };
+}
+
+/**
  * Runs `count` standard-normal inputs (seeded) through the checkpoint's tfjs model (NHWC) and the
  * ONNX model (the same values transposed to NCHW) and compares the logits.
  * @param onnxModel an `.onnx` file path or its bytes
@@ -33,21 +54,7 @@ export async function compareOnnxWithTfjs(run: string, onnxModel: string | Uint8
     const [expected, nchw] = await Promise.all([logits.data(), nchwInput.data()]);
     tf.dispose([logits, nchwInput]);
     const actual = await runOnnx(session, nchw as Float32Array, [count, 3, s, s]);
-    let maxAbs = 0;
-    let maxRef = 0;
-    for (let i = 0; i < expected.length; i++) {
-      maxAbs = Math.max(maxAbs, Math.abs(actual[i] - expected[i]));
-      maxRef = Math.max(maxRef, Math.abs(expected[i]));
-    }
-    const classes = manifest.classes.length;
-    const argmax = (a: ArrayLike<number>, row: number) => {
-      let best = 0;
-      for (let k = 1; k < classes; k++) if (a[row * classes + k] > a[row * classes + best]) best = k;
-      return best;
-    };
-    let agree = 0;
-    for (let r = 0; r < count; r++) if (argmax(actual, r) === argmax(expected, r)) agree += 1;
-    return { count, maxAbsError: maxAbs, relativeError: maxRef > 0 ? maxAbs / maxRef : maxAbs, top1Agreement: agree / count };
+    return { count, ...compareLogits(expected, actual, count, manifest.classes.length) };
   } finally {
     model.dispose();
     await session.release();
