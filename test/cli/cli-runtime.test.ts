@@ -1,5 +1,4 @@
 /** `eval` and `predict` take `--runtime auto|onnx|tfjs`; it wins over SHUFFLENET_RUNTIME. */
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,18 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onnxSkipReason, writeCheckpoint } from '../engine/export/checkpoint-fixture';
 import { makeImageFolder } from '../fixtures/image-folder';
+import { runCli } from './run-cli';
 
-const root = path.resolve(__dirname, '../..');
-
-function cli(env: Record<string, string>, ...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src-main/cli/main.ts', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, SHUFFLENET_BACKEND: 'wasm', SHUFFLENET_WASM_THREADS: '1', ...env },
-    timeout: 240_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (env: Record<string, string>, ...args: string[]) => runCli({ SHUFFLENET_WASM_THREADS: '1', ...env }, ...args);
 
 let dir: string;
 let run: string;

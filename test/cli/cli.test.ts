@@ -1,21 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeImageFolder, writeBrokenFiles } from '../fixtures/image-folder';
+import { runCli } from './run-cli';
 
-const root = path.resolve(__dirname, '../..');
-
-function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src-main/cli/main.ts', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, SHUFFLENET_BACKEND: 'wasm' },
-    timeout: 240_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (...args: string[]) => runCli({}, ...args);
 
 describe('cli', () => {
   let dir: string;

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -10,6 +11,7 @@ import {
   latestCheckpoint,
   loadCheckpoint,
   pruneCheckpoints,
+  readManifest,
   readTrainingState,
   writeCheckpoint,
   type TrainState,
@@ -114,5 +116,45 @@ describe('checkpoints', () => {
     await mkdir(bogus);
     await writeFile(path.join(bogus, 'manifest.json'), '{"hello": 1}');
     await expect(loadCheckpoint(bogus)).rejects.toThrow(/not a ShuffleNet Studio checkpoint manifest/);
+  });
+
+  it('record a SHA-256 of every file in the manifest and refuse a file whose bytes changed in place', async () => {
+    const run = path.join(root, 'checksummed');
+    const model = buildShuffleNetV1(modelConfig);
+    const optimizer = { header: { formatVersion: 1 as const, step: 1, momentum: 0.9, weightDecay: 0, entries: [] }, velocities: new Float32Array(1024).fill(0.5) };
+    const dir = await writeCheckpoint(run, { model, manifest: manifest(1), optimizer, state: state(1, 0) });
+    model.dispose();
+    const written = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as CheckpointManifest;
+    const files = (await readdir(dir)).filter((f) => f !== 'manifest.json').sort();
+    expect(Object.keys(written.sha256 ?? {}).sort()).toEqual(files);
+    for (const f of files) expect(written.sha256?.[f]).toBe(createHash('sha256').update(await readFile(path.join(dir, f))).digest('hex'));
+    (await loadCheckpoint(dir)).model.dispose();
+
+    // Momentum buffers damaged in place: same size, other bytes; resuming from them must fail.
+    const optimizerBin = path.join(dir, 'optimizer.bin');
+    const good = await readFile(optimizerBin);
+    await writeFile(optimizerBin, Buffer.from(good).fill(0xff, 100, 200));
+    expect((await stat(optimizerBin)).size).toBe(good.byteLength);
+    await expect(readManifest(dir)).rejects.toThrow(
+      `checkpoint ${optimizerBin} is corrupted: its SHA-256 does not match the manifest (written ${written.createdAt})`,
+    );
+    await writeFile(optimizerBin, good);
+    await rm(path.join(dir, 'train-state.json'));
+    await expect(loadCheckpoint(dir)).rejects.toThrow(`checkpoint ${path.join(dir, 'train-state.json')} is missing: the manifest (written ${written.createdAt}) lists it`);
+  });
+
+  it('load a checkpoint written before checksums were recorded, unchecked', async () => {
+    const run = path.join(root, 'unchecksummed');
+    const model = buildShuffleNetV1(modelConfig);
+    const optimizer = { header: { formatVersion: 1 as const, step: 1, momentum: 0.9, weightDecay: 0, entries: [] }, velocities: new Float32Array(8) };
+    const dir = await writeCheckpoint(run, { model, manifest: manifest(1), optimizer, state: state(1, 0) });
+    const manifestFile = path.join(dir, 'manifest.json');
+    const old = JSON.parse(await readFile(manifestFile, 'utf8')) as CheckpointManifest;
+    delete old.sha256;
+    await writeFile(manifestFile, JSON.stringify(old));
+    const loaded = await loadCheckpoint(run);
+    expect(loaded.model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(model.getWeights().map((w) => Array.from(w.dataSync())));
+    loaded.model.dispose();
+    model.dispose();
   });
 });
