@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { electronBinary } from './electron-binary.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -23,6 +24,17 @@ function run(command, args) {
 function mustRun(command, args) {
   const status = run(command, args);
   if (status !== 0) process.exit(status);
+}
+
+const OFFLINE_HINT =
+  "electron-builder downloads Electron's release archive (and Electron's headers for native modules); on a machine that cannot reach them, `npm run serve` runs the same app in a browser.";
+
+// Checked first, as `npm start` does: where Electron's binary could not be downloaded, its release
+// archive cannot be either, and electron-builder would end in a stack trace after two builds.
+const binary = electronBinary(root);
+if (!binary.path) {
+  console.error(`Cannot build installers: Electron's binary is not installed here (${binary.reason}). ${OFFLINE_HINT}`);
+  process.exit(1);
 }
 
 mustRun(npm, ['run', 'build:renderer']);
@@ -41,9 +53,7 @@ if (existsSync(backup)) {
   rmSync(backup, { recursive: true, force: true });
 }
 if (status !== 0) {
-  console.error(
-    "electron-builder failed. It downloads Electron's release archive (and Electron's headers for native modules); on a machine that cannot reach them, `npm run serve` runs the same app in a browser.",
-  );
+  console.error(`electron-builder failed. ${OFFLINE_HINT}`);
   process.exit(status);
 }
 console.log('Installers are in release/.');

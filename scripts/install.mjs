@@ -3,14 +3,33 @@
 // Electron's binary on its own so that a machine without GitHub access still gets a working
 // engine, CLI, serve mode and test suite.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 // onnxruntime-node's postinstall would fetch CUDA parts; its CPU binary ships in the package (.npmrc says the same).
 const env = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ONNXRUNTIME_NODE_INSTALL: 'skip' };
 const useCi = existsSync('package-lock.json') && !process.argv.includes('--no-ci');
-const install = spawnSync(npm, [useCi ? 'ci' : 'install', '--no-audit', '--no-fund'], { stdio: 'inherit', env });
-if (install.status !== 0) process.exit(install.status ?? 1);
+
+// `npm ci` deletes node_modules and reinstalls everything (two minutes here), even when nothing
+// changed. A stamp of the lock file, written after the last good install, lets a repeated
+// `node scripts/install.mjs && npm start` go straight on. `--force` reinstalls anyway.
+const STAMP = 'node_modules/.shufflenet-installed';
+const lockHash = existsSync('package-lock.json')
+  ? createHash('sha256').update(readFileSync('package-lock.json')).update(process.version).digest('hex')
+  : null;
+const upToDate = lockHash !== null && !process.argv.includes('--force') && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === lockHash;
+if (upToDate) {
+  console.log('node_modules matches package-lock.json: nothing to install (--force reinstalls).');
+} else {
+  const install = spawnSync(npm, [useCi ? 'ci' : 'install', '--no-audit', '--no-fund'], { stdio: 'inherit', env });
+  if (install.status !== 0) process.exit(install.status ?? 1);
+  if (lockHash !== null) writeFileSync(STAMP, lockHash);
+  console.log(
+    'About the warnings above: EBADENGINE comes from electron-builder\'s @electron/rebuild, which asks for Node 22 only when packaging installers; ' +
+      'the app, the CLI and the tests run on Node 20. "Unknown project config onnxruntime-node-install" is .npmrc telling onnxruntime-node not to download CUDA parts.',
+  );
+}
 
 if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
   console.log('Electron binary: skipped (ELECTRON_SKIP_BINARY_DOWNLOAD is set).');
