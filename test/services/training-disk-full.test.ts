@@ -24,7 +24,7 @@ let dataset: Dataset;
 async function tinyCheckpointBytes(dir: string): Promise<number> {
   await tf.setBackend('cpu');
   const model = buildShuffleNetV1({ scale: 0.25, groups: 3, numClasses: 2, stem: 'cifar', inputSize: 16 });
-  const params = model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a, b) => (a as number) * (b as number), 1), 0);
+  const params = model.trainableWeights.reduce((sum, w) => sum + tf.util.sizeFromShape(w.shape as number[]), 0);
   const written = await writeCheckpoint(dir, {
     model,
     manifest: {
@@ -33,7 +33,7 @@ async function tinyCheckpointBytes(dir: string): Promise<number> {
       preprocessing: { storeSize: 16, inputSize: 16, fit: 'cover', mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2] },
       classes: ['cat', 'dog'], metrics: [], backend: 'cpu',
     },
-    optimizer: { header: { formatVersion: 1, step: 1, momentum: 0.9, weightDecay: 0, entries: [] }, velocities: new Float32Array(params as number) },
+    optimizer: { header: { formatVersion: 1, step: 1, momentum: 0.9, weightDecay: 0, entries: [] }, velocities: new Float32Array(params) },
     state: { formatVersion: 1, epochsCompleted: 1, stepInEpoch: 0, stepsPerEpoch: 2, trainCount: 12, partialLossSum: 0, partialCorrect: 0, partialSeen: 0, bestValAccuracy: 0, elapsedSec: 0 },
   });
   model.dispose();

@@ -125,6 +125,7 @@ export async function writeCheckpoint(runDir: string, parts: CheckpointParts): P
       await fs.rename(tmpDir, finalDir);
     }
     await syncFolder(root);
+    await syncFolder(runDir); // holds the entry of checkpoints/ itself, new with the first checkpoint
   } catch (error) {
     await fs.rm(tmpDir, { recursive: true, force: true });
     const bytes = [...files.values()].reduce((sum, b) => sum + b.byteLength, 0);
