@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { create as createTar } from 'tar';
 import type { RunExportService } from '../services';
+import { decodedOrNull } from './request-target';
 
 export const EXPORTS_PREFIX = '/api/exports/';
 
@@ -29,13 +30,8 @@ export function parseExportPath(pathname: string): ExportRequest | null {
   const runId = Number(rawId);
   if (parts.length === 2 && second?.endsWith('.tar.gz')) return { runId, format: second.slice(0, -'.tar.gz'.length), archive: true };
   if (parts.length !== 3 || !second || !third) return null;
-  let name: string;
-  try {
-    name = decodeURIComponent(third);
-  } catch {
-    return null;
-  }
-  return { runId, format: second, name };
+  const name = decodedOrNull(third);
+  return name === null ? null : { runId, format: second, name };
 }
 
 function notFound(response: ServerResponse, headers: Record<string, string>, message: string): void {

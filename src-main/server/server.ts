@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createAppRouter, httpExportUrls, httpMediaUrls, paths } from '../services';
 import { newToken, tokenCookie, tokenSource } from './access-token';
 import { defaultDataDir } from './data-dir';
 import { EXPORTS_PREFIX, serveExport } from './export-download';
+import { requestUrl } from './request-target';
 import { serveStatic } from './static-files';
 import { receiveUpload, UploadError } from './upload';
 import { WebSocketEndpoint } from './websocket';
@@ -32,6 +33,12 @@ export interface RunningServer {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 const defaultRendererDir = () => fileURLToPath(new URL('../../dist-renderer/', import.meta.url));
+
+/** Answers an upgrade that will not happen, then drops the connection (the client may never close its side). */
+function refuseUpgrade(socket: Duplex, status: string): void {
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
 
 function refuse(response: ServerResponse, status: number, message: string): void {
   response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
@@ -67,7 +74,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? '/', `http://${host}:${port}`);
+    const url = requestUrl(request, `http://${host}:${port}`);
+    if (url === null) return refuse(response, 400, 'Bad request: the request target is not a URL path');
     if (!hostAllowed(request)) return refuse(response, 403, 'Forbidden host');
     const source = tokenSource(request, url, token, port);
     if (source === null) {
@@ -105,15 +113,35 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     });
   });
 
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', `http://${host}:${port}`);
+  // Every TCP connection, so that shutting down can end them all: a refused upgrade or a WebSocket
+  // is no longer the HTTP server's, and one left half-open kept `server.close` waiting forever.
+  const connections = new Set<Socket>();
+  server.on('connection', (connection: Socket) => {
+    connections.add(connection);
+    connection.once('close', () => connections.delete(connection));
+  });
+
+  const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = requestUrl(request, `http://${host}:${port}`);
+    if (url === null) return refuseUpgrade(socket, '400 Bad Request');
     const origin = request.headers.origin;
     const sameOrigin = origin === undefined || origin === `http://${request.headers.host}`;
     if (url.pathname !== '/ws' || !hostAllowed(request) || !sameOrigin || tokenSource(request, url, token, port) === null) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
+      return refuseUpgrade(socket, '401 Unauthorized');
     }
     sockets.upgrade(request, socket, head);
+  };
+  // An exception thrown by an 'upgrade' listener ends the process: none may escape.
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node drops its own 'error' listener from a socket it hands to 'upgrade': a client that resets
+    // the connection would otherwise raise an unhandled 'error' here too.
+    socket.on('error', () => socket.destroy());
+    try {
+      upgrade(request, socket, head);
+    } catch (error) {
+      console.error(`serve: upgrade of ${JSON.stringify(request.url)} failed: ${error instanceof Error ? error.message : String(error)}`);
+      refuseUpgrade(socket, '500 Internal Server Error');
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -132,9 +160,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     token,
     dataDir,
     async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       sockets.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const connection of connections) connection.destroy();
+      await closed;
       services.close();
     },
   };

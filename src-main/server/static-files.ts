@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { decodedOrNull } from './request-target';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -44,7 +45,13 @@ const MISSING_BUILD = `<!doctype html>
 /** Serves the built renderer; unknown paths get index.html (client-side routes). */
 export async function serveStatic(rendererDir: string, pathname: string, response: ServerResponse, headers: Record<string, string>): Promise<void> {
   const root = resolve(rendererDir);
-  const wanted = normalize(join(root, decodeURIComponent(pathname)));
+  const decoded = decodedOrNull(pathname);
+  if (decoded === null) {
+    response.writeHead(400, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    response.end('Bad request: the path has a malformed percent-escape\n');
+    return;
+  }
+  const wanted = normalize(join(root, decoded));
   const inside = wanted === root || wanted.startsWith(root + sep);
   const file = inside ? await stat(wanted).then((s) => (s.isFile() ? wanted : s.isDirectory() ? join(wanted, 'index.html') : null), () => null) : null;
   const fallback = join(root, 'index.html');

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { decodedOrNull } from './request-target';
 
 export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 
@@ -42,12 +43,8 @@ export async function receiveUpload(request: IncomingMessage, url: URL, uploadsD
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(batch)) throw new UploadError(400, 'batch must be 1-64 letters, digits, "-" or "_"');
   const header = request.headers['x-relative-path'];
   if (typeof header !== 'string') throw new UploadError(400, 'X-Relative-Path header is missing');
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(header);
-  } catch {
-    throw new UploadError(400, 'X-Relative-Path is not valid URI encoding');
-  }
+  const decoded = decodedOrNull(header);
+  if (decoded === null) throw new UploadError(400, 'X-Relative-Path is not valid URI encoding');
   const folder = join(uploadsDir, batch);
   const target = join(folder, ...safeRelativePath(decoded));
   const declared = Number(request.headers['content-length'] ?? 0);
