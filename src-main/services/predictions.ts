@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { ApiError, type Handlers, type PredictionItemView } from '../contract';
 import type { PredictionItemRow } from '../storage';
-import { detached, errorMessage, notFound, requireDataset, requireRun, type ServiceContext } from './context';
+import { detached, errorMessage, notFound, requireRun, type ServiceContext } from './context';
+import { PredictionAccepts } from './prediction-accept';
 import { csvText } from './csv';
 
-type PredictionHandlers = Pick<Handlers, 'predict.start' | 'predict.cancel' | 'predict.list' | 'predict.accept' | 'predict.exportCsv'>;
+type PredictionHandlers = Pick<Handlers, 'predict.start' | 'predict.cancel' | 'predict.list' | 'predict.accept' | 'predict.undoAccept' | 'predict.exportCsv'>;
 
 const TOP_K = 5;
 
@@ -18,8 +19,11 @@ function itemView(context: ServiceContext, row: PredictionItemRow): PredictionIt
 /** Batch prediction of a folder in the ML host; every item is stored as it arrives, then streamed. */
 export class PredictionService {
   private readonly running = new Map<string, AbortController>();
+  private readonly accepts: PredictionAccepts;
 
-  constructor(private readonly context: ServiceContext) {}
+  constructor(private readonly context: ServiceContext) {
+    this.accepts = new PredictionAccepts(context);
+  }
 
   /** Jobs a previous session left running ended with it. */
   failInterrupted(): void {
@@ -35,7 +39,7 @@ export class PredictionService {
   }
 
   handlers(): PredictionHandlers {
-    const { storage, events } = this.context;
+    const { storage } = this.context;
     return {
       'predict.start': async ({ runId, folder }) => {
         const run = requireRun(this.context, runId);
@@ -60,30 +64,9 @@ export class PredictionService {
         return { items: storage.predictions.items(jobId).map((row) => itemView(this.context, row)), done: job.status !== 'running' };
       },
 
-      'predict.accept': ({ jobId, datasetId, itemIds, minConfidence }) => {
-        this.requireJob(jobId);
-        const dataset = requireDataset(this.context, datasetId);
-        if (dataset.kind !== 'folder') throw new ApiError('user-error', `${dataset.name} is CIFAR-10; accept predictions into an image-folder dataset`);
-        const wanted = itemIds ? new Set(itemIds) : null;
-        const accepted = storage.predictions
-          .items(jobId)
-          .filter((item) => item.top !== null && item.top.length > 0 && (!wanted || wanted.has(item.id)))
-          .filter((item) => minConfidence === undefined || (item.top?.[0].probability ?? 0) >= minConfidence);
-        let added = 0;
-        storage.db.transaction(() => {
-          for (const item of accepted) {
-            const label = item.top?.[0].label as string;
-            const classId = (storage.images.classByName(datasetId, label) ?? storage.images.createClass(datasetId, label)).id;
-            const inside = relative(dataset.root, item.path);
-            const key = inside.startsWith('..') || resolve(dataset.root, inside) !== item.path ? item.path : inside.split(sep).join('/');
-            const existing = storage.images.bySampleKey(datasetId, key);
-            if (!existing) added += storage.datasets.addImages(datasetId, [{ sampleKey: key, path: item.path, classId }]);
-            else if (existing.classId === null && existing.skippedReason === null) added += storage.images.assign([existing.id], classId, datasetId);
-          }
-        })();
-        events.emit('datasets.changed', { datasetId });
-        return { added };
-      },
+      'predict.accept': (input) => this.accepts.accept(input),
+
+      'predict.undoAccept': ({ acceptId }) => this.accepts.undo(acceptId),
 
       'predict.exportCsv': ({ jobId }) => {
         this.requireJob(jobId);

@@ -37,6 +37,17 @@ interface RawItem {
   skipped_reason: string | null;
 }
 
+/** What one `predict.accept` changed, so that its undo puts back exactly that. */
+export interface AcceptRecord {
+  datasetId: number;
+  /** Images the accept inserted into the dataset. */
+  addedImageIds: number[];
+  /** Images that were there and took the predicted class (classId), with the class they had before. */
+  relabeled: { imageId: number; previousClassId: number | null; classId: number }[];
+  /** Classes the accept created for labels the dataset did not have. */
+  createdClassIds: number[];
+}
+
 const toItem = (r: RawItem): PredictionItemRow => ({
   id: r.id,
   jobId: r.job_id,
@@ -93,6 +104,24 @@ export class PredictionsRepo {
   item(id: number): PredictionItemRow | undefined {
     const row = this.db.prepare('SELECT * FROM prediction_items WHERE id = ?').get(id) as RawItem | undefined;
     return row && toItem(row);
+  }
+
+  /**
+   * Undoes one accept in one transaction: removes the images it added, gives the images it labeled
+   * their previous class unless someone relabeled them since, and drops the classes it created if
+   * they are empty again. Returns how many images were put back.
+   */
+  undoAccept(record: AcceptRecord): number {
+    return this.db.transaction(() => {
+      let restored = 0;
+      const remove = this.db.prepare('DELETE FROM images WHERE id = ? AND dataset_id = ?');
+      for (const id of record.addedImageIds) restored += remove.run(id, record.datasetId).changes;
+      const relabel = this.db.prepare('UPDATE images SET class_id = ? WHERE id = ? AND dataset_id = ? AND class_id IS ?');
+      for (const change of record.relabeled) restored += relabel.run(change.previousClassId, change.imageId, record.datasetId, change.classId).changes;
+      const dropEmpty = this.db.prepare('DELETE FROM classes WHERE id = ? AND dataset_id = ? AND NOT EXISTS (SELECT 1 FROM images WHERE class_id = ?)');
+      for (const id of record.createdClassIds) dropEmpty.run(id, record.datasetId, id);
+      return restored;
+    })();
   }
 
   runningJobs(): PredictionJobRow[] {
