@@ -11,6 +11,7 @@ import { clientMessageSchema, serverMessageSchema } from './wire';
  */
 export function serveChannel(router: ApiRouter, channel: ServerChannel, transport: TransportKind): () => void {
   const stopEvents = router.onEvent((event, payload) => channel.send({ event, payload }));
+  const gone = new AbortController();
   const stopMessages = channel.onMessage((raw) => {
     const parsed = clientMessageSchema.safeParse(raw);
     if (!parsed.success) {
@@ -18,9 +19,10 @@ export function serveChannel(router: ApiRouter, channel: ServerChannel, transpor
       if (id) channel.send({ id: (raw as { id: string | number }).id, error: { code: 'invalid-input', message: 'Malformed request' } });
       return;
     }
-    void router.handleMessage(parsed.data, { transport }).then((reply) => channel.send(reply));
+    void router.handleMessage(parsed.data, { transport, signal: gone.signal }).then((reply) => channel.send(reply));
   });
   const detach = () => {
+    gone.abort();
     stopEvents();
     stopMessages();
     stopClose();

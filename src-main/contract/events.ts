@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { backendInfoSchema } from './schemas/app';
 import { id, jobId } from './schemas/common';
-import { downloadPhase } from './schemas/datasets';
+import { downloadPhase, scanPhase } from './schemas/datasets';
 import { predictionItemSchema } from './schemas/predict';
 import { batchMetricsSchema, epochMetricsSchema, runSchema } from './schemas/runs';
 
@@ -17,8 +17,19 @@ export const events = {
     message: z.string().optional(),
     datasetId: id.optional(),
   }),
-  /** While `datasets.addFolder` decodes files to find the broken ones. */
-  'datasets.scanProgress': z.object({ path: z.string(), done: z.number().int().min(0), total: z.number().int().min(0) }),
+  /**
+   * While `datasets.addFolder` looks for images (`phase` walk: `seen` entries, `found` images so
+   * far) and then decodes them to find the broken ones (`phase` decode: `done` of `total`).
+   */
+  'datasets.scanProgress': z.object({
+    path: z.string(),
+    done: z.number().int().min(0),
+    total: z.number().int().min(0),
+    scanId: z.string().optional(),
+    phase: scanPhase.optional(),
+    seen: z.number().int().min(0).optional(),
+    found: z.number().int().min(0).optional(),
+  }),
   /** A dataset was added, removed or relabeled; clients refetch it. */
   'datasets.changed': z.object({ datasetId: id, removed: z.boolean().optional() }),
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { appInfoSchema, backendInfoSchema } from './schemas/app';
 import { empty, exportedFile, id, jobId, name, page, pathString, probability } from './schemas/common';
-import { classSchema, datasetSchema, imageSchema } from './schemas/datasets';
+import { classSchema, datasetSchema, folderInspectionSchema, imageSchema } from './schemas/datasets';
 import { evaluationSampleSchema, evaluationSchema } from './schemas/evaluation';
 import { modelExportFormat, modelExportSchema } from './schemas/model-export';
 import { predictionItemSchema } from './schemas/predict';
@@ -23,7 +23,12 @@ export const methods = {
 
   'datasets.list': method(empty, z.array(datasetSchema)),
   'datasets.get': method(z.strictObject({ id }), datasetSchema),
-  'datasets.addFolder': method(z.strictObject({ path: pathString, name: name.optional() }), datasetSchema),
+  /** `scanId` (chosen by the client) names the scan in its progress events and in `datasets.cancelScan`. */
+  'datasets.addFolder': method(z.strictObject({ path: pathString, name: name.optional(), scanId: jobId.optional() }), datasetSchema),
+  /** Stops a running `datasets.addFolder` scan; that call then fails with `aborted`. */
+  'datasets.cancelScan': method(z.strictObject({ scanId: jobId }), z.object({ cancelled: z.boolean() })),
+  /** A quick look at a folder's top level before adding it: class folders, loose images, a dataset already added from it. */
+  'datasets.inspectFolder': method(z.strictObject({ path: pathString }), folderInspectionSchema),
   'datasets.addCifar10': method(z.strictObject({ path: pathString, name: name.optional() }), datasetSchema),
   'datasets.downloadCifar10': method(z.strictObject({ url: z.url({ protocol: /^https?$/ }).optional() }), z.object({ jobId })),
   'datasets.remove': method(z.strictObject({ id }), z.object({})),

@@ -19,6 +19,8 @@ export type TransportKind = 'memory' | 'ws' | 'ipc';
 
 export interface CallContext {
   transport: TransportKind;
+  /** Aborted when the client that made the call goes away (its connection closed), so long work can stop. */
+  signal?: AbortSignal;
 }
 
 export type Handler<M extends MethodName> = (input: ParsedInput<M>, context: CallContext) => Promise<Output<M>> | Output<M>;

@@ -37,7 +37,10 @@ export type DatasetFormat = 'cifar10-binary' | 'image-folder';
 /** A file that could not be used, and why (never stops a run). */
 export interface SkippedFile {
   path: string;
+  /** In plain words ("damaged or incomplete JPEG file", "broken link: its target is missing"). */
   reason: string;
+  /** What the decoder or the OS said, word for word, when there is more to say. */
+  detail?: string;
 }
 
 /** One split of a dataset: labels and a way to read pixels for any set of indices. */

@@ -43,7 +43,14 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
 
   async scanDataset(args, emit, signal): Promise<ScanResult> {
     const { loadDataset } = await import('../engine/data/load-dataset');
-    const dataset = await loadDataset(args.dir, { storeSize: args.storeSize, signal, onProgress: throttled(emit) });
+    const { naturalCompare } = await import('../engine/data/files');
+    let lastWalk = 0;
+    const onWalk = (seen: number, found: number) => {
+      if (Date.now() - lastWalk < 100) return;
+      lastWalk = Date.now();
+      emit({ type: 'walk', seen, found });
+    };
+    const dataset = await loadDataset(args.dir, { storeSize: args.storeSize, signal, onProgress: throttled(emit), onWalk });
     if (dataset.format === 'cifar10-binary') {
       const labels: Record<string, number[]> = {};
       for (const [name, split] of Object.entries(dataset.splits)) labels[name] = Array.from(split.labels);
@@ -55,8 +62,10 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
         images.push({ key: split.id(i), path: split.filePath?.(i) ?? split.id(i), label: split.labels[i] });
       }
     }
-    images.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return { format: dataset.format, root: dataset.root, classes: dataset.classes, images, skipped: dataset.skipped };
+    // Rows are stored, and so listed, in this order: the order a person expects ("2.jpg" before "10.jpg").
+    images.sort((a, b) => naturalCompare(a.key, b.key));
+    const skipped = [...dataset.skipped].sort((a, b) => naturalCompare(a.path, b.path));
+    return { format: dataset.format, root: dataset.root, classes: dataset.classes, images, skipped };
   },
 
   async downloadCifar10(args, emit, signal) {

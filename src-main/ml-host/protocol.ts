@@ -30,11 +30,13 @@ export interface ExportedModel {
 }
 
 export type ProgressEvent = { type: 'progress'; done: number; total: number | null };
+/** A folder scan while it looks for images, before decoding: entries seen, image files found. */
+export type WalkEvent = { type: 'walk'; seen: number; found: number };
 
 /** Each operation: its arguments, the events it streams, and its result. */
 export interface Operations {
   initBackend: { args: { prefer?: BackendInfoView['name'] }; event: never; result: BackendInfoView };
-  scanDataset: { args: { dir: string; storeSize?: number }; event: ProgressEvent; result: ScanResult };
+  scanDataset: { args: { dir: string; storeSize?: number }; event: ProgressEvent | WalkEvent; result: ScanResult };
   downloadCifar10: { args: { destDir: string; url?: string }; event: ProgressEvent; result: { folder: string } };
   train: {
     args: { config: TrainConfigInput & Pick<TrainConfig, 'dataset' | 'outDir'>; resume: boolean };

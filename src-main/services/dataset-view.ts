@@ -1,3 +1,4 @@
+import { relative, sep } from 'node:path';
 import type { Dataset } from '../contract';
 import type { DatasetRow, Storage } from '../storage';
 
@@ -12,7 +13,7 @@ export function datasetView(storage: Storage, row: DatasetRow): Dataset {
     classes: storage.datasets.classes(row.id).map((c) => ({ id: c.id, name: c.name, count: c.count })),
     imageCount: counts.imageCount,
     unlabeledCount: counts.unlabeledCount,
-    skipped: storage.datasets.skipped(row.id),
+    skipped: storage.datasets.skipped(row.id).map((file) => ({ ...file, relativePath: relative(row.root, file.path).split(sep).join('/') })),
     splits: counts.splits,
     createdAt: row.createdAt,
   };

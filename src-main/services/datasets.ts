@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, relative, resolve, sep } from 'node:path';
-import { ApiError, type Handlers } from '../contract';
+import { ApiError, type CallContext, type Handlers } from '../contract';
+import { noReadableImageMessage } from '../engine/data/decode-error';
 import type { ScanResult } from '../ml-host/protocol';
 import type { NewImage } from '../storage';
 import { cifarRecordLocation } from './cifar-record';
+import { alreadyAdded, datasetAt, inspectFolder } from './dataset-folders';
 import { detached, errorMessage, paths, requireDataset, type ServiceContext } from './context';
 import { datasetView } from './dataset-view';
 import { exportLabeled } from './export-labeled';
@@ -15,6 +17,8 @@ type DatasetHandlers = Pick<
   | 'datasets.list'
   | 'datasets.get'
   | 'datasets.addFolder'
+  | 'datasets.cancelScan'
+  | 'datasets.inspectFolder'
   | 'datasets.addCifar10'
   | 'datasets.downloadCifar10'
   | 'datasets.remove'
@@ -31,7 +35,13 @@ function folderImages(scan: Extract<ScanResult, { format: 'image-folder' }>): Ne
     classPosition: image.label >= 0 ? image.label : null,
   }));
   for (const file of scan.skipped) {
-    images.push({ sampleKey: sampleKey(scan.root, file.path), path: file.path, classPosition: null, skippedReason: file.reason });
+    images.push({
+      sampleKey: sampleKey(scan.root, file.path),
+      path: file.path,
+      classPosition: null,
+      skippedReason: file.reason,
+      skippedDetail: file.detail,
+    });
   }
   return images;
 }
@@ -53,15 +63,57 @@ function cifarImages(scan: Extract<ScanResult, { format: 'cifar10-binary' }>): N
  */
 export function datasetHandlers(context: ServiceContext, training: TrainingService): DatasetHandlers {
   const { storage, host, events } = context;
+  /** Running scans by the client's `scanId`, for `datasets.cancelScan`. */
+  const scans = new Map<string, AbortController>();
 
-  async function scan(path: string): Promise<ScanResult> {
+  /**
+   * Scans a folder in the ML host. It stops when `datasets.cancelScan` names its `scanId`, or when
+   * the client that asked goes away (`call.signal`): nobody would see the result.
+   */
+  async function scan(path: string, call: { scanId?: string; signal?: AbortSignal } = {}): Promise<ScanResult> {
     const dir = resolve(path);
     const info = await stat(dir).catch(() => null);
     if (!info) throw new ApiError('user-error', `Folder not found: ${dir}`);
     if (!info.isDirectory()) throw new ApiError('user-error', `${dir} is a file; choose a folder`);
-    return host.call('scanDataset', { dir }, {
-      onEvent: (e) => events.emit('datasets.scanProgress', { path: dir, done: e.done, total: e.total ?? e.done }),
-    });
+    const { scanId } = call;
+    if (scanId !== undefined && scans.has(scanId)) throw new ApiError('conflict', `A scan named ${scanId} is already running`);
+    const cancel = new AbortController();
+    if (scanId !== undefined) scans.set(scanId, cancel);
+    try {
+      return await host.call('scanDataset', { dir }, {
+        signal: call.signal ? AbortSignal.any([cancel.signal, call.signal]) : cancel.signal,
+        onEvent: (e) =>
+          events.emit(
+            'datasets.scanProgress',
+            e.type === 'walk'
+              ? { path: dir, scanId, phase: 'walk', seen: e.seen, found: e.found, done: 0, total: 0 }
+              : { path: dir, scanId, phase: 'decode', done: e.done, total: e.total ?? e.done, found: e.total ?? e.done },
+          ),
+      });
+    } finally {
+      if (scanId !== undefined) scans.delete(scanId);
+    }
+  }
+
+  /** Refuses a second dataset from a folder already added (as the same kind). */
+  async function refuseDuplicate(path: string, kind: 'folder' | 'cifar10') {
+    const existing = await datasetAt(storage, path, kind);
+    if (existing) throw alreadyAdded(resolve(path), existing);
+  }
+
+  async function addScanned(path: string, kind: 'folder' | 'cifar10', name: string | undefined, call: CallContext, scanId?: string) {
+    await refuseDuplicate(path, kind);
+    const result = await scan(path, { scanId, signal: call.signal });
+    if (kind === 'cifar10' && result.format !== 'cifar10-binary') {
+      throw new ApiError('user-error', `No CIFAR-10 files in ${resolve(path)} (expected cifar-10-batches-bin or its data_batch_*.bin files)`);
+    }
+    if (result.format === 'image-folder' && result.images.length === 0) {
+      // Nothing to label or train: no dataset rather than an empty one that looks like a success.
+      throw new ApiError('user-error', noReadableImageMessage(result.root, result.skipped));
+    }
+    // The scan may have found the CIFAR folder inside the one given: check the folder it used too.
+    await refuseDuplicate(result.root, result.format === 'cifar10-binary' ? 'cifar10' : 'folder');
+    return store(result, name);
   }
 
   function store(result: ScanResult, name: string | undefined) {
@@ -81,15 +133,15 @@ export function datasetHandlers(context: ServiceContext, training: TrainingServi
     'datasets.list': () => storage.datasets.list().map((row) => datasetView(storage, row)),
     'datasets.get': ({ id }) => datasetView(storage, requireDataset(context, id)),
 
-    'datasets.addFolder': async ({ path, name }) => store(await scan(path), name),
-
-    'datasets.addCifar10': async ({ path, name }) => {
-      const result = await scan(path);
-      if (result.format !== 'cifar10-binary') {
-        throw new ApiError('user-error', `No CIFAR-10 files in ${resolve(path)} (expected cifar-10-batches-bin or its data_batch_*.bin files)`);
-      }
-      return store(result, name);
+    'datasets.addFolder': ({ path, name, scanId }, call) => addScanned(path, 'folder', name, call, scanId),
+    'datasets.cancelScan': ({ scanId }) => {
+      const running = scans.get(scanId);
+      running?.abort();
+      return { cancelled: running !== undefined };
     },
+    'datasets.inspectFolder': ({ path }) => inspectFolder(storage, path),
+
+    'datasets.addCifar10': ({ path, name }, call) => addScanned(path, 'cifar10', name, call),
 
     'datasets.downloadCifar10': ({ url }) => {
       const jobId = randomUUID();

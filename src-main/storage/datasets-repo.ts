@@ -1,3 +1,4 @@
+import { joinSkipReason, splitSkipReason } from '../engine/data/decode-error';
 import type { Db } from './database';
 import { now } from './database';
 
@@ -27,6 +28,15 @@ export interface NewImage {
   classPosition: number | null;
   split?: string | null;
   skippedReason?: string | null;
+  /** The decoder's or the OS's own words, kept beside the plain reason. */
+  skippedDetail?: string;
+}
+
+/** A file the scan could not use, and why. */
+export interface SkippedRow {
+  path: string;
+  reason: string;
+  detail?: string;
 }
 
 export interface DatasetCounts {
@@ -83,7 +93,9 @@ export class DatasetsRepo {
     for (const image of images) {
       const classId = image.classPosition === null ? null : classIds[image.classPosition];
       if (classId === undefined) throw new RangeError(`class position ${image.classPosition} out of range`);
-      insert.run(datasetId, image.sampleKey, image.path, image.recordIndex ?? null, classId, image.split ?? null, image.skippedReason ?? null);
+      // One column holds the reason and its detail (joinSkipReason), so no migration was needed for the detail.
+      const skipped = image.skippedReason ? joinSkipReason(image.skippedReason, image.skippedDetail) : null;
+      insert.run(datasetId, image.sampleKey, image.path, image.recordIndex ?? null, classId, image.split ?? null, skipped);
     }
   }
 
@@ -129,9 +141,11 @@ export class DatasetsRepo {
     return { ...totals, splits };
   }
 
-  skipped(datasetId: number): { path: string; reason: string }[] {
-    return this.db
-      .prepare('SELECT path, skipped_reason AS reason FROM images WHERE dataset_id = ? AND skipped_reason IS NOT NULL ORDER BY id')
-      .all(datasetId) as { path: string; reason: string }[];
+  /** Skipped files in the order they were stored (the scan stores them in natural order). */
+  skipped(datasetId: number): SkippedRow[] {
+    const rows = this.db
+      .prepare('SELECT path, skipped_reason AS text FROM images WHERE dataset_id = ? AND skipped_reason IS NOT NULL ORDER BY id')
+      .all(datasetId) as { path: string; text: string }[];
+    return rows.map(({ path, text }) => ({ path, ...splitSkipReason(text) }));
   }
 }

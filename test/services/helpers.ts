@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { connectInMemory, type ApiClient, type EventName, type Payload, type TrainConfigInput } from '../../src-main/contract';
+import { connectInMemory, type ApiClient, type EventName, type Payload, type RpcClient, type TrainConfigInput } from '../../src-main/contract';
 import { forkHostPort } from '../../src-main/ml-host/fork-port';
 import type { MlHostPort } from '../../src-main/ml-host/port';
 import { createAppRouter, mlHostEnv, type Services } from '../../src-main/services';
@@ -56,6 +56,8 @@ export interface Harness {
   services: Services;
   dataDir: string;
   ports: MlHostPort[];
+  /** Another client on the same router (its own connection, which `close` ends). */
+  connect(): RpcClient;
   /** Resolves with the first event of that name for which `match` is true. */
   next<E extends EventName>(event: E, match?: (payload: Payload<E>) => boolean, timeoutMs?: number): Promise<Payload<E>>;
   close(): void;
@@ -82,6 +84,7 @@ export function startHarness(dataDir: string): Harness {
     services,
     dataDir,
     ports,
+    connect: () => connectInMemory(router),
     next(event, match = () => true, timeoutMs = 120_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {

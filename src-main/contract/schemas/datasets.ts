@@ -11,7 +11,34 @@ export const classSchema = z.object({
 });
 export type DatasetClass = z.infer<typeof classSchema>;
 
-export const skippedFileSchema = z.object({ path: z.string(), reason: z.string() });
+export const skippedFileSchema = z.object({
+  path: z.string(),
+  /** In plain words ("damaged or incomplete JPEG file"). */
+  reason: z.string(),
+  /** What the decoder or the OS said, word for word ("VipsJpeg: premature end of JPEG image"). */
+  detail: z.string().optional(),
+  /** `path` relative to the dataset's root, with '/' separators: what a person tells files apart by. */
+  relativePath: z.string().optional(),
+});
+export type SkippedFileView = z.infer<typeof skippedFileSchema>;
+
+/** A scan in progress: `walk` while looking for image files, `decode` while decoding them. */
+export const scanPhase = z.enum(['walk', 'decode']);
+
+/** What `datasets.inspectFolder` sees in a folder's top level, before anything is added. */
+export const folderInspectionSchema = z.object({
+  /** The folder, resolved. */
+  path: z.string(),
+  /** Sub-folders (each would become a class). */
+  subfolders: z.number().int().min(0),
+  /** Image files directly in the folder (they would stay unlabeled). */
+  looseImages: z.number().int().min(0),
+  /** The parent folder, null at the file system's root. */
+  parent: z.string().nullable(),
+  /** A dataset already added from this folder. */
+  existing: z.object({ id, name: z.string() }).nullable(),
+});
+export type FolderInspection = z.infer<typeof folderInspectionSchema>;
 
 export const datasetSchema = z.object({
   id,

@@ -13,7 +13,7 @@ const BI_ALPHABITFIELDS = 6;
 const MAX_PIXELS = 100_000_000;
 
 function corrupt(detail: string): DecodeError {
-  return new DecodeError(`truncated or corrupt BMP: ${detail}`);
+  return new DecodeError('damaged or incomplete BMP file', detail);
 }
 
 /**

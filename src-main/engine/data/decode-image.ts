@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Preprocessing } from '../types';
 import { decodeBmp } from './bmp';
-import { DecodeError } from './decode-error';
+import { DecodeError, errnoInWords } from './decode-error';
 import { decodeSmallJpeg } from './small-jpeg';
 
 export type ImageFormat = 'PNG' | 'JPEG' | 'GIF' | 'WebP' | 'TIFF' | 'BMP';
@@ -78,7 +78,7 @@ export async function decodeImageBuffer(buf: Uint8Array, prep: Pick<Preprocessin
     if (err instanceof DecodeError) throw err;
     const message = (err as Error).message.split('\n')[0].trim();
     if (format === null) throw new DecodeError(describeNonImage(buf));
-    throw new DecodeError(`truncated or corrupt ${format}: ${message}`);
+    throw new DecodeError(`damaged or incomplete ${format} file`, message);
   }
 }
 
@@ -93,8 +93,8 @@ export async function decodeImageFile(path: string, prep: Pick<Preprocessing, 's
   try {
     buf = await readFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new DecodeError(code === 'EISDIR' ? 'is a folder, not a file' : `cannot read file (${code ?? (err as Error).message})`);
+    const { words, code } = errnoInWords(err);
+    throw code === 'EISDIR' ? new DecodeError('is a folder, not a file') : new DecodeError(`cannot read the file (${words})`, code);
   }
   return decodeImageBuffer(buf, prep);
 }

@@ -3,7 +3,7 @@ import { relative, sep } from 'node:path';
 import { AbortedError, UserError } from '../errors';
 import type { DatasetSplit, LoadedDataset, SkippedFile } from '../types';
 import { decodeImageFile } from './decode-image';
-import { DecodeError } from './decode-error';
+import { DecodeError, joinSkipReason, noReadableImageMessage, splitSkipReason } from './decode-error';
 import { compareNames, walkImageFiles } from './files';
 import { defaultCacheDirs, PixelCache, type FileStamp } from './pixel-cache';
 import { DEFAULT_VALIDATION_FRACTION, stratifiedSplit } from './split';
@@ -17,7 +17,10 @@ export interface ImageFolderOptions {
   validationFraction?: number;
   seed?: number;
   cacheDir?: string;
+  /** While decoding: images done of all found. */
   onProgress?: (done: number, total: number) => void;
+  /** While looking for images, before decoding: folder entries seen and image files found so far. */
+  onWalk?: (seen: number, found: number) => void;
   signal?: AbortSignal;
 }
 
@@ -30,17 +33,27 @@ interface FolderImage {
   slot: number;
 }
 
-/** Image files under `root`: the first folder level names the class, files at the root are unlabeled. */
-export async function scanImageFolder(root: string, signal?: AbortSignal): Promise<{ classes: string[]; images: FolderImage[] }> {
+/**
+ * Image files under `root`: the first folder level names the class, files at the root are
+ * unlabeled. `skipped` holds what the walk could not use (broken links, links out of the root, ...).
+ */
+export async function scanImageFolder(
+  root: string,
+  signal?: AbortSignal,
+  onWalk?: (seen: number, found: number) => void,
+): Promise<{ classes: string[]; images: FolderImage[]; skipped: SkippedFile[] }> {
   const found: { rel: string; abs: string; className: string | null }[] = [];
-  for await (const abs of walkImageFiles(root, signal)) {
+  const skipped: SkippedFile[] = [];
+  let seen = 0;
+  const hooks = { onSkip: (file: SkippedFile) => skipped.push(file), onEntry: () => onWalk?.(++seen, found.length) };
+  for await (const abs of walkImageFiles(root, signal, hooks)) {
     const parts = relative(root, abs).split(sep);
     found.push({ rel: parts.join('/'), abs, className: parts.length > 1 ? parts[0] : null });
   }
   const classes = [...new Set(found.map((f) => f.className).filter((c): c is string => c !== null))].sort(compareNames);
   const classIndex = new Map(classes.map((c, i) => [c, i]));
   const images = found.map((f) => ({ rel: f.rel, abs: f.abs, label: f.className === null ? -1 : (classIndex.get(f.className) as number), slot: -1 }));
-  return { classes, images };
+  return { classes, images, skipped };
 }
 
 function folderSplit(images: FolderImage[], cache: PixelCache): DatasetSplit {
@@ -81,19 +94,19 @@ async function fillCache(images: FolderImage[], cache: PixelCache, options: Imag
         () => null,
       );
       if (stamp === null) {
-        skipped[position] = { path: image.abs, reason: 'cannot read file (it disappeared or is not accessible)' };
+        skipped[position] = { path: image.abs, reason: 'cannot read the file (it disappeared or is not accessible)' };
       } else {
         const cached = cache.lookup(image.rel, stamp);
         if (cached) {
-          if (cached.slot === null) skipped[position] = { path: image.abs, reason: cached.reason ?? 'could not be decoded' };
+          if (cached.slot === null) skipped[position] = { path: image.abs, ...splitSkipReason(cached.reason ?? 'could not be decoded') };
           else image.slot = cached.slot;
         } else {
           try {
             image.slot = await cache.store(image.rel, stamp, await decodeImageFile(image.abs, prep));
           } catch (err) {
             if (!(err instanceof DecodeError)) throw err;
-            cache.storeFailure(image.rel, stamp, err.reason);
-            skipped[position] = { path: image.abs, reason: err.reason };
+            cache.storeFailure(image.rel, stamp, joinSkipReason(err.reason, err.detail));
+            skipped[position] = { path: image.abs, reason: err.reason, ...(err.detail ? { detail: err.detail } : {}) };
           }
           if (++sinceFlush >= FLUSH_EVERY) {
             sinceFlush = 0;
@@ -124,10 +137,12 @@ async function fillCache(images: FolderImage[], cache: PixelCache, options: Imag
  * the root. Every image is decoded to `storeSize` x `storeSize` RGB once and cached on disk;
  * files that cannot be decoded are listed in `skipped` and left out of every split.
  * Splits: `train` and `validation` (stratified, seeded); root images form `unlabeled`.
- * @throws UserError when the folder holds no images at all.
+ * @throws UserError when the folder holds no image files at all (a folder whose files all fail to
+ *   decode loads, with every file in `skipped`).
  */
 export async function loadImageFolder(root: string, options: ImageFolderOptions): Promise<LoadedDataset> {
-  const { classes, images } = await scanImageFolder(root, options.signal);
+  const { classes, images, skipped: notWalked } = await scanImageFolder(root, options.signal, options.onWalk);
+  if (images.length === 0 && notWalked.length > 0) throw new UserError(noReadableImageMessage(root, notWalked), 'dataset-unreadable');
   if (images.length === 0) {
     throw new UserError(
       `${root} is not a dataset: no cifar-10 .bin files and no class sub-folders with images (expected cifar-10-batches-bin, or one sub-folder per class holding .jpg/.png/.webp/.bmp/.gif/.tiff files)`,
@@ -137,7 +152,7 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions)
   const cacheDirs = options.cacheDir ? [options.cacheDir] : defaultCacheDirs(root, options.storeSize, options.fit);
   const cache = await PixelCache.open(cacheDirs, root, options.storeSize, options.fit);
   cache.retainOnly(new Set(images.map((image) => image.rel)));
-  const skipped = await fillCache(images, cache, options);
+  const skipped = [...notWalked, ...(await fillCache(images, cache, options))];
 
   const usable = images.filter((image) => image.slot >= 0);
   const labeled = usable.filter((image) => image.label >= 0);

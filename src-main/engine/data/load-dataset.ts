@@ -19,6 +19,8 @@ export interface LoadDatasetOptions {
   /** Where decoded folder pixels are cached (default: the OS cache folder, see pixel-cache.ts). */
   cacheDir?: string;
   onProgress?: (done: number, total: number) => void;
+  /** Image folders: entries seen and image files found while looking, before decoding starts. */
+  onWalk?: (seen: number, found: number) => void;
   signal?: AbortSignal;
   /** CIFAR-10 only; default true. False accepts .bin files with any whole number of records. */
   strictSizes?: boolean;
@@ -60,6 +62,7 @@ export async function loadDataset(dir: string, options: LoadDatasetOptions = {})
     seed: options.seed,
     cacheDir: options.cacheDir,
     onProgress: options.onProgress,
+    onWalk: options.onWalk,
     signal: options.signal,
   });
 }

@@ -62,6 +62,7 @@ describe('small JPEG fast path', () => {
     expect(decodeSmallJpeg(truncated, 32)).toBeNull();
     const err = await decodeImageBuffer(truncated, { storeSize: 32, fit: 'cover' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DecodeError);
-    expect((err as DecodeError).reason).toMatch(/truncated or corrupt JPEG/);
+    expect((err as DecodeError).reason).toBe('damaged or incomplete JPEG file');
+    expect((err as DecodeError).detail).toMatch(/\S/);
   });
 });
