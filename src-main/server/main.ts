@@ -5,17 +5,39 @@ import { startServer } from './server';
 
 export { startServer, type RunningServer, type StartServerOptions } from './server';
 
+/** How long shutting down may take before the process gives up waiting and exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 5_000;
+
+/** Resolves when `signal` aborts or the process gets SIGTERM (what service managers and `kill` send). */
+function untilStopped(signal: AbortSignal | undefined): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const stop = (why: string) => {
+      process.off('SIGTERM', onTerm);
+      resolve(why);
+    };
+    const onTerm = () => stop('SIGTERM');
+    process.once('SIGTERM', onTerm);
+    if (signal?.aborted) stop('stop requested');
+    signal?.addEventListener('abort', () => stop('stop requested'), { once: true });
+  });
+}
+
 /**
  * Starts serve mode, prints exactly one line (the address with its token) on stdout, and runs
- * until `signal` fires. Everything else the server says goes to stderr.
+ * until `signal` fires or SIGTERM comes. Then it shuts down cleanly: every connection closed, the
+ * ML host stopped, the database closed. Everything else the server says goes to stderr.
  */
 export async function runServeCommand(options: { port: number; host: string; dataDir?: string; signal?: AbortSignal }): Promise<void> {
   const server = await startServer({ port: options.port, host: options.host, dataDir: options.dataDir });
   process.stdout.write(`ShuffleNet Studio: ${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    if (options.signal?.aborted) resolve();
-    options.signal?.addEventListener('abort', () => resolve(), { once: true });
-  });
+  const why = await untilStopped(options.signal);
+  process.stderr.write(`ShuffleNet Studio: stopping (${why})\n`);
+  // A safety net, not the plan: if closing hangs or some handle still keeps the process alive, it
+  // ends anyway and says so. The timer is unref'd, so a process that exits normally never waits for it.
+  setTimeout(() => {
+    process.stderr.write(`ShuffleNet Studio: still running ${SHUTDOWN_DEADLINE_MS / 1000} s after the stop request; exiting\n`);
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
   await server.close();
 }
 
@@ -37,7 +59,8 @@ if (isEntry()) {
     process.exit(2);
   }
   const controller = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
+  // SIGTERM is runServeCommand's own (the CLI's `serve` gets it the same way).
+  process.once('SIGINT', () => controller.abort());
   runServeCommand({ port, host: values.host as string, dataDir: values['data-dir'], signal: controller.signal }).catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);

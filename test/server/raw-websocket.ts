@@ -15,8 +15,9 @@ export interface RawConnection {
   closed(ms: number): Promise<boolean>;
 }
 
-export async function connectRaw(port: number): Promise<RawConnection> {
-  const socket = net.connect({ host: '127.0.0.1', port });
+/** `allowHalfOpen`: keep our side open after the server ends its side (a client that never closes). */
+export async function connectRaw(port: number, options: { allowHalfOpen?: boolean } = {}): Promise<RawConnection> {
+  const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: options.allowHalfOpen ?? false });
   let data = Buffer.alloc(0);
   let ended = false;
   const endWaiters: (() => void)[] = [];
