@@ -75,7 +75,7 @@ describe('runs.export through the ML host', () => {
     expect(names).toEqual(expect.arrayContaining(['model.json', 'preprocessing.json']));
     const modelJson = JSON.parse(readFileSync(join(tfjs.dir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
     const weights = modelJson.weightsManifest.flatMap((g) => g.paths).map((p) => posix.normalize(p));
-    expect(names).toEqual([...weights, 'model.json', 'preprocessing.json'].sort());
+    expect(names).toEqual([...weights, 'example.html', 'model.json', 'preprocessing.json'].sort());
     for (const file of tfjs.files) expect(file.bytes).toBe(statSync(file.path).size);
     const prep = JSON.parse(readFileSync(join(tfjs.dir, 'preprocessing.json'), 'utf8'));
     expect(prep).toMatchObject({ classes: ['cat', 'dog'], inputSize: 16 });
