@@ -1,7 +1,8 @@
 import type { EpochMetrics, Run } from '../contract';
 import type { EpochMetricsRow, RunRow } from '../storage';
 
-export function runView(row: RunRow): Run {
+/** @param queuePosition place in line of a run waiting for another to finish (TrainingService knows it) */
+export function runView(row: RunRow, queuePosition: number | null = null): Run {
   return {
     id: row.id,
     datasetId: row.datasetId,
@@ -18,6 +19,7 @@ export function runView(row: RunRow): Run {
     endedAt: row.endedAt,
     durationSec: row.durationSec,
     checkpointDir: row.checkpointDir,
+    queuePosition,
   };
 }
 

@@ -5,6 +5,7 @@ import type { TrainEvent } from '../engine/types';
 import type { RunRow } from '../storage';
 import { detached, errorMessage, paths, requireDataset, requireRun, type ServiceContext } from './context';
 import { epochView, runView } from './run-view';
+import { StepHistory } from './step-history';
 import { prepareTrainingData } from './training-data';
 
 type TrainingHandlers = Pick<Handlers, 'training.start' | 'training.stop' | 'training.resume' | 'runs.list' | 'runs.get' | 'runs.remove'>;
@@ -15,20 +16,42 @@ function visibleConfig(config: Record<string, unknown>): Record<string, unknown>
   return rest;
 }
 
+/** A run waiting for the one in training; `prepared` once its data snapshot is written. */
+interface Waiting {
+  runId: number;
+  resume: boolean;
+  prepared: boolean;
+}
+
 /**
- * Training runs: one at a time, in the ML host. Every engine event updates the database first and
- * then goes to the clients, so a client that reconnects reads the same state it was sent.
+ * Training runs: one at a time, in the ML host, so two runs never share the cores. A Train or
+ * Resume while a run trains joins a line (status 'queued' with its `queuePosition`) and starts when
+ * the runs before it end; Stop takes a waiting run out of the line. Every engine event updates the
+ * database first and then goes to the clients, so a client that reconnects reads the same state
+ * it was sent.
  */
 export class TrainingService {
+  /** The run that owns the ML host (preparing its data or training), at most one. */
   private readonly active = new Map<number, AbortController>();
+  private readonly line: Waiting[] = [];
+  private readonly steps = new StepHistory();
 
   constructor(private readonly context: ServiceContext) {}
 
-  /** Runs a previous session left running can no longer finish: say so instead of showing them as running. */
+  /** Runs a previous session left running or waiting can no longer finish: say so instead of showing them as running. */
   failInterrupted(): void {
     for (const run of this.context.storage.runs.unfinished()) {
-      this.context.storage.runs.update(run.id, { status: 'failed', error: 'The app stopped while this run was training; resume it to continue', endedAt: run.endedAt ?? new Date().toISOString() });
+      const error = run.status === 'queued' && run.epochsCompleted === 0 && !run.backend
+        ? 'The app stopped while this run waited to start; resume it to start it'
+        : 'The app stopped while this run was training; resume it to continue';
+      this.context.storage.runs.update(run.id, { status: 'failed', error, endedAt: run.endedAt ?? new Date().toISOString() });
     }
+  }
+
+  /** The contract's view of a run, with its place in line. */
+  private view(row: RunRow): Run {
+    const index = this.line.findIndex((w) => w.runId === row.id);
+    return runView(row, index === -1 ? null : index + 1);
   }
 
   get activeRunIds(): number[] {
@@ -41,8 +64,11 @@ export class TrainingService {
       'training.start': ({ datasetId, config, name }) => this.start(datasetId, config, name),
       'training.stop': ({ runId }) => this.stop(runId),
       'training.resume': ({ runId }) => this.resume(runId),
-      'runs.list': () => storage.runs.list().map(runView),
-      'runs.get': ({ id }) => ({ ...runView(requireRun(this.context, id)), epochMetrics: storage.runs.epochs(id).map(epochView) }),
+      'runs.list': () => storage.runs.list().map((row) => this.view(row)),
+      'runs.get': ({ id }) => {
+        const steps = this.steps.get(id);
+        return { ...this.view(requireRun(this.context, id)), epochMetrics: storage.runs.epochs(id).map(epochView), ...(steps ? { stepMetrics: steps } : {}) };
+      },
       'runs.remove': async ({ id }) => {
         await this.removeRuns([requireRun(this.context, id)]);
         return {};
@@ -50,27 +76,28 @@ export class TrainingService {
     };
   }
 
-  /** Deletes runs with their folders (checkpoints, training data); refuses while one of them trains. */
+  /** Deletes runs with their folders (checkpoints, training data); refuses while one of them trains. A waiting run leaves the line. */
   async removeRuns(runs: readonly RunRow[]): Promise<void> {
     const busy = runs.find((run) => this.active.has(run.id));
     if (busy) throw new ApiError('conflict', `Run ${busy.id} is training; stop it before removing it`);
     const runsRoot = paths.runs(this.context.dataDir);
     for (const run of runs) {
+      this.leaveLine(run.id);
+      this.steps.forget(run.id);
       this.context.storage.runs.remove(run.id);
       // Only folders the app made itself, never a path that merely ended up in the database.
       if (run.runDir && relative(runsRoot, run.runDir) === String(run.id)) await rm(run.runDir, { recursive: true, force: true });
     }
   }
 
-  private requireIdle(): void {
-    const [busy] = this.active.keys();
-    if (busy !== undefined) throw new ApiError('conflict', `Run ${busy} is still training; stop it or wait for it to finish`);
+  /** Whether a new run must wait: one trains or prepares, or others wait already. */
+  private get busy(): boolean {
+    return this.active.size > 0 || this.line.length > 0;
   }
 
   private async start(datasetId: number, config: TrainConfigInput, name?: string): Promise<Run> {
     const { storage, dataDir } = this.context;
     const dataset = requireDataset(this.context, datasetId);
-    this.requireIdle();
     const created = storage.runs.create({
       datasetId,
       name: name ?? `${dataset.name} #${storage.runs.list().filter((r) => r.datasetId === datasetId).length + 1}`,
@@ -78,41 +105,85 @@ export class TrainingService {
       epochs: config.epochs ?? 0,
       runDir: '',
     });
-    // Counts as training from here on, so a second start while the data is prepared is refused.
-    this.active.set(created.id, new AbortController());
+    // Owns the ML host from here on (a second start while the data is prepared waits), or takes its place in line.
+    const waiting: Waiting | null = this.busy ? { runId: created.id, resume: false, prepared: false } : null;
+    if (waiting) this.line.push(waiting);
+    else this.active.set(created.id, new AbortController());
     const runDir = join(paths.runs(dataDir), String(created.id));
     const placed = storage.runs.update(created.id, { runDir });
+    if (waiting) this.publishLine();
     try {
       await mkdir(runDir, { recursive: true });
       storage.runs.update(created.id, { dataDir: await prepareTrainingData(storage, dataset, runDir) });
     } catch (error) {
       this.active.delete(created.id);
       await this.removeRuns([placed]);
+      this.advance();
       throw error;
     }
-    return this.launch(created.id, false);
+    if (!waiting) return this.launch(created.id, false);
+    waiting.prepared = true;
+    this.advance();
+    return this.view(requireRun(this.context, created.id));
   }
 
+  /** Stops the run in training at its next step, or takes a waiting run out of the line (it ends 'stopped', resumable). */
   private stop(runId: number): Run {
     const run = requireRun(this.context, runId);
+    if (this.leaveLine(runId)) {
+      const cancelled = this.context.storage.runs.update(runId, { status: 'stopped', endedAt: new Date().toISOString() });
+      this.publish(cancelled);
+      this.publishLine();
+      return this.view(cancelled);
+    }
     const controller = this.active.get(runId);
-    if (!controller) return runView(run);
+    if (!controller) return this.view(run);
     const stopping = this.context.storage.runs.update(runId, { status: 'stopping' });
     this.publish(stopping);
     controller.abort();
-    return runView(stopping);
+    return this.view(stopping);
   }
 
   private resume(runId: number): Run {
     const run = requireRun(this.context, runId);
-    if (this.active.has(runId)) return runView(run);
+    if (this.active.has(runId) || this.line.some((w) => w.runId === runId)) return this.view(run);
     if (run.status === 'completed') throw new ApiError('conflict', `Run ${runId} already completed all its epochs`);
     if (!run.dataDir) throw new ApiError('conflict', `Run ${runId} has no prepared data to resume from`);
-    this.requireIdle();
-    return this.launch(runId, true);
+    if (!this.busy) return this.launch(runId, true);
+    this.line.push({ runId, resume: true, prepared: true });
+    const queued = this.context.storage.runs.update(runId, { status: 'queued', error: null, endedAt: null });
+    this.publishLine();
+    return this.view(queued);
   }
 
-  /** Marks the run queued and starts it in the ML host without waiting for it to finish. */
+  /** Removes a run from the line; true when it was waiting there. */
+  private leaveLine(runId: number): boolean {
+    const index = this.line.findIndex((w) => w.runId === runId);
+    if (index === -1) return false;
+    this.line.splice(index, 1);
+    return true;
+  }
+
+  /** Starts the first waiting run once the ML host is free and its data is ready. */
+  private advance(): void {
+    if (this.active.size > 0) return;
+    const next = this.line[0];
+    if (!next?.prepared) return;
+    this.line.shift();
+    this.launch(next.runId, next.resume);
+    this.publishLine();
+  }
+
+  /** Every waiting run with its (new) place in line. */
+  private publishLine(): void {
+    for (const waiting of this.line) {
+      const row = this.context.storage.runs.get(waiting.runId);
+      if (!row) continue;
+      this.publish(row.status === 'queued' ? row : this.context.storage.runs.update(row.id, { status: 'queued', error: null, endedAt: null }));
+    }
+  }
+
+  /** Marks the run queued (until the engine's start event) and starts it in the ML host without waiting for it to finish. */
   private launch(runId: number, resume: boolean): Run {
     const { storage, host } = this.context;
     const run = storage.runs.update(runId, { status: 'queued', error: null, endedAt: null });
@@ -135,11 +206,12 @@ export class TrainingService {
       } catch (error) {
         patch = controller.signal.aborted && error instanceof ApiError && error.code === 'aborted' ? { status: 'stopped' } : { status: 'failed', error: errorMessage(error) };
       }
-      // Idle before the status goes out, so a client may resume or start again at once.
+      // Idle before the status goes out, so a client may resume or start again at once; then the next in line starts.
       this.active.delete(runId);
       this.finish(runId, patch);
+      this.advance();
     });
-    return runView(run);
+    return this.view(run);
   }
 
   private onEvent(runId: number, event: TrainEvent): void {
@@ -159,6 +231,7 @@ export class TrainingService {
       }
       case 'batch': {
         const { type: _type, ...batch } = event;
+        this.steps.add(runId, batch);
         events.emit('training.batch', { runId, ...batch });
         break;
       }
@@ -190,6 +263,6 @@ export class TrainingService {
   }
 
   private publish(run: RunRow): void {
-    this.context.events.emit('training.status', { runId: run.id, run: runView(run) });
+    this.context.events.emit('training.status', { runId: run.id, run: this.view(run) });
   }
 }

@@ -40,8 +40,7 @@ describe('training through the ML host', () => {
     const backend = harness.next('app.backend');
     expect((await harness.client.invoke('app.info', {})).backend).toBeNull();
     run = await harness.client.invoke('training.start', { datasetId: dataset.id, config: TINY, name: 'tiny' });
-    expect(run).toMatchObject({ name: 'tiny', status: 'queued', datasetId: dataset.id });
-    await expect(harness.client.invoke('training.start', { datasetId: dataset.id, config: TINY })).rejects.toMatchObject({ code: 'conflict' });
+    expect(run).toMatchObject({ name: 'tiny', status: 'queued', datasetId: dataset.id, queuePosition: null });
     const final = (await done).run;
     expect(final.error).toBeNull();
     expect(final.status).toBe('completed');
@@ -61,7 +60,34 @@ describe('training through the ML host', () => {
     const detail = await harness.client.invoke('runs.get', { id: run.id });
     expect(detail.epochMetrics).toHaveLength(1);
     expect(detail.epochMetrics[0]).toMatchObject({ epoch: 1, trainLoss: epochs[0].trainLoss });
+    // The steps the charts drew, for a reload or a second tab: every batch event, in order.
+    expect(detail.stepMetrics?.map((b) => [b.epoch, b.step, b.lr])).toEqual(batches.map((b) => [b.epoch, b.step, b.lr]));
     expect((await harness.client.invoke('runs.list', {})).map((r) => r.id)).toEqual([run.id]);
+  });
+
+  it('queues a Train pressed while a run trains, starts it when the first ends, and cancels a waiting run', async () => {
+    const timeline: [number, string][] = [];
+    const off = harness.client.subscribe('training.status', (p) => timeline.push([p.runId, p.run.status]));
+    const first = await harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, epochs: 2 }, name: 'first' });
+    const second = await harness.client.invoke('training.start', { datasetId: dataset.id, config: TINY, name: 'second' });
+    const third = await harness.client.invoke('training.start', { datasetId: dataset.id, config: TINY, name: 'third' });
+    expect(second).toMatchObject({ status: 'queued', queuePosition: 1 });
+    expect(third).toMatchObject({ status: 'queued', queuePosition: 2 });
+    const listed = await harness.client.invoke('runs.list', {});
+    expect(listed.find((r) => r.id === third.id)?.queuePosition).toBe(2);
+    // Stop on a waiting run takes it out of the line; the run ahead of it keeps its place.
+    expect(await harness.client.invoke('training.stop', { runId: third.id })).toMatchObject({ status: 'stopped', queuePosition: null });
+    expect((await harness.client.invoke('runs.get', { id: second.id })).queuePosition).toBe(1);
+    await harness.next('training.status', (p) => p.runId === second.id && p.run.status === 'completed', 240_000);
+    off();
+    const firstEnd = timeline.findIndex(([id, status]) => id === first.id && status === 'completed');
+    const secondStart = timeline.findIndex(([id, status]) => id === second.id && status === 'running');
+    // Never two at once: the second runs only after the first completed; the cancelled one never ran.
+    expect(firstEnd).toBeGreaterThan(-1);
+    expect(secondStart).toBeGreaterThan(firstEnd);
+    expect(timeline.some(([id, status]) => id === third.id && status === 'running')).toBe(false);
+    expect((await harness.client.invoke('runs.get', { id: second.id })).queuePosition).toBeNull();
+    for (const id of [first.id, second.id, third.id]) await harness.client.invoke('runs.remove', { id });
   });
 
   it('evaluates the run and shows the images of a confusion cell', async () => {

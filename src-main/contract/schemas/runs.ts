@@ -47,11 +47,23 @@ export const runSchema = z.object({
   endedAt: timestamp.nullable(),
   durationSec: z.number().min(0),
   checkpointDir: z.string().nullable(),
+  /**
+   * Place in line of a run waiting for another to finish (1 = starts next); null or absent when it
+   * is not waiting. One run trains at a time: a second Train or Resume joins the line.
+   */
+  queuePosition: z.number().int().min(1).nullable().optional(),
 });
 export type Run = z.infer<typeof runSchema>;
 
 /** `runs.get`: the sketch's `epochs: EpochMetrics[]` would clash with `Run.epochs` (a count), hence `epochMetrics`. */
-export const runDetailSchema = runSchema.extend({ epochMetrics: z.array(epochMetricsSchema) });
+export const runDetailSchema = runSchema.extend({
+  epochMetrics: z.array(epochMetricsSchema),
+  /**
+   * The training steps the charts drew so far (thinned to at most a few thousand), so a reload or
+   * a second tab redraws the whole curve. Kept while the server runs; absent for runs it did not train.
+   */
+  stepMetrics: z.array(batchMetricsSchema).optional(),
+});
 export type RunDetail = z.infer<typeof runDetailSchema>;
 
 export const presetSchema = z.object({
