@@ -20,7 +20,7 @@ function captureHandler(onFiles: (files: ModelFiles) => void): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
-        throw new Error('saveModelToDir: binary model topology is not supported');
+        throw new Error('serializeModel: binary model topology is not supported');
       }
       const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0));
       const modelJson: tf.io.ModelJSON = {
@@ -104,7 +104,8 @@ function fileLoadHandler(dir: string): tf.io.IOHandler {
 
 /**
  * The bytes of `model.json` and `weights.bin` for `model`, held in memory, so a caller knows their
- * size and checksum before anything reaches the disk (checkpoints record both).
+ * size and checksum before anything reaches the disk (a checkpoint records the checksum, and
+ * names the size when the disk has no room for it).
  */
 export async function serializeModel(model: tf.LayersModel, config?: tf.io.SaveConfig): Promise<ModelFiles> {
   let files: ModelFiles = new Map();
