@@ -20,13 +20,22 @@ let data: string;
 let run: string;
 const checkpointOf = (runDir: string) => path.join(runDir, 'checkpoints', 'epoch-0001');
 
-/** One line on stderr, no stack frame, no "internal error", a non-zero exit. */
+/** A failure told in the last line of stderr (returned): non-zero exit, no stack frame, no "internal error", no NaN on stdout. */
 function expectOneLineError(result: { code: number | null; stdout: string; stderr: string }): string {
   expect(result.code, result.stdout).not.toBe(0);
   const last = result.stderr.trim().split('\n').at(-1) ?? '';
   expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
   expect(result.stdout).not.toMatch(/NaN/);
   return last;
+}
+
+/** Mounts a tmpfs of `kilobytes` under the test folder, or says why it cannot (not root, no tmpfs). */
+async function mountSmallDisk(name: string, kilobytes: number): Promise<{ mountPoint: string; unmount: () => void } | { skip: string }> {
+  const mountPoint = path.join(dir, name);
+  await mkdir(mountPoint);
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil(kilobytes)}k`, 'tmpfs', mountPoint], { encoding: 'utf8' });
+  if (mounted.status !== 0) return { skip: `cannot mount a small tmpfs here (${(mounted.stderr || mounted.error?.message || '').trim()}); skipping the real disk-full test` };
+  return { mountPoint, unmount: () => spawnSync('umount', [mountPoint]) };
 }
 
 beforeAll(async () => {
@@ -90,12 +99,10 @@ describe('checkpoint integrity in the CLI', () => {
     // A tmpfs that holds a first checkpoint of the tiny run and half of a second.
     const files = await readdir(checkpointOf(run));
     const checkpointBytes = (await Promise.all(files.map((f) => stat(path.join(checkpointOf(run), f))))).reduce((sum, s) => sum + s.size, 0);
-    const mountPoint = path.join(dir, 'small-disk');
-    await mkdir(mountPoint);
-    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil((checkpointBytes * 1.5) / 1024)}k`, 'tmpfs', mountPoint], { encoding: 'utf8' });
-    if (mounted.status !== 0) return context.skip(`cannot mount a small tmpfs here (${(mounted.stderr || mounted.error?.message || '').trim()}); skipping the real disk-full test`);
+    const disk = await mountSmallDisk('small-disk', (checkpointBytes * 1.5) / 1024);
+    if ('skip' in disk) return context.skip(disk.skip);
     try {
-      const full = path.join(mountPoint, 'run');
+      const full = path.join(disk.mountPoint, 'run');
       const result = runCli({}, 'train', '--dataset', data, '--out', full, '--epochs', '2', ...TINY);
       const line = expectOneLineError(result);
       expect(line).toMatch(
@@ -114,7 +121,19 @@ describe('checkpoint integrity in the CLI', () => {
       for (const [name, hash] of Object.entries(recorded)) expect(sha256(await readFile(path.join(checkpointOf(full), name))), name).toBe(hash);
       expect(runCli({}, 'predict', '--run', full, data).code).toBe(0);
     } finally {
-      spawnSync('umount', [mountPoint]);
+      disk.unmount();
     }
   }, 180_000);
+
+  it('a disk already full when training starts is one line too, not an internal error', async (context) => {
+    const disk = await mountSmallDisk('full-disk', 64);
+    if ('skip' in disk) return context.skip(disk.skip);
+    try {
+      await writeFile(path.join(disk.mountPoint, 'filler'), Buffer.alloc(64 * 1024)).catch(() => undefined);
+      const result = runCli({}, 'train', '--dataset', data, '--out', path.join(disk.mountPoint, 'run'), '--epochs', '1', ...TINY);
+      expect(expectOneLineError(result)).toMatch(/^error: the disk is full \(ENOSPC: no space left on device/);
+    } finally {
+      disk.unmount();
+    }
+  }, 120_000);
 });
