@@ -30,7 +30,9 @@ export const methods = {
   /** A quick look at a folder's top level before adding it: class folders, loose images, a dataset already added from it. */
   'datasets.inspectFolder': method(z.strictObject({ path: pathString }), folderInspectionSchema),
   'datasets.addCifar10': method(z.strictObject({ path: pathString, name: name.optional() }), datasetSchema),
-  'datasets.downloadCifar10': method(z.strictObject({ url: z.url({ protocol: /^https?$/ }).optional() }), z.object({ jobId })),
+  // No URL from the client (a server-side request forgery): the official address, or the mirror
+  // whoever runs the app set in SHUFFLENET_CIFAR_MIRROR (engine/data/download.ts).
+  'datasets.downloadCifar10': method(empty, z.object({ jobId })),
   'datasets.remove': method(z.strictObject({ id }), z.object({})),
   'datasets.exportLabeled': method(
     z.strictObject({ id, destDir: pathString }),

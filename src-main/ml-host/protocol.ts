@@ -37,6 +37,7 @@ export type WalkEvent = { type: 'walk'; seen: number; found: number };
 export interface Operations {
   initBackend: { args: { prefer?: BackendInfoView['name'] }; event: never; result: BackendInfoView };
   scanDataset: { args: { dir: string; storeSize?: number }; event: ProgressEvent | WalkEvent; result: ScanResult };
+  /** `url` is for tests only; the app's service never sets it (the source is `cifarSourceUrl()`, issue 17 item 1e). */
   downloadCifar10: { args: { destDir: string; url?: string }; event: ProgressEvent; result: { folder: string } };
   train: {
     args: { config: TrainConfigInput & Pick<TrainConfig, 'dataset' | 'outDir'>; resume: boolean };

@@ -143,13 +143,13 @@ export function datasetHandlers(context: ServiceContext, training: TrainingServi
 
     'datasets.addCifar10': ({ path, name }, call) => addScanned(path, 'cifar10', name, call),
 
-    'datasets.downloadCifar10': ({ url }) => {
+    'datasets.downloadCifar10': () => {
       const jobId = randomUUID();
       const progress = (phase: 'download' | 'verify' | 'done' | 'error', extra: { received?: number; total?: number | null; message?: string; datasetId?: number } = {}) =>
         events.emit('datasets.downloadProgress', { jobId, phase, received: extra.received ?? 0, total: extra.total ?? null, ...extra });
       detached(context, 'CIFAR-10 download', async () => {
         try {
-          const { folder } = await host.call('downloadCifar10', { destDir: paths.downloads(context.dataDir), url }, {
+          const { folder } = await host.call('downloadCifar10', { destDir: paths.downloads(context.dataDir) }, {
             onEvent: (e) => progress('download', { received: e.done, total: e.total }),
           });
           progress('verify');

@@ -40,8 +40,10 @@ describe('schemas', () => {
     expect(trainConfigInputSchema.safeParse({ batchSize: 0 }).success).toBe(false);
     expect(trainConfigInputSchema.safeParse({ lr: 0.1, typo: 1 }).success).toBe(false);
     expect(trainConfigInputSchema.safeParse({ momentum: 1 }).success).toBe(false);
+    // No client picks what the server fetches (issue 17 item 1e): any url is refused.
     expect(methods['datasets.downloadCifar10'].input.safeParse({ url: 'file:///etc/passwd' }).success).toBe(false);
-    expect(methods['datasets.downloadCifar10'].input.safeParse({ url: 'http://127.0.0.1:8080/cifar.tar.gz' }).success).toBe(true);
+    expect(methods['datasets.downloadCifar10'].input.safeParse({ url: 'http://127.0.0.1:8080/cifar.tar.gz' }).success).toBe(false);
+    expect(methods['datasets.downloadCifar10'].input.safeParse({}).success).toBe(true);
   });
 
   it('accept good input and fill defaults', () => {

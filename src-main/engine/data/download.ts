@@ -12,9 +12,32 @@ import { CIFAR_FILE_BYTES, CIFAR_FOLDER_NAME, CIFAR_TEST_FILE, CIFAR_TRAIN_FILES
 export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
 export const CIFAR10_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
 const ARCHIVE_NAME = 'cifar-10-binary.tar.gz';
+/** Where whoever runs the app may name a mirror of the same archive (the md5 is still the official one). */
+export const CIFAR_MIRROR_ENV = 'SHUFFLENET_CIFAR_MIRROR';
 const PROGRESS_INTERVAL_MS = 100;
 
+/**
+ * The address the archive is fetched from: the mirror in SHUFFLENET_CIFAR_MIRROR when set, else the
+ * official one. Never a URL from a client: the app's API takes none, so a page or script holding the
+ * token cannot make the server fetch an address of its choosing.
+ */
+export function cifarSourceUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const mirror = env[CIFAR_MIRROR_ENV]?.trim();
+  if (!mirror) return CIFAR10_URL;
+  let parsed: URL;
+  try {
+    parsed = new URL(mirror);
+  } catch {
+    throw new UserError(`${CIFAR_MIRROR_ENV} is not a URL: ${JSON.stringify(mirror)}`, 'invalid-mirror');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new UserError(`${CIFAR_MIRROR_ENV} must be an http:// or https:// address, got ${JSON.stringify(mirror)}`, 'invalid-mirror');
+  }
+  return parsed.href;
+}
+
 export interface DownloadOptions {
+  /** The archive's address; `cifarSourceUrl()` (official, or the configured mirror) by default. */
   url?: string;
   /** Expected md5 of the archive (hex); the official one by default. */
   md5?: string;
@@ -90,7 +113,7 @@ export async function downloadCifar10(destDir: string, options: DownloadOptions 
   const folder = join(dest, CIFAR_FOLDER_NAME);
   if (await alreadyComplete(folder)) return folder;
   await mkdir(dest, { recursive: true });
-  const url = options.url ?? CIFAR10_URL;
+  const url = options.url ?? cifarSourceUrl();
   const expected = (options.md5 ?? CIFAR10_MD5).toLowerCase();
   const part = join(dest, `${ARCHIVE_NAME}.part`);
   try {
