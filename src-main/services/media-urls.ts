@@ -4,6 +4,16 @@ export type MediaVariant = 'thumb' | 'image';
 
 export const MEDIA_KINDS: readonly MediaKind[] = ['image', 'predict', 'sample'];
 export const THUMB_SIZE = 128;
+/**
+ * The only thumbnail sizes made: each size is a cached file per image, so a client choosing any
+ * size could make the server decode every image again and again.
+ */
+export const THUMB_SIZES: readonly number[] = [64, THUMB_SIZE, 256];
+
+/** The smallest allowed size that is at least `requested` (the largest for anything bigger). */
+export function thumbSize(requested: number): number {
+  return THUMB_SIZES.find((size) => size >= requested) ?? THUMB_SIZES[THUMB_SIZES.length - 1];
+}
 
 /** Builds the URLs the renderer loads images from; each transport has its own scheme. */
 export interface MediaUrls {
@@ -44,5 +54,5 @@ export function parseMediaUrl(url: URL): { variant: MediaVariant; kind: MediaKin
   if (!MEDIA_KINDS.includes(kind as MediaKind)) return null;
   if (!/^[1-9]\d{0,15}$/.test(rawId)) return null;
   const size = Number(url.searchParams.get('size') ?? THUMB_SIZE);
-  return { variant, kind: kind as MediaKind, id: Number(rawId), size: Number.isInteger(size) ? Math.min(Math.max(size, 16), 512) : THUMB_SIZE };
+  return { variant, kind: kind as MediaKind, id: Number(rawId), size: Number.isInteger(size) ? thumbSize(size) : THUMB_SIZE };
 }

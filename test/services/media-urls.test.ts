@@ -11,11 +11,11 @@ describe('media URLs', () => {
     expect(parseMediaUrl(new URL(electron.url('thumb', 'image', 9)))).toEqual({ variant: 'thumb', kind: 'image', id: 9, size: 128 });
   });
 
-  it('accept only known kinds and plain positive ids, and clamp sizes', () => {
+  it('accept only known kinds and plain positive ids, and round sizes up to 64, 128 or 256', () => {
     for (const bad of ['/media/thumb/file/1', '/media/thumb/image/0', '/media/thumb/image/-1', '/media/thumb/image/1.5', '/media/raw/image/1', '/media/thumb/image/1/x', '/media/thumb/image/..']) {
       expect(parseMediaUrl(new URL(bad, 'http://h'))).toBeNull();
     }
-    expect(parseMediaUrl(new URL('/media/thumb/image/3?size=100000', 'http://h'))?.size).toBe(512);
-    expect(parseMediaUrl(new URL('/media/thumb/image/3?size=1', 'http://h'))?.size).toBe(16);
+    const size = (asked: string) => parseMediaUrl(new URL(`/media/thumb/image/3?size=${asked}`, 'http://h'))?.size;
+    expect([size('100000'), size('1'), size('64'), size('65'), size('200'), size('-5'), size('abc')]).toEqual([256, 64, 64, 128, 256, 64, 128]);
   });
 });
