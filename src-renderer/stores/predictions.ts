@@ -2,10 +2,10 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { DroppedFile } from '../api/studio-client';
 import { useApiClient } from '../api/studio-client';
-import type { Input, Payload, PredictItem } from '../api/types';
+import type { Payload, PredictItem } from '../api/types';
 import { downloadText, mimeFor } from '../lib/download';
 import type { PredictionFilter } from '../lib/prediction-filter';
-import { filterPredictions, isPredicted, isSkipped, predictedLabels } from '../lib/prediction-filter';
+import { DEFAULT_PREDICTION_FILTER, filterPredictions, isPredicted, isSkipped, predictedLabels } from '../lib/prediction-filter';
 import { useAppStore } from './app';
 
 const FLUSH_MS = 100;
@@ -28,7 +28,7 @@ export const usePredictionsStore = defineStore('predictions', () => {
   const upload = ref<{ done: number; total: number } | null>(null);
   const status = ref<PredictionStatus>('idle');
   const error = ref<string | null>(null);
-  const filter = ref<PredictionFilter>({ label: '', minConfidence: 0, sort: 'confidence-desc' });
+  const filter = ref<PredictionFilter>({ ...DEFAULT_PREDICTION_FILTER });
   let unsubscribe: (() => void) | null = null;
   // Events that arrive before predict.start has told us the job id.
   let early: PredictEvent[] | null = null;
@@ -94,7 +94,7 @@ export const usePredictionsStore = defineStore('predictions', () => {
     items.value = [];
     progress.value = { done: 0, total: null };
     error.value = null;
-    filter.value = { ...filter.value, label: '' };
+    filter.value = { ...DEFAULT_PREDICTION_FILTER };
   }
 
   /** Predicts every image in a folder with the chosen run's model; results stream into `items`. */
@@ -163,22 +163,6 @@ export const usePredictionsStore = defineStore('predictions', () => {
     }
   }
 
-  /** Adds the shown predictions to a dataset, labeled with their top class. */
-  async function accept(datasetId: number) {
-    if (!jobId.value) return null;
-    const input: Input<'predict.accept'> = { jobId: jobId.value, datasetId };
-    if (filter.value.label) input.itemIds = visible.value.map((item) => item.id);
-    else if (filter.value.minConfidence > 0) input.minConfidence = filter.value.minConfidence;
-    try {
-      const { added } = await api.invoke('predict.accept', input);
-      app.notify(`Added ${added} images to the dataset with their predicted labels.`, 'success');
-      return added;
-    } catch (err) {
-      app.reportError(err, 'Could not accept the predictions');
-      return null;
-    }
-  }
-
   async function exportCsv() {
     if (!jobId.value) return;
     try {
@@ -207,7 +191,6 @@ export const usePredictionsStore = defineStore('predictions', () => {
     start,
     startFromDrop,
     cancel,
-    accept,
     exportCsv,
     dispose,
   };

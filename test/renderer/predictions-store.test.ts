@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useAppStore } from '../../src-renderer/stores/app';
+import { useDatasetsStore } from '../../src-renderer/stores/datasets';
+import { usePredictionAcceptStore } from '../../src-renderer/stores/prediction-accept';
 import { usePredictionsStore } from '../../src-renderer/stores/predictions';
-import { fakeServer, installStores, predicted, settle, type FakeServer } from './support';
+import { useRunsStore } from '../../src-renderer/stores/runs';
+import { fakeServer, installStores, makeDataset, makeRun, predicted, settle, type FakeServer } from './support';
 
 let server: FakeServer;
 afterEach(() => {
@@ -18,10 +21,12 @@ function predictionServer() {
       server.router.emit('predict.progress', { jobId: 'job-1', done: 2, total: 3 });
       return { jobId: 'job-1', total: 3 };
     },
-    'predict.accept': ({ itemIds, minConfidence }) => ({ added: itemIds?.length ?? (minConfidence ? 1 : 2) }),
+    'predict.accept': ({ itemIds, datasetId }) => ({ added: itemIds?.length ?? 0, acceptId: 'accept-1', datasetId, datasetName: 'pets' }),
+    'predict.undoAccept': () => ({ restored: 1, datasetId: 1, datasetName: 'pets' }),
     'predict.exportCsv': () => ({ filename: 'predictions.csv', content: 'path,label,probability\n/in/a.png,cat,0.9\n' }),
   });
   installStores(server.client);
+  useDatasetsStore().datasets = [makeDataset()];
   const store = usePredictionsStore();
   store.runId = 7;
   return store;
@@ -65,18 +70,77 @@ describe('usePredictionsStore', () => {
     expect(store.items).not.toBe(before);
   });
 
-  it('accepts only the shown items when a class filter is set', async () => {
+  it('accepts exactly the shown items at or above its own cut-off, which starts at the filter’s', async () => {
     const store = predictionServer();
+    const accept = usePredictionAcceptStore();
     await store.start('/in');
     server.router.emit('predict.item', { jobId: 'job-1', item: predicted(3, '/in/c.png', 'dog', 0.3) });
-    server.router.emit('predict.done', { jobId: 'job-1', predicted: 2, skipped: 1 });
+    server.router.emit('predict.item', { jobId: 'job-1', item: predicted(4, '/in/d.png', 'dog', 0.8) });
+    server.router.emit('predict.done', { jobId: 'job-1', predicted: 3, skipped: 1 });
     await settle();
+    accept.datasetId = 1;
     store.filter = { label: 'dog', minConfidence: 0, sort: 'name' };
-    expect(await store.accept(1)).toBe(1);
-    expect(server.calls.at(-1)).toEqual({ method: 'predict.accept', input: { jobId: 'job-1', datasetId: 1, itemIds: [3] } });
-    store.filter = { label: '', minConfidence: 0.5, sort: 'name' };
-    await store.accept(1);
-    expect(server.calls.at(-1)?.input).toEqual({ jobId: 'job-1', datasetId: 1, minConfidence: 0.5 });
+    expect(accept.items.map((i) => i.id)).toEqual([3, 4]);
+    expect(await accept.accept()).toBe(2);
+    // Ids, never a filter the server would apply a second time: what is sent is what the grid shows.
+    expect(server.calls.at(-1)).toEqual({ method: 'predict.accept', input: { jobId: 'job-1', datasetId: 1, itemIds: [3, 4] } });
+
+    store.filter = { label: '', minConfidence: 0.5, sort: 'confidence-desc' };
+    expect(accept.minConfidence).toBe(0.5);
+    expect(store.visible.map((i) => i.id)).toEqual([1, 4]);
+    accept.minConfidence = 0.85;
+    expect(accept.items.map((i) => i.id)).toEqual([1]);
+    await accept.accept();
+    expect(server.calls.at(-1)?.input).toEqual({ jobId: 'job-1', datasetId: 1, itemIds: [1] });
+    expect(useAppStore().toasts.at(-1)?.message).toBe('Added 1 image to “pets” with their predicted labels.');
+  });
+
+  it('has no made-up target: the run’s own folder dataset, none for CIFAR-10, and says so', async () => {
+    const store = predictionServer();
+    const accept = usePredictionAcceptStore();
+    useDatasetsStore().datasets = [makeDataset({ id: 1, name: 'cifar', kind: 'cifar10' }), makeDataset({ id: 2, name: 'pets' })];
+    useRunsStore().runs = [makeRun({ id: 7, datasetId: 2 }), makeRun({ id: 8, datasetId: 1 })];
+    expect(accept.datasetId).toBe(2);
+    store.runId = 8;
+    expect(accept.datasetId).toBeNull();
+    await store.start('/in');
+    server.router.emit('predict.done', { jobId: 'job-1', predicted: 1, skipped: 1 });
+    await settle();
+    expect(await accept.accept()).toBeNull();
+    expect(server.calls.some((c) => c.method === 'predict.accept')).toBe(false);
+    expect(useAppStore().toasts.at(-1)?.message).toBe('Choose the dataset that should receive the images first.');
+  });
+
+  it('undoes the last accept and names the dataset', async () => {
+    const store = predictionServer();
+    const accept = usePredictionAcceptStore();
+    await store.start('/in');
+    server.router.emit('predict.done', { jobId: 'job-1', predicted: 1, skipped: 1 });
+    await settle();
+    accept.datasetId = 1;
+    await accept.accept();
+    expect(accept.last).toEqual({ acceptId: 'accept-1', added: 1, datasetName: 'pets' });
+    await accept.undo();
+    expect(server.calls.at(-1)).toEqual({ method: 'predict.undoAccept', input: { acceptId: 'accept-1' } });
+    expect(accept.last).toBeNull();
+    expect(useAppStore().toasts.at(-1)?.message).toBe('Undone: 1 image in “pets” put back as they were.');
+  });
+
+  it('starts the next prediction with fresh filters and no undo from the last one', async () => {
+    const store = predictionServer();
+    const accept = usePredictionAcceptStore();
+    await store.start('/in');
+    server.router.emit('predict.done', { jobId: 'job-1', predicted: 1, skipped: 1 });
+    await settle();
+    store.filter = { label: 'cat', minConfidence: 0.6, sort: 'name' };
+    accept.minConfidence = 0.9;
+    accept.datasetId = 1;
+    await accept.accept();
+    await store.start('/in');
+    await settle();
+    expect(store.filter).toEqual({ label: '', minConfidence: 0, sort: 'confidence-desc' });
+    expect(accept.minConfidence).toBe(0);
+    expect(accept.last).toBeNull();
   });
 
   it('exports the CSV the server wrote as a download', async () => {
