@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { pipeline, Readable, type Duplex } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import { createAppRouter, httpExportUrls, httpMediaUrls, paths } from '../services';
 import { newToken, tokenCookie, tokenSource } from './access-token';
@@ -98,7 +99,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     if (url.pathname.startsWith('/media/')) {
       const media = await services.media.handle(new Request(url, { method: request.method }));
       response.writeHead(media.status, { ...headers, ...Object.fromEntries(media.headers) });
-      return response.end(Buffer.from(await media.arrayBuffer()));
+      if (!media.body) return response.end();
+      // Streamed, so a full image is never held whole; a client that leaves just ends the stream.
+      return void pipeline(Readable.fromWeb(media.body as WebReadableStream), response, () => undefined);
     }
     if (url.pathname.startsWith(EXPORTS_PREFIX)) return serveExport(services.exports, url.pathname, request.method, response, headers);
     if (url.pathname === '/ws') return refuse(response, 426, 'Upgrade to WebSocket');
