@@ -4,7 +4,7 @@ import { empty, exportedFile, id, jobId, name, page, pathString, probability } f
 import { classSchema, datasetSchema, folderInspectionSchema, imageSchema } from './schemas/datasets';
 import { evaluationSampleSchema, evaluationSchema } from './schemas/evaluation';
 import { modelExportFormat, modelExportSchema } from './schemas/model-export';
-import { predictionItemSchema } from './schemas/predict';
+import { predictAcceptResultSchema, predictionItemSchema, predictUndoAcceptResultSchema } from './schemas/predict';
 import { presetSchema, runDetailSchema, runSchema } from './schemas/runs';
 import { trainConfigInputSchema } from './schemas/train-config';
 
@@ -106,8 +106,10 @@ export const methods = {
       itemIds: z.array(id).optional(),
       minConfidence: probability.optional(),
     }),
-    z.object({ added: z.number().int().min(0) }),
+    predictAcceptResultSchema,
   ),
+  /** Takes back one `predict.accept`: the images it added are removed, those it labeled get their old label. */
+  'predict.undoAccept': method(z.strictObject({ acceptId: jobId }), predictUndoAcceptResultSchema),
   'predict.exportCsv': method(z.strictObject({ jobId }), exportedFile),
 
   /** Electron only; serve mode answers `unavailable` (see `app.info` capabilities). */
