@@ -44,7 +44,8 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
   async scanDataset(args, emit, signal): Promise<ScanResult> {
     const { loadDataset } = await import('../engine/data/load-dataset');
     const { naturalCompare } = await import('../engine/data/files');
-    let lastWalk = 0;
+    // The first walk event after 100 ms too: a short walk then goes straight to decoding.
+    let lastWalk = Date.now();
     const onWalk = (seen: number, found: number) => {
       if (Date.now() - lastWalk < 100) return;
       lastWalk = Date.now();

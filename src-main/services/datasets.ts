@@ -109,7 +109,7 @@ export function datasetHandlers(context: ServiceContext, training: TrainingServi
     }
     if (result.format === 'image-folder' && result.images.length === 0) {
       // Nothing to label or train: no dataset rather than an empty one that looks like a success.
-      throw new ApiError('user-error', noReadableImageMessage(result.root, result.skipped));
+      throw new ApiError('dataset-unreadable', noReadableImageMessage(result.root, result.skipped));
     }
     // The scan may have found the CIFAR folder inside the one given: check the folder it used too.
     await refuseDuplicate(result.root, result.format === 'cifar10-binary' ? 'cifar10' : 'folder');

@@ -3,6 +3,8 @@ import { computed, ref } from 'vue';
 import type { DroppedFile } from '../api/studio-client';
 import { useApiClient } from '../api/studio-client';
 import type { Dataset, DownloadProgress, ImageItem } from '../api/types';
+import { counted } from '../lib/format';
+import { useFolderAdding, type AddFolderOptions } from './add-folder';
 import { useAppStore } from './app';
 import { createPagedList } from './paged-list';
 
@@ -22,6 +24,7 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const upload = ref<UploadProgress | null>(null);
   let stopDownload: (() => void) | null = null;
   let stopChanges: (() => void) | null = null;
+  const folders = useFolderAdding(api, (err) => app.reportError(err, 'Could not add the folder'));
 
   const selected = computed(() => datasets.value.find((d) => d.id === selectedId.value) ?? null);
 
@@ -84,18 +87,26 @@ export const useDatasetsStore = defineStore('datasets', () => {
     upsert(dataset);
     await select(dataset.id);
     const skipped = dataset.skipped.length ? `, ${dataset.skipped.length} skipped` : '';
-    app.notify(`Added “${dataset.name}”: ${dataset.imageCount} images${skipped}.`, 'success');
+    app.notify(`Added “${dataset.name}”: ${counted(dataset.imageCount, 'image')}${skipped}.`, 'success');
     return dataset;
   }
 
-  async function addFolder(path: string, name?: string) {
+  /**
+   * Adds a folder after a quick look at it: a folder added already, or one without class folders,
+   * leaves a question in `folderNotice` instead (see add-folder.ts); the scan shows in `scan`.
+   */
+  async function addFolder(path: string, name?: string, options: Omit<AddFolderOptions, 'name'> = {}) {
     const trimmed = path.trim();
     if (!trimmed) {
       app.reportError(new Error('Enter the path of a folder first.'));
       return null;
     }
-    const input = name?.trim() ? { path: trimmed, name: name.trim() } : { path: trimmed };
-    return added(await run('Adding folder…', 'Could not add the folder', () => api.invoke('datasets.addFolder', input)));
+    busy.value = 'Adding folder…';
+    try {
+      return await added(await folders.addFolder(trimmed, { ...options, name: name?.trim() || undefined }));
+    } finally {
+      busy.value = null;
+    }
   }
 
   async function addCifar10(path: string) {
@@ -116,7 +127,7 @@ export const useDatasetsStore = defineStore('datasets', () => {
     });
     if (!uploaded) return null;
     const folderName = name ?? files[0]?.relativePath.split('/')[0];
-    return addFolder(uploaded.folder, folderName);
+    return addFolder(uploaded.folder, folderName, { offerParent: false });
   }
 
   function disposeDownload() {
@@ -207,6 +218,10 @@ export const useDatasetsStore = defineStore('datasets', () => {
     select,
     refresh,
     addFolder,
+    scan: folders.scan,
+    folderNotice: folders.notice,
+    cancelScan: folders.cancelScan,
+    dismissFolderNotice: folders.dismissNotice,
     addCifar10,
     addDropped,
     downloadCifar10,

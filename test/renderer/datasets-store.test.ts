@@ -18,6 +18,11 @@ function datasetServer() {
     'datasets.list': () => list,
     'datasets.get': ({ id }) => list.find((d) => d.id === id) ?? makeDataset({ id }),
     'images.list': ({ offset, limit }) => ({ total: 300, items: Array.from({ length: Math.min(limit, 300 - offset) }, (_, i) => image(offset + i + 1)) }),
+    'datasets.inspectFolder': ({ path }) => {
+      if (path === '/missing') throw Object.assign(new Error('Folder not found: /missing'), { name: 'UserError', code: 'not-found' });
+      const existing = list.find((d) => d.root === path);
+      return { path, subfolders: 2, looseImages: 0, parent: '/', existing: existing ? { id: existing.id, name: existing.name } : null };
+    },
     'datasets.addFolder': ({ path, name }) => {
       if (path === '/missing') throw Object.assign(new Error('Folder not found: /missing'), { name: 'UserError', code: 'not-found' });
       const dataset = makeDataset({ id: 2, name: name ?? 'added', root: path, imageCount: 4, skipped: [{ path: `${path}/bad.jpg`, reason: 'not an image' }] });
@@ -55,7 +60,7 @@ describe('useDatasetsStore', () => {
     const datasets = datasetServer();
     await datasets.load();
     const added = await datasets.addFolder('  /photos  ', 'Photos');
-    expect(server.calls.find((c) => c.method === 'datasets.addFolder')?.input).toEqual({ path: '/photos', name: 'Photos' });
+    expect(server.calls.find((c) => c.method === 'datasets.addFolder')?.input).toEqual({ path: '/photos', name: 'Photos', scanId: expect.any(String) });
     expect(added?.id).toBe(2);
     expect(datasets.selectedId).toBe(2);
     expect(useAppStore().toasts.at(-1)?.message).toBe('Added “Photos”: 4 images, 1 skipped.');
@@ -89,6 +94,7 @@ describe('useDatasetsStore', () => {
     server = fakeServer({
       'datasets.list': () => list,
       'images.list': () => ({ total: 0, items: [] }),
+      'datasets.inspectFolder': ({ path }) => ({ path, subfolders: 2, looseImages: 0, parent: '/srv/uploads/b1', existing: null }),
       'datasets.addFolder': ({ path, name }) => makeDataset({ id: 3, root: path, name: name ?? 'x' }),
     });
     const uploaded: string[] = [];
@@ -109,8 +115,75 @@ describe('useDatasetsStore', () => {
       { file: file('b.png'), relativePath: 'pets/dog/b.png' },
     ]);
     expect(uploaded).toEqual(['pets/cat/a.png', 'pets/dog/b.png']);
-    expect(server.calls.find((c) => c.method === 'datasets.addFolder')?.input).toEqual({ path: '/srv/uploads/b1/pets', name: 'pets' });
+    expect(server.calls.find((c) => c.method === 'datasets.addFolder')?.input).toEqual({ path: '/srv/uploads/b1/pets', name: 'pets', scanId: expect.any(String) });
     expect(datasets.selectedId).toBe(3);
     expect(datasets.upload).toBeNull();
+  });
+
+  it('asks before adding a folder without class folders, and adds it unlabeled once told to', async () => {
+    const list = [makeDataset({ id: 1 })];
+    server = fakeServer({
+      'datasets.list': () => list,
+      'images.list': () => ({ total: 0, items: [] }),
+      'datasets.inspectFolder': ({ path }) => ({ path, subfolders: 0, looseImages: 40, parent: '/photos', existing: null }),
+      'datasets.addFolder': ({ path }) => makeDataset({ id: 4, root: path, name: 'flat', imageCount: 40, unlabeledCount: 40 }),
+    });
+    installStores(server.client);
+    const datasets = useDatasetsStore();
+    expect(await datasets.addFolder('/photos/flat')).toBeNull();
+    expect(datasets.folderNotice).toEqual({ kind: 'no-classes', path: '/photos/flat', parent: '/photos', looseImages: 40 });
+    expect(server.calls.some((c) => c.method === 'datasets.addFolder')).toBe(false);
+    expect((await datasets.addFolder('/photos/flat', undefined, { unlabeledIsFine: true }))?.id).toBe(4);
+    expect(datasets.folderNotice).toBeNull();
+    expect(useAppStore().toasts.at(-1)?.message).toBe('Added “flat”: 40 images.');
+  });
+
+  it('says a folder is already added instead of adding it again', async () => {
+    const datasets = datasetServer();
+    await datasets.load();
+    expect(await datasets.addFolder(makeDataset({ id: 1 }).root)).toBeNull();
+    expect(datasets.folderNotice).toMatchObject({ kind: 'already-added', datasetId: 1 });
+    expect(server.calls.some((c) => c.method === 'datasets.addFolder')).toBe(false);
+  });
+
+  it('keeps a folder with no readable image as a notice, not a success', async () => {
+    server = fakeServer({
+      'datasets.inspectFolder': ({ path }) => ({ path, subfolders: 1, looseImages: 0, parent: '/', existing: null }),
+      'datasets.addFolder': () => {
+        throw Object.assign(new Error('No readable image in /bad: all 2 files were skipped (…); nothing was added'), { name: 'UserError', code: 'dataset-unreadable' });
+      },
+    });
+    installStores(server.client);
+    const datasets = useDatasetsStore();
+    expect(await datasets.addFolder('/bad')).toBeNull();
+    expect(datasets.folderNotice).toEqual({ kind: 'unreadable', path: '/bad', message: 'No readable image in /bad: all 2 files were skipped (…); nothing was added' });
+    expect(useAppStore().toasts.filter((t) => t.kind === 'success')).toEqual([]);
+  });
+
+  it('shows a scan as it goes and stops it on cancel', async () => {
+    let release: () => void = () => undefined;
+    const cancelled = new Promise<void>((resolve) => (release = resolve));
+    server = fakeServer({
+      'datasets.inspectFolder': ({ path }) => ({ path, subfolders: 1, looseImages: 0, parent: '/', existing: null }),
+      'datasets.addFolder': async ({ path, scanId }) => {
+        server.router.emit('datasets.scanProgress', { path, scanId, phase: 'walk', seen: 1200, found: 300, done: 0, total: 0 });
+        await cancelled;
+        throw Object.assign(new Error('Stopped'), { name: 'AbortedError' });
+      },
+      'datasets.cancelScan': () => {
+        release();
+        return { cancelled: true };
+      },
+    });
+    installStores(server.client);
+    const datasets = useDatasetsStore();
+    const adding = datasets.addFolder('/big');
+    await settle();
+    expect(datasets.scan).toMatchObject({ phase: 'walk', seen: 1200, found: 300 });
+    await datasets.cancelScan();
+    expect(await adding).toBeNull();
+    expect(datasets.scan).toBeNull();
+    expect(datasets.busy).toBeNull();
+    expect(useAppStore().toasts).toEqual([]);
   });
 });

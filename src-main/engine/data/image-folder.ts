@@ -50,6 +50,7 @@ export async function scanImageFolder(
     const parts = relative(root, abs).split(sep);
     found.push({ rel: parts.join('/'), abs, className: parts.length > 1 ? parts[0] : null });
   }
+  onWalk?.(seen, found.length);
   const classes = [...new Set(found.map((f) => f.className).filter((c): c is string => c !== null))].sort(compareNames);
   const classIndex = new Map(classes.map((c, i) => [c, i]));
   const images = found.map((f) => ({ rel: f.rel, abs: f.abs, label: f.className === null ? -1 : (classIndex.get(f.className) as number), slot: -1 }));

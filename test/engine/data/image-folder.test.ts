@@ -76,6 +76,15 @@ describe('image folder datasets', () => {
     await expect(train.readPixels([train.count])).rejects.toThrow(RangeError);
   });
 
+  it('reports progress while it looks for images, before decoding', async () => {
+    const walk: [number, number][] = [];
+    await loadDataset(root, { storeSize: 8, cacheDir, onWalk: (seen, found) => walk.push([seen, found]) });
+    // One call per folder entry and a last one with the totals: 16 image files (3 of them broken).
+    expect(walk.length).toBeGreaterThan(16);
+    expect(walk.slice(0, -1).map(([seen]) => seen)).toEqual(walk.slice(0, -1).map((_, i) => i + 1));
+    expect(walk.at(-1)).toEqual([walk.length - 1, 16]);
+  });
+
   it('decodes nothing on a second load: pixels and failures come from the disk cache', async () => {
     // A whole-second mtime survives utimes exactly (file systems keep nanoseconds, Date keeps ms).
     const victim = join(root, 'ants/a1.png');
