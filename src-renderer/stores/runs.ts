@@ -1,5 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
+import { appendStep, joinSteps, stepX } from '../../src-main/contract/step-points';
+import { trainConfigSchema } from '../../src-main/contract/schemas/train-config';
 import { useApiClient } from '../api/studio-client';
 import type { BatchMetrics, EpochMetrics, Payload, Preset, Run, TrainConfigInput } from '../api/types';
 import { useAppStore } from './app';
@@ -9,10 +11,16 @@ import { configFromForm, DEFAULT_FORM, formFromConfig } from './training-config'
 /** One training step on the charts; `x` is in epochs (2.5 = halfway through the third epoch). */
 export interface BatchPoint {
   x: number;
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
   loss: number;
   accuracy: number;
   lr: number;
 }
+
+const toPoint = (b: BatchMetrics): BatchPoint => ({ x: stepX(b), epoch: b.epoch, step: b.step, stepsPerEpoch: b.stepsPerEpoch, loss: b.loss, accuracy: b.accuracy, lr: b.lr });
+const SETTINGS = Object.keys(trainConfigSchema.shape) as (keyof TrainConfigInput)[];
 
 export interface TrainingProgress {
   epoch: number;
@@ -25,7 +33,6 @@ export interface TrainingProgress {
 }
 
 const ACTIVE: Run['status'][] = ['queued', 'running', 'stopping'];
-const MAX_POINTS = 4000;
 
 export const useRunsStore = defineStore('runs', () => {
   const api = useApiClient();
@@ -40,6 +47,12 @@ export const useRunsStore = defineStore('runs', () => {
   const epochs = shallowRef<EpochMetrics[]>([]);
   const lastBatch = ref<BatchMetrics | null>(null);
   const starting = ref(false);
+  /** True until the first load answered: Train waits for it (the presets and runs decide the form). */
+  const loading = ref(true);
+  let loaded: Promise<void> | null = null;
+  /** The dataset the Training view trains on; follows the run in progress or the last run until the person picks one. */
+  const datasetId = ref<number | null>(null);
+  const datasetChosen = ref(false);
   let viewers = 0;
   let unsubscribe: (() => void) | null = null;
   // Events of a run that training.start has not returned yet; replayed once its id is known.
@@ -47,6 +60,10 @@ export const useRunsStore = defineStore('runs', () => {
 
   const selected = computed(() => runs.value.find((r) => r.id === selectedId.value) ?? null);
   const activeRuns = computed(() => runs.value.filter((r) => ACTIVE.includes(r.status)));
+  /** The run the ML host trains now (not one waiting in line). */
+  const training = computed(() => activeRuns.value.find((r) => !r.queuePosition) ?? null);
+  const waitingCount = computed(() => activeRuns.value.filter((r) => r.queuePosition).length);
+  const fieldErrors = computed(() => configFromForm(form.value, presetConfig.value).errors);
   const isActive = (run: Run | null) => run !== null && ACTIVE.includes(run.status);
 
   const progress = computed<TrainingProgress | null>(() => {
@@ -72,18 +89,49 @@ export const useRunsStore = defineStore('runs', () => {
     else runs.value = runs.value.map((r) => (r.id === run.id ? run : r));
   }
 
-  async function load() {
-    try {
-      const [runList, presetList] = await Promise.all([api.invoke('runs.list', {}), api.invoke('presets.list', {})]);
-      runs.value = runList;
-      presets.value = presetList;
-      // The quick preset first: a first model in minutes matters more than the heavy recipe.
-      if (presetId.value === null && presetList.length > 0) applyPreset((presetList.find((p) => p.id === 'fast-cifar') ?? presetList[0]).id, false);
-      if (selectedId.value === null && runList.length > 0) await select(runList[0].id);
-      syncSubscription();
-    } catch (err) {
-      app.reportError(err, 'Could not load training runs');
-    }
+  function load(): Promise<void> {
+    loaded = (async () => {
+      try {
+        const [runList, presetList] = await Promise.all([api.invoke('runs.list', {}), api.invoke('presets.list', {})]);
+        runs.value = runList;
+        presets.value = presetList;
+        // The quick preset first: a first model in minutes matters more than the heavy recipe.
+        if (presetId.value === null && presetList.length > 0) applyPreset((presetList.find((p) => p.id === 'fast-cifar') ?? presetList[0]).id, false);
+        // A reload or a second tab shows the run in progress (else the newest), with its data and settings in the form.
+        const inProgress = runList.find((r) => ACTIVE.includes(r.status) && !r.queuePosition) ?? null;
+        const focus = inProgress ?? runList[0] ?? null;
+        if (focus && inProgress && !presetPicked.value) followRun(focus);
+        if (focus && !datasetChosen.value) datasetId.value = focus.datasetId;
+        if (focus && selectedId.value === null) await select(focus.id);
+        syncSubscription();
+      } catch (err) {
+        app.reportError(err, 'Could not load training runs');
+      } finally {
+        loading.value = false;
+      }
+    })();
+    return loaded;
+  }
+
+  /** The form shows a run's settings: its dataset, and every value it trains with (presets' hidden ones too). */
+  function followRun(run: Run) {
+    const config = run.config as Record<string, unknown>;
+    form.value = formFromConfig(run.config, DEFAULT_FORM);
+    presetConfig.value = Object.fromEntries(SETTINGS.filter((k) => config[k] !== undefined && config[k] !== null).map((k) => [k, config[k]])) as TrainConfigInput;
+    presetId.value = presets.value.find((p) => formMatches(p))?.id ?? null;
+    presetPicked.value = true;
+    datasetId.value = run.datasetId;
+  }
+
+  const formMatches = (preset: Preset) => {
+    const presetForm = formFromConfig(preset.config);
+    return (Object.keys(presetForm) as (keyof TrainForm)[]).every((k) => presetForm[k] === form.value[k]);
+  };
+
+  /** The person picked the dataset to train on; from now on it stays theirs. */
+  function chooseDataset(id: number | null) {
+    datasetId.value = id;
+    datasetChosen.value = id !== null;
   }
 
   /** Whether the person picked a preset; until then the form follows the dataset (suggestPresetFor). */
@@ -120,11 +168,16 @@ export const useRunsStore = defineStore('runs', () => {
     if (selectedId.value !== id) resetLive();
     selectedId.value = id;
     try {
-      const { epochMetrics: history, ...run } = await api.invoke('runs.get', { id });
+      const { epochMetrics: history, stepMetrics, ...run } = await api.invoke('runs.get', { id });
       upsert(run);
       if (selectedId.value === id) {
         const seen = new Set(epochs.value.map((e) => e.epoch));
         epochs.value = [...history.filter((e) => !seen.has(e.epoch)), ...epochs.value].sort((a, b) => a.epoch - b.epoch);
+        // The steps drawn before this page opened, then those that arrived while they were fetched.
+        if (stepMetrics?.length) {
+          batches.value = joinSteps(stepMetrics.map(toPoint), batches.value);
+          if (isActive(run) && !lastBatch.value) lastBatch.value = stepMetrics[stepMetrics.length - 1];
+        }
       }
     } catch (err) {
       app.reportError(err, 'Could not load the run');
@@ -142,10 +195,8 @@ export const useRunsStore = defineStore('runs', () => {
     if (event.runId !== selectedId.value) return;
     const { runId: _runId, ...batch } = event;
     lastBatch.value = batch;
-    // A new array per step (charts compare props by identity); halving past MAX_POINTS keeps the
-    // whole curve's shape without letting a long run grow it without bound.
-    const list = [...batches.value, { x: batch.epoch - 1 + batch.step / batch.stepsPerEpoch, loss: batch.loss, accuracy: batch.accuracy, lr: batch.lr }];
-    batches.value = list.length > MAX_POINTS ? list.filter((_, i) => i % 2 === 0) : list;
+    // A new array per step (charts compare props by identity), thinned like the server's history.
+    batches.value = appendStep(batches.value, toPoint(batch));
   }
 
   function onEpoch(event: Payload<'training.epoch'>) {
@@ -192,24 +243,29 @@ export const useRunsStore = defineStore('runs', () => {
     syncSubscription();
   }
 
-  async function start(datasetId: number | null, name?: string) {
-    if (datasetId === null) {
+  /**
+   * Starts a run on the chosen dataset, or puts it in line behind the run in training (the server
+   * decides; the toast says which). Waits for a load in progress; bad settings are shown beside
+   * their fields, so nothing is sent.
+   */
+  async function start(name?: string) {
+    if (loaded) await loaded;
+    if (datasetId.value === null) {
       app.reportError(new Error('Choose a dataset to train on first.'));
       return null;
     }
-    const { config, problems } = configFromForm(form.value, presetConfig.value);
-    if (problems.length > 0) {
-      app.reportError(new Error(problems.join(' ')), 'Check the configuration');
-      return null;
-    }
+    const { config, errors } = configFromForm(form.value, presetConfig.value);
+    if (Object.keys(errors).length > 0) return null;
     starting.value = true;
     viewers++;
     syncSubscription();
     early = [];
     try {
-      const input = name?.trim() ? { datasetId, config, name: name.trim() } : { datasetId, config };
+      const input = name?.trim() ? { datasetId: datasetId.value, config, name: name.trim() } : { datasetId: datasetId.value, config };
+      const ahead = training.value;
       const run = await api.invoke('training.start', input);
       upsert(runs.value.find((r) => r.id === run.id && r.status !== 'queued') ?? run);
+      if (run.queuePosition) app.notify(`“${run.name}” is queued (${ordinal(run.queuePosition)} in line): it starts when ${ahead ? `“${ahead.name}”` : 'the run in training'} ends.`, 'info');
       resetLive();
       selectedId.value = run.id;
       const held = early;
@@ -229,8 +285,11 @@ export const useRunsStore = defineStore('runs', () => {
 
   async function control(method: 'training.stop' | 'training.resume', runId: number) {
     try {
-      upsert(await api.invoke(method, { runId }));
+      const ahead = training.value;
+      const run = await api.invoke(method, { runId });
+      upsert(run);
       if (method === 'training.resume') lastBatch.value = null;
+      if (method === 'training.resume' && run.queuePosition) app.notify(`“${run.name}” is queued (${ordinal(run.queuePosition)} in line): it resumes when ${ahead ? `“${ahead.name}”` : 'the run in training'} ends.`, 'info');
       syncSubscription();
     } catch (err) {
       app.reportError(err, method === 'training.stop' ? 'Could not stop the run' : 'Could not resume the run');
@@ -242,6 +301,12 @@ export const useRunsStore = defineStore('runs', () => {
     presets,
     presetId,
     form,
+    fieldErrors,
+    loading,
+    datasetId,
+    chooseDataset,
+    training,
+    waitingCount,
     selectedId,
     selected,
     batches,
@@ -262,3 +327,10 @@ export const useRunsStore = defineStore('runs', () => {
     resume: (runId: number) => control('training.resume', runId),
   };
 });
+
+/** 1st, 2nd, 3rd, 4th… for a place in line. */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import { trainConfigInputSchema } from '../../src-main/contract/schemas/train-config';
 import type { TrainConfigInput } from '../api/types';
 
 /** Every field the form edits; `limit` 0 means "use all images". */
@@ -48,35 +50,41 @@ export function formFromConfig(config: TrainConfigInput, base: TrainForm = DEFAU
   return form;
 }
 
+/** A message for each form field whose value the contract refuses, by field. */
+export type FieldErrors = Partial<Record<keyof TrainForm, string>>;
+
+/** A zod issue in words for a person, beside the field it names ("Must be below 1."). */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'int' ? 'Must be a whole number.' : 'Enter a number.';
+    case 'too_small':
+      if (issue.message && !issue.message.startsWith('Too small')) return `${issue.message}.`;
+      return issue.inclusive ? `Must be at least ${Number(issue.minimum)}.` : `Must be greater than ${Number(issue.minimum)}.`;
+    case 'too_big':
+      return issue.inclusive ? `Must be at most ${Number(issue.maximum)}.` : `Must be below ${Number(issue.maximum)}.`;
+    default:
+      return `${issue.message}.`;
+  }
+}
+
 /**
- * What training.start receives: numbers checked here so the person sees a mistake before a run fails.
+ * What training.start receives, checked with the contract's own schema (the service checks the
+ * same), so the form shows a mistake beside its field before anything runs.
  * `base` carries preset values the form does not show (checkpoints kept, micro-batch size).
  */
-export function configFromForm(form: TrainForm, base: TrainConfigInput = {}): { config: TrainConfigInput; problems: string[] } {
-  const problems: string[] = [];
-  const positiveInt = (name: string, value: number) => {
-    if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a whole number of at least 1.`);
-  };
-  const nonNegative = (name: string, value: number) => {
-    if (!Number.isFinite(value) || value < 0) problems.push(`${name} must be zero or more.`);
-  };
-  positiveInt('Epochs', form.epochs);
-  positiveInt('Batch size', form.batchSize);
-  positiveInt('Input size', form.inputSize);
-  if (!Number.isFinite(form.lr) || form.lr <= 0) problems.push('Learning rate must be greater than zero.');
-  nonNegative('Warm-up epochs', form.warmupEpochs);
-  nonNegative('Weight decay', form.weightDecay);
-  nonNegative('Momentum', form.momentum);
-  if (!Number.isFinite(form.labelSmoothing) || form.labelSmoothing < 0 || form.labelSmoothing >= 1) {
-    problems.push('Label smoothing must be between 0 and 1.');
-  }
-  if (!Number.isInteger(form.seed)) problems.push('Seed must be a whole number.');
-  nonNegative('Limit', form.limit);
-  if (!Number.isFinite(form.validationFraction) || form.validationFraction < 0 || form.validationFraction > 0.9) {
-    problems.push('Validation fraction must be between 0 and 0.9.');
-  }
+export function configFromForm(form: TrainForm, base: TrainConfigInput = {}): { config: TrainConfigInput; errors: FieldErrors } {
   const { limit, ...rest } = form;
   const { limit: _baseLimit, ...kept } = base;
-  const config: TrainConfigInput = limit > 0 ? { ...kept, ...rest, limit: Math.floor(limit) } : { ...kept, ...rest };
-  return { config, problems };
+  // 0 means every image; anything else, empty or negative included, is for the schema to judge.
+  const config: TrainConfigInput = limit === 0 ? { ...kept, ...rest } : { ...kept, ...rest, limit };
+  const errors: FieldErrors = {};
+  const parsed = trainConfigInputSchema.safeParse(config);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = issue.path[0] as keyof TrainForm;
+      if (field in form) errors[field] ??= describeIssue(issue);
+    }
+  }
+  return { config, errors };
 }

@@ -80,11 +80,12 @@ describe('useRunsStore', () => {
     await runs.load();
     runs.watchLive();
     runs.form = { ...runs.form, epochs: 2, batchSize: 8, limit: 40 };
-    const run = await runs.start(1, 'quick');
+    runs.chooseDataset(1);
+    const run = await runs.start('quick');
     expect(run?.name).toBe('quick');
     const start = server.calls.find((c) => c.method === 'training.start')?.input as { config: Record<string, unknown> };
     expect(start.config).toMatchObject({ epochs: 2, batchSize: 8, limit: 40 });
-    expect(runs.batches).toEqual([{ x: 0.25, loss: 2.3, accuracy: 0.1, lr: 0.01 }]);
+    expect(runs.batches).toEqual([{ x: 0.25, epoch: 1, step: 1, stepsPerEpoch: 4, loss: 2.3, accuracy: 0.1, lr: 0.01 }]);
 
     server.router.emit('training.batch', { runId: run!.id, epoch: 2, step: 2, stepsPerEpoch: 4, loss: 1.5, accuracy: 0.5, lr: 0.05, imagesPerSec: 80 });
     server.router.emit('training.epoch', {
@@ -121,13 +122,83 @@ describe('useRunsStore', () => {
     expect(runs.epochs).toEqual([]);
   });
 
-  it('refuses to start with a bad configuration and says why', async () => {
+  it('refuses to start with a bad configuration: the contract’s rules, one message per field, nothing sent', async () => {
     const runs = trainingServer();
     await runs.load();
-    runs.form = { ...runs.form, epochs: 0, lr: -1 };
-    expect(await runs.start(1)).toBeNull();
+    runs.chooseDataset(1);
+    runs.form = { ...runs.form, epochs: 0, lr: -1, momentum: 1, labelSmoothing: 0.6, batchSize: 5000, seed: 1.5, limit: Number.NaN };
+    expect(runs.fieldErrors).toEqual({
+      epochs: 'Must be at least 1.',
+      lr: 'Must be greater than 0.',
+      momentum: 'Must be below 1.',
+      labelSmoothing: 'Must be at most 0.5.',
+      batchSize: 'Must be at most 1024.',
+      seed: 'Must be a whole number.',
+      limit: 'Enter a number.',
+    });
+    expect(await runs.start()).toBeNull();
     expect(server.calls.some((c) => c.method === 'training.start')).toBe(false);
-    expect(useAppStore().toasts[0].message).toMatch(/Epochs must be a whole number.*Learning rate must be greater than zero/);
+    expect(useAppStore().toasts).toEqual([]);
+    // The ImageNet stem's five stride-2 stages need 32 px; the cifar stem takes 16.
+    runs.form = { ...DEFAULT_FORM, stem: 'imagenet', inputSize: 16 };
+    expect(runs.fieldErrors).toEqual({ inputSize: 'The ImageNet stem needs an input of at least 32 px.' });
+    runs.form = { ...DEFAULT_FORM, stem: 'cifar', inputSize: 16 };
+    expect(runs.fieldErrors).toEqual({});
+  });
+
+  it('after a reload shows the run in progress: its dataset, its settings in the form, and every step drawn so far', async () => {
+    const config = { ...fullConfig, scale: 0.25, epochs: 30, batchSize: 16, keepCheckpoints: 2, zeroInitBranches: true };
+    const steps = Array.from({ length: 12 }, (_, i) => ({ epoch: Math.floor(i / 4) + 1, step: (i % 4) + 1, stepsPerEpoch: 4, loss: 2 - i / 10, accuracy: i / 20, lr: 0.01 * (i + 1), imagesPerSec: 90 }));
+    const running = makeRun({ id: 7, datasetId: 2, status: 'running', config, epochs: 30, epochsCompleted: 2 });
+    server = fakeServer({
+      'runs.list': () => [running, makeRun({ id: 6, datasetId: 1, status: 'completed' })],
+      'presets.list': () => presets,
+      'runs.get': ({ id }) => ({ ...running, id, epochMetrics: [], stepMetrics: steps }),
+      'training.start': ({ datasetId, config }) => makeRun({ id: 8, datasetId, config, status: 'queued', queuePosition: 1 }),
+    });
+    installStores(server.client);
+    const runs = useRunsStore();
+    runs.watchLive();
+    await runs.load();
+    expect(runs.selectedId).toBe(7);
+    expect(runs.datasetId).toBe(2);
+    expect(runs.form).toMatchObject({ scale: 0.25, epochs: 30, batchSize: 16, lr: 0.1 });
+    expect(runs.presetId).toBe('small-folder');
+    expect(runs.batches.map((b) => b.lr)).toEqual(steps.map((b) => b.lr));
+    expect(runs.progress).toMatchObject({ epoch: 3, step: 4, imagesPerSec: 90 });
+    // The next live step continues the same curve.
+    server.router.emit('training.batch', { runId: 7, epoch: 4, step: 1, stepsPerEpoch: 4, loss: 0.5, accuracy: 0.8, lr: 0.2, imagesPerSec: 95 });
+    await settle();
+    expect(runs.batches.map((b) => b.x)).toEqual([...steps.map((b) => b.epoch - 1 + b.step / 4), 3.25]);
+    // Values the form does not show go with the next run too (checkpoints kept, zero-init branches).
+    await runs.start();
+    const start = server.calls.find((c) => c.method === 'training.start')?.input as { datasetId: number; config: Record<string, unknown> };
+    expect(start).toMatchObject({ datasetId: 2, config: { batchSize: 16, keepCheckpoints: 2, zeroInitBranches: true } });
+    runs.unwatchLive();
+  });
+
+  it('says that a run pressed while another trains is queued, and waits for a load in progress', async () => {
+    const ahead = makeRun({ id: 3, name: 'first', status: 'running' });
+    let answerList: (runs: Run[]) => void = () => undefined;
+    server = fakeServer({
+      'runs.list': () => new Promise<Run[]>((resolve) => (answerList = resolve)),
+      'presets.list': () => presets,
+      'runs.get': ({ id }) => ({ ...(id === 3 ? ahead : makeRun({ id })), epochMetrics: [] }),
+      'training.start': ({ datasetId, config }) => makeRun({ id: 4, datasetId, name: 'second', config, status: 'queued', queuePosition: 1 }),
+    });
+    installStores(server.client);
+    const runs = useRunsStore();
+    const loading = runs.load();
+    runs.chooseDataset(1);
+    const started = runs.start();
+    await settle();
+    expect(runs.loading).toBe(true);
+    expect(server.calls.some((c) => c.method === 'training.start')).toBe(false);
+    answerList([ahead]);
+    await loading;
+    const run = await started;
+    expect(run).toMatchObject({ id: 4, queuePosition: 1 });
+    expect(useAppStore().toasts.map((t) => t.message)).toContain('“second” is queued (1st in line): it starts when “first” ends.');
   });
 
   it('reports a server refusal as a toast with the server’s message', async () => {
@@ -138,15 +209,16 @@ describe('useRunsStore', () => {
     });
     installStores(server.client);
     const runs = useRunsStore();
-    expect(await runs.start(1)).toBeNull();
+    runs.chooseDataset(1);
+    expect(await runs.start()).toBeNull();
     expect(useAppStore().toasts[0]).toMatchObject({ kind: 'error', code: 'internal', message: 'Could not start training: Dataset 1 has fewer than two labeled classes' });
   });
 });
 
 describe('configFromForm', () => {
   it('leaves out limit 0 and keeps every other field', () => {
-    const { config, problems } = configFromForm(DEFAULT_FORM);
-    expect(problems).toEqual([]);
+    const { config, errors } = configFromForm(DEFAULT_FORM);
+    expect(errors).toEqual({});
     expect(config).not.toHaveProperty('limit');
     expect(Object.keys(config).sort()).toEqual(Object.keys(DEFAULT_FORM).filter((k) => k !== 'limit').sort());
   });

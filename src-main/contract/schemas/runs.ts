@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { id, timestamp } from './common';
-import { trainConfigInputSchema, trainConfigSchema } from './train-config';
+import { trainConfigFieldsSchema, trainConfigSchema } from './train-config';
 
 export const runStatus = z.enum(['queued', 'running', 'stopping', 'stopped', 'completed', 'failed']);
 export type RunStatus = z.infer<typeof runStatus>;
@@ -36,7 +36,7 @@ export const runSchema = z.object({
   name: z.string(),
   status: runStatus,
   /** What was asked for while queued; the engine's full resolved config once the run started. */
-  config: trainConfigInputSchema.loose(),
+  config: trainConfigFieldsSchema.loose(),
   error: z.string().nullable(),
   backend: z.string().nullable(),
   classes: z.array(z.string()),

@@ -1,17 +1,27 @@
 import { z } from 'zod';
 
-/** Mirrors the engine's TrainConfig minus `dataset` and `outDir`, which the app decides. */
+/** Largest batch the app accepts: past it one step would not fit a desktop's memory at any scale. */
+export const MAX_BATCH_SIZE = 1024;
+/** Smallest input the ImageNet stem's five stride-2 stages (stride-2 conv, max pool, three stages) reduce to one pixel. */
+export const MIN_IMAGENET_INPUT = 32;
+
+/**
+ * Mirrors the engine's TrainConfig minus `dataset` and `outDir`, which the app decides. The one
+ * place the app's rules for settings live: the service checks requests with it and the training
+ * form shows its issues beside each field. Stricter than the engine where a value trains badly
+ * (label smoothing above 0.5 leaves the true class a minority share).
+ */
 export const trainConfigSchema = z.object({
   scale: z.union([z.literal(0.25), z.literal(0.5), z.literal(1), z.literal(1.5), z.literal(2)]),
   groups: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(8)]),
   stem: z.enum(['imagenet', 'cifar']),
   inputSize: z.number().int().min(8).max(512),
   epochs: z.number().int().min(1).max(10_000),
-  batchSize: z.number().int().min(1).max(4096),
+  batchSize: z.number().int().min(1).max(MAX_BATCH_SIZE),
   lr: z.number().positive().max(10),
   momentum: z.number().min(0).lt(1),
   weightDecay: z.number().min(0).max(1),
-  labelSmoothing: z.number().min(0).max(0.99),
+  labelSmoothing: z.number().min(0).max(0.5),
   warmupEpochs: z.number().min(0),
   seed: z.number().int(),
   limit: z.number().int().positive().optional(),
@@ -24,6 +34,15 @@ export const trainConfigSchema = z.object({
 });
 export type TrainConfigValues = z.infer<typeof trainConfigSchema>;
 
+/** Any subset of the settings, without the rules that tie two of them together. */
+export const trainConfigFieldsSchema = trainConfigSchema.partial();
+
 /** What a client sends: any subset; the ML host fills the rest with the engine's defaults. */
-export const trainConfigInputSchema = trainConfigSchema.partial().strict();
+export const trainConfigInputSchema = trainConfigFieldsSchema.strict().check((ctx) => {
+  const { stem, inputSize } = ctx.value;
+  // The cifar stem is the default (the engine's), so only an explicit ImageNet stem needs the larger input.
+  if (stem === 'imagenet' && inputSize !== undefined && inputSize < MIN_IMAGENET_INPUT) {
+    ctx.issues.push({ code: 'too_small', origin: 'number', minimum: MIN_IMAGENET_INPUT, inclusive: true, path: ['inputSize'], input: inputSize, message: `The ImageNet stem needs an input of at least ${MIN_IMAGENET_INPUT} px` });
+  }
+});
 export type TrainConfigInput = z.infer<typeof trainConfigInputSchema>;
