@@ -1,10 +1,26 @@
-/** Calm, distinguishable hues for class chips and bars; repeats after twelve classes. */
-const PALETTE = [
-  '#4f6bed', '#e07a5f', '#3d9970', '#c9a227', '#8e6bd8', '#2a9bb5',
-  '#d35d8a', '#6b8e23', '#b86e3c', '#5c7cfa', '#17a589', '#a05195',
-];
+/**
+ * Class colours for chips, swatches and bars. The first twelve are hand-picked to be told apart
+ * (no two blues: CIFAR-10's 1st and 10th class once shared one); past twelve, hues step by the
+ * golden angle so neighbours still differ.
+ */
+export const CLASS_PALETTE = [
+  '#4e79a7', // blue
+  '#f28e2b', // orange
+  '#59a14f', // green
+  '#e15759', // red
+  '#9467bd', // purple
+  '#17becf', // cyan
+  '#edc948', // yellow
+  '#ff9da7', // pink
+  '#8c564b', // brown
+  '#1b1b6f', // navy
+  '#bcbd22', // olive
+  '#c2185b', // magenta
+] as const;
 
 export function classColor(index: number): string {
   if (index < 0) return 'var(--muted-2)';
-  return PALETTE[index % PALETTE.length];
+  if (index < CLASS_PALETTE.length) return CLASS_PALETTE[index];
+  const hue = Math.round((index * 137.508) % 360);
+  return `hsl(${hue} 55% ${index % 2 ? 42 : 58}%)`;
 }

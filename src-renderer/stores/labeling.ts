@@ -19,6 +19,9 @@ export const useLabelingStore = defineStore('labeling', () => {
   const selection = shallowRef<ReadonlySet<number>>(new Set());
   const anchor = ref(0);
   const saving = ref(false);
+  /** Settles when the dataset being opened has its classes and first page: actions taken meanwhile wait for it. */
+  let opening: Promise<void> = Promise.resolve();
+  let openTicket = 0;
 
   const images = createPagedList<ImageItem>(
     (offset, limit) => {
@@ -31,15 +34,40 @@ export const useLabelingStore = defineStore('labeling', () => {
 
   const dataset = computed(() => datasets.datasets.find((d) => d.id === datasetId.value) ?? null);
   const classes = computed(() => dataset.value?.classes ?? []);
+  /** A dataset is chosen but its classes or first page of images have not arrived yet. */
+  const loading = computed(() => datasetId.value !== null && (dataset.value === null || !images.loaded.value));
+  /** Why classes cannot be created or renamed here, or null when they can. */
+  const classesLocked = computed(() =>
+    dataset.value?.kind === 'cifar10' ? `${dataset.value.name} is CIFAR-10: its ten classes are fixed. Label an image-folder dataset to add classes.` : null,
+  );
   const current = computed(() => images.items.value[cursor.value] ?? null);
   const selectedIds = computed(() => {
     if (selection.value.size > 0) return [...selection.value];
     return current.value ? [current.value.id] : [];
   });
 
-  async function open(id: number | null) {
+  /**
+   * Shows another dataset. `datasetId` changes at once, so the class panel never shows the previous
+   * dataset's classes while the new images load.
+   */
+  function open(id: number | null): Promise<void> {
     datasetId.value = id;
-    await reload();
+    const ticket = ++openTicket;
+    opening = (async () => {
+      if (id !== null && !datasets.datasets.some((d) => d.id === id)) await datasets.refresh(id);
+      if (ticket === openTicket) await reload();
+    })();
+    return opening;
+  }
+
+  /** Waits for an open in progress; false (after saying why) when no dataset is chosen. */
+  async function ready(action: string): Promise<boolean> {
+    await opening;
+    if (datasetId.value === null || dataset.value === null) {
+      app.notify(`Choose a dataset before you ${action}.`, 'info');
+      return false;
+    }
+    return true;
   }
 
   async function setFilter(next: LabelFilter) {
@@ -55,7 +83,9 @@ export const useLabelingStore = defineStore('labeling', () => {
       images.clear();
       return;
     }
+    const ticket = openTicket;
     await images.reset();
+    if (ticket !== openTicket) return;
     const first = images.items.value[0];
     if (first) selection.value = new Set([first.id]);
     prefetchAround(0);
@@ -110,6 +140,10 @@ export const useLabelingStore = defineStore('labeling', () => {
 
   /** Saves the label at once; with one image selected, moves on to the next like a flash card. */
   async function assign(classId: number | null) {
+    if (loading.value) {
+      app.notify(`Still loading the images of ${dataset.value?.name ?? 'this dataset'}; label them once they show.`, 'info');
+      return;
+    }
     const ids = selectedIds.value;
     if (ids.length === 0 || datasetId.value === null) return;
     saving.value = true;
@@ -126,22 +160,30 @@ export const useLabelingStore = defineStore('labeling', () => {
     }
   }
 
-  /** Number keys 1-9 pick the class in the order shown. */
+  /** The class at 1-based position `n` in the order shown (the view maps keys to it: 1-9, then 0 for the 10th). */
   async function assignByNumber(n: number) {
     const target = classes.value[n - 1];
     if (!target) {
-      app.notify(`There is no class ${n} yet. Create it first.`, 'info');
+      if (loading.value) app.notify('The classes are still loading; press the key again in a moment.', 'info');
+      else app.notify(`There is no class ${n} yet. Create it first.`, 'info');
       return;
     }
     await assign(target.id);
   }
 
+  /** Waits for a dataset being opened, so a class typed meanwhile lands in the dataset on screen. */
   async function createClass(name: string) {
     const trimmed = name.trim();
-    if (!trimmed || datasetId.value === null) return null;
+    if (!trimmed) return null;
+    if (!(await ready('add a class'))) return null;
+    if (classesLocked.value) {
+      app.reportError(new Error(classesLocked.value));
+      return null;
+    }
+    const target = datasetId.value as number;
     try {
-      const created = await api.invoke('classes.create', { datasetId: datasetId.value, name: trimmed });
-      await datasets.refresh(datasetId.value);
+      const created = await api.invoke('classes.create', { datasetId: target, name: trimmed });
+      await datasets.refresh(target);
       return created;
     } catch (err) {
       app.reportError(err, 'Could not create the class');
@@ -151,7 +193,7 @@ export const useLabelingStore = defineStore('labeling', () => {
 
   async function renameClass(classId: number, name: string) {
     const trimmed = name.trim();
-    if (!trimmed || datasetId.value === null) return;
+    if (!trimmed || !(await ready('rename a class')) || datasetId.value === null) return;
     try {
       await api.invoke('classes.rename', { datasetId: datasetId.value, classId, name: trimmed });
       await datasets.refresh(datasetId.value);
@@ -183,6 +225,8 @@ export const useLabelingStore = defineStore('labeling', () => {
     images,
     dataset,
     classes,
+    loading,
+    classesLocked,
     current,
     selectedIds,
     open,
