@@ -10,6 +10,7 @@ import { MEDIA_SCHEME } from './app-origin';
 import { resolveDataDir } from './data-dir';
 import { dialogHandlers } from './dialogs';
 import { bindIpc } from './ipc-bridge';
+import { trackKnownFolders } from './known-folders';
 import { handleAppProtocol, handleMediaProtocol, registerPrivilegedSchemes } from './protocols';
 import { forkUtilityHostPort } from './utility-host-port';
 import { applyContentSecurityPolicy, createMainWindow, lockNavigation } from './window';
@@ -50,7 +51,7 @@ async function start(): Promise<void> {
         entry: join(here, '..', 'ml-host', 'main.js'),
       }),
   });
-  router.register(dialogHandlers(mainWindow));
+  router.register(dialogHandlers(mainWindow, trackKnownFolders(router, services, dataDir)));
   handleMediaProtocol(appSession, (request) => services.media.handle(request));
   const unbind = bindIpc(ipcMain, router, {
     targets: () => BrowserWindow.getAllWindows().map((window) => window.webContents),

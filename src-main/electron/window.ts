@@ -1,4 +1,5 @@
 import { BrowserWindow, shell, type Session, type WebContents } from 'electron';
+import { isAllowedExternalUrl } from './allowed-targets';
 import { APP_ENTRY_URL, isAppUrl } from './app-origin';
 import { CONTENT_SECURITY_POLICY } from './csp';
 
@@ -29,8 +30,10 @@ export function lockNavigation(contents: WebContents): void {
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // Links to documentation open in the person's browser, never inside the app.
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
+    // Links to the app's known hosts open in the person's browser, never inside the app; any other
+    // address is refused (a page that went wrong must not open arbitrary sites).
+    if (isAllowedExternalUrl(url)) void shell.openExternal(url);
+    else console.warn(`Refused to open ${url}: not one of the app's known https hosts`);
     return { action: 'deny' };
   });
 }

@@ -22,6 +22,7 @@ interface BuilderConfig {
   linux: { target: string[]; icon: string };
   win: { target: { target: string }[]; icon: string };
   mac: { target: string[]; icon: string };
+  electronFuses?: Record<string, boolean>;
 }
 
 const config = yaml.load(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
@@ -37,6 +38,27 @@ describe('electron-builder.yml', () => {
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
     expect(config.win.target.map((t) => t.target)).toEqual(['nsis']);
     expect(config.mac.target).toEqual(['dmg']);
+  });
+
+  // Issue 17 item 1f: without fuses the installed binary is a general Node.js runtime
+  // (ELECTRON_RUN_AS_NODE=1, NODE_OPTIONS=--require, --inspect) that runs code from anywhere.
+  it('flips the fuses that keep the packaged app from running as Node or loading code outside its asar', () => {
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
+
+  it('needs no RunAsNode: the Electron main starts the ML host with utilityProcess, never child_process.fork', () => {
+    for (const file of ['main.ts', 'utility-host-port.ts']) {
+      const source = readFileSync(join(root, 'src-main', 'electron', file), 'utf8');
+      expect(source, file).not.toMatch(/child_process|ELECTRON_RUN_AS_NODE/);
+    }
+    expect(readFileSync(join(root, 'src-main', 'electron', 'main.ts'), 'utf8')).toMatch(/hostPort:[\s\S]*utilityProcess\.fork/);
   });
 
   it('keeps native modules and the wasm binaries outside the asar', () => {
