@@ -2,11 +2,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { pipeline, Readable, type Duplex } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppRouter, httpExportUrls, httpMediaUrls, paths } from '../services';
 import { newToken, tokenCookie, tokenSource } from './access-token';
 import { defaultDataDir } from './data-dir';
 import { EXPORTS_PREFIX, serveExport } from './export-download';
+import { LABELED_EXPORT_PREFIX } from '../contract/download-paths';
+import { serveLabeledExport } from './labeled-download';
 import { requestUrl } from './request-target';
 import { serveStatic } from './static-files';
 import { receiveUpload, UploadError } from './upload';
@@ -104,6 +107,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       return void pipeline(Readable.fromWeb(media.body as WebReadableStream), response, () => undefined);
     }
     if (url.pathname.startsWith(EXPORTS_PREFIX)) return serveExport(services.exports, url.pathname, request.method, response, headers);
+    if (url.pathname.startsWith(LABELED_EXPORT_PREFIX)) {
+      return serveLabeledExport(services.storage, join(dataDir, 'cache', 'labeled-exports'), url.pathname, request.method, response, headers);
+    }
     if (url.pathname === '/ws') return refuse(response, 426, 'Upgrade to WebSocket');
     return serveStatic(rendererDir, url.pathname, response, headers);
   };

@@ -10,6 +10,17 @@ export function folderName(name: string): string {
   return safe === '' || safe === '.' || safe === '..' ? '_' : safe;
 }
 
+/** "Pets & ships" -> "pets-ships-labeled": the archive's file name and its top folder. */
+export function labeledArchiveName(dataset: Pick<DatasetRow, 'id' | 'name'>): string {
+  const slug = dataset.name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return `${slug || `dataset-${dataset.id}`}-labeled`;
+}
+
 /**
  * Writes every labeled image as `destDir/<class>/<file>` (copies; CIFAR-10 records as PNG).
  * Two images with the same file name in one class get their image id as a prefix.
