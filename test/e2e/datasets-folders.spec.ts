@@ -86,7 +86,7 @@ test('the same folder twice: the app says it is there already and opens it', asy
   await addFolder(join(scratch, 'animals') + '/');
   const notice = studio.testId('folder-notice');
   await expect(notice).toHaveAttribute('data-kind', 'already-added');
-  await expect(notice).toContainText('“animals” is already added as “animals”.');
+  await expect(notice).toContainText('“animals” is already added. Open it to see its images');
   await studio.snap('already-added');
   await studio.testId('notice-open').click();
   await expect(studio.testId('folder-notice')).toHaveCount(0);
@@ -114,6 +114,7 @@ test('skipped files: by path below the root, in plain words, the decoder’s tex
   await expect(studio.testId('skipped-file')).toHaveCount(0);
   const folded = await panel.boundingBox();
   expect(folded!.height).toBeLessThan(60);
+  await studio.snap('skipped-folded');
   await studio.testId('skipped-toggle').click();
   await expect(studio.testId('skipped-name')).toHaveText(['ants/broken 3.jpg', 'ants/dangling.png', 'bees/broken 3.jpg', 'bees/everything']);
   const rows = studio.testId('skipped-file');
@@ -149,4 +150,13 @@ test('"Label them here" adds a folder without class folders and opens Labeling',
   await expect(datasetItems()).toHaveCount(3);
   await expect(studio.testId('dataset-name')).toHaveText('dogs');
   await studio.snap('flat-added');
+});
+
+test('the CIFAR-10 path field has a label of its own, not only a placeholder', async () => {
+  await studio.testId('tab-cifar').click();
+  const field = studio.page.getByLabel('CIFAR-10 folder');
+  await expect(field).toBeVisible();
+  await expect(field).toHaveAttribute('data-testid', 'cifar-path');
+  await studio.snap('cifar-tab');
+  await studio.testId('tab-folder').click();
 });
