@@ -206,7 +206,10 @@ test('6. export the predictions as CSV and check its rows', async ({}, testInfo)
   await studio.testId('predict-export-csv').click();
   const download = await downloading;
   expect(download.suggestedFilename()).toMatch(/\.csv$/);
-  const csv = readFileSync((await download.path())!, 'utf8');
+  const bytes = readFileSync((await download.path())!);
+  // The UTF-8 byte-order mark survives the download, so Excel reads non-ASCII names as written.
+  expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  const csv = bytes.subarray(3).toString('utf8');
   await testInfo.attach('predictions.csv', { body: csv, contentType: 'text/csv' });
   const [header, ...rows] = csv.trim().split(/\r?\n/);
   expect(header!.split(',').slice(0, 3)).toEqual(['path', 'label', 'probability']);

@@ -106,7 +106,7 @@ describe('training through the ML host', () => {
       }
     }
     const csv = await harness.client.invoke('evaluation.export', { evaluationId: evaluation.id, format: 'csv' });
-    expect(csv.content.split('\n')[0]).toBe('class,precision,recall,f1,support,predicted_cat,predicted_dog');
+    expect(csv.content.split('\n')[0]).toBe('\uFEFFclass,precision,recall,f1,support,predicted_cat,predicted_dog');
     const json = JSON.parse((await harness.client.invoke('evaluation.export', { evaluationId: evaluation.id, format: 'json' })).content);
     expect(json.top1).toBe(evaluation.top1);
     expect(await harness.client.invoke('evaluation.listForRun', { runId: run.id })).toEqual([evaluation]);
@@ -131,8 +131,9 @@ describe('training through the ML host', () => {
     const predicted = list.items.filter((i) => 'top' in i);
     expect(predicted).toHaveLength(2);
     for (const item of predicted) if ('top' in item) expect(item.top[0].label).toMatch(/^(cat|dog)$/);
-    const csv = (await harness.client.invoke('predict.exportCsv', { jobId })).content.trim().split('\n');
-    expect(csv[0]).toMatch(/^path,label,probability,top2_label,top2_probability/);
+    const csvText = (await harness.client.invoke('predict.exportCsv', { jobId })).content;
+    expect(csvText.startsWith('\uFEFFpath,label,probability,top2_label,top2_probability')).toBe(true);
+    const csv = csvText.trim().split('\n');
     expect(csv).toHaveLength(4);
     expect(csv.find((line) => line.startsWith(join(input, 'broken.png')))).toMatch(/,[^,]+$/);
     const { added } = await harness.client.invoke('predict.accept', { jobId, datasetId: dataset.id });
@@ -143,7 +144,7 @@ describe('training through the ML host', () => {
 
   it('stops a run at a batch boundary, resumes it to the end, and removes it with its folder', async () => {
     const first = harness.next('training.batch');
-    const started = await harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, epochs: 8 } });
+    const started = await harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, epochs: 8, keepCheckpoints: 1 } });
     expect((await first).runId).toBe(started.id);
     const stoppedEvent = harness.next('training.status', (p) => p.runId === started.id && p.run.status === 'stopped');
     expect((await harness.client.invoke('training.stop', { runId: started.id })).status).toBe('stopping');
@@ -158,6 +159,17 @@ describe('training through the ML host', () => {
     const detail = await harness.client.invoke('runs.get', { id: started.id });
     expect(detail.epochMetrics.map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     await expect(harness.client.invoke('training.resume', { runId: started.id })).rejects.toMatchObject({ code: 'conflict' });
+
+    // Evaluation measures the best epoch's checkpoint by default (kept however few checkpoints are
+    // kept), so it matches the run's best validation accuracy; the newest one on request.
+    const best = detail.epochMetrics.reduce((a, b) => (b.valAccuracy > a.valAccuracy ? b : a));
+    const ofBest = await harness.client.invoke('evaluation.run', { runId: started.id });
+    expect(ofBest.checkpoint).toEqual({ kind: 'best', epoch: best.epoch });
+    expect(ofBest.top1).toBeCloseTo(completed.bestValAccuracy ?? -1, 6);
+    const ofLast = await harness.client.invoke('evaluation.run', { runId: started.id, checkpoint: 'last' });
+    expect(ofLast.checkpoint).toEqual({ kind: 'last', epoch: 8 });
+    expect(ofLast.top1).toBeCloseTo(detail.epochMetrics[7].valAccuracy, 6);
+    expect((await harness.client.invoke('evaluation.listForRun', { runId: started.id })).map((e) => e.checkpoint?.kind).sort()).toEqual(['best', 'last']);
     const runDir = join(harness.dataDir, 'runs', String(started.id));
     expect(existsSync(join(runDir, 'data', 'cat'))).toBe(true);
     await harness.client.invoke('runs.remove', { id: started.id });
