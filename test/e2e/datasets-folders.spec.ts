@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
+import type { Payload } from '../../src-main/contract';
+import { connectWs } from '../fixtures/ws-client';
 import { serveSpecHooks, startServe, type ServeInstance } from './serve-harness';
 import { StudioPage } from './studio-page';
 
@@ -159,4 +161,32 @@ test('the CIFAR-10 path field has a label of its own, not only a placeholder', a
   await expect(field).toHaveAttribute('data-testid', 'cifar-path');
   await studio.snap('cifar-tab');
   await studio.testId('tab-folder').click();
+});
+
+test('a scan stops when the WebSocket of the client that asked for it closes; /proc is refused at once', async () => {
+  const watcher = await connectWs(serve.wsUrl);
+  const asker = await connectWs(serve.wsUrl);
+  try {
+    const scanId = 'abandoned-over-ws';
+    const events: { at: number; payload: Payload<'datasets.scanProgress'> }[] = [];
+    watcher.client.subscribe('datasets.scanProgress', (payload) => {
+      if (payload.scanId === scanId) events.push({ at: Date.now(), payload });
+    });
+    const call = asker.client.invoke('datasets.addFolder', { path: join(scratch, 'big'), scanId });
+    await expect.poll(() => events.some((e) => e.payload.phase === 'decode'), { timeout: 20_000 }).toBe(true);
+    asker.close('tab closed');
+    const closedAt = Date.now();
+    await expect(call).rejects.toMatchObject({ code: 'transport-closed' });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Progress comes every 100 ms while a scan runs; none may come a second after the socket closed.
+    expect(events.filter((e) => e.at > closedAt + 1000)).toEqual([]);
+    expect(events.at(-1)!.payload.done).toBeLessThan(1500);
+    expect((await watcher.client.invoke('datasets.list', {})).some((d) => d.name === 'big')).toBe(false);
+
+    const started = Date.now();
+    await expect(watcher.client.invoke('datasets.addFolder', { path: '/proc' })).rejects.toMatchObject({ code: 'folder-system' });
+    expect(Date.now() - started).toBeLessThan(5000);
+  } finally {
+    watcher.close();
+  }
 });
