@@ -2,6 +2,7 @@
 export interface Output {
   json: boolean;
   /** A final result: printed as JSON with --json, else through `human`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command passes a formatter typed for its own result; `unknown` would refuse them
   result(value: unknown, human: (value: any) => string): void;
   /** One JSON line (streams such as predictions and training events). */
   line(value: unknown): void;

@@ -26,6 +26,7 @@ export function safeRelativePath(raw: string): string[] {
   if (segments.length === 0) throw new UploadError(400, 'X-Relative-Path is empty');
   if (segments.length > 32) throw new UploadError(400, 'X-Relative-Path is nested too deeply');
   for (const segment of segments) {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
     if (segment === '..' || /[\u0000-\u001f<>:"|?*]/.test(segment) || segment.length > 255) {
       throw new UploadError(400, `X-Relative-Path has a forbidden part: ${JSON.stringify(segment)}`);
     }

@@ -92,6 +92,7 @@ test('a dropped file resolves to its real path, and its thumbnail loads through 
   expect(resolved).toBe(file);
 
   const thumb = await window.evaluate(async (path) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the page's bridge is untyped inside evaluate(); the test reads fields of its replies
     const studio = (globalThis as unknown as { studio: { invoke(m: string, i: unknown): Promise<any> } }).studio;
     const dataset = await studio.invoke('datasets.addFolder', { path });
     const page = await studio.invoke('images.list', { datasetId: dataset.id, filter: {}, offset: 0, limit: 1 });
@@ -136,7 +137,8 @@ test('training in the ML host runs on ONNX Runtime replicas (worker threads insi
   const config = { scale: 0.25, groups: 3, stem: 'cifar', inputSize: 16, epochs: 1, batchSize: 8, microBatchSize: 4, lr: 0.05, warmupEpochs: 0 };
   const run = await window.evaluate(
     async ({ path, config }) => {
-      const studio = (globalThis as unknown as { studio: { invoke(m: string, i: unknown): Promise<any> } }).studio;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the page's bridge is untyped inside evaluate(); the test reads fields of its replies
+    const studio = (globalThis as unknown as { studio: { invoke(m: string, i: unknown): Promise<any> } }).studio;
       const dataset = await studio.invoke('datasets.addFolder', { path });
       const started = await studio.invoke('training.start', { datasetId: dataset.id, config, name: 'replicas' });
       for (let i = 0; i < 600; i++) {

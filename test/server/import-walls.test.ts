@@ -1,9 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
+// The walls between processes are lint rules (eslint.config.js, `npm run lint`), which read every
+// .ts and .vue file one at a time. Two things a per-file rule cannot see are checked here: that
+// the rules fire at all (a typo in a glob would make a wall silently pass everything), and what a
+// process loads transitively (serve mode must not reach tfjs through an innocent-looking import).
+
 const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const ML_PACKAGE = /^(@tensorflow\/|onnxruntime-)/;
 
 /** Runtime (non-type) imports of a TypeScript file: static `import`/`export ... from` and `import()`. */
 function runtimeImports(file: string): string[] {
@@ -40,22 +47,61 @@ function importGraph(entry: string): { files: string[]; packages: string[] } {
   return { files: [...files].map((f) => relative(repo, f)), packages: [...packages] };
 }
 
-describe('process walls', () => {
-  it('serve mode (server, services, storage) never loads tfjs or the engine', () => {
+describe('process walls, transitively', () => {
+  it('serve mode (server, services, storage) never loads tfjs or ONNX Runtime', () => {
     const { files, packages } = importGraph(join(repo, 'src-main/server/main.ts'));
     expect(files).toContain('src-main/services/index.ts');
-    expect(files.filter((f) => f.startsWith('src-main/engine/'))).toEqual([]);
-    expect(packages.filter((p) => p.startsWith('@tensorflow/'))).toEqual([]);
+    expect(packages.filter((p) => ML_PACKAGE.test(p))).toEqual([]);
   });
 
-  it('the contract imports nothing but zod', () => {
-    const { files, packages } = importGraph(join(repo, 'src-main/contract/index.ts'));
-    expect(files.every((f) => f.startsWith('src-main/contract/'))).toBe(true);
-    expect(packages).toEqual(['zod']);
+  it("Electron's main process never loads tfjs or ONNX Runtime (the ML host does, in its own process)", () => {
+    const { files, packages } = importGraph(join(repo, 'src-main/electron/main.ts'));
+    expect(files).toContain('src-main/services/index.ts');
+    expect(packages.filter((p) => ML_PACKAGE.test(p))).toEqual([]);
   });
 
   it('the ML host reaches the engine', () => {
     const { files } = importGraph(join(repo, 'src-main/ml-host/main.ts'));
     expect(files).toContain('src-main/engine/train/train.ts');
+  });
+});
+
+describe('process walls as lint rules', () => {
+  const eslint = new ESLint({ cwd: repo });
+
+  /** The wall findings (rule ids with line numbers) for `code` as if it were the file at `path`. */
+  async function wallFindings(path: string, code: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath: join(repo, path) });
+    return result.messages
+      .filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports' || m.ruleId === 'no-restricted-syntax')
+      .map((m) => `line ${m.line}: ${m.message}`);
+  }
+
+  const vue = (script: string) => `<script setup lang="ts">\n${script}\n</script>\n<template><div /></template>\n`;
+
+  it('tfjs and ONNX Runtime are refused outside the engine and the ML host, static or dynamic', async () => {
+    const tfjs = "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n";
+    const ort = "export const load = () => import('onnxruntime-node');\n";
+    expect(await wallFindings('src-main/services/wall-probe.ts', tfjs)).toEqual([expect.stringMatching(/^line 1: .*TensorFlow\.js and ONNX Runtime load only/)]);
+    expect(await wallFindings('src-main/cli/wall-probe.ts', ort)).toEqual([expect.stringMatching(/^line 1: .*TensorFlow\.js and ONNX Runtime load only/)]);
+    expect(await wallFindings('src-renderer/stores/wall-probe.ts', tfjs)).toHaveLength(1);
+    expect(await wallFindings('src-main/engine/wall-probe.ts', tfjs + ort)).toEqual([]);
+    expect(await wallFindings('src-main/ml-host/wall-probe.ts', tfjs + ort)).toEqual([]);
+  });
+
+  it('the renderer imports only the contract from the main side, in .vue files too', async () => {
+    const storage = "import { openDatabase } from '../../src-main/storage/db';\nconsole.log(openDatabase);";
+    const contract = "import { ApiError } from '../../src-main/contract/errors';\nconsole.log(ApiError);";
+    expect(await wallFindings('src-renderer/components/WallProbe.vue', vue(storage))).toEqual([expect.stringMatching(/^line 2: .*The renderer may import only src-main\/contract\//)]);
+    expect(await wallFindings('src-renderer/components/WallProbe.vue', vue(contract))).toEqual([]);
+    expect(await wallFindings('src-renderer/stores/wall-probe.ts', "export const s = () => import('../../src-main/services/index');\n")).toHaveLength(1);
+    expect(await wallFindings('src-renderer/views/WallProbe.vue', vue("import { readFileSync } from 'node:fs';\nconsole.log(readFileSync);"))).toEqual([expect.stringContaining('Chromium')]);
+  });
+
+  it('the contract imports nothing but zod and its own files', async () => {
+    const own = "import { z } from 'zod';\nimport { ApiError } from '../errors';\nexport const a = [z, ApiError];\n";
+    expect(await wallFindings('src-main/contract/schemas/wall-probe.ts', own)).toEqual([]);
+    expect(await wallFindings('src-main/contract/schemas/wall-probe.ts', "import { x } from '../../services/index';\nexport const a = x;\n")).toHaveLength(1);
+    expect(await wallFindings('src-main/contract/wall-probe.ts', "import { join } from 'node:path';\nexport const a = join;\n")).toHaveLength(1);
   });
 });
