@@ -144,12 +144,30 @@ export type TrainEvent =
   | { type: 'checkpoint'; epoch: number; path: string }
   | {
       type: 'done';
-      status: 'completed' | 'stopped';
+      /** 'diverged': the training loss ran away (train/divergence.ts); the run ended there, its diverged weights unsaved. */
+      status: 'completed' | 'stopped' | 'diverged';
       epochsCompleted: number;
       bestValAccuracy: number;
       checkpoint: string | null;
       elapsedSec: number;
+      /** Why the run diverged and what to change; only with status 'diverged'. */
+      divergence?: Divergence;
     };
+
+/** Where and how a run diverged (train/divergence.ts). */
+export interface Divergence {
+  epoch: number;
+  /** Step in that epoch (1-based) at which it was detected. */
+  step: number;
+  /** The step's loss when non-finite, else the epoch's running mean training loss. */
+  loss: number;
+  /** The loss above which a run counts as diverged. */
+  threshold: number;
+  /** One clause: what happened ("the training loss rose to 24.4 by step 17 of epoch 1, above 6.91"). */
+  reason: string;
+  /** One clause: what to change ("lower the learning rate (try 0.01 instead of 0.05)"). */
+  remedy: string;
+}
 
 export interface ClassMetrics {
   precision: number;

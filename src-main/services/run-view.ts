@@ -20,6 +20,7 @@ export function runView(row: RunRow, queuePosition: number | null = null): Run {
     durationSec: row.durationSec,
     checkpointDir: row.checkpointDir,
     queuePosition,
+    divergence: row.divergence,
   };
 }
 

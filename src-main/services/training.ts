@@ -6,6 +6,7 @@ import type { RunRow } from '../storage';
 import { detached, errorMessage, paths, requireDataset, requireRun, type ServiceContext } from './context';
 import { epochView, runView } from './run-view';
 import { StepHistory } from './step-history';
+import { divergenceMessage } from '../engine/train/divergence';
 import { prepareTrainingData } from './training-data';
 
 type TrainingHandlers = Pick<Handlers, 'training.start' | 'training.stop' | 'training.resume' | 'runs.list' | 'runs.get' | 'runs.remove'>;
@@ -148,6 +149,7 @@ export class TrainingService {
     const run = requireRun(this.context, runId);
     if (this.active.has(runId) || this.line.some((w) => w.runId === runId)) return this.view(run);
     if (run.status === 'completed') throw new ApiError('conflict', `Run ${runId} already completed all its epochs`);
+    if (run.status === 'diverged') throw new ApiError('conflict', `Run ${runId} diverged; resuming would diverge again: start a new run (${run.divergence?.remedy ?? 'lower the learning rate'})`);
     if (!run.dataDir) throw new ApiError('conflict', `Run ${runId} has no prepared data to resume from`);
     if (!this.busy) return this.launch(runId, true);
     this.line.push({ runId, resume: true, prepared: true });
@@ -202,6 +204,8 @@ export class TrainingService {
           bestValAccuracy: done.epochsCompleted > 0 ? done.bestValAccuracy : null,
           checkpointDir: done.checkpoint ?? undefined,
           durationSec: done.elapsedSec,
+          // A diverged run says why and what to change, in the list and its details.
+          ...(done.divergence ? { divergence: done.divergence, error: divergenceMessage(done.divergence) } : {}),
         };
       } catch (error) {
         patch = controller.signal.aborted && error instanceof ApiError && error.code === 'aborted' ? { status: 'stopped' } : { status: 'failed', error: errorMessage(error) };

@@ -125,6 +125,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX prediction_items_by_job ON prediction_items (job_id, id);
     `,
   },
+  {
+    version: 3,
+    name: 'runs say how they diverged',
+    // JSON of engine/types Divergence for runs with status 'diverged' (status is free text, so the
+    // new status itself needs no change here).
+    sql: `ALTER TABLE runs ADD COLUMN divergence_json TEXT;`,
+  },
 ];
 
 /** Brings the database to the newest version, one transaction per migration. Returns the versions applied. */

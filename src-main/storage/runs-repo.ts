@@ -1,8 +1,8 @@
-import type { TrainEvent } from '../engine/types';
+import type { Divergence, TrainEvent } from '../engine/types';
 import type { Db } from './database';
 import { now } from './database';
 
-export type RunStatus = 'queued' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed';
+export type RunStatus = 'queued' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed' | 'diverged';
 
 export interface RunRow {
   id: number;
@@ -24,6 +24,8 @@ export interface RunRow {
   /** The folder the engine reads as its dataset (the CIFAR root, or the tree under runDir). */
   dataDir: string | null;
   checkpointDir: string | null;
+  /** Why a 'diverged' run diverged and the likely remedy; null for every other run. */
+  divergence: Divergence | null;
 }
 
 /** One epoch's metrics as the engine reports them. */
@@ -47,6 +49,7 @@ interface RawRun {
   run_dir: string;
   data_dir: string | null;
   checkpoint_dir: string | null;
+  divergence_json: string | null;
 }
 
 const toRun = (r: RawRun): RunRow => ({
@@ -67,6 +70,7 @@ const toRun = (r: RawRun): RunRow => ({
   runDir: r.run_dir,
   dataDir: r.data_dir,
   checkpointDir: r.checkpoint_dir,
+  divergence: r.divergence_json === null ? null : (JSON.parse(r.divergence_json) as Divergence),
 });
 
 const COLUMNS: Record<keyof Omit<RunRow, 'id' | 'datasetId' | 'startedAt'>, [string, (v: never) => unknown]> = {
@@ -84,6 +88,7 @@ const COLUMNS: Record<keyof Omit<RunRow, 'id' | 'datasetId' | 'startedAt'>, [str
   runDir: ['run_dir', (v) => v],
   dataDir: ['data_dir', (v) => v],
   checkpointDir: ['checkpoint_dir', (v) => v],
+  divergence: ['divergence_json', (v) => (v === null ? null : JSON.stringify(v))],
 };
 
 export type RunPatch = Partial<Omit<RunRow, 'id' | 'datasetId' | 'startedAt'>>;

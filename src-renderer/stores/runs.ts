@@ -217,6 +217,7 @@ export const useRunsStore = defineStore('runs', () => {
     if (before?.status !== event.run.status) {
       if (event.run.status === 'failed') app.reportError(new Error(event.run.error ?? 'unknown error'), `Run “${event.run.name}” failed`);
       if (event.run.status === 'completed') app.notify(`Run “${event.run.name}” finished.`, 'success');
+      if (event.run.status === 'diverged') app.reportError(new Error(event.run.error ?? 'the training loss ran away'), `Run “${event.run.name}” diverged`);
     }
     syncSubscription();
   }

@@ -4,6 +4,7 @@ import { INFERENCE_RUNTIMES } from '../../engine/runtime/logits-runner';
 import type { Groups, Scale, Stem, TrainConfig, TrainEvent } from '../../engine/types';
 import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
+import { divergenceMessage } from '../../engine/train/divergence';
 import { bar, formatDuration, percent, type Output } from '../output';
 
 export const trainCommand: Command = {
@@ -42,13 +43,20 @@ export const trainCommand: Command = {
     const onEvent = out.json ? (event: TrainEvent) => out.line(event) : humanProgress(out);
     const done = await train(config, { signal, onEvent, resume: Boolean(values.resume) });
     if (!out.json) {
+      const ended = { completed: 'Finished', stopped: 'Stopped', diverged: 'Diverged' }[done.status];
       out.result(done, () =>
-        `${done.status === 'completed' ? 'Finished' : 'Stopped'} after ${done.epochsCompleted} epochs in ${formatDuration(done.elapsedSec)}; ` +
+        (done.divergence ? `${divergenceMessage(done.divergence)}\n` : '') +
+          `${ended} after ${done.epochsCompleted} epochs in ${formatDuration(done.elapsedSec)}; ` +
           `best validation accuracy ${percent(done.bestValAccuracy)}; checkpoint ${done.checkpoint ?? 'none'}`,
       );
     }
+    // A diverged run is no result: scripts see it in the exit code.
+    return done.status === 'diverged' ? DIVERGED_EXIT_CODE : 0;
   },
 };
+
+/** Exit code of a run that ended as 'diverged' (1 is an error before or during training). */
+export const DIVERGED_EXIT_CODE = 3;
 
 function configFromOptions(values: Record<string, string | boolean | undefined>): TrainConfig {
   const stem = choiceOption<Stem>(values, 'stem', ['imagenet', 'cifar'], 'cifar');

@@ -2,8 +2,21 @@ import { z } from 'zod';
 import { id, timestamp } from './common';
 import { trainConfigFieldsSchema, trainConfigSchema } from './train-config';
 
-export const runStatus = z.enum(['queued', 'running', 'stopping', 'stopped', 'completed', 'failed']);
+/** 'diverged': the training loss ran away and the run ended there (see `Run.divergence`). */
+export const runStatus = z.enum(['queued', 'running', 'stopping', 'stopped', 'completed', 'failed', 'diverged']);
 export type RunStatus = z.infer<typeof runStatus>;
+
+/** Where and how a run diverged, with the likely remedy (engine/train/divergence.ts). */
+export const divergenceSchema = z.object({
+  epoch: z.number().int().min(1),
+  step: z.number().int().min(1),
+  /** The step's loss when non-finite (JSON: null), else the epoch's running mean. */
+  loss: z.number().nullable(),
+  threshold: z.number(),
+  reason: z.string(),
+  remedy: z.string(),
+});
+export type Divergence = z.infer<typeof divergenceSchema>;
 
 export const epochMetricsSchema = z.object({
   epoch: z.number().int().min(0),
@@ -52,6 +65,8 @@ export const runSchema = z.object({
    * is not waiting. One run trains at a time: a second Train or Resume joins the line.
    */
   queuePosition: z.number().int().min(1).nullable().optional(),
+  /** Set when the run ended as 'diverged': why, and what to change. */
+  divergence: divergenceSchema.nullable().optional(),
 });
 export type Run = z.infer<typeof runSchema>;
 

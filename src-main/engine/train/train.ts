@@ -12,6 +12,7 @@ import { pruneCheckpoints, writeCheckpoint, type TrainState } from './checkpoint
 import { validateTrainConfig } from './config';
 import { epochOrder, stepSeed } from './data-order';
 import { onnxLogitsForModel } from '../runtime/logits-runner';
+import { checkDivergence, divergenceThreshold } from './divergence';
 import { forEachLogitsBatch, logitsForPixels } from './inference';
 import { appendEpochMetrics, truncateEpochMetrics, writeRunJson } from './run-log';
 import { learningRateAt } from './schedule';
@@ -145,6 +146,10 @@ export async function train(
       emit({ type: 'checkpoint', epoch: state.epochsCompleted, path: lastCheckpoint });
     };
     const stop = async (): Promise<DoneEvent> => {
+    // The run ends where it diverged, without saving those weights: the last checkpoint (an
+    // earlier epoch's) stays the run's, and the remedy is a fresh run at a lower rate.
+    const diverge = (divergence: NonNullable<DoneEvent['divergence']>): DoneEvent =>
+      finish({ status: 'diverged', epochsCompleted: state.epochsCompleted, bestValAccuracy: state.bestValAccuracy, checkpoint: lastCheckpoint, divergence });
       if (savedAt !== positionOf(state)) await save();
       return finish({ status: 'stopped', epochsCompleted: state.epochsCompleted, bestValAccuracy: state.bestValAccuracy, checkpoint: lastCheckpoint });
     };
@@ -156,6 +161,7 @@ export async function train(
       const epochStart = performance.now();
       const imagesAtStart = state.partialSeen;
       let lastEmit = 0;
+      const threshold = divergenceThreshold(dataset.classes.length, metrics[0]?.trainLoss ?? null);
       for (let step = state.stepInEpoch; step < stepsPerEpoch; step++) {
         if (signal?.aborted) return await stop();
         const batch = order.slice(step * config.batchSize, (step + 1) * config.batchSize);
@@ -172,7 +178,16 @@ export async function train(
         state.partialCorrect += result.correct;
         state.partialSeen += result.count;
         const now = performance.now();
-        if (now - lastEmit >= 1000 / BATCH_EVENTS_PER_SEC || step === stepsPerEpoch - 1) {
+        const divergence = checkDivergence({
+          epoch: epoch + 1,
+          step: step + 1,
+          stepsPerEpoch,
+          stepLoss: result.lossSum / result.count,
+          runningLoss: state.partialLossSum / state.partialSeen,
+          threshold,
+          lr: config.lr,
+        });
+        if (divergence || now - lastEmit >= 1000 / BATCH_EVENTS_PER_SEC || step === stepsPerEpoch - 1) {
           lastEmit = now;
           emit({
             type: 'batch',
@@ -186,6 +201,7 @@ export async function train(
           });
         }
       }
+        if (divergence) return diverge(divergence);
 
       if (signal?.aborted) return await stop();
       const val = new ClassificationAccumulator(dataset.classes.length, config.labelSmoothing);

@@ -1,0 +1,70 @@
+/**
+ * Divergence: a run whose training loss ran away ends as 'diverged' instead of "completed" with a
+ * model at chance. Measured on the "Fast CIFAR" recipe before its fix (docs/results.md): at a peak
+ * lr of 0.05 the running loss went 2.6 -> 24 within the first epoch and every class was predicted
+ * as one; runs that recover (the 1.0x CIFAR-10 recipe: epoch-1 mean 4.4 for 10 classes) stay
+ * well under the threshold below.
+ */
+import type { Divergence } from '../types';
+
+/** How far above the reference a loss may go before the run counts as diverged. */
+export const DIVERGENCE_FACTOR = 3;
+
+/**
+ * The loss above which a run has diverged: DIVERGENCE_FACTOR times the reference, and never below
+ * 2 ln(C), twice the loss of a uniform guess. The reference is the first epoch's mean training loss
+ * once it exists, else ln(C), where a fresh model starts: so the first epoch is judged against
+ * chance (3 ln 10 = 6.9 for CIFAR-10), the later ones against the first.
+ */
+export function divergenceThreshold(numClasses: number, firstEpochLoss: number | null): number {
+  const chance = Math.log(numClasses);
+  const reference = firstEpochLoss !== null && Number.isFinite(firstEpochLoss) ? firstEpochLoss : chance;
+  return Math.max(2 * chance, DIVERGENCE_FACTOR * reference);
+}
+
+/** A learning rate to suggest: a fifth of the one that diverged, to one significant digit. */
+export function suggestedLearningRate(lr: number): number {
+  return Number((lr / 5).toPrecision(1));
+}
+
+/**
+ * Whether the run diverged, given the loss of the step just taken and the epoch's running mean.
+ * A non-finite step loss diverges at once; a running mean above the threshold does once a tenth
+ * of the epoch (at least 5 steps, or the whole epoch when shorter) has run, so one bad batch at an
+ * epoch's start cannot end a run.
+ * @returns the divergence, or null while the run is sane
+ */
+export function checkDivergence(input: {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  stepLoss: number;
+  runningLoss: number;
+  threshold: number;
+  /** The run's peak learning rate (config.lr), which the remedy scales down. */
+  lr: number;
+}): Divergence | null {
+  const { epoch, step, stepsPerEpoch, stepLoss, runningLoss, threshold, lr } = input;
+  const remedy = `lower the learning rate (try ${suggestedLearningRate(lr)} instead of ${lr})`;
+  if (!Number.isFinite(stepLoss)) {
+    return { epoch, step, loss: stepLoss, threshold, reason: `the training loss became ${stepLoss} at step ${step} of epoch ${epoch}`, remedy };
+  }
+  const minSteps = Math.min(stepsPerEpoch, Math.max(5, Math.ceil(stepsPerEpoch / 10)));
+  if (step >= minSteps && runningLoss > threshold) {
+    const loss = Number(runningLoss.toPrecision(3));
+    return {
+      epoch,
+      step,
+      loss: runningLoss,
+      threshold,
+      reason: `the training loss rose to ${loss} by step ${step} of epoch ${epoch}, above ${Number(threshold.toPrecision(3))}`,
+      remedy,
+    };
+  }
+  return null;
+}
+
+/** One line for people: what happened and what to do. */
+export function divergenceMessage(d: Divergence): string {
+  return `Training diverged: ${d.reason}. Likely remedy: ${d.remedy}.`;
+}
