@@ -30,6 +30,9 @@ function socketChannel(socket: WebSocket): ServerChannel {
         } catch {
           return replyUnreadable(socket, `Not JSON (${data.length} bytes): send JSON text frames {id, method, input}`);
         }
+        // Without an id the contract's reply ("Malformed request") has nowhere to go.
+        const id = (message as { id?: unknown } | null)?.id;
+        if (typeof id !== 'number' && typeof id !== 'string') return replyUnreadable(socket, 'A request needs an id (a number or a string): {id, method, input}');
         listener(message as ClientMessage);
       };
       socket.on('message', handler);

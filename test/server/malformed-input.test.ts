@@ -75,10 +75,11 @@ describe('serve survives malformed WebSocket frames (issue 17 item 1)', () => {
     });
   }
 
-  it('answers a non-JSON text frame and a binary frame with an error, and keeps the socket open', async () => {
+  it('answers a non-JSON text frame, a binary frame and a request without an id with an error, and keeps the socket open', async () => {
     const connection = await openRawSocket(port, `/ws?token=${serve.token}`);
     connection.socket.write(clientFrame(OPCODE.text, Buffer.from('hello, not json')));
     connection.socket.write(clientFrame(OPCODE.binary, Buffer.from([1, 2, 3])));
+    connection.socket.write(clientFrame(OPCODE.text, Buffer.from(JSON.stringify({ method: 'app.info', input: {} }))));
     connection.socket.write(clientFrame(OPCODE.text, Buffer.from(JSON.stringify({ id: 7, method: 'app.info', input: {} }))));
     const replies = async () => {
       for (let i = 0; i < 250; i++) {
@@ -86,16 +87,18 @@ describe('serve survives malformed WebSocket frames (issue 17 item 1)', () => {
           .filter((frame) => frame.opcode === OPCODE.text)
           .map((frame) => JSON.parse(frame.payload.toString('utf8')) as { id?: unknown; error?: { code: string; message: string } })
           .filter((message) => 'id' in message);
-        if (texts.length >= 3) return texts;
+        if (texts.length >= 4) return texts;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      throw new Error(`fewer than 3 replies: ${connection.received().toString('latin1')}`);
+      throw new Error(`fewer than 4 replies: ${connection.received().toString('latin1')}`);
     };
-    const [notJson, binary, call] = await replies();
+    const [notJson, binary, noId, call] = await replies();
     expect(notJson).toMatchObject({ id: null, error: { code: 'invalid-input' } });
     expect(notJson.error?.message).toMatch(/JSON/);
     expect(binary).toMatchObject({ id: null, error: { code: 'invalid-input' } });
     expect(binary.error?.message).toMatch(/binary/i);
+    expect(noId).toMatchObject({ id: null, error: { code: 'invalid-input' } });
+    expect(noId.error?.message).toMatch(/needs an id/);
     expect(call).toMatchObject({ id: 7, result: { mode: 'serve' } });
     expect(await connection.closed(50)).toBe(false);
     connection.socket.destroy();
