@@ -5,6 +5,7 @@
 //   dist-main/ml-host/main.js     the ML host that utilityProcess.fork starts
 //   dist-main/ml-host/replica-worker.js  the ML host's training replicas (worker threads; the
 //                                 trainer finds this file beside its own bundle)
+//   dist-main/electron/bmp-worker.js  the media service's BMP decoder (a worker thread)
 // Native modules and TensorFlow.js stay external: they are loaded from node_modules at run time,
 // native ones rebuilt for Electron (scripts/start.mjs) or by electron-builder (scripts/dist.mjs).
 // Each entry's esbuild metafile is written to dist-main/meta-<name>.json.
@@ -33,6 +34,8 @@ export const ENTRIES = [
   { name: 'preload', entry: 'src-main/preload/preload.ts', out: 'preload/preload.js' },
   { name: 'ml-host', entry: 'src-main/ml-host/main.ts', out: 'ml-host/main.js' },
   { name: 'replica-worker', entry: 'src-main/engine/ort-train/replica-worker.ts', out: 'ml-host/replica-worker.js' },
+  // Beside the main bundle, where the media service looks for it (src-main/services/bmp-off-thread.ts).
+  { name: 'bmp-worker', entry: 'src-main/services/bmp-worker.ts', out: 'electron/bmp-worker.js' },
 ];
 
 /** Source files written as ES modules may use import.meta; in CommonJS it describes the bundle. */

@@ -1,7 +1,6 @@
 import sharp from 'sharp';
-import { decodeBmp } from '../engine/data/bmp';
 import { DecodeError } from '../engine/data/decode-error';
-import { open } from 'node:fs/promises';
+import { decodeBmpOffThread } from './bmp-off-thread';
 import { MediaError, type ImageFile } from './media-file';
 
 /**
@@ -21,18 +20,11 @@ export const BROWSER_TYPES: Partial<Record<ImageFile['format'], string>> = {
 
 /**
  * sharp input for an opened image. BMP goes through the engine's own decoder (libvips has no BMP
- * loader), so every format the engine trains on can also be shown.
+ * loader) on a worker thread, so every format the engine trains on can also be shown.
  */
 async function load(image: ImageFile): Promise<sharp.Sharp> {
   if (image.format === 'BMP') {
-    const bytes = Buffer.alloc(image.size);
-    const file = await open(image.realPath);
-    try {
-      await file.read(bytes, 0, image.size, 0);
-    } finally {
-      await file.close();
-    }
-    const bmp = decodeBmp(bytes);
+    const bmp = await decodeBmpOffThread(image.realPath, image.size);
     return sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: 3 } });
   }
   return sharp(image.realPath, { failOn: 'error', limitInputPixels: MAX_DECODE_PIXELS, sequentialRead: true }).rotate();

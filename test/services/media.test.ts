@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src-main/contract';
 import { paths } from '../../src-main/services/context';
+import { writeBmp8 } from '../engine/data/fixtures';
 import { makeFormatFolder, type FormatSample } from '../fixtures/image-folder';
 import { makeImageFolder, removeDir, startHarness, tempDir, writePng, type Harness } from './helpers';
 
@@ -180,6 +181,23 @@ describe('media: thumbnails cannot stall the server', () => {
     const response = await media('thumb', 'image', imageId('cat/5.png'));
     expect(response.status).toBe(415);
     expect(response.body.toString()).toBe(`${join(pets, 'cat', '5.png')} is 16000x16000 pixels; pictures over 100 megapixels are not previewed`);
+  });
+
+  it('decodes a big BMP off the thread that serves requests', async () => {
+    // 3000x3000 palette BMP: about 1.5 s in the engine's JavaScript decoder.
+    const side = 3000;
+    writeFileSync(join(pets, 'cat', '7.png'), writeBmp8(new Array(side * side).fill(1), [[0, 0, 0], [200, 30, 30]], side, side));
+    let last = performance.now();
+    let longestGap = 0;
+    const ticker = setInterval(() => {
+      longestGap = Math.max(longestGap, performance.now() - last);
+      last = performance.now();
+    }, 5);
+    const thumb = await media('thumb', 'image', imageId('cat/7.png'));
+    clearInterval(ticker);
+    expect(thumb.status).toBe(200);
+    expectColour(await pixel(thumb.body, 64, 64), [200, 30, 30], 'BMP thumbnail');
+    expect(longestGap).toBeLessThan(400);
   });
 
   it('makes only three sizes: a requested size rounds up to 64, 128 or 256', async () => {
