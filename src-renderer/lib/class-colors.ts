@@ -1,6 +1,7 @@
 /**
  * Class colours for chips, swatches and bars. The first twelve are hand-picked to be told apart
- * (no two blues: CIFAR-10's 1st and 10th class once shared one); past twelve, hues step by the
+ * (no two blues: CIFAR-10's 1st and 10th class once shared one), and light enough to show on
+ * the dark chip over a thumbnail; past twelve, hues step by the
  * golden angle so neighbours still differ.
  */
 export const CLASS_PALETTE = [
@@ -13,9 +14,9 @@ export const CLASS_PALETTE = [
   '#edc948', // yellow
   '#ff9da7', // pink
   '#8c564b', // brown
-  '#1b1b6f', // navy
-  '#bcbd22', // olive
   '#c2185b', // magenta
+  '#9edae5', // pale cyan
+  '#98df8a', // pale green
 ] as const;
 
 export function classColor(index: number): string {

@@ -84,7 +84,7 @@ describe('LabelingView keyboard', () => {
     await press('0');
     expect(labels.get(1)).toBe(10);
     expect(wrapper.findAll('[data-testid="class-key"]').map((k) => k.text())).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '0']);
-    expect(wrapper.find('[data-testid="labeling-keys"]').text()).toContain('0 = 10th class');
+    expect(wrapper.find('[data-testid="labeling-keys"]').text()).toContain('0(10th)');
     wrapper.unmount();
   });
 
@@ -225,7 +225,7 @@ describe('class colours', () => {
         closest = Math.min(closest, Math.hypot(x[0] - y[0], x[1] - y[1], x[2] - y[2]));
       }
     }
-    // The old palette had #4f6bed and #5c7cfa (1st and 10th class) 25 apart; this one is at least 63 (yellow and olive).
+    // The old palette had #4f6bed and #5c7cfa (1st and 10th class) 25 apart; this one is at least 65.9 (orange and yellow).
     expect(closest).toBeGreaterThan(60);
   });
 });

@@ -57,6 +57,26 @@ describe('ThumbnailGrid', () => {
     expect(ranges[ranges.length - 1]).toEqual([196, 216]);
   });
 
+  it('scrollToTop goes back to the first row and renders it', async () => {
+    const wrapper = mountGrid(items);
+    await wrapper.vm.$nextTick();
+    const viewport = wrapper.find('[data-testid="thumbnail-grid"]');
+    (viewport.element as HTMLElement).scrollTop = 5000;
+    await viewport.trigger('scroll');
+    (wrapper.vm as unknown as { scrollToTop(): void }).scrollToTop();
+    await wrapper.vm.$nextTick();
+    expect((viewport.element as HTMLElement).scrollTop).toBe(0);
+    expect(wrapper.findAll('.name')[0].text()).toBe('img-0');
+  });
+
+  it('renders as many rows as its measured height holds (the height comes from the layout, not a fixed box)', async () => {
+    Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 800 });
+    const wrapper = mountGrid(items);
+    await wrapper.vm.$nextTick();
+    // 8 rows of 100 px in view plus one overscan row, 4 columns.
+    expect(wrapper.findAll('.name')).toHaveLength(36);
+  });
+
   it('shows placeholders for items that are not loaded yet', async () => {
     const sparse: ({ id: number; name: string } | undefined)[] = new Array(40);
     sparse[0] = items[0];
