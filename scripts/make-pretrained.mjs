@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const NAME = 'shufflenet-v1-g3-0.5x-cifar10';
-const TRAIN_ARGS = ['--scale', '0.5', '--groups', '3', '--stem', 'cifar', '--epochs', '12', '--batch-size', '128', '--lr', '0.2', '--warmup-epochs', '1'];
+const TRAIN_ARGS = ['--scale', '0.5', '--groups', '3', '--stem', 'cifar', '--epochs', '6', '--batch-size', '128', '--lr', '0.2', '--warmup-epochs', '1'];
 
 function option(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -42,7 +42,7 @@ const from = option('--from');
 const run = resolve(from ?? option('--run', join(root, '.cache/pretrain-run')));
 const trainCommand = `npm run --silent cli -- train --dataset ${dataset} --out ${run} ${TRAIN_ARGS.join(' ')}`;
 if (!from) {
-  console.error(`Training (about 41 minutes on 2 idle cores): ${trainCommand}`);
+  console.error(`Training (about 21 minutes on 2 idle cores): ${trainCommand}`);
   cli(['train', '--dataset', dataset, '--out', run, ...TRAIN_ARGS, '--json']);
 }
 
