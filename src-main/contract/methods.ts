@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { appInfoSchema, backendInfoSchema } from './schemas/app';
 import { empty, exportedFile, id, jobId, name, page, pathString, probability } from './schemas/common';
 import { classSchema, datasetSchema, folderInspectionSchema, imageSchema } from './schemas/datasets';
-import { evaluationSampleSchema, evaluationSchema } from './schemas/evaluation';
+import { checkpointKind, evaluationSampleSchema, evaluationSchema } from './schemas/evaluation';
 import { modelExportFormat, modelExportSchema } from './schemas/model-export';
 import { predictAcceptResultSchema, predictionItemSchema, predictUndoAcceptResultSchema } from './schemas/predict';
 import { presetSchema, runDetailSchema, runSchema } from './schemas/runs';
@@ -77,7 +77,7 @@ export const methods = {
   'presets.list': method(empty, z.array(presetSchema)),
 
   'evaluation.run': method(
-    z.strictObject({ runId: id, split: z.string().min(1).optional(), limit: z.number().int().positive().optional() }),
+    z.strictObject({ runId: id, split: z.string().min(1).optional(), limit: z.number().int().positive().optional(), checkpoint: checkpointKind.optional() }),
     evaluationSchema,
   ),
   'evaluation.get': method(z.strictObject({ id }), evaluationSchema),

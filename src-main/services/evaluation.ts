@@ -1,4 +1,7 @@
-import { ApiError, type Evaluation, type Handlers } from '../contract';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiError, type CheckpointKind, type Evaluation, type Handlers } from '../contract';
+import { bestEpoch, epochCheckpointDir } from '../engine/train/best-checkpoint';
 import type { EvaluationResult } from '../engine/types';
 import type { DatasetRow, EvaluationRow, EvaluationSampleRow, RunRow } from '../storage';
 import { cifarDisplayPath } from './cifar-record';
@@ -20,7 +23,21 @@ function sampleSource(context: ServiceContext, dataset: DatasetRow, key: string)
   return image ? { imageId: image.id, path: image.path, recordIndex: image.recordIndex } : { imageId: null, path: key, recordIndex: null };
 }
 
-function storeResult(context: ServiceContext, run: RunRow, dataset: DatasetRow, split: string, result: EvaluationResult): number {
+/**
+ * The checkpoint to measure: the best epoch's (what the run list's best validation accuracy comes
+ * from) unless the newest is asked for, or the best one is not on disk (runs pruned before the
+ * engine kept it): then the run folder, whose newest checkpoint the engine opens.
+ */
+export function chooseCheckpoint(context: ServiceContext, run: RunRow, wanted: CheckpointKind): { path: string; checkpoint: EvaluationRow['checkpoint'] } {
+  const best = wanted === 'best' ? bestEpoch(context.storage.runs.epochs(run.id)) : null;
+  if (best) {
+    const dir = epochCheckpointDir(run.runDir, best.epoch);
+    if (existsSync(join(dir, 'manifest.json'))) return { path: dir, checkpoint: { kind: 'best', epoch: best.epoch } };
+  }
+  return { path: run.runDir, checkpoint: { kind: 'last', epoch: run.epochsCompleted } };
+}
+
+function storeResult(context: ServiceContext, run: RunRow, dataset: DatasetRow, split: string, result: EvaluationResult, checkpoint: EvaluationRow['checkpoint']): number {
   const samples: Omit<EvaluationSampleRow, 'id' | 'evaluationId'>[] = (result.samples ?? result.misclassified).map((m) => ({
     sampleKey: m.id,
     ...sampleSource(context, dataset, m.id),
@@ -40,6 +57,7 @@ function storeResult(context: ServiceContext, run: RunRow, dataset: DatasetRow, 
       classes: result.classes,
       confusion: result.confusion,
       perClass: result.perClass,
+      checkpoint,
     },
     samples,
   );
@@ -70,7 +88,7 @@ export function evaluationHandlers(context: ServiceContext): EvaluationHandlers 
   };
 
   return {
-    'evaluation.run': async ({ runId, split, limit }) => {
+    'evaluation.run': async ({ runId, split, limit, checkpoint: wanted }) => {
       const run = requireRun(context, runId);
       const dataset = requireDataset(context, run.datasetId);
       if (!run.checkpointDir || !run.dataDir) {
@@ -78,12 +96,13 @@ export function evaluationHandlers(context: ServiceContext): EvaluationHandlers 
       }
       context.backend.learnInBackground();
       const chosenSplit = split ?? (dataset.kind === 'cifar10' ? 'test' : 'validation');
+      const { path, checkpoint } = chooseCheckpoint(context, run, wanted ?? 'best');
       const result = await host.call(
         'evaluate',
-        { run: run.runDir, dataset: run.dataDir, split: chosenSplit, limit },
+        { run: path, dataset: run.dataDir, split: chosenSplit, limit },
         { onEvent: (e) => events.emit('evaluation.progress', { runId, done: e.done, total: e.total ?? e.done }) },
       );
-      return evaluationView(requireEvaluation(storeResult(context, run, dataset, chosenSplit, result)));
+      return evaluationView(requireEvaluation(storeResult(context, run, dataset, chosenSplit, result, checkpoint)));
     },
 
     'evaluation.get': ({ id }) => evaluationView(requireEvaluation(id)),

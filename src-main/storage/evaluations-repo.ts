@@ -16,6 +16,8 @@ export interface EvaluationRow {
   classes: string[];
   confusion: number[][];
   perClass: ClassMetricsRow[];
+  /** The checkpoint measured: the run's best epoch, or its newest checkpoint; null when not recorded. */
+  checkpoint: { kind: 'best' | 'last'; epoch: number } | null;
   createdAt: string;
 }
 
@@ -43,6 +45,8 @@ interface RawEvaluation {
   classes_json: string;
   confusion_json: string;
   per_class_json: string;
+  checkpoint_kind: 'best' | 'last' | null;
+  checkpoint_epoch: number | null;
   created_at: string;
 }
 
@@ -58,6 +62,7 @@ const toEvaluation = (r: RawEvaluation): EvaluationRow => ({
   classes: JSON.parse(r.classes_json) as string[],
   confusion: JSON.parse(r.confusion_json) as number[][],
   perClass: JSON.parse(r.per_class_json) as ClassMetricsRow[],
+  checkpoint: r.checkpoint_kind ? { kind: r.checkpoint_kind, epoch: r.checkpoint_epoch ?? 0 } : null,
   createdAt: r.created_at,
 });
 
@@ -69,15 +74,15 @@ export class EvaluationsRepo {
 
   /** Stores an evaluation and its samples in one transaction; returns its id. */
   create(
-    evaluation: Omit<EvaluationRow, 'id' | 'createdAt'>,
+    evaluation: Omit<EvaluationRow, 'id' | 'createdAt' | 'checkpoint'> & { checkpoint?: EvaluationRow['checkpoint'] },
     samples: readonly Omit<EvaluationSampleRow, 'id' | 'evaluationId'>[],
   ): number {
     return this.db.transaction(() => {
       const id = Number(
         this.db
           .prepare(
-            `INSERT INTO evaluations (run_id, dataset_id, split, top1, top5, loss, count, classes_json, confusion_json, per_class_json, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO evaluations (run_id, dataset_id, split, top1, top5, loss, count, classes_json, confusion_json, per_class_json, checkpoint_kind, checkpoint_epoch, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             evaluation.runId,
@@ -90,6 +95,8 @@ export class EvaluationsRepo {
             JSON.stringify(evaluation.classes),
             JSON.stringify(evaluation.confusion),
             JSON.stringify(evaluation.perClass),
+            evaluation.checkpoint?.kind ?? null,
+            evaluation.checkpoint?.epoch ?? null,
             now(),
           ).lastInsertRowid,
       );

@@ -126,6 +126,16 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 2,
+    name: 'evaluations name their checkpoint',
+    // Which checkpoint an evaluation measured: the run's best epoch or its newest checkpoint
+    // (NULL for evaluations made before this was recorded, which all used the newest).
+    sql: `
+      ALTER TABLE evaluations ADD COLUMN checkpoint_kind TEXT CHECK (checkpoint_kind IN ('best', 'last'));
+      ALTER TABLE evaluations ADD COLUMN checkpoint_epoch INTEGER;
+    `,
+  },
+  {
     version: 3,
     name: 'runs say how they diverged',
     // JSON of engine/types Divergence for runs with status 'diverged' (status is free text, so the

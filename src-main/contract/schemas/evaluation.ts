@@ -8,6 +8,10 @@ export const classMetricsSchema = z.object({
   support: z.number().int().min(0),
 });
 
+/** Which checkpoint of a run to evaluate: its best epoch by validation accuracy, or its newest. */
+export const checkpointKind = z.enum(['best', 'last']);
+export type CheckpointKind = z.infer<typeof checkpointKind>;
+
 export const evaluationSchema = z.object({
   id,
   runId: id,
@@ -21,6 +25,11 @@ export const evaluationSchema = z.object({
   /** `confusion[true][predicted]` counts. */
   confusion: z.array(z.array(z.number().int().min(0))),
   perClass: z.array(classMetricsSchema),
+  /**
+   * The checkpoint measured: the run's best epoch (the default, the one the run list's "best
+   * validation accuracy" comes from) or its newest; null for evaluations made before this was recorded.
+   */
+  checkpoint: z.object({ kind: checkpointKind, epoch: z.number().int().min(0) }).nullable().optional(),
   createdAt: timestamp,
 });
 export type Evaluation = z.infer<typeof evaluationSchema>;

@@ -19,10 +19,11 @@ import { syncFolder, writeFileDurable } from '../durable-file';
 import { UserError } from '../errors';
 import { loadModelFromDir, serializeModel } from '../model/file-io';
 import type { CheckpointManifest } from '../types';
+import { CHECKPOINTS_DIR, checkpointName } from './best-checkpoint';
 import { checkpointWriteError, checksumsOf, verifyChecksums } from './checkpoint-integrity';
 import type { SgdState, SgdStateHeader } from './sgd';
 
-export const CHECKPOINTS_DIR = 'checkpoints';
+export { CHECKPOINTS_DIR, checkpointName };
 const MANIFEST = 'manifest.json';
 const OPTIMIZER_JSON = 'optimizer.json';
 const OPTIMIZER_BIN = 'optimizer.bin';
@@ -44,11 +45,6 @@ export interface TrainState {
   bestValAccuracy: number;
   /** Training time spent so far, across earlier sessions of this run. */
   elapsedSec: number;
-}
-
-export function checkpointName(epochsCompleted: number, stepInEpoch: number): string {
-  const epoch = `epoch-${String(epochsCompleted).padStart(4, '0')}`;
-  return stepInEpoch > 0 ? `${epoch}-step-${String(stepInEpoch).padStart(6, '0')}` : epoch;
 }
 
 function parseName(name: string): { epoch: number; step: number } | null {
@@ -135,16 +131,18 @@ export async function writeCheckpoint(runDir: string, parts: CheckpointParts): P
 }
 
 /**
- * Keeps the newest `keep` end-of-epoch checkpoints and drops mid-epoch ones older than the newest
- * checkpoint, plus leftovers of interrupted writes.
+ * Keeps the newest `keep` end-of-epoch checkpoints and the one of `bestEpoch` (evaluation and the
+ * run list speak of the best epoch), and drops mid-epoch ones older than the newest checkpoint,
+ * plus leftovers of interrupted writes.
  */
-export async function pruneCheckpoints(runDir: string, keep: number): Promise<void> {
+export async function pruneCheckpoints(runDir: string, keep: number, bestEpoch: number | null = null): Promise<void> {
   const root = path.join(runDir, CHECKPOINTS_DIR);
   const all = await listCheckpoints(runDir);
   const newest = all.at(-1);
   const full = all.filter((c) => c.step === 0);
   const keepNames = new Set(full.slice(-Math.max(1, keep)).map((c) => c.name));
   if (newest) keepNames.add(newest.name);
+  if (bestEpoch !== null && bestEpoch > 0) keepNames.add(checkpointName(bestEpoch, 0));
   for (const c of all) {
     if (!keepNames.has(c.name)) await fs.rm(c.dir, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ import { augmentBatch, createRng } from '../data/augment';
 import { AbortedError, UserError } from '../errors';
 import { ClassificationAccumulator } from '../metrics';
 import type { CheckpointManifest, TrainConfig, TrainEvent } from '../types';
+import { bestEpoch } from './best-checkpoint';
 import { pruneCheckpoints, writeCheckpoint, type TrainState } from './checkpoint';
 import { validateTrainConfig } from './config';
 import { epochOrder, stepSeed } from './data-order';
@@ -142,7 +143,7 @@ export async function train(
       };
       lastCheckpoint = await writeCheckpoint(outDir, { model, manifest, optimizer: await sgd.getState(), state: { ...state } });
       savedAt = positionOf(state);
-      await pruneCheckpoints(outDir, config.keepCheckpoints);
+      await pruneCheckpoints(outDir, config.keepCheckpoints, bestEpoch(metrics)?.epoch ?? null);
       emit({ type: 'checkpoint', epoch: state.epochsCompleted, path: lastCheckpoint });
     };
     const stop = async (): Promise<DoneEvent> => {

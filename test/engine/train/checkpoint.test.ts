@@ -100,6 +100,9 @@ describe('checkpoints', () => {
     expect(path.basename(viaRun.dir)).toBe('epoch-0003');
     viaRun.model.dispose();
 
+    // The best epoch's checkpoint stays with the newest ones (evaluation uses it by default).
+    await pruneCheckpoints(run, 2, 1);
+    expect(await readdir(path.join(run, 'checkpoints'))).toEqual(['epoch-0001', 'epoch-0002', 'epoch-0003']);
     await pruneCheckpoints(run, 2);
     expect(await readdir(path.join(run, 'checkpoints'))).toEqual(['epoch-0002', 'epoch-0003']);
     sgd.dispose();
