@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import { useApiClient } from '../api/studio-client';
 import type { Evaluation, EvaluationSample } from '../api/types';
+import type { CheckpointKind } from '../../src-main/contract/schemas/evaluation';
 import { downloadText, mimeFor } from '../lib/download';
 import { useAppStore } from './app';
 
@@ -25,6 +26,11 @@ export const useEvaluationStore = defineStore('evaluation', () => {
   const samples = shallowRef<EvaluationSample[]>([]);
   const samplesTotal = ref(0);
   const samplesLoading = ref(false);
+  /** The run's evaluations are being fetched; Evaluate waits for them. */
+  const loading = ref(false);
+  let listing: Promise<void> | null = null;
+  /** Which checkpoint Evaluate measures: the best epoch (what the run list's figure comes from) unless the person picks the newest. */
+  const checkpoint = ref<CheckpointKind>('best');
 
   function clearCell() {
     cell.value = null;
@@ -32,20 +38,28 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     samplesTotal.value = 0;
   }
 
-  async function selectRun(id: number | null) {
+  function selectRun(id: number | null): Promise<void> {
     runId.value = id;
     evaluations.value = [];
     current.value = null;
     clearCell();
-    if (id === null) return;
-    try {
-      const list = await api.invoke('evaluation.listForRun', { runId: id });
-      if (runId.value !== id) return;
-      evaluations.value = list;
-      current.value = list[list.length - 1] ?? null;
-    } catch (err) {
-      app.reportError(err, 'Could not load evaluations');
-    }
+    if (id === null) return Promise.resolve();
+    loading.value = true;
+    const fetched = (async () => {
+      try {
+        // Oldest first, whatever order the server lists them in; the newest is shown.
+        const list = [...(await api.invoke('evaluation.listForRun', { runId: id }))].sort((a, b) => a.id - b.id);
+        if (runId.value !== id) return;
+        evaluations.value = list;
+        current.value = list[list.length - 1] ?? null;
+      } catch (err) {
+        app.reportError(err, 'Could not load evaluations');
+      } finally {
+        if (runId.value === id) loading.value = false;
+      }
+    })();
+    listing = fetched;
+    return fetched;
   }
 
   async function open(evaluationId: number) {
@@ -59,6 +73,8 @@ export const useEvaluationStore = defineStore('evaluation', () => {
 
   /** Evaluates the run's checkpoint, showing progress events while it works. */
   async function run(options: { split?: string; limit?: number } = {}) {
+    // Pressed while the run's evaluations load: wait, so the new result is not replaced by the list.
+    if (listing) await listing;
     const id = runId.value;
     if (id === null) {
       app.reportError(new Error('Choose a run to evaluate first.'));
@@ -71,7 +87,7 @@ export const useEvaluationStore = defineStore('evaluation', () => {
       if (event.runId === id) progress.value = { done: event.done, total: event.total };
     });
     try {
-      const input: { runId: number; split?: string; limit?: number } = { runId: id };
+      const input: { runId: number; split?: string; limit?: number; checkpoint: CheckpointKind } = { runId: id, checkpoint: checkpoint.value };
       if (options.split) input.split = options.split;
       if (options.limit && options.limit > 0) input.limit = Math.floor(options.limit);
       const evaluation = await api.invoke('evaluation.run', input);
@@ -138,6 +154,8 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     samples,
     samplesTotal,
     samplesLoading,
+    loading,
+    checkpoint,
     selectRun,
     open,
     run,

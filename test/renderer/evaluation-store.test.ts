@@ -37,6 +37,41 @@ function evaluationServer() {
 }
 
 describe('useEvaluationStore', () => {
+  it('evaluates the best epoch’s checkpoint unless the newest is chosen, and waits for the run’s list to load', async () => {
+    let answer: () => void = () => undefined;
+    server = fakeServer({
+      // Newest first, as the server lists them.
+      'evaluation.listForRun': ({ runId }) =>
+        new Promise((resolve) => (answer = () => resolve([makeEvaluation({ id: 6, runId, top1: 0.7 }), makeEvaluation({ id: 5, runId, top1: 0.6 })]))),
+      'evaluation.run': ({ runId, checkpoint }) => makeEvaluation({ id: 7, runId, checkpoint: { kind: checkpoint ?? 'best', epoch: 3 } }),
+    });
+    installStores(server.client);
+    const store = useEvaluationStore();
+    const listed = store.selectRun(3);
+    expect(store.loading).toBe(true);
+    const first = store.run();
+    await settle();
+    expect(server.calls.some((c) => c.method === 'evaluation.run')).toBe(false);
+    answer();
+    await listed;
+    expect((await first)?.checkpoint).toEqual({ kind: 'best', epoch: 3 });
+    expect(server.calls.find((c) => c.method === 'evaluation.run')?.input).toEqual({ runId: 3, checkpoint: 'best' });
+    // The result just made is current, after the listed ones (oldest first).
+    expect(store.evaluations.map((e) => e.id)).toEqual([5, 6, 7]);
+    expect(store.current?.id).toBe(7);
+    store.checkpoint = 'last';
+    await store.run();
+    expect(server.calls.at(-1)?.input).toEqual({ runId: 3, checkpoint: 'last' });
+  });
+
+  it('shows the newest of a run’s evaluations when the list comes newest first', async () => {
+    server = fakeServer({ 'evaluation.listForRun': ({ runId }) => [makeEvaluation({ id: 9, runId }), makeEvaluation({ id: 4, runId })] });
+    installStores(server.client);
+    const store = useEvaluationStore();
+    await store.selectRun(2);
+    expect(store.current?.id).toBe(9);
+  });
+
   it('opens the latest evaluation of a run', async () => {
     const { store } = evaluationServer();
     await store.selectRun(3);
@@ -57,7 +92,7 @@ describe('useEvaluationStore', () => {
     expect(store.current?.id).toBe(2);
     expect(store.evaluations.map((e) => e.id)).toEqual([1, 2]);
     expect(store.running).toBe(false);
-    expect(server.calls.find((c) => c.method === 'evaluation.run')?.input).toEqual({ runId: 3, limit: 8 });
+    expect(server.calls.find((c) => c.method === 'evaluation.run')?.input).toEqual({ runId: 3, limit: 8, checkpoint: 'best' });
   });
 
   it('loads the images of a clicked cell page by page', async () => {
