@@ -20,7 +20,7 @@ export type ScanResult =
       skipped: SkippedFile[];
     };
 
-/** A written export: the checkpoint it came from, its files and (ONNX) the check against tfjs. */
+/** A written export: the checkpoint it came from, its files and the check against the app's tfjs model. */
 export interface ExportedModel {
   checkpoint: string;
   epoch: number;
@@ -50,7 +50,7 @@ export interface Operations {
     result: EvaluationResult;
   };
   exportModel: {
-    /** `out`: the `.onnx` file, or the folder for tfjs. `check`: compare an ONNX file with tfjs when ONNX Runtime loads. */
+    /** `out`: the `.onnx` file, or the folder for tfjs. `check`: compare the export with the app's tfjs model (ONNX: when ONNX Runtime loads). */
     args: { run: string; format: 'onnx' | 'tfjs'; out: string; check: boolean };
     event: never;
     result: ExportedModel;

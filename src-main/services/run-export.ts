@@ -5,7 +5,7 @@ import type { ExportedModel } from '../ml-host/protocol';
 import type { RunRow } from '../storage';
 import { requireRun, type ServiceContext } from './context';
 
-/** An ONNX export whose logits differ more than this from tfjs (relative to the largest logit) is not kept. */
+/** An export whose logits differ more than this from the app's tfjs model (relative to the largest logit) is not kept. */
 export const MAX_RELATIVE_ERROR = 1e-4;
 export const EXPORTS_DIR = 'exports';
 export const MODEL_EXPORT_FORMATS: readonly ModelExportFormat[] = ['onnx', 'tfjs'];
@@ -85,7 +85,7 @@ export class RunExportService {
   /**
    * Writes the export of a run's newest checkpoint: `<name>.onnx`, or a `model.json` folder for
    * tfjs. Without `destDir` it replaces the run's previous export of that format.
-   * @throws ApiError user-error for a run without a checkpoint or an ONNX file that does not match tfjs;
+   * @throws ApiError user-error for a run without a checkpoint or an export that does not match the app's model;
    *   conflict while the run trains or the same export is being written
    */
   async exportRun(runId: number, format: ModelExportFormat, destDir?: string): Promise<ModelExport> {
@@ -105,8 +105,8 @@ export class RunExportService {
     try {
       // The default folder holds the latest export only, so no file of an older one lingers.
       if (!destDir) await rm(dir, { recursive: true, force: true });
-      const written = await this.context.host.call('exportModel', { run: run.runDir, format, out, check: format === 'onnx' });
-      await this.refuseMismatch(runId, written);
+      const written = await this.context.host.call('exportModel', { run: run.runDir, format, out, check: true });
+      await this.refuseMismatch(runId, format, written);
       return this.view(run, format, written, !destDir);
     } finally {
       this.busy.delete(key);
@@ -134,14 +134,15 @@ export class RunExportService {
     return names.length > 0 ? { dir, names, baseName: `${exportBaseName(run)}-${format}` } : null;
   }
 
-  private async refuseMismatch(runId: number, written: ExportedModel): Promise<void> {
+  private async refuseMismatch(runId: number, format: ModelExportFormat, written: ExportedModel): Promise<void> {
     const check = written.check;
     if (!check || 'skipped' in check || check.relativeError <= MAX_RELATIVE_ERROR) return;
     await Promise.all(written.files.map((f) => rm(f.path, { force: true })));
+    const what = format === 'onnx' ? 'ONNX export' : 'TensorFlow.js graph export';
     throw new ApiError(
       'user-error',
-      `The ONNX export of run ${runId} does not match its TensorFlow.js model (relative error ${check.relativeError.toExponential(1)}, ` +
-        `above ${MAX_RELATIVE_ERROR}); the file was not kept`,
+      `The ${what} of run ${runId} does not match the app's model (relative error ${check.relativeError.toExponential(1)}, ` +
+        `above ${MAX_RELATIVE_ERROR}); its files were not kept`,
     );
   }
 

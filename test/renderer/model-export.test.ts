@@ -73,7 +73,7 @@ describe('ModelExport', () => {
     expect(result.find('[data-testid="export-reveal"]').exists()).toBe(false);
   });
 
-  it('offers the TensorFlow.js files one by one and as one archive', async () => {
+  it('offers the TensorFlow.js files one by one and as one archive, with their check', async () => {
     const files = ['model.json', 'preprocessing.json', 'weights.bin'].map((name, i) => ({
       name,
       path: `/data/runs/4/exports/tfjs/${name}`,
@@ -81,14 +81,16 @@ describe('ModelExport', () => {
       downloadUrl: `/api/exports/4/tfjs/${name}?token=t`,
     }));
     const wrapper = await mountPanel(trained, {
-      'runs.export': () => onnxResult({ format: 'tfjs', dir: '/data/runs/4/exports/tfjs', files, archiveUrl: '/api/exports/4/tfjs.tar.gz?token=t', check: null }),
+      'runs.export': () => onnxResult({ format: 'tfjs', dir: '/data/runs/4/exports/tfjs', files, archiveUrl: '/api/exports/4/tfjs.tar.gz?token=t' }),
     });
     await wrapper.get('[data-testid="export-tfjs"]').trigger('click');
     await settle();
     const result = wrapper.get('[data-testid="export-result-tfjs"]');
     expect(result.findAll('[data-testid="export-download"]').map((a) => a.text())).toEqual(['model.json', 'preprocessing.json', 'weights.bin']);
     expect(result.get('[data-testid="export-archive"]').attributes('href')).toBe('/api/exports/4/tfjs.tar.gz?token=t');
-    expect(result.find('[data-testid="export-check"]').exists()).toBe(false);
+    expect(result.get('[data-testid="export-check"]').text()).toBe(
+      "Loads with tf.loadGraphModel and matches the app's model on 8 random inputs (max relative error 3.5e-7)",
+    );
   });
 
   it('in the desktop app asks for a folder first, writes there and shows it in the file manager', async () => {

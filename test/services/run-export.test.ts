@@ -68,9 +68,12 @@ describe('runs.export through the ML host', () => {
     expect(existsSync(stale)).toBe(false);
   });
 
-  it('writes the TensorFlow.js folder: model.json, its weights and the preprocessing', async () => {
+  it('writes the TensorFlow.js folder: model.json, its weights and the preprocessing, checked with tf.loadGraphModel', async () => {
     const tfjs = await harness.client.invoke('runs.export', { runId: run.id, format: 'tfjs' });
-    expect(tfjs).toMatchObject({ format: 'tfjs', check: null, archiveUrl: null });
+    expect(tfjs).toMatchObject({ format: 'tfjs', archiveUrl: null });
+    // The folder is loaded back as a web page would and compared with the app's model (no ONNX Runtime needed).
+    expect(tfjs.check).toMatchObject({ count: 8, top1Agreement: 1 });
+    expect(tfjs.check && 'relativeError' in tfjs.check ? tfjs.check.relativeError : 1).toBeLessThan(1e-4);
     const names = tfjs.files.map((f) => f.name).sort();
     expect(names).toEqual(expect.arrayContaining(['model.json', 'preprocessing.json']));
     const modelJson = JSON.parse(readFileSync(join(tfjs.dir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };

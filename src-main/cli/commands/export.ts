@@ -1,10 +1,5 @@
 import path from 'node:path';
-import { initBackend } from '../../engine/backend';
-import { exportOnnx } from '../../engine/export/onnx';
-import { exportTfjs } from '../../engine/export/tfjs';
-import { compareTfjsExportWithCheckpoint } from '../../engine/export/tfjs-verify';
-import { compareOnnxWithTfjs, type ExportCheck } from '../../engine/export/verify';
-import { onnxRuntimeStatus } from '../../engine/runtime/onnx-runtime';
+import { exportAndVerify, type ExportCheckOutcome } from '../../engine/export/export-and-verify';
 import { choiceOption, requiredString } from '../args';
 import type { Command } from '../command';
 
@@ -14,7 +9,7 @@ interface ExportReport {
   files: string[];
   bytes?: number;
   opset?: number;
-  check?: ExportCheck | { skipped: string };
+  check?: ExportCheckOutcome;
 }
 
 export const exportCommand: Command = {
@@ -31,26 +26,15 @@ export const exportCommand: Command = {
     const run = path.resolve(requiredString(values, 'run'));
     const format = choiceOption(values, 'format', ['onnx', 'tfjs'] as const, 'onnx');
     const target = path.resolve(requiredString(values, 'out'));
-    if (format === 'tfjs') {
-      const r = await exportTfjs(run, target);
-      const report: ExportReport = { format, checkpoint: r.checkpoint, files: r.files };
-      if (values.check) {
-        await initBackend();
-        report.check = await compareTfjsExportWithCheckpoint(r.checkpoint, r.dir);
-      }
-      return out.result(report, human);
-    }
-    const r = await exportOnnx(run, target);
-    const report: ExportReport = { format, checkpoint: r.checkpoint, files: [r.file], bytes: r.bytes, opset: r.opset };
-    if (values.check) {
-      const status = onnxRuntimeStatus();
-      if (status.available) {
-        await initBackend();
-        report.check = await compareOnnxWithTfjs(r.checkpoint, r.file);
-      } else {
-        report.check = { skipped: `ONNX Runtime is not available: ${status.reason}` };
-      }
-    }
+    const written = await exportAndVerify(run, format, target, { check: values.check === true });
+    const report: ExportReport = {
+      format,
+      checkpoint: written.checkpoint,
+      files: written.files.map((f) => f.path),
+      // The ONNX export is one file: its size and opset are the report's headline.
+      ...(written.opset !== null ? { bytes: written.files[0].bytes, opset: written.opset } : {}),
+      ...(written.check ? { check: written.check } : {}),
+    };
     out.result(report, human);
   },
 };

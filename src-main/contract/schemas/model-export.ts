@@ -38,7 +38,7 @@ export const modelExportSchema = z.object({
   files: z.array(exportedModelFileSchema).min(1),
   /** Every file in one `.tar.gz` (serve mode, TensorFlow.js, default destination); null otherwise. */
   archiveUrl: z.string().nullable(),
-  /** ONNX only: the comparison with TensorFlow.js, or why it was skipped. Null for tfjs. */
+  /** The comparison of the written files with the app's TensorFlow.js model, or why it was skipped (ONNX Runtime missing). */
   check: exportCheckSchema.nullable(),
   createdAt: timestamp,
 });
