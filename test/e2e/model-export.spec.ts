@@ -101,6 +101,9 @@ test('2. Export TensorFlow.js offers model.json, its weights, and all of them as
   const result = studio.testId('export-result-tfjs');
   await expect(result).toBeVisible({ timeout: 60_000 });
   await studio.expectNoErrorToast();
+  await expect(result.getByTestId('export-check')).toContainText("Loads with tf.loadGraphModel and matches the app's model on 8 random inputs");
+  await result.scrollIntoViewIfNeeded();
+  await studio.snap('tfjs-checked');
   const names = await result.getByTestId('export-download').allInnerTexts();
   expect(names[0]).toBe('model.json');
   expect(names).toEqual(expect.arrayContaining(['model.json', 'preprocessing.json']));
