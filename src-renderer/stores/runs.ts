@@ -96,7 +96,8 @@ export const useRunsStore = defineStore('runs', () => {
         runs.value = runList;
         presets.value = presetList;
         // The quick preset first: a first model in minutes matters more than the heavy recipe.
-        if (presetId.value === null && presetList.length > 0) applyPreset((presetList.find((p) => p.id === 'fast-cifar') ?? presetList[0]).id, false);
+        // Not over a form that follows a run or the person (a custom form has no preset id either).
+        if (presetId.value === null && !presetPicked.value && presetList.length > 0) applyPreset((presetList.find((p) => p.id === 'fast-cifar') ?? presetList[0]).id, false);
         // A reload or a second tab shows the run in progress (else the newest), with its data and settings in the form.
         const inProgress = runList.find((r) => ACTIVE.includes(r.status) && !r.queuePosition) ?? null;
         const focus = inProgress ?? runList[0] ?? null;

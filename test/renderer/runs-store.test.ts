@@ -147,7 +147,7 @@ describe('useRunsStore', () => {
   });
 
   it('after a reload shows the run in progress: its dataset, its settings in the form, and every step drawn so far', async () => {
-    const config = { ...fullConfig, scale: 0.25, epochs: 30, batchSize: 16, keepCheckpoints: 2, zeroInitBranches: true };
+    const config = { ...fullConfig, scale: 0.25 as const, epochs: 400, batchSize: 16, keepCheckpoints: 2, zeroInitBranches: true };
     const steps = Array.from({ length: 12 }, (_, i) => ({ epoch: Math.floor(i / 4) + 1, step: (i % 4) + 1, stepsPerEpoch: 4, loss: 2 - i / 10, accuracy: i / 20, lr: 0.01 * (i + 1), imagesPerSec: 90 }));
     const running = makeRun({ id: 7, datasetId: 2, status: 'running', config, epochs: 30, epochsCompleted: 2 });
     server = fakeServer({
@@ -159,11 +159,14 @@ describe('useRunsStore', () => {
     installStores(server.client);
     const runs = useRunsStore();
     runs.watchLive();
+    // The app loads once at start and the Training view again when it opens.
+    await runs.load();
     await runs.load();
     expect(runs.selectedId).toBe(7);
     expect(runs.datasetId).toBe(2);
-    expect(runs.form).toMatchObject({ scale: 0.25, epochs: 30, batchSize: 16, lr: 0.1 });
-    expect(runs.presetId).toBe('small-folder');
+    // A custom config (no preset matches) stays: the second load does not put a preset over it.
+    expect(runs.form).toMatchObject({ scale: 0.25, epochs: 400, batchSize: 16, lr: 0.1 });
+    expect(runs.presetId).toBeNull();
     expect(runs.batches.map((b) => b.lr)).toEqual(steps.map((b) => b.lr));
     expect(runs.progress).toMatchObject({ epoch: 3, step: 4, imagesPerSec: 90 });
     // The next live step continues the same curve.
