@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Locator } from '@playwright/test';
 import { list as listTar } from 'tar';
-import type { RpcClient } from '../../src-main/contract';
+import type { ApiClient } from '../../src-main/contract';
 import { makeImageFolder, syntheticImage } from '../fixtures/image-folder';
 import { connectWs } from '../fixtures/ws-client';
 import { serveSpecHooks, startServe, type ServeInstance } from './serve-harness';
@@ -28,7 +28,7 @@ const TEN = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'ho
 let serve: ServeInstance;
 let scratch: string;
 let studio: StudioPage;
-let api: RpcClient;
+let api: ApiClient;
 let closeApi: () => void;
 let shapesId: number;
 let otherId: number;

@@ -177,6 +177,11 @@ describe('LabelingView while another dataset loads', () => {
     expect(wrapper.find('[data-testid="labeling-count"]').text()).toBe('Loading…');
     expect(wrapper.find('[data-testid="classes-loading"]').exists()).toBe(true);
 
+    // A number key before the images arrive says why nothing happened.
+    await press('1');
+    expect(server.calls.some((c) => c.method === 'labels.assign')).toBe(false);
+    expect(useAppStore().toasts.at(-1)?.message).toBe('Still loading the images of pets; label them once they show.');
+
     // Typed and submitted with Enter while the images are still on their way.
     await wrapper.find('[data-testid="new-class-name"]').setValue('bird');
     await wrapper.find('form.create').trigger('submit');
