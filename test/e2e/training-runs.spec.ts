@@ -1,0 +1,150 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { makeImageFolder } from '../fixtures/image-folder';
+import { connectWs } from '../fixtures/ws-client';
+import { serveSpecHooks, startServe, type ServeInstance } from './serve-harness';
+import { StudioPage } from './studio-page';
+
+/**
+ * Runs in the Training and Evaluation views of the real serve mode, with a tiny model on a few
+ * generated images so every run takes seconds: a reload in the middle of a run keeps the charts'
+ * history and the form; a second Train waits in line (never two runs at once) and can be
+ * cancelled; the evaluation says which checkpoint it measured.
+ */
+test.describe.configure({ mode: 'serial' });
+
+let serve: ServeInstance;
+let scratch: string;
+let page: Page;
+let studio: StudioPage;
+let datasetId: number;
+
+serveSpecHooks(() => ({ page, serve, scratch }));
+
+test.beforeAll(async ({ browser }) => {
+  scratch = mkdtempSync(join(tmpdir(), 'studio-e2e-runs-'));
+  await makeImageFolder(join(scratch, 'shapes'), { classes: ['circle', 'stripes', 'plain'], perClass: 8, size: 16 });
+  serve = await startServe();
+  const { client, close } = await connectWs(serve.wsUrl);
+  try {
+    // A second dataset, newer, so the Datasets view's choice is not the one trained on.
+    datasetId = (await client.invoke('datasets.addFolder', { path: join(scratch, 'shapes'), name: 'Shapes' })).id;
+    await makeImageFolder(join(scratch, 'other'), { classes: ['a', 'b'], perClass: 4, size: 16 });
+    await client.invoke('datasets.addFolder', { path: join(scratch, 'other'), name: 'Other' });
+  } finally {
+    close();
+  }
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  studio = new StudioPage(page, 'training-runs');
+  await studio.open(serve.url);
+});
+
+const lrPoints = async () => {
+  const d = (await page.locator('[data-testid="learning-rate-chart"] [data-series="learning rate"] path').first().getAttribute('d')) ?? '';
+  return d.split(/[ML]/).filter((part) => part.trim() !== '').length;
+};
+const statusOf = (runId: number) => page.getByTestId(`run-row-${runId}`).getByTestId('run-status');
+const runIdShown = async () => Number(await studio.testId('training-progress').getAttribute('data-run-id'));
+
+/** The form for a run of seconds: 0.25x at 16 px, batch 8, no warm-up. */
+async function fillTinyForm(epochs: number) {
+  await studio.testId('train-dataset').selectOption(String(datasetId));
+  await studio.testId('cfg-epochs').fill(String(epochs));
+  await studio.testId('cfg-advanced').locator('summary').click();
+  await studio.testId('cfg-scale').selectOption('0.25');
+  await studio.testId('cfg-input-size').fill('16');
+  await studio.testId('cfg-batch-size').fill('8');
+  await studio.testId('cfg-warmup').fill('0');
+  await studio.testId('cfg-lr').fill('0.02');
+}
+
+test('a bad setting shows beside its field under Advanced, and Train says why it is off', async () => {
+  await studio.show('training');
+  await expect(studio.testId('cfg-advanced')).not.toHaveAttribute('open', '');
+  await studio.testId('cfg-advanced').locator('summary').click();
+  await studio.testId('cfg-momentum').fill('1.5');
+  await expect(studio.testId('cfg-error-momentum')).toHaveText('Must be below 1.');
+  await expect(studio.testId('train-button')).toBeDisabled();
+  await expect(studio.testId('train-blocked')).toHaveText('One setting needs a fix (shown in red).');
+  await studio.snap('field-error');
+  await studio.testId('cfg-momentum').fill('0.9');
+  await expect(studio.testId('cfg-error-momentum')).toHaveCount(0);
+  // Closed again, as a person would leave it; fillTinyForm opens it.
+  await studio.testId('cfg-advanced').locator('summary').click();
+});
+
+test('a reload in the middle of a run keeps the whole chart history, the dataset and the settings', async () => {
+  await fillTinyForm(400);
+  await studio.testId('run-name-input').fill('Long run');
+  await studio.testId('train-button').click();
+  await expect(studio.testId('training-progress').getByTestId('run-status')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+  await expect.poll(lrPoints, { timeout: 60_000 }).toBeGreaterThanOrEqual(6);
+  const runId = await runIdShown();
+  const before = await lrPoints();
+  await studio.snap('running');
+
+  await page.reload();
+  await studio.show('training');
+  await expect(studio.testId('training-progress')).toHaveAttribute('data-run-id', String(runId));
+  // Drawn from the first step, not from the reload on (the learning-rate chart had a cliff).
+  await expect.poll(lrPoints, { timeout: 10_000 }).toBeGreaterThanOrEqual(before);
+  await expect(studio.testId('train-dataset')).toHaveValue(String(datasetId));
+  await expect(studio.testId('cfg-epochs')).toHaveValue('400');
+  await expect(studio.testId('cfg-batch-size')).toHaveValue('8');
+  await expect(studio.testId('cfg-input-size')).toHaveValue('16');
+  await studio.snap('reloaded');
+  await studio.expectNoErrorToast();
+});
+
+test('a second Train waits in line, a waiting run can be cancelled, and the next starts when the first ends', async () => {
+  const first = await runIdShown();
+  await expect(studio.testId('train-button')).toHaveText('Add to queue');
+  await expect(studio.testId('train-queue-note')).toContainText('“Long run” is training: a new run waits its turn (1st in line)');
+  await studio.testId('cfg-epochs').fill('3');
+  await studio.testId('run-name-input').fill('Short run');
+  await studio.testId('train-button').click();
+  await expect(page.getByTestId('toast').filter({ hasText: '“Short run” is queued (1st in line)' })).toBeVisible();
+  const second = await runIdShown();
+  expect(second).not.toBe(first);
+  await expect(studio.testId(`run-queue-position-${second}`)).toHaveText('1st in line');
+  await expect(studio.testId('training-progress-bar')).toContainText('Queued · 1st in line · starts when “Long run” ends');
+
+  await studio.testId('run-name-input').fill('Third run');
+  await studio.testId('train-button').click();
+  const third = await runIdShown();
+  await expect(studio.testId(`run-queue-position-${third}`)).toHaveText('2nd in line');
+  await expect(statusOf(first)).toHaveAttribute('data-status', 'running');
+  // One run trains; the others wait.
+  await expect(page.locator('[data-testid="run-list"] [data-status="running"]')).toHaveCount(1);
+  await studio.snap('queued');
+
+  await studio.testId(`run-cancel-${third}`).click();
+  await expect(statusOf(third)).toHaveAttribute('data-status', 'stopped');
+  await expect(studio.testId(`run-queue-position-${second}`)).toHaveText('1st in line');
+
+  await studio.testId(`run-row-${first}`).click();
+  await studio.testId('stop-run').click();
+  await expect(statusOf(first)).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
+  await expect(statusOf(second)).toHaveAttribute('data-status', /running|completed/, { timeout: 60_000 });
+  await expect(statusOf(second)).toHaveAttribute('data-status', 'completed', { timeout: 120_000 });
+  await expect(statusOf(third)).toHaveAttribute('data-status', 'stopped');
+  await studio.expectNoErrorToast();
+});
+
+test('the evaluation measures the best epoch by default and says so', async () => {
+  await studio.show('evaluation');
+  const run = studio.testId('eval-run');
+  const shortRun = run.locator('option', { hasText: 'Short run' });
+  await run.selectOption({ label: (await shortRun.textContent())!.trim() });
+  await expect(run.locator('option:checked')).toContainText('best val.');
+  await expect(studio.testId('eval-checkpoint-choice')).toHaveValue('best');
+  await studio.testId('evaluate-button').click();
+  await expect(studio.testId('eval-checkpoint')).toContainText('Checkpoint of the best epoch (epoch ', { timeout: 60_000 });
+  await studio.snap('evaluation-best');
+  await studio.testId('eval-checkpoint-choice').selectOption('last');
+  await studio.testId('evaluate-button').click();
+  await expect(studio.testId('eval-checkpoint')).toContainText('Newest checkpoint (epoch 3), not the best epoch', { timeout: 60_000 });
+  await studio.expectNoErrorToast();
+});
