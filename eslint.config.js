@@ -3,6 +3,7 @@
 // purpose: `tsc` and `vue-tsc` already check types in `npm test`, and a typed lint would cost
 // tens of seconds on this 2-core machine instead of a few.
 import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
 import pluginVue from 'eslint-plugin-vue';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -67,16 +68,15 @@ const walls = (patterns, { allowTypeImports = false } = {}) => ({
   ],
 });
 
-export default tseslint.config(
-  {
-    ignores: [
-      'dist/**', 'dist-*/**', 'node_modules/**', 'release/**', '.cache/**', 'test-results/**',
-      'playwright-report/**', 'runs/**', 'tmp/**', '.scratch/**', 'resources/**',
-    ],
-  },
+export default defineConfig(
+  // Build output, installed packages and test artefacts (the .gitignore's list).
+  globalIgnores([
+    'dist/**', 'dist-*/**', 'node_modules/**', 'release/**', '.cache/**', 'test-results/**',
+    'playwright-report/**', 'runs/**', 'tmp/**', '.scratch/**',
+  ]),
   js.configs.recommended,
-  ...tseslint.configs.recommended,
-  ...pluginVue.configs['flat/recommended'],
+  tseslint.configs.recommended,
+  pluginVue.configs['flat/recommended'],
   {
     files: ['**/*.vue'],
     languageOptions: { parserOptions: { parser: tseslint.parser } },
@@ -95,23 +95,20 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
       ],
       // `tsc` already reports undefined names with better messages, and `no-undef` does not know
-      // TypeScript's ambient types (NodeJS, DOM lib): the typescript-eslint docs advise turning it off.
+      // TypeScript's ambient types (NodeJS, DOM lib; 89 false findings): typescript-eslint advises off.
       'no-undef': 'off',
     },
   },
   {
-    // Layout rules of eslint-plugin-vue's recommended set: the project's templates are not laid out
-    // by a formatter, and these would rewrite nearly every template for no change in behaviour.
+    // Layout rules of eslint-plugin-vue's recommended set that the templates do not follow: a
+    // formatter's job, not a gate's; on 2026-12-02 they gave 842, 224, 24 and 6 findings across the
+    // 40 .vue files, a rewrite of nearly every template for no change in behaviour.
     files: ['**/*.vue'],
     rules: {
       'vue/max-attributes-per-line': 'off',
       'vue/singleline-html-element-content-newline': 'off',
-      'vue/multiline-html-element-content-newline': 'off',
       'vue/html-self-closing': 'off',
       'vue/html-indent': 'off',
-      'vue/html-closing-bracket-newline': 'off',
-      'vue/attributes-order': 'off',
-      'vue/first-attribute-linebreak': 'off',
     },
   },
   {
