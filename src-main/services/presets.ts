@@ -8,7 +8,9 @@ import type { Preset } from '../contract';
  * - Fast CIFAR: the cifar stem on 32x32 inputs at 0.5x width, two epochs on the first 2,000
  *   images, so a first model exists within a minute or two on a CPU (measured: 1,280 images plus
  *   256 validation images in 76 s on wasm, 2 busy cores; 0.5x trains at about 250 images/s on
- *   ONNX Runtime with 2 threads, docs/benchmarks.md).
+ *   ONNX Runtime with 2 threads, docs/benchmarks.md). Peak lr 0.01, measured (docs/results.md): at
+ *   0.05 it diverged (training loss 2.6 -> 24 in epoch 1, every image one class), at 0.02 and 0.03 too;
+ *   0.01 fell to 2.27 and reached 23.5% validation top-1 in 2 epochs.
  * - CIFAR-10, 15 epochs: the reference PyTorch script's recipe (../shared/bench/README.md: 1.0x,
  *   cifar stem, batch 128, peak lr 0.2 after one warm-up epoch, weight decay 5e-4) on all 50,000
  *   images. Measured (docs/results.md): top-1 0.8663, top-5 0.9946 on the test set after 1 h 31 min
@@ -44,7 +46,7 @@ export const PRESETS: readonly Preset[] = [
     id: 'fast-cifar',
     name: 'Fast CIFAR',
     description: 'ShuffleNetV1 0.5x, groups 3, 32x32 (CIFAR stem), 2 epochs on the first 2,000 training images: a first model in a minute or two on a CPU (about 250 images/s with ONNX Runtime on 2 cores). Remove the image limit and add epochs for a real model.',
-    config: { ...RECIPE, scale: 0.5, groups: 3, stem: 'cifar', inputSize: 32, epochs: 2, batchSize: 64, lr: 0.05, warmupEpochs: 0.5, limit: 2000, keepCheckpoints: 2 },
+    config: { ...RECIPE, scale: 0.5, groups: 3, stem: 'cifar', inputSize: 32, epochs: 2, batchSize: 64, lr: 0.01, warmupEpochs: 0.5, limit: 2000, keepCheckpoints: 2 },
   },
   {
     id: 'cifar10-15-epochs',
