@@ -2,6 +2,7 @@
 import { loadDataset } from './data/load-dataset';
 import { AbortedError, assertFiniteLogits, UserError } from './errors';
 import { ClassificationAccumulator, perClassMetrics } from './metrics';
+import type { DeviceChoice } from './runtime/devices';
 import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from './runtime/logits-runner';
 import { spreadSubset } from './train/data-order';
 import type { EvaluationResult } from './types';
@@ -18,8 +19,9 @@ const DEFAULT_BATCH_SIZE = 64;
  * - `loss` is plain cross-entropy (no label smoothing); `confusion[true][predicted]`;
  *   `misclassified` lists every wrong sample with its id, predicted class and that class's probability.
  * Batches of `batchSize` images `[batch, inputSize, inputSize, 3]` go through the model in
- * inference mode, on ONNX Runtime or tfjs (`runtime`, see openLogitsRunner; the result names the
- * one that ran, `onRuntime` hears it with details); `onProgress(done, total)` after each.
+ * inference mode, on ONNX Runtime or tfjs (`runtime`) and ONNX Runtime's `device` (see
+ * openLogitsRunner; the result names the ones that ran, `onRuntime` hears them with details);
+ * `onProgress(done, total)` after each.
  * @throws UserError for a wrong run path, a missing split, classes that differ from the run's, or
  *   a model whose outputs are not finite
  * @throws AbortedError when `signal` fires
@@ -31,17 +33,18 @@ export async function evaluate(options: {
   limit?: number;
   batchSize?: number;
   runtime?: InferenceRuntime;
+  device?: DeviceChoice;
   onRuntime?: (info: RuntimeInfo) => void;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
-}): Promise<EvaluationResult> {
+}): Promise<EvaluationResult & { device: RuntimeInfo['device'] }> {
   const { signal } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batchSize must be a whole number of at least 1, got ${batchSize}`, 'bad-option');
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) {
     throw new UserError(`limit must be a whole number of at least 1, got ${options.limit}`, 'bad-option');
   }
-  const runner = await openLogitsRunner(options.run, options.runtime);
+  const runner = await openLogitsRunner(options.run, options.runtime, options.device);
   const { manifest } = runner;
   try {
     options.onRuntime?.(runner);
@@ -96,6 +99,7 @@ export async function evaluate(options: {
       misclassified: acc.misclassified,
       samples: acc.samples,
       runtime: runner.runtime,
+      device: runner.device,
     };
   } finally {
     await runner.dispose();

@@ -4,6 +4,7 @@ import { DecodeError, decodeImageFile } from './data/preprocess';
 import { walkImageFiles } from './data/files';
 import { AbortedError, assertFiniteLogits, UserError } from './errors';
 import { softmaxRow, topKIndices } from './metrics';
+import type { DeviceChoice } from './runtime/devices';
 import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from './runtime/logits-runner';
 import type { PredictionItem } from './types';
 
@@ -37,8 +38,9 @@ async function decodeAll(paths: string[], decode: (p: string) => Promise<Uint8Ar
  * `[batch, inputSize, inputSize, 3]`, run in inference mode, and reported through `onItem` in file
  * order as `{ path, top }` (the `topK` most probable classes, default 5) or `{ path, skipped }`
  * with the reason a file could not be decoded. The forward pass runs on ONNX Runtime or tfjs
- * (`runtime`, see openLogitsRunner; `onRuntime` hears which one opened the model). Only one
- * batch of pixels is held at a time, so memory does not grow with the folder.
+ * on ONNX Runtime's `device` (`runtime` and `device`, see openLogitsRunner; `onRuntime` hears
+ * which ones opened the model). The next batch is decoded while the one ahead runs, so a GPU waits
+ * less for the CPU; at most two batches of pixels are held, so memory does not grow with the folder.
  * `onProgress(done, null)`: the total is not known up front.
  * @throws UserError for a wrong run path, a folder that does not exist, or a model whose outputs are not finite
  * @throws AbortedError when `signal` fires (checked between batches; items already sent stay valid)
@@ -49,6 +51,7 @@ export async function predictFolder(options: {
   topK?: number;
   batchSize?: number;
   runtime?: InferenceRuntime;
+  device?: DeviceChoice;
   onRuntime?: (info: RuntimeInfo) => void;
   signal?: AbortSignal;
   onItem: (item: PredictionItem) => void;
@@ -62,15 +65,14 @@ export async function predictFolder(options: {
   const info = await stat(options.folder).catch(() => null);
   if (!info?.isDirectory()) throw new UserError(`${options.folder} is not a folder: expected a folder of images to predict`, 'folder-not-found');
 
-  const runner = await openLogitsRunner(options.run, options.runtime);
+  const runner = await openLogitsRunner(options.run, options.runtime, options.device);
   const { manifest } = runner;
   const prep = manifest.preprocessing;
   const imageBytes = prep.storeSize * prep.storeSize * 3;
   let predicted = 0;
   let skipped = 0;
 
-  const flush = async (paths: string[]) => {
-    const decoded = await decodeAll(paths, (p) => decodeImageFile(p, prep));
+  const runBatch = async (paths: string[], decoded: (Uint8Array | { error: string })[]) => {
     const good = decoded.filter((d): d is Uint8Array => d instanceof Uint8Array);
     const pixels = new Uint8Array(good.length * imageBytes);
     good.forEach((d, i) => pixels.set(d, i * imageBytes));
@@ -92,6 +94,15 @@ export async function predictFolder(options: {
     options.onProgress?.(predicted + skipped, null);
   };
 
+  // The batch ahead, decoding or running; a new batch starts decoding before it is awaited.
+  let ahead: Promise<void> = Promise.resolve();
+  const submit = async (paths: string[]) => {
+    const decoding = decodeAll(paths, (p) => decodeImageFile(p, prep));
+    decoding.catch(() => undefined); // Its error is raised where it is awaited, below.
+    await ahead;
+    ahead = decoding.then((decoded) => runBatch(paths, decoded));
+  };
+
   try {
     options.onRuntime?.(runner);
     let pending: string[] = [];
@@ -99,14 +110,16 @@ export async function predictFolder(options: {
       pending.push(file);
       if (pending.length === batchSize) {
         if (signal?.aborted) throw new AbortedError();
-        await flush(pending);
+        await submit(pending);
         pending = [];
       }
     }
     if (signal?.aborted) throw new AbortedError();
-    if (pending.length > 0) await flush(pending);
+    if (pending.length > 0) await submit(pending);
+    await ahead;
     return { predicted, skipped };
   } finally {
+    await ahead.catch(() => undefined);
     await runner.dispose();
   }
 }

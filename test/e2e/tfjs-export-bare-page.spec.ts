@@ -118,8 +118,9 @@ function appPredictions(): Map<string, Ranked[]> {
     { cwd: repoRoot, encoding: 'utf8', timeout: 180_000 },
   );
   expect(result.status, result.stderr).toBe(0);
-  const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { path: string; top?: Ranked[] });
-  return new Map(lines.map((item) => [item.path.split('/').pop()!, item.top ?? []]));
+  const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { path?: string; top?: Ranked[] });
+  // The last line is the summary ({"done": ...}), not an image.
+  return new Map(lines.filter((item) => item.path !== undefined).map((item) => [item.path!.split('/').pop()!, item.top ?? []]));
 }
 
 test('the exported example.html classifies images in a bare page as the app does', async () => {

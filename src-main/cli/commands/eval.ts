@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { evaluate } from '../../engine/evaluate';
+import { DEVICE_CHOICES } from '../../engine/runtime/devices';
 import { INFERENCE_RUNTIMES } from '../../engine/runtime/logits-runner';
 import type { EvaluationResult } from '../../engine/types';
 import { choiceOption, numberOption, requiredString } from '../args';
@@ -9,7 +10,7 @@ import { bar, percent, table } from '../output';
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Evaluate a trained run on a dataset split: top-1, top-5, loss, confusion matrix, per-class metrics',
-  usage: 'eval --run <run-dir> --dataset <dir> [--split test] [--limit N] [--batch-size N] [--runtime auto|onnx|tfjs] [--json]',
+  usage: 'eval --run <run-dir> --dataset <dir> [--split test] [--limit N] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--json]',
   options: {
     run: { type: 'string' },
     dataset: { type: 'string' },
@@ -17,10 +18,13 @@ export const evalCommand: Command = {
     limit: { type: 'string' },
     'batch-size': { type: 'string' },
     runtime: { type: 'string' },
+    device: { type: 'string' },
   },
   async run({ values, out, signal }) {
     // Without --runtime the engine reads SHUFFLENET_RUNTIME, then takes 'auto'.
     const runtime = values.runtime === undefined ? undefined : choiceOption(values, 'runtime', INFERENCE_RUNTIMES, 'auto');
+    // Without --device the engine reads SHUFFLENET_DEVICE, then takes 'auto'.
+    const device = values.device === undefined ? undefined : choiceOption(values, 'device', DEVICE_CHOICES, 'auto');
     const result = await evaluate({
       run: path.resolve(requiredString(values, 'run')),
       dataset: path.resolve(requiredString(values, 'dataset')),
@@ -28,6 +32,7 @@ export const evalCommand: Command = {
       limit: numberOption(values, 'limit'),
       batchSize: numberOption(values, 'batch-size'),
       runtime,
+      device,
       signal,
       onProgress: (done, total) => out.progress(`evaluating ${bar(done / total)} ${done}/${total}`),
     });
@@ -37,14 +42,14 @@ export const evalCommand: Command = {
   },
 };
 
-function humanReport(r: EvaluationResult): string {
+function humanReport(r: EvaluationResult & { device: string }): string {
   const confusion = [['true \\ predicted', ...r.classes.map((_, i) => String(i))], ...r.confusion.map((row, i) => [`${i} ${r.classes[i]}`, ...row.map(String)])];
   const perClass = [
     ['class', 'precision', 'recall', 'f1', 'support'],
     ...r.perClass.map((m, i) => [r.classes[i], m.precision.toFixed(4), m.recall.toFixed(4), m.f1.toFixed(4), String(m.support)]),
   ];
   return [
-    `${r.count} images: top-1 ${percent(r.top1)}, top-5 ${percent(r.top5)}, loss ${r.loss.toFixed(4)}${r.runtime ? ` (${r.runtime === 'onnx' ? 'ONNX Runtime' : 'tfjs'})` : ''}`,
+    `${r.count} images: top-1 ${percent(r.top1)}, top-5 ${percent(r.top5)}, loss ${r.loss.toFixed(4)}${r.runtime ? ` (${r.runtime === 'onnx' ? 'ONNX Runtime' : 'tfjs'} on ${r.device})` : ''}`,
     '',
     'Confusion matrix (rows = true class):',
     table(confusion),

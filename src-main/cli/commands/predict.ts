@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UserError } from '../../engine/errors';
 import { predictFolder } from '../../engine/predict';
+import { DEVICE_CHOICES } from '../../engine/runtime/devices';
 import { INFERENCE_RUNTIMES, type RuntimeInfo } from '../../engine/runtime/logits-runner';
 import type { PredictionItem } from '../../engine/types';
 import { choiceOption, numberOption, requiredString } from '../args';
@@ -10,19 +11,26 @@ import { percent } from '../output';
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'Predict every image in a folder and its sub-folders with a trained run',
-  usage: 'predict --run <run-dir> <folder> [--top-k 5] [--batch-size N] [--runtime auto|onnx|tfjs] [--json]',
+  usage: 'predict --run <run-dir> <folder> [--top-k 5] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--json]',
   options: {
     run: { type: 'string' },
     'top-k': { type: 'string' },
     'batch-size': { type: 'string' },
     runtime: { type: 'string' },
+    device: { type: 'string' },
   },
   async run({ values, positionals, out, signal }) {
     const folder = positionals[0];
     if (!folder) throw new UserError('predict needs a folder: predict --run <run-dir> <folder>');
     // Without --runtime the engine reads SHUFFLENET_RUNTIME, then takes 'auto'.
     const runtime = values.runtime === undefined ? undefined : choiceOption(values, 'runtime', INFERENCE_RUNTIMES, 'auto');
-    const announce = (info: RuntimeInfo) => out.progress(`running on ${info.detail}${info.fallbackReason ? ` (ONNX Runtime not used: ${info.fallbackReason})` : ''}`);
+    // Without --device the engine reads SHUFFLENET_DEVICE, then takes 'auto'.
+    const device = values.device === undefined ? undefined : choiceOption(values, 'device', DEVICE_CHOICES, 'auto');
+    let ranOn: RuntimeInfo['device'] = 'cpu';
+    const announce = (info: RuntimeInfo) => {
+      ranOn = info.device;
+      out.progress(`running on ${info.detail}${info.fallbackReason ? ` (ONNX Runtime not used: ${info.fallbackReason})` : ''}`);
+    };
     const print = (item: PredictionItem) => {
       if (out.json) return out.line(item);
       const text = 'skipped' in item ? `${item.path}: skipped (${item.skipped})` : `${item.path}: ${item.top.map((t) => `${t.label} ${percent(t.probability, 1)}`).join(', ')}`;
@@ -34,11 +42,14 @@ export const predictCommand: Command = {
       topK: numberOption(values, 'top-k'),
       batchSize: numberOption(values, 'batch-size'),
       runtime,
+      device,
       onRuntime: announce,
       signal,
       onItem: print,
     });
-    if (!out.json) process.stderr.write(`${counts.predicted} images predicted, ${counts.skipped} skipped\n`);
+    // The last --json line: what outside checks read to know the run is complete and where it ran.
+    if (out.json) out.line({ done: { count: counts.predicted, skipped: counts.skipped, device: ranOn } });
+    else process.stderr.write(`${counts.predicted} images predicted, ${counts.skipped} skipped, on ${ranOn}\n`);
     if (counts.predicted === 0) {
       throw new UserError(counts.skipped > 0 ? `none of the ${counts.skipped} image files in ${folder} could be read` : `no image files found in ${folder}`);
     }

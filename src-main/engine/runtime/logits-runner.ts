@@ -4,12 +4,14 @@
  */
 import { UserError } from '../errors';
 import type * as tf from '@tensorflow/tfjs';
+import { backendInfo } from '../backend';
 import { onnxModelBytes, onnxModelFromLayersModel, type OnnxModelInfo } from '../export/onnx';
 import { loadCheckpoint } from '../train/checkpoint';
 import { logitsForPixels, type LogitsFn } from '../train/inference';
 import type { CheckpointManifest } from '../types';
+import { deviceLabel, pickDevice, requestedDevice, type DeviceChoice, type DeviceStatus } from './devices';
 import { pixelsToNchw } from './nchw';
-import { createOnnxSession, nchwcBlockSize, onnxRuntimeStatus, runOnnx, type OnnxSession } from './onnx-runtime';
+import { createOnnxSession, nchwcBlockSize, onnxRuntimeStatus, runOnnx, type OnnxDevice } from './onnx-runtime';
 
 /** 'auto': ONNX Runtime when it loads and opens the model, else tfjs. */
 export type InferenceRuntime = 'auto' | 'onnx' | 'tfjs';
@@ -18,10 +20,14 @@ export const INFERENCE_RUNTIMES: readonly InferenceRuntime[] = ['auto', 'onnx', 
 /** Which runtime runs the forward passes, for reports and logs. */
 export interface RuntimeInfo {
   runtime: 'onnx' | 'tfjs';
-  /** What runs, for people: e.g. `onnxruntime-node 1.30.0 (cpu)` or `tfjs`. */
+  /** What runs, for people: e.g. `onnxruntime-node 1.30.0 (cpu)`, `onnxruntime-node 1.30.0 (webgpu: NVIDIA)` or `tfjs`. */
   detail: string;
+  /** The device the forward passes run on (tfjs: 'cuda' on tfjs-node-gpu, else 'cpu'). */
+  device: OnnxDevice;
   /** Why 'auto' fell back to tfjs, when it did. */
   fallbackReason?: string;
+  /** Why the 'auto' device passed a GPU by ("webgpu: ..."), when it did. */
+  devicePassedBy?: string;
 }
 
 export interface LogitsRunner extends RuntimeInfo {
@@ -60,20 +66,39 @@ export async function onnxLogitsForModel(model: tf.LayersModel, info: OnnxModelI
   };
 }
 
-async function openOnnx(run: string): Promise<LogitsRunner> {
-  // Built for this CPU's ONNX Runtime kernels (exact, only faster); an exported file stays portable.
-  const { bytes, manifest, dir } = await onnxModelBytes(run, { nchwcBlock: nchwcBlockSize() });
-  let session: OnnxSession;
+async function openSession(run: string, device: OnnxDevice) {
+  // Built for this CPU's ONNX Runtime kernels (exact, only faster); GPUs and an exported file get the plain graph.
+  const { bytes, manifest, dir } = await onnxModelBytes(run, { nchwcBlock: device === 'cpu' ? nchwcBlockSize() : 1 });
   try {
-    session = await createOnnxSession(bytes);
+    return { session: await createOnnxSession(bytes, { device }), manifest, dir };
   } catch (error) {
-    throw new Error(`ONNX Runtime could not open the exported model: ${(error as Error).message.split('\n')[0]}`);
+    throw new Error(`ONNX Runtime could not open the exported model on ${device}: ${(error as Error).message.split('\n')[0]}`);
   }
+}
+
+async function openOnnx(run: string, choice: DeviceChoice): Promise<LogitsRunner> {
+  const picked = await pickDevice(choice);
+  let device: DeviceStatus = picked.device;
+  let passedBy = picked.passedBy;
+  let opened: Awaited<ReturnType<typeof openSession>>;
+  try {
+    opened = await openSession(run, device.name);
+  } catch (error) {
+    // 'auto' on a GPU that answered the probe but refuses this model: the CPU, with the reason.
+    if (choice !== 'auto' || device.name === 'cpu' || error instanceof UserError) throw error;
+    passedBy = [passedBy, `${device.name}: ${(error as Error).message}`].filter(Boolean).join('; ');
+    device = { name: 'cpu', available: true, adapter: '', software: false, reason: '' };
+    opened = await openSession(run, 'cpu');
+  }
+  const { session, manifest, dir } = opened;
   const status = onnxRuntimeStatus();
   const prep = manifest.preprocessing;
+  const label = deviceLabel(device).replace(' (', ': ').replace(/\)$/, '');
   return {
     runtime: 'onnx',
-    detail: `onnxruntime-node ${status.available ? status.version : ''} (${session.provider})`,
+    detail: `onnxruntime-node ${status.available ? status.version : ''} (${label})`,
+    device: device.name,
+    ...(passedBy ? { devicePassedBy: passedBy } : {}),
     manifest,
     dir,
     async logits(pixels, n) {
@@ -89,6 +114,7 @@ async function openTfjs(run: string, fallbackReason?: string): Promise<LogitsRun
   return {
     runtime: 'tfjs',
     detail: 'tfjs',
+    device: backendInfo()?.name === 'tensorflow-gpu' ? 'cuda' : 'cpu',
     fallbackReason,
     manifest,
     dir,
@@ -103,22 +129,31 @@ async function openTfjs(run: string, fallbackReason?: string): Promise<LogitsRun
  * Opens the newest checkpoint of `run` (or the checkpoint folder `run` names) for inference.
  * @param runtime 'onnx' insists on ONNX Runtime, 'tfjs' on tfjs, 'auto' (default; or env
  *   SHUFFLENET_RUNTIME) takes ONNX Runtime when it loads and falls back to tfjs with a reason.
- * @throws UserError for a wrong run path, a broken checkpoint, or 'onnx' where it cannot run
+ * @param device ONNX Runtime's device (default: env SHUFFLENET_DEVICE, else 'auto'; see devices.ts);
+ *   a named GPU insists on ONNX Runtime on that GPU.
+ * @throws UserError for a wrong run path, a broken checkpoint, or 'onnx' or a named GPU where it cannot run
  */
-export async function openLogitsRunner(run: string, runtime?: InferenceRuntime): Promise<LogitsRunner> {
+export async function openLogitsRunner(run: string, runtime?: InferenceRuntime, device?: DeviceChoice): Promise<LogitsRunner> {
   const wanted = requestedRuntime(runtime);
-  if (wanted === 'tfjs') return openTfjs(run);
+  const wantedDevice = requestedDevice(device);
+  const gpuNamed = wantedDevice === 'cuda' || wantedDevice === 'webgpu';
+  if (wanted === 'tfjs') {
+    if (gpuNamed) throw new UserError(`device "${wantedDevice}" runs on ONNX Runtime, but runtime "tfjs" was asked for`, 'bad-option');
+    return openTfjs(run);
+  }
   const status = onnxRuntimeStatus();
   if (!status.available) {
-    if (wanted === 'onnx') throw new UserError(`runtime "onnx" was asked for but ONNX Runtime is not available: ${status.reason}`, 'runtime-unavailable');
+    if (wanted === 'onnx' || gpuNamed) {
+      throw new UserError(`${gpuNamed ? `device "${wantedDevice}"` : 'runtime "onnx"'} was asked for but ONNX Runtime is not available: ${status.reason}`, 'runtime-unavailable');
+    }
     return openTfjs(run, status.reason);
   }
   try {
-    return await openOnnx(run);
+    return await openOnnx(run, wantedDevice);
   } catch (error) {
     if (error instanceof UserError) throw error;
     const reason = (error as Error).message;
-    if (wanted === 'onnx') throw new UserError(reason, 'runtime-unavailable');
+    if (wanted === 'onnx' || gpuNamed) throw new UserError(reason, 'runtime-unavailable');
     return openTfjs(run, reason);
   }
 }

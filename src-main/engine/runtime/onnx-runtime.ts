@@ -1,7 +1,8 @@
 /**
  * ONNX Runtime (onnxruntime-node, an optional dependency) loaded lazily: the first call requires
- * it, later calls reuse it or the reason it could not load. CUDA is used when its provider
- * libraries were installed beside the binding, the CPU provider otherwise.
+ * it, later calls reuse it or the reason it could not load. Sessions open on the device asked for
+ * (devices.ts picks it: CUDA, WebGPU or the CPU); without one, on CUDA when its provider libraries
+ * were installed beside the binding, the CPU provider otherwise.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,9 +34,15 @@ interface OrtModule {
   InferenceSession: { create(model: string | Uint8Array, options?: OrtSessionOptions): Promise<OrtSession> };
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
   env: { versions?: { node?: string } };
+  listSupportedBackends?: () => { name: string; bundled: boolean }[];
 }
 
-export type OnnxStatus = { available: true; version: string; cudaInstalled: boolean } | { available: false; reason: string };
+export type OnnxStatus =
+  | { available: true; version: string; cudaInstalled: boolean; webgpuBundled: boolean }
+  | { available: false; reason: string };
+
+/** The execution providers the app uses. */
+export type OnnxDevice = 'cuda' | 'webgpu' | 'cpu';
 
 const PACKAGE = 'onnxruntime-node';
 let loaded: { ort: OrtModule | null; status: OnnxStatus } | null = null;
@@ -64,7 +71,8 @@ function load(): { ort: OrtModule | null; status: OnnxStatus } {
   }
   try {
     const ort = require(entry) as OrtModule;
-    const status: OnnxStatus = { available: true, version: ort.env.versions?.node ?? 'unknown', cudaInstalled: cudaProviderInstalled(entry) };
+    const webgpuBundled = ort.listSupportedBackends?.().some((b) => b.name === 'webgpu' && b.bundled) ?? false;
+    const status: OnnxStatus = { available: true, version: ort.env.versions?.node ?? 'unknown', cudaInstalled: cudaProviderInstalled(entry), webgpuBundled };
     loaded = { ort, status };
   } catch (error) {
     loaded = { ort: null, status: { available: false, reason: `${PACKAGE} failed to load: ${firstLine(error)}` } };
@@ -102,22 +110,28 @@ export function nchwcBlockSize(): number {
   return (blockSize = / avx512f( |$)/.test(flags) ? 16 : 8);
 }
 
-export interface OnnxSession {
+export interface OnnxSession<Provider extends OnnxDevice = OnnxDevice> {
   session: OrtSession;
-  /** Execution provider in use: 'cuda' or 'cpu'. */
-  provider: 'cuda' | 'cpu';
+  /** Execution provider in use (without a device asked for: 'cuda' or 'cpu'). */
+  provider: Provider;
   /** Frees the native session. */
   release(): Promise<void>;
 }
 
 /**
- * Opens an ONNX model (a file path or the bytes of one) for inference, on CUDA when its provider
- * is installed and initialises, else on the CPU with `threads` intra-op threads (default: ONNX
- * Runtime's choice, one per physical core). `memoryArena: false` hands memory back after each run
- * (slower allocation, for a session used now and then).
- * @throws Error when onnxruntime-node is not available or the model is invalid
+ * Opens an ONNX model (a file path or the bytes of one) for inference on `device` (no fallback:
+ * its error is thrown), or without one on CUDA when its provider is installed and initialises,
+ * else on the CPU with `threads` intra-op threads (default: ONNX Runtime's choice, one per
+ * physical core). `memoryArena: false` hands memory back after each run (slower allocation, for a
+ * session used now and then).
+ * @throws Error when onnxruntime-node is not available, the model is invalid or `device` does not open it
  */
-export async function createOnnxSession(model: string | Uint8Array, options: { threads?: number; memoryArena?: boolean } = {}): Promise<OnnxSession> {
+export async function createOnnxSession(model: string | Uint8Array, options?: { threads?: number; memoryArena?: boolean }): Promise<OnnxSession<'cuda' | 'cpu'>>;
+export async function createOnnxSession(model: string | Uint8Array, options: { threads?: number; memoryArena?: boolean; device?: OnnxDevice }): Promise<OnnxSession>;
+export async function createOnnxSession(
+  model: string | Uint8Array,
+  options: { threads?: number; memoryArena?: boolean; device?: OnnxDevice } = {},
+): Promise<OnnxSession> {
   const ort = requireOrt();
   const status = onnxRuntimeStatus();
   const base: OrtSessionOptions = {
@@ -127,6 +141,10 @@ export async function createOnnxSession(model: string | Uint8Array, options: { t
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   };
+  if (options.device) {
+    const session = await ort.InferenceSession.create(model, { ...base, executionProviders: [options.device] });
+    return { session, provider: options.device, release: () => session.release() };
+  }
   if (status.available && status.cudaInstalled) {
     try {
       const session = await ort.InferenceSession.create(model, { ...base, executionProviders: ['cuda'] });
