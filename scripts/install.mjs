@@ -31,6 +31,21 @@ if (upToDate) {
   );
 }
 
+// `--cuda`: onnxruntime-node's CUDA 12 provider (about 400 MB from NuGet), opt-in. It runs after
+// the install step above, also when the stamp skipped that step, so it is never skipped by it.
+if (process.argv.includes('--cuda')) {
+  const cuda = spawnSync(process.execPath, ['node_modules/onnxruntime-node/script/install.js'], {
+    stdio: 'inherit',
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'cuda12' },
+  });
+  console.log(
+    cuda.status === 0
+      ? 'CUDA provider: installed; `npm run cli -- info` shows whether a GPU answers (docs/gpu.md says what CUDA 12 needs).'
+      : `CUDA provider: not installed (exit ${cuda.status}; ONNX Runtime offers it for linux-x64 and win32-x64 and downloads it from api.nuget.org).`,
+  );
+  if (cuda.status !== 0) process.exit(cuda.status ?? 1);
+}
+
 if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
   console.log('Electron binary: skipped (ELECTRON_SKIP_BINARY_DOWNLOAD is set).');
 } else {
