@@ -163,7 +163,7 @@ export interface Divergence {
   loss: number;
   /** The loss above which a run counts as diverged. */
   threshold: number;
-  /** One clause: what happened ("the training loss rose to 24.4 by step 17 of epoch 1, above 6.91"). */
+  /** One clause: what happened ("the mean training loss of epoch 1 was 22.4, above 6.91"). */
   reason: string;
   /** One clause: what to change ("lower the learning rate (try 0.01 instead of 0.05)"). */
   remedy: string;

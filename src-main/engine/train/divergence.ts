@@ -29,9 +29,10 @@ export function suggestedLearningRate(lr: number): number {
 
 /**
  * Whether the run diverged, given the loss of the step just taken and the epoch's running mean.
- * A non-finite step loss diverges at once; a running mean above the threshold does once a tenth
- * of the epoch (at least 5 steps, or the whole epoch when shorter) has run, so one bad batch at an
- * epoch's start cannot end a run.
+ * A non-finite step loss diverges at once; a mean above the threshold only at the epoch's end:
+ * the 1.0x CIFAR-10 recipe spikes to per-step losses of 20-26 while its warm-up passes lr 0.01
+ * (docs/results.md) and recovers within the epoch (mean 4.4, 86.6% top-1 at the end), so a
+ * mid-epoch check would end a good run.
  * @returns the divergence, or null while the run is sane
  */
 export function checkDivergence(input: {
@@ -49,15 +50,14 @@ export function checkDivergence(input: {
   if (!Number.isFinite(stepLoss)) {
     return { epoch, step, loss: stepLoss, threshold, reason: `the training loss became ${stepLoss} at step ${step} of epoch ${epoch}`, remedy };
   }
-  const minSteps = Math.min(stepsPerEpoch, Math.max(5, Math.ceil(stepsPerEpoch / 10)));
-  if (step >= minSteps && runningLoss > threshold) {
+  if (step === stepsPerEpoch && runningLoss > threshold) {
     const loss = Number(runningLoss.toPrecision(3));
     return {
       epoch,
       step,
       loss: runningLoss,
       threshold,
-      reason: `the training loss rose to ${loss} by step ${step} of epoch ${epoch}, above ${Number(threshold.toPrecision(3))}`,
+      reason: `the mean training loss of epoch ${epoch} was ${loss}, above ${Number(threshold.toPrecision(3))}`,
       remedy,
     };
   }

@@ -19,18 +19,16 @@ describe('the divergence rule', () => {
     expect(suggestedLearningRate(50)).toBe(10);
   });
 
-  it('stops at once on a non-finite loss, and on a runaway mean only after a tenth of the epoch', () => {
+  it('stops at once on a non-finite loss, and on a runaway mean only at the end of an epoch', () => {
     const base = { epoch: 1, stepsPerEpoch: 100, threshold: 6.9, lr: 0.05 };
     expect(checkDivergence({ ...base, step: 1, stepLoss: Number.NaN, runningLoss: Number.NaN })?.reason).toMatch(/NaN at step 1/);
     expect(checkDivergence({ ...base, step: 2, stepLoss: Infinity, runningLoss: Infinity })).not.toBeNull();
-    // One bad batch at the start of an epoch is not a divergence yet.
-    expect(checkDivergence({ ...base, step: 9, stepLoss: 30, runningLoss: 9 })).toBeNull();
-    const d = checkDivergence({ ...base, step: 10, stepLoss: 30, runningLoss: 9 });
-    expect(d).toMatchObject({ epoch: 1, step: 10, loss: 9 });
+    // A spike within an epoch may recover (the 1.0x warm-up does): only the epoch's mean counts.
+    expect(checkDivergence({ ...base, step: 99, stepLoss: 30, runningLoss: 9 })).toBeNull();
+    const d = checkDivergence({ ...base, step: 100, stepLoss: 30, runningLoss: 9 });
+    expect(d).toMatchObject({ epoch: 1, step: 100, loss: 9 });
     expect(d?.remedy).toBe('lower the learning rate (try 0.01 instead of 0.05)');
-    expect(checkDivergence({ ...base, step: 50, stepLoss: 3, runningLoss: 6.8 })).toBeNull();
-    // A short epoch is judged once it has run whole.
-    expect(checkDivergence({ ...base, stepsPerEpoch: 3, step: 3, stepLoss: 9, runningLoss: 9 })).not.toBeNull();
+    expect(checkDivergence({ ...base, step: 100, stepLoss: 3, runningLoss: 6.8 })).toBeNull();
   });
 });
 
