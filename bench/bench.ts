@@ -6,7 +6,7 @@
  * when onnxruntime-node resolves.
  *
  *   npm run bench -- [--compare] [--scale 2.0] [--stems cifar,imagenet] [--steps 2] [--warmup 2] [--train-runtime auto|onnx|tfjs]
- *                    [--ort-threads 2] [--ort-rounds 3] [--json]
+ *                    [--ort-threads 2] [--ort-rounds 3] [--device auto|cuda|webgpu|cpu] [--json]
  *
  * The training step is the one the app runs (micro-batch accumulation, label-smoothed loss,
  * momentum SGD with weight decay) at its default batch size: on ONNX Runtime's training graph
@@ -30,6 +30,7 @@ import { chooseMicroBatchSize } from '../src-main/engine/train/micro-batch';
 import { MomentumSgd } from '../src-main/engine/train/sgd';
 import { trainStep } from '../src-main/engine/train/train-step';
 import { OnnxTrainer } from '../src-main/engine/ort-train/onnx-trainer';
+import { deviceLabel, pickDevice, requestedDevice } from '../src-main/engine/runtime/devices';
 import { onnxRuntimeStatus } from '../src-main/engine/runtime/onnx-runtime';
 import type { ModelConfig, Scale, Stem } from '../src-main/engine/types';
 import { engineOnnxBytes, exportPytorchOnnx, tempExportDir, timeOnnxModels, type OnnxTiming } from './onnx-timer';
@@ -44,6 +45,8 @@ const { values: opts } = parseArgs({
     'train-batch': { type: 'string' },
     backend: { type: 'string' },
     'train-runtime': { type: 'string', default: 'auto' },
+    // ONNX Runtime's inference device (auto|cuda|webgpu|cpu; default env SHUFFLENET_DEVICE, else auto); training stays on the CPU.
+    device: { type: 'string' },
     'ort-threads': { type: 'string', default: '2' },
     'ort-rounds': { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
@@ -89,8 +92,11 @@ const onnxComparisons: OnnxComparison[] = [];
 async function timeOnnxExports(model: tf.LayersModel, config: ModelConfig, batch: number): Promise<number | null> {
   const { stem, inputSize: size } = config;
   const threads = Number(opts['ort-threads']);
-  const timing = { batch, inputSize: size, iters: steps, rounds: Number(opts['ort-rounds']), threads };
-  const ours = engineOnnxBytes(model, config);
+  const device = onnxRuntimeStatus().available ? (await pickDevice(requestedDevice(opts.device))).device : null;
+  if (device) log(`ONNX Runtime inference on ${deviceLabel(device)}`);
+  const timing = { batch, inputSize: size, iters: steps, rounds: Number(opts['ort-rounds']), threads, device: device?.name };
+  // The CPU gets the graph tuned for its NCHWc kernels; a GPU the plain one (as the app opens them).
+  const ours = engineOnnxBytes(model, config, device !== null && device.name !== 'cpu');
   let reference: { file: string } | { skipped: string } = { skipped: 'run with --compare' };
   const temp = await tempExportDir();
   try {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { defaultPreprocessing } from '../src-main/engine/data/preprocess';
 import { onnxModelFromLayersModel } from '../src-main/engine/export/onnx';
-import { createOnnxSession, nchwcBlockSize, onnxRuntimeStatus, runOnnx, type OnnxSession } from '../src-main/engine/runtime/onnx-runtime';
+import { createOnnxSession, nchwcBlockSize, onnxRuntimeStatus, runOnnx, type OnnxDevice, type OnnxSession } from '../src-main/engine/runtime/onnx-runtime';
 import type { ModelConfig, Stem } from '../src-main/engine/types';
 
 export const PYTHON = '/usr/bin/python3';
@@ -29,6 +29,8 @@ export interface OnnxTimingOptions {
   rounds: number;
   /** Intra-op threads (0: ONNX Runtime's choice, one per physical core). */
   threads: number;
+  /** The execution provider (default: the CPU). */
+  device?: OnnxDevice;
 }
 
 export interface OnnxTiming {
@@ -56,7 +58,7 @@ export async function timeOnnxModels(models: (string | Uint8Array)[], options: O
   const input = Float32Array.from({ length: batch * 3 * s * s }, (_, i) => ((i * 7919) % 255) / 64 - 2);
   const sessions: OnnxSession[] = [];
   try {
-    for (const m of models) sessions.push(await createOnnxSession(m, { threads }));
+    for (const m of models) sessions.push(await createOnnxSession(m, { threads, device: options.device ?? 'cpu' }));
     for (const session of sessions) await runOnnx(session, input, dims);
     const perRound: number[][] = models.map(() => []);
     for (let r = 0; r < rounds; r++) {
