@@ -104,6 +104,12 @@ export interface TrainConfig {
    * native TensorFlow.
    */
   runtime?: 'auto' | 'onnx' | 'tfjs';
+  /**
+   * A run or checkpoint folder whose weights the run starts from (transfer/pretrained.ts resolves
+   * `pretrained` to the shipped CIFAR-10 model); absent to start from scratch. Its architecture
+   * must be this config's; the head is kept only when the classes are the same.
+   */
+  init?: string;
 }
 
 export type TrainEvent =

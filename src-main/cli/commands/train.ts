@@ -6,6 +6,7 @@ import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
 import { divergenceMessage } from '../../engine/train/divergence';
 import { bar, formatDuration, percent, type Output } from '../output';
+import { INIT_OPTIONS, runLinearProbe, withInit } from './train-init';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -13,7 +14,7 @@ export const trainCommand: Command = {
   usage:
     'train --dataset <dir> --out <run-dir> [--scale 2.0] [--groups 3] [--stem cifar|imagenet] [--input-size N] [--epochs N] ' +
     '[--batch-size N] [--lr X] [--momentum X] [--weight-decay X] [--warmup-epochs N] [--label-smoothing X] [--seed N] ' +
-    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--zero-init-branches] [--runtime auto|onnx|tfjs] [--resume] [--json]',
+    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--zero-init-branches] [--runtime auto|onnx|tfjs] [--init scratch|pretrained|<run-or-checkpoint-dir>] [--linear-probe] [--resume] [--json]',
   options: {
     dataset: { type: 'string' },
     out: { type: 'string' },
@@ -37,9 +38,11 @@ export const trainCommand: Command = {
     'zero-init-branches': { type: 'boolean' },
     runtime: { type: 'string' },
     resume: { type: 'boolean' },
+    ...INIT_OPTIONS,
   },
   async run({ values, out, signal }) {
-    const config = configFromOptions(values);
+    const config = await withInit(configFromOptions(values), values);
+    if (values['linear-probe']) return runLinearProbe(config, out, signal);
     const onEvent = out.json ? (event: TrainEvent) => out.line(event) : humanProgress(out);
     const done = await train(config, { signal, onEvent, resume: Boolean(values.resume) });
     if (!out.json) {

@@ -13,8 +13,9 @@ import { OnnxTrainer } from '../ort-train/onnx-trainer';
 import { requestedRuntime } from '../runtime/logits-runner';
 import { onnxRuntimeStatus } from '../runtime/onnx-runtime';
 import { buildShuffleNetV1 } from '../model/shufflenet';
+import { copyWeightsByName } from '../transfer/copy-weights';
 import type { CheckpointManifest, DatasetSplit, LoadedDataset, ModelConfig, Preprocessing, TrainConfig } from '../types';
-import { latestCheckpoint, readManifest, readTrainingState, type TrainState } from './checkpoint';
+import { latestCheckpoint, readManifest, readTrainingState, resolveCheckpointDir, type TrainState } from './checkpoint';
 import { spreadSubset } from './data-order';
 import { chooseMicroBatchSize } from './micro-batch';
 import { withSeededRandom } from './seeded-init';
@@ -127,16 +128,17 @@ export interface SessionModel {
  * checkpoint's, with an optimizer whose state is restored when resuming. The caller disposes
  * `model` and `sgd`.
  */
-export async function prepareModel(config: TrainConfig, numClasses: number, resume: ResumePoint | null): Promise<SessionModel> {
+export async function prepareModel(config: TrainConfig, classes: readonly string[], resume: ResumePoint | null): Promise<SessionModel> {
   const backend = (await initBackend()).name;
   const modelConfig: ModelConfig = resume?.manifest.model ?? {
     scale: config.scale,
     groups: config.groups,
-    numClasses,
+    numClasses: classes.length,
     stem: config.stem,
     inputSize: config.inputSize,
   };
   const model = resume ? await loadModelFromDir(resume.dir) : withSeededRandom(config.seed, () => buildShuffleNetV1(modelConfig, { zeroInitBranches: config.zeroInitBranches }));
+  if (!resume && config.init) await startFrom(model, config.init, classes);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const sgd = new MomentumSgd(
     model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })),
@@ -156,6 +158,21 @@ export async function prepareModel(config: TrainConfig, numClasses: number, resu
     throw error;
   }
   return { backend: trainer?.detail ?? backend, trainer, modelConfig, model, variables, sgd, microBatchSize };
+}
+
+/**
+ * Loads `init`'s weights into a fresh model by layer name (transfer/copy-weights.ts): everything
+ * but the head when the classes differ, everything when they are the same, in the same order.
+ */
+async function startFrom(model: tf.LayersModel, init: string, classes: readonly string[]): Promise<void> {
+  const dir = await resolveCheckpointDir(init);
+  const manifest = await readManifest(dir);
+  const source = await loadModelFromDir(dir);
+  try {
+    copyWeightsByName(source, model, { keepHead: manifest.classes.join('\n') === classes.join('\n') });
+  } finally {
+    source.dispose();
+  }
 }
 
 /**

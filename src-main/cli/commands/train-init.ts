@@ -1,0 +1,64 @@
+/** `train --init` and `--linear-probe`: where a run's weights start, and the quick path for small folders. */
+import { readManifest, resolveCheckpointDir } from '../../engine/train/checkpoint';
+import { UserError } from '../../engine/errors';
+import { linearProbe } from '../../engine/transfer/linear-probe';
+import { resolveInit } from '../../engine/transfer/pretrained';
+import type { TrainConfig } from '../../engine/types';
+import { percent, formatDuration, type Output } from '../output';
+
+export const INIT_OPTIONS = {
+  init: { type: 'string' },
+  'linear-probe': { type: 'boolean' },
+} as const;
+
+/** The model flags an --init source fixes; given as well and different, they are a one-line error. */
+const ARCH_FLAGS = [
+  ['scale', 'scale'],
+  ['groups', 'groups'],
+  ['stem', 'stem'],
+] as const;
+
+/**
+ * Resolves `--init` into the config: the source checkpoint folder and, from its manifest, the
+ * architecture (scale, groups, stem; the input size stays the run's own, since fine-tuning at
+ * another resolution is normal).
+ */
+export async function withInit(config: TrainConfig, values: Record<string, string | boolean | undefined>): Promise<TrainConfig> {
+  const from = resolveInit(typeof values.init === 'string' ? values.init : undefined);
+  if (from === null) {
+    if (values['linear-probe']) throw new UserError('--linear-probe fits a head on a trained backbone: add --init pretrained or --init <run-dir>', 'bad-option');
+    return config;
+  }
+  const source = await readManifest(await resolveCheckpointDir(from));
+  for (const [flag, key] of ARCH_FLAGS) {
+    const given = values[flag];
+    if (given !== undefined && String(source.model[key]) !== String(Number(given) || given)) {
+      throw new UserError(`--${flag} ${given} conflicts with --init ${values.init}, whose model has ${key} ${source.model[key]}; leave --${flag} out`, 'bad-option');
+    }
+  }
+  const inputSize = values['input-size'] === undefined ? source.model.inputSize : config.inputSize;
+  return { ...config, init: from, scale: source.model.scale, groups: source.model.groups, stem: source.model.stem, inputSize };
+}
+
+/** The quick path: features once through the frozen backbone, a fitted head, one checkpoint. */
+export async function runLinearProbe(config: TrainConfig, out: Output, signal: AbortSignal): Promise<number> {
+  const result = await linearProbe({
+    dataset: config.dataset,
+    outDir: config.outDir,
+    from: config.init as string,
+    inputSize: config.inputSize,
+    seed: config.seed,
+    validationFraction: config.validationFraction,
+    limit: config.limit,
+    signal,
+    onProgress: (stage, done, total) => {
+      if (!out.json && stage === 'features') out.progress(`features ${done}/${total}`);
+    },
+  });
+  out.endProgress();
+  out.result({ type: 'done', status: 'completed', linearProbe: true, ...result }, () =>
+    `Fitted the head on a frozen ${config.scale}x backbone in ${formatDuration(result.elapsedSec)}: ` +
+      `${result.trainCount} training images, validation top-1 ${percent(result.valAccuracy)} on ${result.validationCount}; checkpoint ${result.checkpoint}`,
+  );
+  return 0;
+}
