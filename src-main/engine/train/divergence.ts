@@ -9,17 +9,21 @@ import type { Divergence } from '../types';
 
 /** How far above the reference a loss may go before the run counts as diverged. */
 export const DIVERGENCE_FACTOR = 3;
+/** Nats above chance (ln C) that a loss may always reach, for runs with few classes. */
+export const CHANCE_MARGIN = 4;
 
 /**
  * The loss above which a run has diverged: DIVERGENCE_FACTOR times the reference, and never below
- * 2 ln(C), twice the loss of a uniform guess. The reference is the first epoch's mean training loss
- * once it exists, else ln(C), where a fresh model starts: so the first epoch is judged against
- * chance (3 ln 10 = 6.9 for CIFAR-10), the later ones against the first.
+ * 2 ln(C) nor ln(C) + CHANCE_MARGIN (the true class given under e^-4, about 2%, of a uniform
+ * guess's probability on average). The reference is the first epoch's mean training loss once it
+ * exists, else ln(C), where a fresh model starts: so the first epoch is judged against chance
+ * (6.9 for CIFAR-10's 10 classes, 5.1 for 3), the later ones against the first. With only 3 ln(C),
+ * a 3-class run of 3 steps an epoch at lr 0.1 (epoch-1 mean 3.39) ended as diverged and then learned.
  */
 export function divergenceThreshold(numClasses: number, firstEpochLoss: number | null): number {
   const chance = Math.log(numClasses);
   const reference = firstEpochLoss !== null && Number.isFinite(firstEpochLoss) ? firstEpochLoss : chance;
-  return Math.max(2 * chance, DIVERGENCE_FACTOR * reference);
+  return Math.max(2 * chance, chance + CHANCE_MARGIN, DIVERGENCE_FACTOR * reference);
 }
 
 /** A learning rate to suggest: a fifth of the one that diverged, to one significant digit. */

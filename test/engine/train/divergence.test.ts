@@ -12,9 +12,11 @@ import { makeImageFolder } from '../../fixtures/image-folder';
 describe('the divergence rule', () => {
   it('judges the first epoch against chance and later ones against the first', () => {
     expect(divergenceThreshold(10, null)).toBeCloseTo(3 * Math.log(10), 10);
-    // A first epoch below chance still leaves room: never under twice the chance loss.
-    expect(divergenceThreshold(10, 1.2)).toBeCloseTo(2 * Math.log(10), 10);
+    // A first epoch below chance still leaves room: never under 4 nats above chance.
+    expect(divergenceThreshold(10, 1.2)).toBeCloseTo(Math.log(10) + 4, 10);
     expect(divergenceThreshold(10, 4.38)).toBeCloseTo(3 * 4.38, 10);
+    // Few classes: at least 4 nats above chance.
+    expect(divergenceThreshold(3, null)).toBeCloseTo(Math.log(3) + 4, 10);
     expect(suggestedLearningRate(0.05)).toBe(0.01);
     expect(suggestedLearningRate(50)).toBe(10);
   });

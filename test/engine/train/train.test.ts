@@ -37,7 +37,8 @@ function config(outDir: string, overrides: Partial<TrainConfig> = {}): TrainConf
     epochs: 3,
     batchSize: 10,
     microBatchSize: 4,
-    lr: 0.1,
+    // 0.1 ran away on these 24 images (epoch-2 mean loss 22.2 for 3 classes): it now ends as 'diverged'.
+    lr: 0.03,
     warmupEpochs: 1,
     keepCheckpoints: 2,
     seed: 7,
@@ -98,7 +99,8 @@ describe('train', () => {
     expect(lastBatches).toHaveLength(3);
     expect(events.filter((e) => e.type === 'checkpoint').map((e) => e.epoch)).toEqual([1, 2, 3]);
     expect(events.at(-1)).toEqual(straight);
-    expect(await readdir(path.join(straightDir, 'checkpoints'))).toEqual(['epoch-0002', 'epoch-0003']);
+    // The newest two, plus the best epoch's where it is older (never pruned).
+    expect((await readdir(path.join(straightDir, 'checkpoints'))).slice(-2)).toEqual(['epoch-0002', 'epoch-0003']);
     const runJson = JSON.parse(await readFile(path.join(straightDir, 'run.json'), 'utf8'));
     expect(runJson.config.seed).toBe(7);
 
@@ -146,7 +148,8 @@ describe('train', () => {
       for (const key of ['trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy', 'lr']) expect(b[i][key]).toBeCloseTo(e[key], 5);
     });
     // Only whole epochs remain once the run is complete.
-    expect(await readdir(path.join(brokenDir, 'checkpoints'))).toEqual(['epoch-0002', 'epoch-0003']);
+    // The newest two, plus the best epoch's where it is older (never pruned).
+    expect((await readdir(path.join(brokenDir, 'checkpoints'))).slice(-2)).toEqual(['epoch-0002', 'epoch-0003']);
 
     // A finished run resumes to 'done' at once; a fresh start into it is refused.
     const again: TrainEvent[] = [];
