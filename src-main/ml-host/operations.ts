@@ -17,6 +17,9 @@ async function ensureBackend(prefer?: BackendInfoView['name']): Promise<BackendI
   const { onnxRuntimeStatus } = await import('../engine/runtime/onnx-runtime');
   const info = await initBackend(prefer ? { prefer } : {});
   const onnx = onnxRuntimeStatus();
+  const { listDevices, pickDevice, requestedDevice } = await import('../engine/runtime/devices');
+  const devices = onnx.available ? await listDevices() : undefined;
+  const device = onnx.available ? (await pickDevice(requestedDevice()).catch(() => pickDevice('auto'))).device.name : undefined;
   return {
     name: info.name,
     threads: info.threads,
@@ -24,6 +27,8 @@ async function ensureBackend(prefer?: BackendInfoView['name']): Promise<BackendI
     tfjsVersion: info.tfjsVersion,
     notLoaded: info.notLoaded,
     onnxRuntime: onnx.available ? onnx.version : null,
+    devices,
+    device,
   };
 }
 

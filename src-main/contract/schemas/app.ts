@@ -10,6 +10,11 @@ export const backendInfoSchema = z.object({
   notLoaded: z.array(z.object({ name: backendName, reason: z.string() })),
   /** ONNX Runtime's version when it loads (it then trains, evaluates and predicts), else null. */
   onnxRuntime: z.string().nullable().optional(),
+  /** ONNX Runtime's devices as `info --json` lists them, and the one jobs run on ('auto'). */
+  devices: z
+    .array(z.object({ name: z.enum(['cuda', 'webgpu', 'cpu']), available: z.boolean(), adapter: z.string(), software: z.boolean(), reason: z.string() }))
+    .optional(),
+  device: z.enum(['cuda', 'webgpu', 'cpu']).optional(),
 });
 export type BackendInfoView = z.infer<typeof backendInfoSchema>;
 
