@@ -7,6 +7,7 @@ import type { Command } from '../command';
 import { divergenceMessage } from '../../engine/train/divergence';
 import { bar, formatDuration, percent, type Output } from '../output';
 import { INIT_OPTIONS, runLinearProbe, withInit } from './train-init';
+import { checkTrainingDevice, withDevice } from './train-device';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -14,7 +15,7 @@ export const trainCommand: Command = {
   usage:
     'train --dataset <dir> --out <run-dir> [--scale 2.0] [--groups 3] [--stem cifar|imagenet] [--input-size N] [--epochs N] ' +
     '[--batch-size N] [--lr X] [--momentum X] [--weight-decay X] [--warmup-epochs N] [--label-smoothing X] [--seed N] ' +
-    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--zero-init-branches] [--runtime auto|onnx|tfjs] [--init scratch|pretrained|<run-or-checkpoint-dir>] [--linear-probe] [--resume] [--json]',
+    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--zero-init-branches] [--runtime auto|onnx|tfjs] [--device auto|cpu] [--init scratch|pretrained|<run-or-checkpoint-dir>] [--linear-probe] [--resume] [--json]',
   options: {
     dataset: { type: 'string' },
     out: { type: 'string' },
@@ -37,13 +38,16 @@ export const trainCommand: Command = {
     'no-augment': { type: 'boolean' },
     'zero-init-branches': { type: 'boolean' },
     runtime: { type: 'string' },
+    device: { type: 'string' },
     resume: { type: 'boolean' },
     ...INIT_OPTIONS,
   },
   async run({ values, out, signal }) {
+    const deviceNote = checkTrainingDevice(values);
+    if (deviceNote) process.stderr.write(`${deviceNote}\n`);
     const config = await withInit(configFromOptions(values), values);
     if (values['linear-probe']) return runLinearProbe(config, out, signal);
-    const onEvent = out.json ? (event: TrainEvent) => out.line(event) : humanProgress(out);
+    const onEvent = out.json ? withDevice((event) => out.line(event)) : humanProgress(out);
     const done = await train(config, { signal, onEvent, resume: Boolean(values.resume) });
     if (!out.json) {
       const ended = { completed: 'Finished', stopped: 'Stopped', diverged: 'Diverged' }[done.status];
