@@ -12,8 +12,8 @@ import { bestEpoch } from './best-checkpoint';
 import { pruneCheckpoints, writeCheckpoint, type TrainState } from './checkpoint';
 import { validateTrainConfig } from './config';
 import { epochOrder, stepSeed } from './data-order';
-import { onnxLogitsForModel } from '../runtime/logits-runner';
 import { checkDivergence, divergenceThreshold } from './divergence';
+import { onnxLogitsForModel } from '../runtime/logits-runner';
 import { forEachLogitsBatch, logitsForPixels } from './inference';
 import { appendEpochMetrics, truncateEpochMetrics, writeRunJson } from './run-log';
 import { learningRateAt } from './schedule';
@@ -81,7 +81,7 @@ export async function train(
   }
   const { dataset, prep, train: trainSplit, trainIndices, validation, validationIndices } = data;
   const stepsPerEpoch = Math.ceil(trainIndices.length / config.batchSize);
-  const session = await prepareModel(config, dataset.classes.length, resume);
+  const session = await prepareModel(config, dataset.classes, resume);
   const { model, sgd, microBatchSize, trainer } = session;
 
   try {
@@ -146,11 +146,11 @@ export async function train(
       await pruneCheckpoints(outDir, config.keepCheckpoints, bestEpoch(metrics)?.epoch ?? null);
       emit({ type: 'checkpoint', epoch: state.epochsCompleted, path: lastCheckpoint });
     };
-    const stop = async (): Promise<DoneEvent> => {
     // The run ends where it diverged, without saving those weights: the last checkpoint (an
     // earlier epoch's) stays the run's, and the remedy is a fresh run at a lower rate.
     const diverge = (divergence: NonNullable<DoneEvent['divergence']>): DoneEvent =>
       finish({ status: 'diverged', epochsCompleted: state.epochsCompleted, bestValAccuracy: state.bestValAccuracy, checkpoint: lastCheckpoint, divergence });
+    const stop = async (): Promise<DoneEvent> => {
       if (savedAt !== positionOf(state)) await save();
       return finish({ status: 'stopped', epochsCompleted: state.epochsCompleted, bestValAccuracy: state.bestValAccuracy, checkpoint: lastCheckpoint });
     };
@@ -161,8 +161,8 @@ export async function train(
       const order = epochOrder(trainIndices, config.seed, epoch);
       const epochStart = performance.now();
       const imagesAtStart = state.partialSeen;
-      let lastEmit = 0;
       const threshold = divergenceThreshold(dataset.classes.length, metrics[0]?.trainLoss ?? null);
+      let lastEmit = 0;
       for (let step = state.stepInEpoch; step < stepsPerEpoch; step++) {
         if (signal?.aborted) return await stop();
         const batch = order.slice(step * config.batchSize, (step + 1) * config.batchSize);
@@ -178,7 +178,6 @@ export async function train(
         state.partialLossSum += result.lossSum;
         state.partialCorrect += result.correct;
         state.partialSeen += result.count;
-        const now = performance.now();
         const divergence = checkDivergence({
           epoch: epoch + 1,
           step: step + 1,
@@ -188,6 +187,7 @@ export async function train(
           threshold,
           lr: config.lr,
         });
+        const now = performance.now();
         if (divergence || now - lastEmit >= 1000 / BATCH_EVENTS_PER_SEC || step === stepsPerEpoch - 1) {
           lastEmit = now;
           emit({
@@ -201,8 +201,8 @@ export async function train(
             imagesPerSec: (state.partialSeen - imagesAtStart) / Math.max(1e-9, (now - epochStart) / 1000),
           });
         }
-      }
         if (divergence) return diverge(divergence);
+      }
 
       if (signal?.aborted) return await stop();
       const val = new ClassificationAccumulator(dataset.classes.length, config.labelSmoothing);
