@@ -73,6 +73,8 @@ export async function predictFolder(options: {
   let skipped = 0;
 
   const runBatch = async (paths: string[], decoded: (Uint8Array | { error: string })[]) => {
+    // Decoded while the batch ahead ran: a stop heard meanwhile ends here, before this batch runs or reports.
+    if (signal?.aborted) throw new AbortedError();
     const good = decoded.filter((d): d is Uint8Array => d instanceof Uint8Array);
     const pixels = new Uint8Array(good.length * imageBytes);
     good.forEach((d, i) => pixels.set(d, i * imageBytes));

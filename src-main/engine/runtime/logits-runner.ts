@@ -93,7 +93,8 @@ async function openOnnx(run: string, choice: DeviceChoice): Promise<LogitsRunner
   const { session, manifest, dir } = opened;
   const status = onnxRuntimeStatus();
   const prep = manifest.preprocessing;
-  const label = deviceLabel(device).replace(' (', ': ').replace(/\)$/, '');
+  // "cpu" alone (its adapter is the CPU's model, in `info`); a GPU with its adapter: "webgpu: NVIDIA".
+  const label = device.name === 'cpu' ? 'cpu' : deviceLabel(device).replace(' (', ': ').replace(/\)$/, '');
   return {
     runtime: 'onnx',
     detail: `onnxruntime-node ${status.available ? status.version : ''} (${label})`,
