@@ -15,7 +15,8 @@ export const TINY: TrainConfigInput = {
   inputSize: 16,
   epochs: 1,
   batchSize: 8,
-  lr: 0.05,
+  // 0.05 ran away on these few images (an epoch-1 mean loss above ln C + 4), which the run now reports as diverged.
+  lr: 0.01,
   warmupEpochs: 0,
   augment: false,
   microBatchSize: 8,
