@@ -27,6 +27,14 @@ export const methods = {
   'datasets.addFolder': method(z.strictObject({ path: pathString, name: name.optional(), scanId: jobId.optional() }), datasetSchema),
   /** Stops a running `datasets.addFolder` scan; that call then fails with `aborted`. */
   'datasets.cancelScan': method(z.strictObject({ scanId: jobId }), z.object({ cancelled: z.boolean() })),
+  /**
+   * Scans a folder dataset's folder again: new files come in with their folder's class, known files
+   * keep their labels, files gone from the folder stay as skipped rows (nothing is lost).
+   */
+  'datasets.rescan': method(
+    z.strictObject({ id, scanId: jobId.optional() }),
+    z.object({ dataset: datasetSchema, added: z.number().int().min(0), changed: z.number().int().min(0), missing: z.number().int().min(0) }),
+  ),
   /** A quick look at a folder's top level before adding it: class folders, loose images, a dataset already added from it. */
   'datasets.inspectFolder': method(z.strictObject({ path: pathString }), folderInspectionSchema),
   'datasets.addCifar10': method(z.strictObject({ path: pathString, name: name.optional() }), datasetSchema),

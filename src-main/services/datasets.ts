@@ -4,7 +4,7 @@ import { basename, relative, resolve, sep } from 'node:path';
 import { ApiError, type CallContext, type Handlers } from '../contract';
 import { noReadableImageMessage } from '../engine/data/decode-error';
 import type { ScanResult } from '../ml-host/protocol';
-import type { NewImage } from '../storage';
+import type { NewImage, RescannedImage } from '../storage';
 import { cifarRecordLocation } from './cifar-record';
 import { alreadyAdded, datasetAt, inspectFolder } from './dataset-folders';
 import { detached, errorMessage, paths, requireDataset, type ServiceContext } from './context';
@@ -18,6 +18,7 @@ type DatasetHandlers = Pick<
   | 'datasets.get'
   | 'datasets.addFolder'
   | 'datasets.cancelScan'
+  | 'datasets.rescan'
   | 'datasets.inspectFolder'
   | 'datasets.addCifar10'
   | 'datasets.downloadCifar10'
@@ -44,6 +45,16 @@ function folderImages(scan: Extract<ScanResult, { format: 'image-folder' }>): Ne
     });
   }
   return images;
+}
+
+function rescannedImages(scan: Extract<ScanResult, { format: 'image-folder' }>): RescannedImage[] {
+  return folderImages(scan).map((image) => ({
+    sampleKey: image.sampleKey,
+    path: image.path,
+    className: image.classPosition === null ? null : scan.classes[image.classPosition],
+    skippedReason: image.skippedReason ?? undefined,
+    skippedDetail: image.skippedDetail,
+  }));
 }
 
 function cifarImages(scan: Extract<ScanResult, { format: 'cifar10-binary' }>): NewImage[] {
@@ -140,6 +151,15 @@ export function datasetHandlers(context: ServiceContext, training: TrainingServi
       return { cancelled: running !== undefined };
     },
     'datasets.inspectFolder': ({ path }) => inspectFolder(storage, path),
+    'datasets.rescan': async ({ id, scanId }, call) => {
+      const row = requireDataset(context, id);
+      if (row.kind !== 'folder') throw new ApiError('user-error', `“${row.name}” is CIFAR-10, whose files do not change; only image folders can be rescanned`);
+      const result = await scan(row.root, { scanId, signal: call.signal });
+      if (result.format !== 'image-folder') throw new ApiError('user-error', `${row.root} now holds CIFAR-10 files; add it as CIFAR-10 instead`);
+      const counts = storage.datasets.rescan(id, rescannedImages(result));
+      events.emit('datasets.changed', { datasetId: id });
+      return { dataset: datasetView(storage, requireDataset(context, id)), ...counts };
+    },
 
     'datasets.addCifar10': ({ path, name }, call) => addScanned(path, 'cifar10', name, call),
 

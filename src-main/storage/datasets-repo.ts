@@ -32,6 +32,27 @@ export interface NewImage {
   skippedDetail?: string;
 }
 
+/** One file of a new scan of a folder dataset: its class folder's name, or why it was skipped. */
+export interface RescannedImage {
+  sampleKey: string;
+  path: string;
+  className: string | null;
+  skippedReason?: string;
+  skippedDetail?: string;
+}
+
+export interface RescanCounts {
+  /** Files new to the dataset (usable or skipped). */
+  added: number;
+  /** Files already there that became usable or unusable. */
+  changed: number;
+  /** Usable files the scan did not find any more: kept, with their labels, as skipped. */
+  missing: number;
+}
+
+/** The skip reason of a file a rescan no longer finds; the row stays, so its label is not lost. */
+export const MISSING_REASON = 'no longer in the folder (its label is kept)';
+
 /** A file the scan could not use, and why. */
 export interface SkippedRow {
   path: string;
@@ -97,6 +118,61 @@ export class DatasetsRepo {
       const skipped = image.skippedReason ? joinSkipReason(image.skippedReason, image.skippedDetail) : null;
       insert.run(datasetId, image.sampleKey, image.path, image.recordIndex ?? null, classId, image.split ?? null, skipped);
     }
+  }
+
+  /**
+   * Brings a folder dataset up to date with a new scan, in one transaction, losing no label: new
+   * files come in with their folder's class (new class folders become classes at the end), known
+   * files keep their label and only change whether they are usable, and files gone from the folder
+   * stay as skipped rows.
+   */
+  rescan(datasetId: number, images: readonly RescannedImage[]): RescanCounts {
+    return this.db.transaction(() => {
+      const classIds = new Map(this.classes(datasetId).map((c) => [c.name, c.id]));
+      const classId = (name: string | null) => {
+        if (name === null) return null;
+        let id = classIds.get(name);
+        if (id === undefined) {
+          const { next } = this.db.prepare('SELECT COALESCE(MAX(position) + 1, 0) AS next FROM classes WHERE dataset_id = ?').get(datasetId) as { next: number };
+          id = Number(this.db.prepare('INSERT INTO classes (dataset_id, position, name) VALUES (?, ?, ?)').run(datasetId, next, name).lastInsertRowid);
+          classIds.set(name, id);
+        }
+        return id;
+      };
+      const known = new Map(
+        (
+          this.db.prepare('SELECT id, sample_key AS sampleKey, class_id AS classId, skipped_reason AS skipped FROM images WHERE dataset_id = ?').all(datasetId) as {
+            id: number;
+            sampleKey: string;
+            classId: number | null;
+            skipped: string | null;
+          }[]
+        ).map((row) => [row.sampleKey, row]),
+      );
+      const insert = this.db.prepare('INSERT INTO images (dataset_id, sample_key, path, class_id, skipped_reason) VALUES (?, ?, ?, ?, ?)');
+      const update = this.db.prepare('UPDATE images SET path = ?, class_id = ?, skipped_reason = ? WHERE id = ?');
+      const counts: RescanCounts = { added: 0, changed: 0, missing: 0 };
+      for (const image of images) {
+        const skipped = image.skippedReason ? joinSkipReason(image.skippedReason, image.skippedDetail) : null;
+        const row = known.get(image.sampleKey);
+        known.delete(image.sampleKey);
+        if (!row) {
+          insert.run(datasetId, image.sampleKey, image.path, skipped === null ? classId(image.className) : null, skipped);
+          counts.added++;
+        } else if (row.skipped !== skipped) {
+          // A file that becomes usable keeps the label it had; one without a label takes its folder's class.
+          const label = skipped === null && row.classId === null ? classId(image.className) : row.classId;
+          update.run(image.path, label, skipped, row.id);
+          if ((row.skipped === null) !== (skipped === null)) counts.changed++;
+        }
+      }
+      for (const row of known.values()) {
+        if (row.skipped !== null) continue;
+        this.db.prepare('UPDATE images SET skipped_reason = ? WHERE id = ?').run(MISSING_REASON, row.id);
+        counts.missing++;
+      }
+      return counts;
+    })();
   }
 
   get(id: number): DatasetRow | undefined {

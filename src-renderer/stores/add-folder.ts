@@ -1,7 +1,8 @@
 import { ref } from 'vue';
 import { toApiError } from '../api/api-error';
 import type { StudioClient } from '../api/studio-client';
-import type { Dataset, Payload } from '../api/types';
+import type { Dataset, Output, Payload } from '../api/types';
+import { counted } from '../lib/format';
 
 /** A folder scan as the Add panel shows it: looking for images (`walk`), then decoding them (`decode`). */
 export interface ScanProgress {
@@ -30,6 +31,16 @@ export interface AddFolderOptions {
   offerParent?: boolean;
 }
 
+/** "Rescanned “pets”: 3 new files, 1 no longer in the folder." */
+export function rescanSummary(result: Output<'datasets.rescan'>): string {
+  const parts = [
+    result.added ? counted(result.added, 'new file') : '',
+    result.changed ? `${counted(result.changed, 'file')} changed` : '',
+    result.missing ? `${counted(result.missing, 'file')} no longer in the folder` : '',
+  ].filter(Boolean);
+  return `Rescanned “${result.dataset.name}”: ${parts.length ? parts.join(', ') : 'nothing changed'}.`;
+}
+
 function newScanId(): string {
   return globalThis.crypto?.randomUUID?.() ?? `scan-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
@@ -43,7 +54,8 @@ export function useFolderAdding(api: StudioClient, onError: (err: unknown) => vo
   const scan = ref<ScanProgress | null>(null);
   const notice = ref<FolderNotice | null>(null);
 
-  async function scanFolder(path: string, name: string | undefined): Promise<Dataset | null> {
+  /** Runs one scanning call with its progress in `scan`; a cancelled scan gives null, quietly. */
+  async function withScan<T>(path: string, call: (scanId: string) => Promise<T>): Promise<T | null> {
     const scanId = newScanId();
     scan.value = { scanId, phase: 'walk', seen: 0, found: 0, done: 0, total: 0 };
     const stop = api.subscribe('datasets.scanProgress', (p: Payload<'datasets.scanProgress'>) => {
@@ -51,7 +63,7 @@ export function useFolderAdding(api: StudioClient, onError: (err: unknown) => vo
       scan.value = { scanId, phase: p.phase ?? 'decode', seen: p.seen ?? scan.value?.seen ?? 0, found: p.found ?? p.total, done: p.done, total: p.total };
     });
     try {
-      return await api.invoke('datasets.addFolder', name ? { path, name, scanId } : { path, scanId });
+      return await call(scanId);
     } catch (err) {
       const error = toApiError(err);
       if (error.code === 'aborted') return null;
@@ -86,7 +98,14 @@ export function useFolderAdding(api: StudioClient, onError: (err: unknown) => vo
       notice.value = { kind: 'no-classes', path: inspection.path, name: options.name, parent, looseImages: inspection.looseImages };
       return null;
     }
-    return scanFolder(inspection.path, options.name);
+    const name = options.name;
+    return withScan(inspection.path, (scanId) => api.invoke('datasets.addFolder', name ? { path: inspection.path, name, scanId } : { path: inspection.path, scanId }));
+  }
+
+  /** Scans a folder dataset again (new files, files gone); its progress shows like an add's. */
+  function rescan(dataset: Dataset): Promise<Output<'datasets.rescan'> | null> {
+    notice.value = null;
+    return withScan(dataset.root, (scanId) => api.invoke('datasets.rescan', { id: dataset.id, scanId }));
   }
 
   async function cancelScan(): Promise<void> {
@@ -99,5 +118,5 @@ export function useFolderAdding(api: StudioClient, onError: (err: unknown) => vo
     }
   }
 
-  return { scan, notice, addFolder, cancelScan, dismissNotice: () => (notice.value = null) };
+  return { scan, notice, addFolder, rescan, cancelScan, dismissNotice: () => (notice.value = null) };
 }

@@ -4,7 +4,7 @@ import type { DroppedFile } from '../api/studio-client';
 import { useApiClient } from '../api/studio-client';
 import type { Dataset, DownloadProgress, ImageItem } from '../api/types';
 import { counted } from '../lib/format';
-import { useFolderAdding, type AddFolderOptions } from './add-folder';
+import { rescanSummary, useFolderAdding, type AddFolderOptions } from './add-folder';
 import { useAppStore } from './app';
 import { createPagedList } from './paged-list';
 
@@ -104,6 +104,23 @@ export const useDatasetsStore = defineStore('datasets', () => {
     busy.value = 'Adding folder…';
     try {
       return await added(await folders.addFolder(trimmed, { ...options, name: name?.trim() || undefined }));
+    } finally {
+      busy.value = null;
+    }
+  }
+
+  /** Scans a folder dataset's folder again; labels are kept (see `datasets.rescan`). */
+  async function rescan(id: number) {
+    const dataset = datasets.value.find((d) => d.id === id);
+    if (!dataset) return null;
+    busy.value = 'Rescanning…';
+    try {
+      const result = await folders.rescan(dataset);
+      if (!result) return null;
+      upsert(result.dataset);
+      await select(id);
+      app.notify(rescanSummary(result), 'success');
+      return result.dataset;
     } finally {
       busy.value = null;
     }
@@ -221,6 +238,7 @@ export const useDatasetsStore = defineStore('datasets', () => {
     scan: folders.scan,
     folderNotice: folders.notice,
     cancelScan: folders.cancelScan,
+    rescan,
     dismissFolderNotice: folders.dismissNotice,
     addCifar10,
     addDropped,

@@ -88,12 +88,20 @@ test('the same folder twice: the app says it is there already and opens it', asy
   await addFolder(join(scratch, 'animals') + '/');
   const notice = studio.testId('folder-notice');
   await expect(notice).toHaveAttribute('data-kind', 'already-added');
-  await expect(notice).toContainText('“animals” is already added. Open it to see its images');
+  await expect(notice).toContainText('“animals” is already added. Open it, or rescan it');
   await studio.snap('already-added');
   await studio.testId('notice-open').click();
   await expect(studio.testId('folder-notice')).toHaveCount(0);
   await expect(datasetItems()).toHaveCount(1);
   await expect(studio.testId('dataset-name')).toHaveText('animals');
+
+  // A file added to the folder since: "Rescan it" takes it in, in the same dataset.
+  await png(join(scratch, 'animals', 'dogs', '3.png'), [60, 60, 220]);
+  await addFolder(join(scratch, 'animals'));
+  await studio.testId('notice-rescan').click();
+  await expect(studio.testId('dataset-image-count')).toHaveText('9');
+  await expect(studio.page.locator('[data-testid="toast"][data-kind="success"]').filter({ hasText: 'Rescanned “animals”: 1 new file.' })).toHaveCount(1);
+  await expect(datasetItems()).toHaveCount(1);
 });
 
 test('a folder with no readable image is not a success: nothing added, the reasons shown', async () => {

@@ -138,6 +138,17 @@ describe('useDatasetsStore', () => {
     expect(useAppStore().toasts.at(-1)?.message).toBe('Added “flat”: 40 images.');
   });
 
+  it('rescans a dataset and says what changed', async () => {
+    const datasets = datasetServer();
+    server.router.register({
+      'datasets.rescan': ({ id }) => ({ dataset: makeDataset({ id, name: 'pets', imageCount: 302 }), added: 3, changed: 0, missing: 1 }),
+    });
+    await datasets.load();
+    expect((await datasets.rescan(1))?.imageCount).toBe(302);
+    expect(useAppStore().toasts.at(-1)?.message).toBe('Rescanned “pets”: 3 new files, 1 file no longer in the folder.');
+    expect(datasets.selected?.imageCount).toBe(302);
+  });
+
   it('says a folder is already added instead of adding it again', async () => {
     const datasets = datasetServer();
     await datasets.load();

@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +107,38 @@ describe('adding folders: what a scan skips, refuses and reports', () => {
       existing: { id: first.id, name: 'First' },
     });
     await harness.client.invoke('datasets.remove', { id: first.id });
+  });
+
+  it('rescans a folder: new files with their folder’s class, labels kept, files gone kept as skipped', async () => {
+    const folder = join(root, 'growing');
+    await makeImageFolder(folder, 2);
+    const dataset = await harness.client.invoke('datasets.addFolder', { path: folder });
+    const [cat, dog] = dataset.classes;
+    const cat1 = (await harness.client.invoke('images.list', { datasetId: dataset.id, filter: { classId: cat.id } })).items.find((i) => i.path.endsWith('cat/1.png'))!;
+    // The person relabels cat/1.png as a dog; the rescan must not undo that.
+    await harness.client.invoke('labels.assign', { imageIds: [cat1.id], classId: dog.id });
+    await writePng(join(folder, 'cat', '2.png'), [220, 40, 40]);
+    await writePng(join(folder, 'bird', '0.png'), [40, 220, 40]);
+    rmSync(join(folder, 'dog', '0.png'));
+    writeBroken(join(folder, 'cat', '0.png'));
+
+    const { dataset: after, ...counts } = await harness.client.invoke('datasets.rescan', { id: dataset.id });
+    expect(counts).toEqual({ added: 2, changed: 1, missing: 1 });
+    expect(after.classes.map((c) => [c.name, c.count])).toEqual([
+      ['cat', 1],
+      ['dog', 2],
+      ['bird', 1],
+    ]);
+    expect(after.skipped.map((s) => [s.relativePath, s.reason])).toEqual([
+      ['cat/0.png', 'not an image (text file)'],
+      ['dog/0.png', 'no longer in the folder (its label is kept)'],
+    ]);
+    const dogs = await harness.client.invoke('images.list', { datasetId: dataset.id, filter: { classId: dog.id } });
+    expect(dogs.items.map((i) => i.path.slice(folder.length + 1))).toEqual(['cat/1.png', 'dog/1.png']);
+    // Nothing changed: a second rescan finds nothing to do.
+    const again = await harness.client.invoke('datasets.rescan', { id: dataset.id });
+    expect([again.added, again.changed, again.missing]).toEqual([0, 0, 0]);
+    await harness.client.invoke('datasets.remove', { id: dataset.id });
   });
 
   it('tells a folder without class folders before adding it', async () => {
