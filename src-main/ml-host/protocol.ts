@@ -40,7 +40,8 @@ export interface Operations {
   /** `url` is for tests only; the app's service never sets it (the source is `cifarSourceUrl()`, issue 17 item 1e). */
   downloadCifar10: { args: { destDir: string; url?: string }; event: ProgressEvent; result: { folder: string } };
   train: {
-    args: { config: TrainConfigInput & Pick<TrainConfig, 'dataset' | 'outDir'>; resume: boolean };
+    /** `init` as the engine takes it: 'scratch', 'pretrained' or a folder (the services turn a run id into its folder). */
+    args: { config: Omit<TrainConfigInput, 'init'> & Pick<TrainConfig, 'dataset' | 'outDir' | 'init'>; resume: boolean };
     event: TrainEvent;
     result: TrainDone;
   };

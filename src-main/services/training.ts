@@ -11,10 +11,13 @@ import { prepareTrainingData } from './training-data';
 
 type TrainingHandlers = Pick<Handlers, 'training.start' | 'training.stop' | 'training.resume' | 'runs.list' | 'runs.get' | 'runs.remove'>;
 
-/** The engine's config minus where the data and the run live (those are the app's business). */
-function visibleConfig(config: Record<string, unknown>): Record<string, unknown> {
-  const { dataset: _dataset, outDir: _outDir, ...rest } = config;
-  return rest;
+/**
+ * The engine's config minus where the data and the run live (those are the app's business), with
+ * `init` as the person chose it ('pretrained', a run id) rather than the folder the engine read.
+ */
+function visibleConfig(config: Record<string, unknown>, requested: TrainConfigInput): Record<string, unknown> {
+  const { dataset: _dataset, outDir: _outDir, init: _folder, ...rest } = config;
+  return requested.init === undefined ? rest : { ...rest, init: requested.init };
 }
 
 /** A run waiting for the one in training; `prepared` once its data snapshot is written. */
@@ -99,6 +102,7 @@ export class TrainingService {
   private async start(datasetId: number, config: TrainConfigInput, name?: string): Promise<Run> {
     const { storage, dataDir } = this.context;
     const dataset = requireDataset(this.context, datasetId);
+    this.initFolder(config.init);
     const created = storage.runs.create({
       datasetId,
       name: name ?? `${dataset.name} #${storage.runs.list().filter((r) => r.datasetId === datasetId).length + 1}`,
@@ -185,6 +189,14 @@ export class TrainingService {
     }
   }
 
+  /** A run id to start from becomes that run's folder; 'scratch' and 'pretrained' the engine resolves itself. */
+  private initFolder(init: TrainConfigInput['init']): string | undefined {
+    if (typeof init !== 'number') return init;
+    const source = this.context.storage.runs.get(init);
+    if (!source?.checkpointDir) throw new ApiError('user-error', `Run ${init} has no checkpoint to start from: train it first, or start from the pretrained model`);
+    return source.runDir;
+  }
+
   /** Marks the run queued (until the engine's start event) and starts it in the ML host without waiting for it to finish. */
   private launch(runId: number, resume: boolean): Run {
     const { storage, host } = this.context;
@@ -192,7 +204,8 @@ export class TrainingService {
     this.publish(run);
     const controller = this.active.get(runId) ?? new AbortController();
     this.active.set(runId, controller);
-    const config = { ...(run.config as TrainConfigInput), dataset: run.dataDir as string, outDir: run.runDir };
+    const { init, ...requested } = run.config as TrainConfigInput;
+    const config = { ...requested, init: this.initFolder(init), dataset: run.dataDir as string, outDir: run.runDir };
     this.context.backend.learnInBackground();
     detached(this.context, `Run ${runId}`, async () => {
       let patch: Partial<RunRow>;
@@ -225,7 +238,7 @@ export class TrainingService {
         const current = storage.runs.get(runId);
         const run = storage.runs.update(runId, {
           status: current?.status === 'stopping' ? 'stopping' : 'running',
-          config: visibleConfig(event.config as unknown as Record<string, unknown>),
+          config: visibleConfig(event.config as unknown as Record<string, unknown>, (current?.config ?? {}) as TrainConfigInput),
           backend: event.backend,
           classes: event.classes,
           epochs: event.config.epochs,

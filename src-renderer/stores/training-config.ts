@@ -20,7 +20,12 @@ export interface TrainForm {
   /** Fraction of a folder dataset held out for validation. */
   validationFraction: number;
   augment: boolean;
+  /** Where the weights start: scratch, the shipped CIFAR-10 model, or an earlier run (its id). */
+  init: 'scratch' | 'pretrained' | number;
 }
+
+/** The architecture of the model `--init pretrained` starts from (resources/pretrained/). */
+export const PRETRAINED_ARCH = { scale: 0.5, groups: 3, stem: 'cifar' } as const;
 
 export const DEFAULT_FORM: TrainForm = {
   scale: 1,
@@ -38,6 +43,7 @@ export const DEFAULT_FORM: TrainForm = {
   limit: 0,
   validationFraction: 0.2,
   augment: true,
+  init: 'scratch',
 };
 
 export function formFromConfig(config: TrainConfigInput, base: TrainForm = DEFAULT_FORM): TrainForm {

@@ -66,6 +66,21 @@ describe('training through the ML host', () => {
     expect((await harness.client.invoke('runs.list', {})).map((r) => r.id)).toEqual([run.id]);
   });
 
+  it('starts a run from the pretrained model and another from that run, each with its source\'s architecture', async () => {
+    const fromPretrained = harness.next('training.status', (p) => finished(p), 240_000);
+    const first = await harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, init: 'pretrained' }, name: 'from pretrained' });
+    const a = (await fromPretrained).run;
+    expect(a).toMatchObject({ id: first.id, status: 'completed', error: null });
+    // The shipped model is 0.5x groups 3; TINY asked for 0.25x, and the source's architecture wins.
+    expect(a.config).toMatchObject({ scale: 0.5, groups: 3, stem: 'cifar', inputSize: 16 });
+    const fromRun = harness.next('training.status', (p) => p.runId !== first.id && finished(p), 240_000);
+    await harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, init: first.id }, name: 'from a run' });
+    expect((await fromRun).run).toMatchObject({ status: 'completed', error: null });
+    await expect(harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, init: 9999 } })).rejects.toThrow(
+      'Run 9999 has no checkpoint to start from',
+    );
+  });
+
   it('queues a Train pressed while a run trains, starts it when the first ends, and cancels a waiting run', async () => {
     const timeline: [number, string][] = [];
     const off = harness.client.subscribe('training.status', (p) => timeline.push([p.runId, p.run.status]));

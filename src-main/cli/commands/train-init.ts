@@ -2,6 +2,7 @@
 import { readManifest, resolveCheckpointDir } from '../../engine/train/checkpoint';
 import { UserError } from '../../engine/errors';
 import { linearProbe } from '../../engine/transfer/linear-probe';
+import { withInitArchitecture } from '../../engine/transfer/init-config';
 import { resolveInit } from '../../engine/transfer/pretrained';
 import type { TrainConfig } from '../../engine/types';
 import { percent, formatDuration, type Output } from '../output';
@@ -37,7 +38,7 @@ export async function withInit(config: TrainConfig, values: Record<string, strin
     }
   }
   const inputSize = values['input-size'] === undefined ? source.model.inputSize : config.inputSize;
-  return { ...config, init: from, scale: source.model.scale, groups: source.model.groups, stem: source.model.stem, inputSize };
+  return withInitArchitecture({ ...config, init: from, inputSize });
 }
 
 /** The quick path: features once through the frozen backbone, a fitted head, one checkpoint. */

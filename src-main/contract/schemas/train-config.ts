@@ -31,6 +31,8 @@ export const trainConfigSchema = z.object({
   augment: z.boolean(),
   zeroInitBranches: z.boolean().optional(),
   runtime: z.enum(['auto', 'onnx', 'tfjs']).optional(),
+  /** Where the weights start: scratch, the shipped CIFAR-10 model, or an earlier run of this app (its id). */
+  init: z.union([z.enum(['scratch', 'pretrained']), z.number().int().positive()]).optional(),
 });
 export type TrainConfigValues = z.infer<typeof trainConfigSchema>;
 

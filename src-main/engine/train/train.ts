@@ -18,6 +18,7 @@ import { forEachLogitsBatch, logitsForPixels } from './inference';
 import { appendEpochMetrics, truncateEpochMetrics, writeRunJson } from './run-log';
 import { learningRateAt } from './schedule';
 import { findResumePoint, loadSessionData, prepareModel, sessionConfig } from './setup';
+import { withInitArchitecture } from '../transfer/init-config';
 import { trainStep } from './train-step';
 
 export { defaultTrainConfig } from './config';
@@ -57,7 +58,8 @@ export async function train(
   validateTrainConfig(requested);
   const outDir = path.resolve(requested.outDir);
   const resume = await findResumePoint(outDir, Boolean(options.resume));
-  const config = sessionConfig({ ...requested, outDir }, resume);
+  // A resumed run keeps its checkpoint's config; a new one started from another model takes that model's architecture.
+  const config = sessionConfig({ ...(resume ? requested : await withInitArchitecture(requested)), outDir }, resume);
   const sessionStart = performance.now();
   const priorSec = resume?.state.elapsedSec ?? 0;
   const elapsed = () => priorSec + (performance.now() - sessionStart) / 1000;

@@ -1,0 +1,34 @@
+import { mount } from '@vue/test-utils';
+import { describe, expect, it } from 'vitest';
+import TrainingConfigForm from '../../src-renderer/components/TrainingConfigForm.vue';
+import { configFromForm, DEFAULT_FORM, type TrainForm } from '../../src-renderer/stores/training-config';
+import { makeRun } from './support';
+
+function mountForm(sources = [makeRun({ id: 7, name: 'cats v1', status: 'completed', checkpointDir: '/runs/7', config: { scale: 0.25, groups: 2, stem: 'cifar' } })]) {
+  let form: TrainForm = { ...DEFAULT_FORM };
+  const wrapper = mount(TrainingConfigForm, {
+    props: { presets: [], sources, modelValue: form, 'onUpdate:modelValue': (v: TrainForm) => { form = v; void wrapper.setProps({ modelValue: v }); } },
+  });
+  return { wrapper, form: () => form };
+}
+
+describe('Start from', () => {
+  it('takes the pretrained model with its architecture, which the form then keeps fixed', async () => {
+    const { wrapper, form } = mountForm();
+    await wrapper.get('[data-testid="cfg-init"]').setValue('pretrained');
+    expect(form()).toMatchObject({ init: 'pretrained', scale: 0.5, groups: 3, stem: 'cifar' });
+    expect((wrapper.get('[data-testid="cfg-scale"]').element as HTMLSelectElement).disabled).toBe(true);
+    expect(configFromForm(form()).errors).toEqual({});
+    expect(configFromForm(form()).config.init).toBe('pretrained');
+  });
+
+  it('offers earlier runs with a checkpoint and takes the chosen run\'s architecture', async () => {
+    const { wrapper, form } = mountForm();
+    const options = wrapper.findAll('[data-testid="cfg-init"] option').map((o) => o.text());
+    expect(options).toEqual(['Pretrained on CIFAR-10 (best for a small folder)', 'Scratch (random weights)', 'Run “cats v1”']);
+    await wrapper.get('[data-testid="cfg-init"]').setValue('7');
+    expect(form()).toMatchObject({ init: 7, scale: 0.25, groups: 2 });
+    await wrapper.get('[data-testid="cfg-init"]').setValue('scratch');
+    expect((wrapper.get('[data-testid="cfg-scale"]').element as HTMLSelectElement).disabled).toBe(false);
+  });
+});
