@@ -129,7 +129,8 @@ test('skipped files: by path below the root, in plain words, the decoder’s tex
   await expect(studio.testId('skipped-name')).toHaveText(['ants/broken 3.jpg', 'ants/dangling.png', 'bees/broken 3.jpg', 'bees/everything']);
   const rows = studio.testId('skipped-file');
   await expect(rows.nth(0)).toContainText('damaged or incomplete JPEG file');
-  await expect(rows.nth(0).getByTestId('skipped-detail')).toContainText(/JPEG/);
+  // The decoder's own words (sharp's or jpeg-js's, depending on which read the file): present, not parsed.
+  await expect(rows.nth(0).getByTestId('skipped-detail')).not.toBeEmpty();
   await expect(rows.nth(1)).toContainText('broken link: its target does not exist');
   await expect(rows.nth(3)).toContainText('link to a folder outside the dataset folder (not followed)');
   await expect(rows.nth(3).getByTestId('skipped-detail')).toHaveText('links to /');

@@ -103,7 +103,8 @@ test('3. train one short epoch and watch the chart and progress bar move', async
   await studio.show('training');
   await expect(studio.testId('train-dataset')).toContainText('Pets and ships');
   await studio.testId('preset-fast-cifar').click();
-  // A tiny model for one epoch: done in well under a minute on two CPU cores.
+  // A tiny model for one epoch: done in well under a minute on two CPU cores. The settings sit under "Advanced".
+  await studio.testId('cfg-advanced').locator('summary').click();
   await studio.testId('cfg-scale').selectOption('0.5');
   await studio.testId('cfg-epochs').fill('1');
   await studio.testId('cfg-batch-size').fill('8');
