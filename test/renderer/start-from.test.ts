@@ -25,7 +25,7 @@ describe('Start from', () => {
   it('offers earlier runs with a checkpoint and takes the chosen run\'s architecture', async () => {
     const { wrapper, form } = mountForm();
     const options = wrapper.findAll('[data-testid="cfg-init"] option').map((o) => o.text());
-    expect(options).toEqual(['Pretrained on CIFAR-10 (best for a small folder)', 'Scratch (random weights)', 'Run “cats v1”']);
+    expect(options).toEqual(['Pretrained on CIFAR-10 (small folders)', 'Scratch (random weights)', 'Run “cats v1”']);
     await wrapper.get('[data-testid="cfg-init"]').setValue('7');
     expect(form()).toMatchObject({ init: 7, scale: 0.25, groups: 2 });
     await wrapper.get('[data-testid="cfg-init"]').setValue('scratch');
