@@ -1,4 +1,5 @@
 import { defineStore } from 'pinia';
+import { counted } from '../lib/format';
 import { computed, ref, shallowRef } from 'vue';
 import { useApiClient } from '../api/studio-client';
 import type { ImageItem } from '../api/types';
@@ -210,7 +211,7 @@ export const useLabelingStore = defineStore('labeling', () => {
     }
     try {
       const result = await api.invoke('datasets.exportLabeled', { id: datasetId.value, destDir: destDir.trim() });
-      app.notify(`Exported ${result.written} labeled images to ${result.destDir}.`, 'success');
+      app.notify(`Exported ${counted(result.written, 'labeled image')} to ${result.destDir}.`, 'success');
     } catch (err) {
       app.reportError(err, 'Could not export the labeled dataset');
     }

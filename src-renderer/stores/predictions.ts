@@ -1,4 +1,5 @@
 import { defineStore } from 'pinia';
+import { count, counted } from '../lib/format';
 import { computed, ref, shallowRef } from 'vue';
 import type { DroppedFile } from '../api/studio-client';
 import { useApiClient } from '../api/studio-client';
@@ -81,7 +82,7 @@ export const usePredictionsStore = defineStore('predictions', () => {
       error.value = app.reportError(new Error(done.error), 'Prediction failed');
     } else if (status.value === 'running') {
       status.value = 'done';
-      app.notify(`Predicted ${done.predicted} images${done.skipped ? `, skipped ${done.skipped}` : ''}.`, 'success');
+      app.notify(`Predicted ${counted(done.predicted, 'image')}${done.skipped ? `, skipped ${count(done.skipped)}` : ''}.`, 'success');
     }
   }
 
