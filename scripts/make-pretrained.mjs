@@ -42,7 +42,8 @@ const from = option('--from');
 const run = resolve(from ?? option('--run', join(root, '.cache/pretrain-run')));
 const trainCommand = `npm run --silent cli -- train --dataset ${dataset} --out ${run} ${TRAIN_ARGS.join(' ')}`;
 if (!from) {
-  console.error(`Training (about 21 minutes on 2 idle cores): ${trainCommand}`);
+  // 28 min measured on a busy 2-core machine (docs/results.md); idle it should be about half the 12-epoch run's 41 min.
+  console.error(`Training (28 minutes measured on a shared 2-core machine): ${trainCommand}`);
   cli(['train', '--dataset', dataset, '--out', run, ...TRAIN_ARGS, '--json']);
 }
 
