@@ -14,7 +14,7 @@ import { loadSessionData } from '../train/setup';
 import type { CheckpointManifest, TrainConfig } from '../types';
 import { copyWeightsByName, HEAD_LAYER } from './copy-weights';
 import { featuresOf } from './features';
-import { fitSoftmaxHead, type SoftmaxHead } from './softmax-head';
+import { fitSoftmaxHead, scoreHead } from './softmax-head';
 
 export interface ProbeOptions {
   dataset: string;
@@ -43,31 +43,6 @@ export interface ProbeResult {
   elapsedSec: number;
   checkpoint: string;
   backend: string;
-}
-
-/** Accuracy, top-5 and plain cross-entropy of the head on features. */
-function scoreHead(features: Float32Array, labels: Int32Array, head: SoftmaxHead, classes: number) {
-  const n = labels.length;
-  const width = features.length / Math.max(n, 1);
-  let correct = 0;
-  let top5 = 0;
-  let loss = 0;
-  const z = new Float64Array(classes);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < classes; k++) {
-      let s = head.bias[k];
-      for (let j = 0; j < width; j++) s += features[i * width + j] * head.kernel[j * classes + k];
-      z[k] = s;
-    }
-    const max = Math.max(...z);
-    const logSum = Math.log(z.reduce((sum, v) => sum + Math.exp(v - max), 0)) + max;
-    loss += logSum - z[labels[i]];
-    const above = z.filter((v) => v > z[labels[i]]).length;
-    if (above === 0) correct++;
-    if (above < 5) top5++;
-  }
-  const d = Math.max(n, 1);
-  return { accuracy: correct / d, top5: top5 / d, loss: loss / d };
 }
 
 const labelsOf = (all: Int32Array, indices: readonly number[]) => Int32Array.from(indices, (i) => all[i]);

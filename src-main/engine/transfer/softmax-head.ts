@@ -156,3 +156,28 @@ export function fitSoftmaxHead(features: Float32Array, labels: Int32Array, optio
   }
   return { kernel, bias, l2 };
 }
+
+/** Accuracy, top-5 and plain cross-entropy of a fitted head on raw features (row-major `[labels.length, width]`). */
+export function scoreHead(features: Float32Array, labels: Int32Array, head: SoftmaxHead, classes: number) {
+  const n = labels.length;
+  const width = features.length / Math.max(n, 1);
+  let correct = 0;
+  let top5 = 0;
+  let loss = 0;
+  const z = new Float64Array(classes);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < classes; k++) {
+      let s = head.bias[k];
+      for (let j = 0; j < width; j++) s += features[i * width + j] * head.kernel[j * classes + k];
+      z[k] = s;
+    }
+    const max = Math.max(...z);
+    const logSum = Math.log(z.reduce((sum, v) => sum + Math.exp(v - max), 0)) + max;
+    loss += logSum - z[labels[i]];
+    const above = z.filter((v) => v > z[labels[i]]).length;
+    if (above === 0) correct++;
+    if (above < 5) top5++;
+  }
+  const d = Math.max(n, 1);
+  return { accuracy: correct / d, top5: top5 / d, loss: loss / d };
+}
