@@ -8,6 +8,7 @@ import { makeImageFolder, syntheticImage } from '../fixtures/image-folder';
 import { connectWs } from '../fixtures/ws-client';
 import { serveSpecHooks, startServe, type ServeInstance } from './serve-harness';
 import { StudioPage } from './studio-page';
+import { hasEnded } from '../../src-main/contract';
 
 /**
  * Labeling and Prediction in a 1280 x 900 browser window against the real serve mode (issue 17,
@@ -53,7 +54,7 @@ test.beforeAll(async ({ browser }) => {
   otherId = (await api.invoke('datasets.addFolder', { path: join(scratch, 'other'), name: 'Other' })).id;
   const finished = new Promise<string>((resolve) => {
     api.subscribe('training.status', ({ run }) => {
-      if (['completed', 'stopped', 'failed'].includes(run.status)) resolve(run.error ?? run.status);
+      if (hasEnded(run.status)) resolve(run.error ?? run.status);
     });
   });
   const config = { scale: 0.25, groups: 3, stem: 'cifar', inputSize: SIZE, epochs: 1, batchSize: 8, warmupEpochs: 0, augment: false } as const;

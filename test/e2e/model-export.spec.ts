@@ -8,6 +8,7 @@ import { makeImageFolder } from '../fixtures/image-folder';
 import { connectWs } from '../fixtures/ws-client';
 import { serveSpecHooks, startServe, type ServeInstance } from './serve-harness';
 import { StudioPage } from './studio-page';
+import { hasEnded } from '../../src-main/contract';
 
 /**
  * Export from the Training view of the real serve mode: a tiny run is trained through the API
@@ -46,7 +47,7 @@ test.beforeAll(async ({ browser }) => {
     const dataset = await client.invoke('datasets.addFolder', { path: join(scratch, 'shapes'), name: 'Shapes' });
     const finished = new Promise<string>((resolve) => {
       client.subscribe('training.status', ({ run }) => {
-        if (['completed', 'stopped', 'failed'].includes(run.status)) resolve(run.error ?? run.status);
+        if (hasEnded(run.status)) resolve(run.error ?? run.status);
       });
     });
     const config = { scale: 0.25, groups: 3, stem: 'cifar', inputSize: INPUT_SIZE, epochs: 1, batchSize: 8, warmupEpochs: 0, augment: false } as const;

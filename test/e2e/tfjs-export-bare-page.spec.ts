@@ -10,6 +10,7 @@ import { TFJS_CDN_URL } from '../../src-main/engine/export/tfjs-example';
 import { makeImageFolder, syntheticImage } from '../fixtures/image-folder';
 import { connectWs } from '../fixtures/ws-client';
 import { serveSpecHooks, startServe, type ServeInstance } from './serve-harness';
+import { hasEnded } from '../../src-main/contract';
 
 /**
  * The TensorFlow.js export outside the app (issue 17 item 7): a run trained in the real serve
@@ -63,7 +64,7 @@ test.beforeAll(async ({ browser }) => {
     const dataset = await client.invoke('datasets.addFolder', { path: join(scratch, 'shapes'), name: 'Shapes' });
     const finished = new Promise<string>((resolve) => {
       client.subscribe('training.status', ({ run }) => {
-        if (['completed', 'stopped', 'failed'].includes(run.status)) resolve(run.error ?? run.status);
+        if (hasEnded(run.status)) resolve(run.error ?? run.status);
       });
     });
     const config = { scale: 0.25, groups: 3, stem: 'cifar', inputSize: SIZE, epochs: 10, batchSize: 8, lr: 0.05, warmupEpochs: 0, augment: false, zeroInitBranches: true } as const;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
 import { electron, launchApp, SKIP_REASON, type LaunchedApp } from './electron-app';
+import { hasEnded } from '../../src-main/contract';
 
 test.skip(!electron.path, SKIP_REASON);
 // The list reporter shows skips without their reason; say it once.
@@ -143,7 +144,7 @@ test('training in the ML host runs on ONNX Runtime replicas (worker threads insi
       const started = await studio.invoke('training.start', { datasetId: dataset.id, config, name: 'replicas' });
       for (let i = 0; i < 600; i++) {
         const detail = await studio.invoke('runs.get', { id: started.id });
-        if (['completed', 'stopped', 'failed'].includes(detail.status)) return detail as { status: string; backend: string | null };
+        if (hasEnded(detail.status)) return detail as { status: string; backend: string | null };
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       throw new Error('the training run did not finish in 120 s');

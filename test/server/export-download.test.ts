@@ -7,6 +7,7 @@ import { parseExportPath } from '../../src-main/server/export-download';
 import { startServer, type RunningServer } from '../../src-main/server/main';
 import { connectWs } from '../fixtures/ws-client';
 import { makeImageFolder, removeDir, tempDir } from '../services/helpers';
+import { hasEnded } from '../../src-main/contract';
 
 let root: string;
 let server: RunningServer;
@@ -26,7 +27,7 @@ beforeAll(async () => {
   const dataset = await client.invoke('datasets.addFolder', { path: join(root, 'pets') });
   const done = new Promise<void>((resolve) => {
     const off = client.subscribe('training.status', ({ run }) => {
-      if (['completed', 'stopped', 'failed'].includes(run.status)) {
+      if (hasEnded(run.status)) {
         off();
         resolve();
       }

@@ -6,13 +6,14 @@ import { onnxRuntimeStatus } from '../../src-main/engine/runtime/onnx-runtime';
 import { exportBaseName, httpExportUrls } from '../../src-main/services/run-export';
 import { readFields } from '../engine/export/protobuf-reader';
 import { makeImageFolder, removeDir, startHarness, TINY, tempDir, type Harness } from './helpers';
+import { hasEnded } from '../../src-main/contract';
 
 let root: string;
 let harness: Harness;
 let dataset: Dataset;
 let run: Run;
 
-const finished = (p: Payload<'training.status'>) => ['completed', 'stopped', 'failed'].includes(p.run.status);
+const finished = (p: Payload<'training.status'>) => hasEnded(p.run.status);
 
 beforeAll(async () => {
   root = tempDir('run-export');

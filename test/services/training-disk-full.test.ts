@@ -13,6 +13,7 @@ import { buildShuffleNetV1 } from '../../src-main/engine/model/shufflenet';
 import { writeCheckpoint } from '../../src-main/engine/train/checkpoint';
 import { defaultTrainConfig } from '../../src-main/engine/train/config';
 import { makeImageFolder, removeDir, startHarness, TINY, tempDir, type Harness } from './helpers';
+import { hasEnded } from '../../src-main/contract';
 
 let root: string;
 let runsDir: string;
@@ -65,7 +66,7 @@ afterAll(() => {
 describe('a full disk during a run in the app', () => {
   it('fails the run with the sentence that names the folder, the size needed and the intact checkpoint', async (context) => {
     if (!harness) return context.skip(`cannot mount a small tmpfs here (${mountError}); skipping the real disk-full test`);
-    const done = harness.next('training.status', (p: Payload<'training.status'>) => ['completed', 'stopped', 'failed'].includes(p.run.status), 240_000);
+    const done = harness.next('training.status', (p: Payload<'training.status'>) => hasEnded(p.run.status), 240_000);
     const run = await harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, epochs: 2 }, name: 'full' });
     const final = (await done).run;
     const checkpoints = join(runsDir, String(run.id), 'checkpoints');

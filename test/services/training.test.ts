@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset, Payload, Run } from '../../src-main/contract';
 import { makeImageFolder, removeDir, startHarness, TINY, tempDir, writeBroken, writePng, type Harness } from './helpers';
+import { hasEnded } from '../../src-main/contract';
 
 let root: string;
 let harness: Harness;
@@ -24,8 +25,7 @@ afterAll(() => {
   removeDir(root);
 });
 
-// 'diverged' ends a run too: waiting only for the other three hung the suite when a run diverged.
-const finished = (p: Payload<'training.status'>) => ['completed', 'stopped', 'failed', 'diverged'].includes(p.run.status);
+const finished = (p: Payload<'training.status'>) => hasEnded(p.run.status);
 
 describe('training through the ML host', () => {
   let run: Run;

@@ -6,6 +6,10 @@ import { trainConfigFieldsSchema, trainConfigSchema } from './train-config';
 export const runStatus = z.enum(['queued', 'running', 'stopping', 'stopped', 'completed', 'failed', 'diverged']);
 export type RunStatus = z.infer<typeof runStatus>;
 
+/** The statuses a run ends in: it neither trains nor waits. Anything that waits for a run waits for these. */
+export const ENDED_STATUSES: readonly RunStatus[] = ['completed', 'stopped', 'failed', 'diverged'];
+export const hasEnded = (status: RunStatus): boolean => ENDED_STATUSES.includes(status);
+
 /** Where and how a run diverged, with the likely remedy (engine/train/divergence.ts). */
 export const divergenceSchema = z.object({
   epoch: z.number().int().min(1),
