@@ -1,9 +1,7 @@
 /** `train --init` and `--linear-probe`: where a run's weights start, and the quick path for small folders. */
-import { readManifest, resolveCheckpointDir } from '../../engine/train/checkpoint';
 import { UserError } from '../../engine/errors';
 import { linearProbe } from '../../engine/transfer/linear-probe';
-import { withInitArchitecture } from '../../engine/transfer/init-config';
-import { resolveInit } from '../../engine/transfer/pretrained';
+import { initSource, withInitArchitecture } from '../../engine/transfer/init-config';
 import type { TrainConfig } from '../../engine/types';
 import { percent, formatDuration, type Output } from '../output';
 
@@ -25,12 +23,11 @@ const ARCH_FLAGS = [
  * another resolution is normal).
  */
 export async function withInit(config: TrainConfig, values: Record<string, string | boolean | undefined>): Promise<TrainConfig> {
-  const from = resolveInit(typeof values.init === 'string' ? values.init : undefined);
-  if (from === null) {
+  const source = await initSource(typeof values.init === 'string' ? values.init : undefined);
+  if (source === null) {
     if (values['linear-probe']) throw new UserError('--linear-probe fits a head on a trained backbone: add --init pretrained or --init <run-dir>', 'bad-option');
-    return config;
+    return withInitArchitecture(config, null);
   }
-  const source = await readManifest(await resolveCheckpointDir(from));
   for (const [flag, key] of ARCH_FLAGS) {
     const given = values[flag];
     if (given !== undefined && String(source.model[key]) !== String(Number(given) || given)) {
@@ -38,7 +35,7 @@ export async function withInit(config: TrainConfig, values: Record<string, strin
     }
   }
   const inputSize = values['input-size'] === undefined ? source.model.inputSize : config.inputSize;
-  return withInitArchitecture({ ...config, init: from, inputSize });
+  return withInitArchitecture({ ...config, inputSize }, source);
 }
 
 /** The quick path: features once through the frozen backbone, a fitted head, one checkpoint. */
