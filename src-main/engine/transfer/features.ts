@@ -4,7 +4,7 @@ import { forEachLogitsBatch, logitsForPixels } from '../train/inference';
 import type { DatasetSplit, Preprocessing } from '../types';
 
 /** The global average pool that feeds the classifier (model/shufflenet.ts). */
-const FEATURE_LAYER = 'pool';
+export const FEATURE_LAYER = 'pool';
 
 /** A model that shares `model`'s layers and stops at the pooled features `[batch, channels]`. */
 export function featureModel(model: tf.LayersModel): tf.LayersModel {
