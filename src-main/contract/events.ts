@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { backendInfoSchema } from './schemas/app';
 import { id, jobId } from './schemas/common';
+import { auditStage } from './schemas/audit';
 import { downloadPhase, scanPhase } from './schemas/datasets';
 import { predictionItemSchema } from './schemas/predict';
 import { batchMetricsSchema, epochMetricsSchema, runSchema } from './schemas/runs';
@@ -47,6 +48,12 @@ export const events = {
     skipped: z.number().int().min(0),
     error: z.string().optional(),
   }),
+
+  'suggestions.progress': z.object({ jobId, datasetId: id, done: z.number().int().min(0), total: z.number().int().min(0) }),
+  'suggestions.done': z.object({ jobId, datasetId: id, suggested: z.number().int().min(0), error: z.string().optional() }),
+
+  'audit.progress': z.object({ jobId, datasetId: id, stage: auditStage, done: z.number().int().min(0), total: z.number().int().min(0) }),
+  'audit.done': z.object({ jobId, datasetId: id, error: z.string().optional() }),
 } as const;
 
 export type Events = typeof events;

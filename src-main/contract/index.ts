@@ -13,3 +13,6 @@ export * from './schemas/model-export';
 export * from './schemas/predict';
 export * from './schemas/runs';
 export * from './schemas/train-config';
+export * from './schemas/suggestions';
+export * from './schemas/audit';
+export * from './schemas/explain';

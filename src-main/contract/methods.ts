@@ -6,7 +6,13 @@ import { checkpointKind, evaluationSampleSchema, evaluationSchema } from './sche
 import { modelExportFormat, modelExportSchema } from './schemas/model-export';
 import { predictAcceptResultSchema, predictionItemSchema, predictUndoAcceptResultSchema } from './schemas/predict';
 import { presetSchema, runDetailSchema, runSchema } from './schemas/runs';
+import { auditSchema } from './schemas/audit';
+import { explainTarget, heatmapSchema } from './schemas/explain';
+import { imageOrder, suggestionsStatusSchema } from './schemas/suggestions';
 import { trainConfigInputSchema } from './schemas/train-config';
+
+/** `classId: null` lists unlabeled images; no `classId` lists all. */
+const imageFilter = z.strictObject({ classId: id.nullable().optional(), split: z.string().optional() }).default({});
 
 function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
   return { input, output };
@@ -50,11 +56,19 @@ export const methods = {
   'images.list': method(
     z.strictObject({
       datasetId: id,
-      /** `classId: null` lists unlabeled images; no `classId` lists all. */
-      filter: z.strictObject({ classId: id.nullable().optional(), split: z.string().optional() }).default({}),
+      filter: imageFilter,
+      /** `least-certain`: unlabeled images with the smallest suggestion margin first, the rest after in file order. */
+      order: imageOrder.default('file'),
       ...page,
     }),
     z.object({ total: z.number().int().min(0), items: z.array(imageSchema) }),
+  ),
+  /** Every image id in a filter, for "select all" (labels.assign takes up to 100,000). */
+  'images.ids': method(z.strictObject({ datasetId: id, filter: imageFilter }), z.object({ ids: z.array(id) })),
+  /** Leaves images out of training (a likely label error the person does not want to decide on), or takes them back. */
+  'images.setExcluded': method(
+    z.strictObject({ imageIds: z.array(id).min(1).max(100_000), excluded: z.boolean() }),
+    z.object({ updated: z.number().int().min(0) }),
   ),
 
   'classes.create': method(z.strictObject({ datasetId: id, name }), classSchema),
@@ -63,6 +77,34 @@ export const methods = {
   'labels.assign': method(
     z.strictObject({ imageIds: z.array(id).min(1).max(100_000), classId: id.nullable() }),
     z.object({ updated: z.number().int().min(0) }),
+  ),
+
+  /** Predicts every unlabeled image with a run (the dataset's newest by default) and stores its guess; progress in `suggestions.progress`. */
+  'suggestions.start': method(
+    z.strictObject({ datasetId: id, runId: id.optional() }),
+    z.object({ jobId, total: z.number().int().min(0) }),
+  ),
+  'suggestions.cancel': method(z.strictObject({ jobId }), z.object({})),
+  'suggestions.status': method(z.strictObject({ datasetId: id }), suggestionsStatusSchema),
+  /** Labels every unlabeled image whose suggestion is at least `minConfidence` sure (of `classId` only, when given). */
+  'suggestions.accept': method(
+    z.strictObject({ datasetId: id, minConfidence: probability, classId: id.optional() }),
+    z.object({ updated: z.number().int().min(0), acceptId: jobId.nullable() }),
+  ),
+  'suggestions.undoAccept': method(z.strictObject({ acceptId: jobId }), z.object({ restored: z.number().int().min(0) })),
+
+  /** Checks a folder dataset's labeled images: likely label errors, duplicates, class balance; progress in `audit.progress`. */
+  'audit.start': method(z.strictObject({ datasetId: id, runId: id.optional() }), z.object({ jobId })),
+  'audit.cancel': method(z.strictObject({ jobId }), z.object({})),
+  /** The dataset's last audit, or null when it has none. */
+  'audit.get': method(z.strictObject({ datasetId: id }), auditSchema.nullable()),
+  /** "This label is right": the image leaves the likely-errors list until the next audit. */
+  'audit.keep': method(z.strictObject({ datasetId: id, imageId: id }), z.object({})),
+
+  /** Grad-CAM of one image under a run's model (the newest of the image's dataset by default): where it looked for `classIndex`, else its top class. */
+  'explain.image': method(
+    z.strictObject({ kind: explainTarget, id, runId: id.optional(), classIndex: z.number().int().min(0).optional() }),
+    heatmapSchema,
   ),
 
   'training.start': method(

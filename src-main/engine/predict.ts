@@ -31,23 +31,9 @@ async function decodeAll(paths: string[], decode: (p: string) => Promise<Uint8Ar
   return out;
 }
 
-/**
- * Predicts every image file under `folder` (recursively, names sorted at each level) with the
- * newest checkpoint of `run` (or the checkpoint folder `run` names), using the checkpoint's
- * preprocessing. Files are taken `batchSize` at a time (default 64): decoded, stacked into
- * `[batch, inputSize, inputSize, 3]`, run in inference mode, and reported through `onItem` in file
- * order as `{ path, top }` (the `topK` most probable classes, default 5) or `{ path, skipped }`
- * with the reason a file could not be decoded. The forward pass runs on ONNX Runtime or tfjs
- * on ONNX Runtime's `device` (`runtime` and `device`, see openLogitsRunner; `onRuntime` hears
- * which ones opened the model). The next batch is decoded while the one ahead runs, so a GPU waits
- * less for the CPU; at most two batches of pixels are held, so memory does not grow with the folder.
- * `onProgress(done, null)`: the total is not known up front.
- * @throws UserError for a wrong run path, a folder that does not exist, or a model whose outputs are not finite
- * @throws AbortedError when `signal` fires (checked between batches; items already sent stay valid)
- */
-export async function predictFolder(options: {
+/** Options of predictFolder and predictFiles, less what names the images. */
+interface PredictOptions {
   run: string;
-  folder: string;
   topK?: number;
   batchSize?: number;
   runtime?: InferenceRuntime;
@@ -56,15 +42,39 @@ export async function predictFolder(options: {
   signal?: AbortSignal;
   onItem: (item: PredictionItem) => void;
   onProgress?: (done: number, total: number | null) => void;
-}): Promise<{ predicted: number; skipped: number }> {
+}
+
+/**
+ * Predicts every image file under `folder` (recursively, names sorted at each level) with the
+ * newest checkpoint of `run` (or the checkpoint folder `run` names), using the checkpoint's
+ * preprocessing; see predictFiles for how. `onProgress(done, null)`: the total is not known up front.
+ * @throws UserError for a wrong run path, a folder that does not exist, or a model whose outputs are not finite
+ * @throws AbortedError when `signal` fires (checked between batches; items already sent stay valid)
+ */
+export async function predictFolder(options: PredictOptions & { folder: string }): Promise<{ predicted: number; skipped: number }> {
+  const info = await stat(options.folder).catch(() => null);
+  if (!info?.isDirectory()) throw new UserError(`${options.folder} is not a folder: expected a folder of images to predict`, 'folder-not-found');
+  return predictFiles({ ...options, paths: walkImageFiles(options.folder, options.signal) });
+}
+
+/**
+ * Predicts the image files `paths` (in that order; the labeling view's suggestions name them one
+ * by one). Files are taken `batchSize` at a time (default 64): decoded, stacked into
+ * `[batch, inputSize, inputSize, 3]`, run in inference mode, and reported through `onItem` in
+ * order as `{ path, top }` (the `topK` most probable classes, default 5) or `{ path, skipped }`
+ * with the reason a file could not be decoded. The forward pass runs on ONNX Runtime or tfjs
+ * on ONNX Runtime's `device` (`runtime` and `device`, see openLogitsRunner; `onRuntime` hears
+ * which ones opened the model). The next batch is decoded while the one ahead runs, so a GPU waits
+ * less for the CPU; at most two batches of pixels are held, so memory does not grow with the folder.
+ * @throws UserError for a wrong run path or a model whose outputs are not finite
+ * @throws AbortedError when `signal` fires (checked between batches; items already sent stay valid)
+ */
+export async function predictFiles(options: PredictOptions & { paths: Iterable<string> | AsyncIterable<string> }): Promise<{ predicted: number; skipped: number }> {
   const { signal, onItem } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const topK = options.topK ?? DEFAULT_TOP_K;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batchSize must be a whole number of at least 1, got ${batchSize}`, 'bad-option');
   if (!Number.isInteger(topK) || topK < 1) throw new UserError(`topK must be a whole number of at least 1, got ${topK}`, 'bad-option');
-  const info = await stat(options.folder).catch(() => null);
-  if (!info?.isDirectory()) throw new UserError(`${options.folder} is not a folder: expected a folder of images to predict`, 'folder-not-found');
-
   const runner = await openLogitsRunner(options.run, options.runtime, options.device);
   const { manifest } = runner;
   const prep = manifest.preprocessing;
@@ -108,7 +118,7 @@ export async function predictFolder(options: {
   try {
     options.onRuntime?.(runner);
     let pending: string[] = [];
-    for await (const file of walkImageFiles(options.folder, signal)) {
+    for await (const file of options.paths) {
       pending.push(file);
       if (pending.length === batchSize) {
         if (signal?.aborted) throw new AbortedError();

@@ -4,6 +4,7 @@
  * the operations that need one.
  */
 import type { BackendInfoView } from '../contract';
+import type { PredictionItem } from '../engine/types';
 import type { Operations, OpName, ScanResult } from './protocol';
 
 export type OperationImpl<O extends OpName> = (
@@ -41,6 +42,11 @@ function throttled(emit: (event: { type: 'progress'; done: number; total: number
     last = time;
     emit({ type: 'progress', done, total });
   };
+}
+
+/** Where a prediction's items and progress go. */
+function predictionStream(emit: (event: Operations['predictFiles']['event']) => void, signal: AbortSignal) {
+  return { signal, onItem: (item: PredictionItem) => emit({ type: 'item', item }), onProgress: throttled(emit) };
 }
 
 export const operations: { [O in OpName]: OperationImpl<O> } = {
@@ -101,11 +107,28 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
   async predictFolder(args, emit, signal) {
     await ensureBackend();
     const { predictFolder } = await import('../engine/predict');
-    return predictFolder({
-      ...args,
+    return predictFolder({ ...args, ...predictionStream(emit, signal) });
+  },
+
+  async auditFolder(args, emit, signal) {
+    await ensureBackend();
+    const { auditFolder } = await import('../engine/audit/audit-folder');
+    let last = 0;
+    return auditFolder(args.dir, {
+      from: args.from,
       signal,
-      onItem: (item) => emit({ type: 'item', item }),
-      onProgress: throttled(emit),
+      onProgress: (stage, done, total) => {
+        // At most every 100 ms, and always a stage's last step.
+        if (done !== total && Date.now() - last < 100) return;
+        last = Date.now();
+        emit({ type: 'progress', stage, done, total });
+      },
     });
+  },
+
+  async predictFiles(args, emit, signal) {
+    await ensureBackend();
+    const { predictFiles } = await import('../engine/predict');
+    return predictFiles({ ...args, ...predictionStream(emit, signal) });
   },
 };

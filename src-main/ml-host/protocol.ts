@@ -3,6 +3,7 @@
  * travel over `child_process.fork` IPC and Electron's `utilityProcess` port.
  */
 import type { BackendInfoView, TrainConfigInput, WireError } from '../contract';
+import type { AuditReport, AuditStage } from '../engine/audit/audit';
 import type { ExportCheck } from '../engine/export/verify';
 import type { EvaluationResult, PredictionItem, SkippedFile, TrainConfig, TrainEvent } from '../engine/types';
 
@@ -61,6 +62,29 @@ export interface Operations {
     event: ProgressEvent | { type: 'item'; item: PredictionItem };
     result: { predicted: number; skipped: number };
   };
+  /** The dataset audit of a class-folder tree (engine/audit/audit-folder.ts); `from` a run folder or 'pretrained'. */
+  auditFolder: {
+    args: { dir: string; from: string };
+    event: { type: 'progress'; stage: AuditStage; done: number; total: number };
+    result: AuditReport & { root: string; classes: string[] };
+  };
+  explainImage: { args: { run: string; path: string; classIndex?: number }; event: never; result: ExplainedImage };
+  /** The same for named files, in order (the labeling view's suggestions). */
+  predictFiles: {
+    args: { run: string; paths: string[]; topK: number };
+    event: ProgressEvent | { type: 'item'; item: PredictionItem };
+    result: { predicted: number; skipped: number };
+  };
+}
+
+/** A Grad-CAM heatmap of one image with the class it explains (engine/explain/). */
+export interface ExplainedImage {
+  classIndex: number;
+  className: string;
+  probability: number;
+  width: number;
+  height: number;
+  values: number[];
 }
 
 export type OpName = keyof Operations;

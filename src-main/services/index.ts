@@ -5,16 +5,19 @@ import { forkHostPort } from '../ml-host/fork-port';
 import type { MlHostPortFactory } from '../ml-host/port';
 import { Storage } from '../storage';
 import { appHandlers, type AppInfoOptions } from './app-info';
+import { AuditService } from './audit';
 import { BackendTracker } from './backend-tracker';
 import { paths, type ServiceContext } from './context';
 import { datasetHandlers } from './datasets';
 import { evaluationHandlers } from './evaluation';
+import { explainHandlers } from './explain';
 import { labelingHandlers } from './labeling';
 import { MediaService } from './media';
 import { httpMediaUrls, type MediaUrls } from './media-urls';
 import { PredictionService } from './predictions';
 import { PRESETS } from './presets';
 import { RunExportService, type ExportUrls } from './run-export';
+import { SuggestionService } from './suggestions';
 import { TrainingService } from './training';
 
 export { MediaService, MediaError } from './media';
@@ -75,6 +78,8 @@ export function createServices(options: ServicesOptions): Services {
   const training = new TrainingService(context);
   const predictions = new PredictionService(context);
   const exports = new RunExportService(context, training, options.exportUrls ?? null);
+  const suggestions = new SuggestionService(context);
+  const media = new MediaService(storage, paths.thumbnails(options.dataDir));
   training.failInterrupted();
   predictions.failInterrupted();
   const handlers: ServiceHandlers = {
@@ -90,10 +95,13 @@ export function createServices(options: ServicesOptions): Services {
     'presets.list': () => [...PRESETS],
     ...evaluationHandlers(context),
     ...predictions.handlers(),
+    ...suggestions.handlers(),
+    ...new AuditService(context).handlers(),
+    ...explainHandlers(context, media),
   };
   return {
     handlers,
-    media: new MediaService(storage, paths.thumbnails(options.dataDir)),
+    media,
     storage,
     host,
     training,

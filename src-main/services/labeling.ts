@@ -1,9 +1,9 @@
 import { ApiError, type DatasetImage, type Handlers } from '../contract';
-import type { DatasetRow, ImageRow } from '../storage';
+import type { DatasetRow, ImageRow, ListedImageRow } from '../storage';
 import { cifarDisplayPath } from './cifar-record';
 import { notFound, requireDataset, type ServiceContext } from './context';
 
-type LabelingHandlers = Pick<Handlers, 'images.list' | 'classes.create' | 'classes.rename' | 'labels.assign'>;
+type LabelingHandlers = Pick<Handlers, 'images.list' | 'images.ids' | 'images.setExcluded' | 'classes.create' | 'classes.rename' | 'labels.assign'>;
 
 /** CIFAR-10 trains from its binary files, so labels edited in the app would never reach the model. */
 function requireEditable(dataset: DatasetRow): void {
@@ -12,7 +12,8 @@ function requireEditable(dataset: DatasetRow): void {
   }
 }
 
-export function imageView(context: ServiceContext, row: ImageRow): DatasetImage {
+export function imageView(context: ServiceContext, row: ImageRow | ListedImageRow): DatasetImage {
+  const suggested = 'suggestedClassId' in row && row.suggestedClassId !== null ? row : null;
   return {
     id: row.id,
     datasetId: row.datasetId,
@@ -21,6 +22,10 @@ export function imageView(context: ServiceContext, row: ImageRow): DatasetImage 
     ...(row.split === null ? {} : { split: row.split }),
     thumbUrl: context.media.url('thumb', 'image', row.id),
     imageUrl: context.media.url('image', 'image', row.id),
+    ...(suggested
+      ? { suggestion: { classId: suggested.suggestedClassId as number, confidence: suggested.suggestedConfidence as number, margin: suggested.suggestedMargin as number } }
+      : {}),
+    ...(row.excluded ? { excluded: true } : {}),
   };
 }
 
@@ -39,11 +44,31 @@ export function labelingHandlers(context: ServiceContext): LabelingHandlers {
     if (clash && clash.id !== except) throw new ApiError('conflict', `There is already a class named "${name}"`);
   };
 
+  /** The one dataset a selection of images belongs to. */
+  const datasetOfSelection = (imageIds: readonly number[]): number => {
+    const datasets = storage.images.datasetsOf(imageIds);
+    if (datasets.length === 0) throw notFound('Image', imageIds[0]);
+    if (datasets.length > 1) throw new ApiError('invalid-input', 'The selected images belong to different datasets');
+    return datasets[0];
+  };
+
   return {
-    'images.list': ({ datasetId, filter, offset, limit }) => {
+    'images.list': ({ datasetId, filter, order, offset, limit }) => {
       requireDataset(context, datasetId);
-      const { total, rows } = storage.images.list(datasetId, filter, offset, limit);
+      const { total, rows } = storage.images.list(datasetId, filter, offset, limit, order);
       return { total, items: rows.map((row) => imageView(context, row)) };
+    },
+
+    'images.ids': ({ datasetId, filter }) => {
+      requireDataset(context, datasetId);
+      return { ids: storage.images.ids(datasetId, filter) };
+    },
+
+    'images.setExcluded': ({ imageIds, excluded }) => {
+      const datasetId = datasetOfSelection(imageIds);
+      const updated = storage.images.setExcluded(imageIds, excluded, datasetId);
+      events.emit('datasets.changed', { datasetId });
+      return { updated };
     },
 
     'classes.create': ({ datasetId, name }) => {
@@ -65,10 +90,7 @@ export function labelingHandlers(context: ServiceContext): LabelingHandlers {
     },
 
     'labels.assign': ({ imageIds, classId }) => {
-      const datasets = storage.images.datasetsOf(imageIds);
-      if (datasets.length === 0) throw notFound('Image', imageIds[0]);
-      if (datasets.length > 1) throw new ApiError('invalid-input', 'The selected images belong to different datasets');
-      const [datasetId] = datasets;
+      const datasetId = datasetOfSelection(imageIds);
       requireEditable(requireDataset(context, datasetId));
       if (classId !== null) requireClass(datasetId, classId);
       const updated = storage.images.assign(imageIds, classId, datasetId);

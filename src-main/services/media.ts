@@ -22,7 +22,7 @@ export interface MediaFile {
  * Where an id's pixels live, and the folder they must stay in: the dataset's root, the
  * prediction's folder, or (for an image accepted from a prediction into a dataset) its own folder.
  */
-type Source = { path: string; recordIndex: number | null; root: string; skippedReason: string | null };
+export type MediaSource = { path: string; recordIndex: number | null; root: string; skippedReason: string | null };
 
 /** Image jobs that may decode at once (see JobQueue). */
 const IMAGE_JOBS = 2;
@@ -41,7 +41,8 @@ export class MediaService {
     private readonly cacheDir: string,
   ) {}
 
-  private resolveSource(kind: MediaKind, id: number): Source | null {
+  /** Where an id's pixels live (null when the app knows no such id); the one resolution media and explanations share. */
+  sourceOf(kind: MediaKind, id: number): MediaSource | null {
     if (kind === 'image') {
       const image = this.storage.images.get(id);
       const dataset = image && this.storage.datasets.get(image.datasetId);
@@ -57,7 +58,7 @@ export class MediaService {
     }
     const sample = this.storage.evaluations.sample(id);
     if (!sample) return null;
-    if (sample.imageId !== null) return this.resolveSource('image', sample.imageId);
+    if (sample.imageId !== null) return this.sourceOf('image', sample.imageId);
     const evaluation = this.storage.evaluations.get(sample.evaluationId);
     const dataset = evaluation && this.storage.datasets.get(evaluation.datasetId);
     if (!dataset || !isAbsolute(sample.path)) return null;
@@ -65,7 +66,7 @@ export class MediaService {
   }
 
   async get(variant: MediaVariant, kind: MediaKind, id: number, size = THUMB_SIZE): Promise<MediaFile> {
-    const source = this.resolveSource(kind, id);
+    const source = this.sourceOf(kind, id);
     if (!source) throw new MediaError(404, `No ${kind} ${id}`);
     if (source.skippedReason !== null) throw new MediaError(415, `${source.path} was skipped when it was scanned (${source.skippedReason}); it is not shown`);
     if (source.recordIndex !== null) {

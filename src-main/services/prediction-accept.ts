@@ -1,11 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { relative, resolve, sep } from 'node:path';
 import { ApiError, type ParsedInput, type PredictAcceptResult } from '../contract';
 import type { AcceptRecord, PredictionItemRow, Storage } from '../storage';
+import { AcceptLog } from './accept-log';
 import { notFound, requireDataset, type ServiceContext } from './context';
-
-/** Undo keeps the last few accepts of this session (an undo is offered right after the accept). */
-const KEPT_ACCEPTS = 20;
 
 /** The dataset's sample key for a predicted file: its path inside the root, else the absolute path. */
 function sampleKey(root: string, path: string): string {
@@ -19,7 +16,7 @@ function sampleKey(root: string, path: string): string {
  * that: a label the person set in between on another image is never touched.
  */
 export class PredictionAccepts {
-  private readonly records = new Map<string, AcceptRecord>();
+  private readonly log = new AcceptLog();
 
   constructor(private readonly context: ServiceContext) {}
 
@@ -37,19 +34,16 @@ export class PredictionAccepts {
     const added = record.addedImageIds.length + record.relabeled.length;
     let acceptId: string | null = null;
     if (added > 0) {
-      acceptId = randomUUID();
-      this.keep(acceptId, record);
+      acceptId = this.log.add(record);
       events.emit('datasets.changed', { datasetId });
     }
     return { added, acceptId, datasetId, datasetName: dataset.name };
   }
 
   undo(acceptId: string): { restored: number; datasetId: number; datasetName: string } {
-    const record = this.records.get(acceptId);
-    if (!record) throw new ApiError('not-found', 'That accept can no longer be undone (it was undone already, or the app restarted since)');
+    const record = this.log.take(acceptId);
     const dataset = requireDataset(this.context, record.datasetId);
     const restored = this.context.storage.predictions.undoAccept(record);
-    this.records.delete(acceptId);
     this.context.events.emit('datasets.changed', { datasetId: dataset.id });
     return { restored, datasetId: dataset.id, datasetName: dataset.name };
   }
@@ -75,10 +69,5 @@ export class PredictionAccepts {
       }
     }
     return record;
-  }
-
-  private keep(acceptId: string, record: AcceptRecord): void {
-    this.records.set(acceptId, record);
-    while (this.records.size > KEPT_ACCEPTS) this.records.delete(this.records.keys().next().value as string);
   }
 }

@@ -13,7 +13,7 @@ import { folderName } from './export-labeled';
  */
 export async function prepareTrainingData(storage: Storage, dataset: DatasetRow, runDir: string): Promise<string> {
   if (dataset.kind === 'cifar10') return dataset.root;
-  const images = storage.images.labeled(dataset.id);
+  const images = storage.images.labeled(dataset.id, { forTraining: true });
   const classes = new Set(images.map((image) => image.className));
   if (classes.size < 2) {
     throw new ApiError('user-error', `${dataset.name} needs labeled images in at least two classes to train (it has ${classes.size})`);

@@ -10,7 +10,18 @@ export interface ImageRow {
   classId: number | null;
   split: string | null;
   skippedReason: string | null;
+  /** 1 when left out of training. */
+  excluded: number;
 }
+
+/** A listed image with the model's guess, when it has one. */
+export interface ListedImageRow extends ImageRow {
+  suggestedClassId: number | null;
+  suggestedConfidence: number | null;
+  suggestedMargin: number | null;
+}
+
+export type ImageOrder = 'file' | 'random' | 'least-certain';
 
 export interface ImageFilter {
   /** A class id, null for unlabeled, undefined for all. */
@@ -19,7 +30,7 @@ export interface ImageFilter {
 }
 
 const imageColumns = (t: string) => `${t}.id, ${t}.dataset_id AS datasetId, ${t}.sample_key AS sampleKey, ${t}.path,
-  ${t}.record_index AS recordIndex, ${t}.class_id AS classId, ${t}.split, ${t}.skipped_reason AS skippedReason`;
+  ${t}.record_index AS recordIndex, ${t}.class_id AS classId, ${t}.split, ${t}.skipped_reason AS skippedReason, ${t}.excluded`;
 const IMAGE_COLUMNS = imageColumns('images');
 
 /** Images, classes and labels: everything the labeling view changes. */
@@ -36,34 +47,88 @@ export class ImagesRepo {
       .get(datasetId, sampleKey) as ImageRow | undefined;
   }
 
-  /** Usable (not skipped) images in id order, one page at a time. */
-  list(datasetId: number, filter: ImageFilter, offset: number, limit: number): { total: number; rows: ImageRow[] } {
-    const where = ['dataset_id = ?', 'skipped_reason IS NULL'];
+  private where(datasetId: number, filter: ImageFilter): { clause: string; params: (number | string)[] } {
+    const where = ['images.dataset_id = ?', 'images.skipped_reason IS NULL'];
     const params: (number | string)[] = [datasetId];
-    if (filter.classId === null) where.push('class_id IS NULL');
+    if (filter.classId === null) where.push('images.class_id IS NULL');
     else if (filter.classId !== undefined) {
-      where.push('class_id = ?');
+      where.push('images.class_id = ?');
       params.push(filter.classId);
     }
     if (filter.split !== undefined) {
-      where.push('split = ?');
+      where.push('images.split = ?');
       params.push(filter.split);
     }
-    const clause = where.join(' AND ');
+    return { clause: where.join(' AND '), params };
+  }
+
+  /**
+   * Usable (not skipped) images, one page at a time, in file (id) order, a fixed shuffle (the same
+   * on every page, so paging never repeats or skips an image), or least certain first: unlabeled
+   * images by their suggestion's margin, then the rest in id order. Unlabeled images come with
+   * their suggestion.
+   */
+  list(datasetId: number, filter: ImageFilter, offset: number, limit: number, order: ImageOrder = 'file'): { total: number; rows: ListedImageRow[] } {
+    const { clause, params } = this.where(datasetId, filter);
     const { total } = this.db.prepare(`SELECT COUNT(*) AS total FROM images WHERE ${clause}`).get(...params) as { total: number };
+    const orderBy = {
+      file: 'images.id',
+      // A multiplicative hash of the id: a shuffle that needs no stored permutation.
+      random: '(images.id * 2654435761) % 4294967296, images.id',
+      'least-certain': 'CASE WHEN images.class_id IS NULL AND s.margin IS NOT NULL THEN 0 ELSE 1 END, s.margin, images.id',
+    }[order];
     const rows = this.db
-      .prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE ${clause} ORDER BY id LIMIT ? OFFSET ?`)
-      .all(...params, limit, offset) as ImageRow[];
+      .prepare(
+        `SELECT ${IMAGE_COLUMNS},
+                CASE WHEN images.class_id IS NULL THEN s.class_id END AS suggestedClassId,
+                CASE WHEN images.class_id IS NULL THEN s.confidence END AS suggestedConfidence,
+                CASE WHEN images.class_id IS NULL THEN s.margin END AS suggestedMargin
+         FROM images LEFT JOIN suggestions s ON s.image_id = images.id
+         WHERE ${clause} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+      )
+      .all(...params, limit, offset) as ListedImageRow[];
     return { total, rows };
   }
 
-  /** Usable labeled images with their class names, for export and for training a folder dataset. */
-  labeled(datasetId: number): (ImageRow & { className: string })[] {
+  /** Every usable image id in a filter, in id order. */
+  ids(datasetId: number, filter: ImageFilter): number[] {
+    const { clause, params } = this.where(datasetId, filter);
+    return (this.db.prepare(`SELECT images.id FROM images WHERE ${clause} ORDER BY images.id`).all(...params) as { id: number }[]).map((r) => r.id);
+  }
+
+  /** Usable unlabeled images, for suggestions. */
+  unlabeled(datasetId: number): ImageRow[] {
+    return this.db
+      .prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE dataset_id = ? AND class_id IS NULL AND skipped_reason IS NULL ORDER BY id`)
+      .all(datasetId) as ImageRow[];
+  }
+
+  /** Images whose label was set, changed or removed after `since` (ISO time). */
+  labelsChangedSince(datasetId: number, since: string): number {
+    const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM images WHERE dataset_id = ? AND labeled_at > ?').get(datasetId, since) as { n: number };
+    return n;
+  }
+
+  /** Leaves images out of training, or takes them back. */
+  setExcluded(imageIds: readonly number[], excluded: boolean, datasetId: number): number {
+    return this.db.transaction(() => {
+      const update = this.db.prepare('UPDATE images SET excluded = ? WHERE id = ? AND dataset_id = ?');
+      let updated = 0;
+      for (const id of imageIds) updated += update.run(excluded ? 1 : 0, id, datasetId).changes;
+      return updated;
+    })();
+  }
+
+  /**
+   * Usable labeled images with their class names, for export and (`forTraining`: without the
+   * images left out of training) for training a folder dataset.
+   */
+  labeled(datasetId: number, options: { forTraining?: boolean } = {}): (ImageRow & { className: string })[] {
     return this.db
       .prepare(
         `SELECT ${imageColumns('i')}, c.name AS className
          FROM images i JOIN classes c ON c.id = i.class_id
-         WHERE i.dataset_id = ? AND i.skipped_reason IS NULL ORDER BY c.position, i.id`,
+         WHERE i.dataset_id = ? AND i.skipped_reason IS NULL ${options.forTraining ? 'AND i.excluded = 0' : ''} ORDER BY c.position, i.id`,
       )
       .all(datasetId) as (ImageRow & { className: string })[];
   }
@@ -108,11 +173,14 @@ export class ImagesRepo {
    */
   assign(imageIds: readonly number[], classId: number | null, datasetId: number): number {
     return this.db.transaction(() => {
+      // Only a real change stamps the time: "trained before 37 labels changed" counts changes, not key presses.
       const update = this.db.prepare(
-        'UPDATE images SET class_id = ? WHERE id = ? AND dataset_id = ? AND skipped_reason IS NULL',
+        `UPDATE images SET labeled_at = CASE WHEN class_id IS NOT ? THEN ? ELSE labeled_at END, class_id = ?
+         WHERE id = ? AND dataset_id = ? AND skipped_reason IS NULL`,
       );
+      const now = new Date().toISOString();
       let updated = 0;
-      for (const id of imageIds) updated += update.run(classId, id, datasetId).changes;
+      for (const id of imageIds) updated += update.run(classId, now, classId, id, datasetId).changes;
       return updated;
     })();
   }

@@ -4,6 +4,8 @@ import { EvaluationsRepo } from './evaluations-repo';
 import { ImagesRepo } from './images-repo';
 import { PredictionsRepo } from './predictions-repo';
 import { RunsRepo } from './runs-repo';
+import { AuditsRepo } from './audits-repo';
+import { SuggestionsRepo } from './suggestions-repo';
 
 export type { Db } from './database';
 export * from './datasets-repo';
@@ -12,6 +14,8 @@ export * from './images-repo';
 export * from './migrations';
 export * from './predictions-repo';
 export * from './runs-repo';
+export * from './audits-repo';
+export * from './suggestions-repo';
 
 /** The app database and one repository per table family. */
 export class Storage {
@@ -20,6 +24,8 @@ export class Storage {
   readonly runs: RunsRepo;
   readonly evaluations: EvaluationsRepo;
   readonly predictions: PredictionsRepo;
+  readonly suggestions: SuggestionsRepo;
+  readonly audits: AuditsRepo;
 
   constructor(readonly db: Db) {
     this.datasets = new DatasetsRepo(db);
@@ -27,6 +33,8 @@ export class Storage {
     this.runs = new RunsRepo(db);
     this.evaluations = new EvaluationsRepo(db);
     this.predictions = new PredictionsRepo(db);
+    this.suggestions = new SuggestionsRepo(db);
+    this.audits = new AuditsRepo(db);
   }
 
   static open(file: string): Storage {

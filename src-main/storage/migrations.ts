@@ -142,6 +142,36 @@ export const MIGRATIONS: readonly Migration[] = [
     // new status itself needs no change here).
     sql: `ALTER TABLE runs ADD COLUMN divergence_json TEXT;`,
   },
+  {
+    version: 4,
+    name: 'labeling that learns: suggestions, audits, when labels changed, images left out of training',
+    sql: `
+      ALTER TABLE images ADD COLUMN labeled_at TEXT;
+      ALTER TABLE images ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0;
+      -- One suggestion an image: the newest model's guess. A class removed takes its suggestions with it.
+      CREATE TABLE suggestions (
+        image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+        confidence REAL NOT NULL,
+        margin REAL NOT NULL
+      );
+      CREATE INDEX suggestions_by_margin ON suggestions (dataset_id, margin);
+      CREATE TABLE suggestion_sets (
+        dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id) ON DELETE CASCADE,
+        run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+        computed_at TEXT NOT NULL
+      );
+      CREATE TABLE audits (
+        dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        report_json TEXT NOT NULL
+      );
+      CREATE TABLE audit_kept (
+        image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE
+      );
+    `,
+  },
 ];
 
 /** Brings the database to the newest version, one transaction per migration. Returns the versions applied. */

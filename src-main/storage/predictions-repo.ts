@@ -116,8 +116,9 @@ export class PredictionsRepo {
       let restored = 0;
       const remove = this.db.prepare('DELETE FROM images WHERE id = ? AND dataset_id = ?');
       for (const id of record.addedImageIds) restored += remove.run(id, record.datasetId).changes;
-      const relabel = this.db.prepare('UPDATE images SET class_id = ? WHERE id = ? AND dataset_id = ? AND class_id IS ?');
-      for (const change of record.relabeled) restored += relabel.run(change.previousClassId, change.imageId, record.datasetId, change.classId).changes;
+      const relabel = this.db.prepare('UPDATE images SET class_id = ?, labeled_at = ? WHERE id = ? AND dataset_id = ? AND class_id IS ?');
+      const now = new Date().toISOString();
+      for (const change of record.relabeled) restored += relabel.run(change.previousClassId, now, change.imageId, record.datasetId, change.classId).changes;
       const dropEmpty = this.db.prepare('DELETE FROM classes WHERE id = ? AND dataset_id = ? AND NOT EXISTS (SELECT 1 FROM images WHERE class_id = ?)');
       for (const id of record.createdClassIds) dropEmpty.run(id, record.datasetId, id);
       return restored;

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { counted } from '../lib/format';
 import { computed, ref, shallowRef } from 'vue';
 import { useApiClient } from '../api/studio-client';
+import type { ImageOrder } from '../../src-main/contract/schemas/suggestions';
 import type { ImageItem } from '../api/types';
 import { useAppStore } from './app';
 import { useDatasetsStore } from './datasets';
@@ -16,6 +17,7 @@ export const useLabelingStore = defineStore('labeling', () => {
   const datasets = useDatasetsStore();
   const datasetId = ref<number | null>(null);
   const filter = ref<LabelFilter>('all');
+  const order = ref<ImageOrder>('file');
   const cursor = ref(0);
   const selection = shallowRef<ReadonlySet<number>>(new Set());
   const anchor = ref(0);
@@ -24,11 +26,12 @@ export const useLabelingStore = defineStore('labeling', () => {
   let opening: Promise<void> = Promise.resolve();
   let openTicket = 0;
 
+  const classFilter = () => (filter.value === 'all' ? {} : { classId: filter.value === 'unlabeled' ? null : filter.value });
+
   const images = createPagedList<ImageItem>(
     (offset, limit) => {
       if (datasetId.value === null) return Promise.resolve({ total: 0, items: [] });
-      const classFilter = filter.value === 'all' ? {} : { classId: filter.value === 'unlabeled' ? null : filter.value };
-      return api.invoke('images.list', { datasetId: datasetId.value, filter: classFilter, offset, limit });
+      return api.invoke('images.list', { datasetId: datasetId.value, filter: classFilter(), order: order.value, offset, limit });
     },
     (err) => app.reportError(err, 'Could not load images'),
   );
@@ -74,6 +77,31 @@ export const useLabelingStore = defineStore('labeling', () => {
   async function setFilter(next: LabelFilter) {
     filter.value = next;
     await reload();
+  }
+
+  async function setOrder(next: ImageOrder) {
+    order.value = next;
+    await reload();
+  }
+
+  /** Every image the filter shows, loaded or not: the next key labels them all. */
+  async function selectAll() {
+    if (datasetId.value === null) return;
+    try {
+      const { ids } = await api.invoke('images.ids', { datasetId: datasetId.value, filter: classFilter() });
+      selection.value = new Set(ids);
+    } catch (err) {
+      app.reportError(err, 'Could not select the images');
+    }
+  }
+
+  /** The current image takes the model's suggestion (and, alone, moves on); false when it has none. */
+  async function acceptSuggestion(): Promise<boolean> {
+    const suggestion = current.value?.suggestion;
+    if (!suggestion || current.value?.classId !== null) return false;
+    selection.value = new Set([current.value.id]);
+    await assign(suggestion.classId);
+    return true;
   }
 
   async function reload() {
@@ -220,6 +248,7 @@ export const useLabelingStore = defineStore('labeling', () => {
   return {
     datasetId,
     filter,
+    order,
     cursor,
     selection,
     saving,
@@ -232,6 +261,9 @@ export const useLabelingStore = defineStore('labeling', () => {
     selectedIds,
     open,
     setFilter,
+    setOrder,
+    selectAll,
+    acceptSuggestion,
     reload,
     moveTo,
     next,

@@ -298,6 +298,13 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
+  /** "Retrain with new labels": the run's own settings, starting from its weights, on the labels as they are now. */
+  async function retrainFrom(run: Run) {
+    followRun(run);
+    form.value = { ...form.value, init: run.id };
+    return start();
+  }
+
   return {
     runs,
     presets,
@@ -325,6 +332,7 @@ export const useRunsStore = defineStore('runs', () => {
     watchLive,
     unwatchLive,
     start,
+    retrainFrom,
     stop: (runId: number) => control('training.stop', runId),
     resume: (runId: number) => control('training.resume', runId),
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { id, timestamp } from './common';
+import { suggestionSchema } from './suggestions';
 
 export const datasetKind = z.enum(['cifar10', 'folder']);
 
@@ -65,6 +66,10 @@ export const imageSchema = z.object({
   split: z.string().optional(),
   thumbUrl: z.string(),
   imageUrl: z.string(),
+  /** The model's guess, for an unlabeled image that has one. */
+  suggestion: suggestionSchema.optional(),
+  /** Left out of training (images.setExcluded). */
+  excluded: z.boolean().optional(),
 });
 export type DatasetImage = z.infer<typeof imageSchema>;
 
