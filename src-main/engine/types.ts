@@ -110,6 +110,17 @@ export interface TrainConfig {
    * must be this config's; the head is kept only when the classes are the same.
    */
   init?: string;
+  /**
+   * Epochs at the start of a run from `init` that train only the classifier head over the frozen
+   * backbone (in inference mode: train/fine-tune.ts), before every weight trains; 0 (the default)
+   * trains everything from the first step. At most `epochs`; above 0 only with `init`.
+   */
+  headOnlyEpochs: number;
+  /**
+   * The backbone's learning rate as a share of the head's (`lr` and its schedule), above 0 and at
+   * most 1 (the default: one rate for all). Below 1 only with `init`.
+   */
+  backboneLrScale: number;
 }
 
 export type TrainEvent =

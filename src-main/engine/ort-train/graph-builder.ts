@@ -91,6 +91,13 @@ export class GradGraph {
     return name;
   }
 
+  /** A float32 constant `[values.length]` holding `values` (not shared: each call is its own). */
+  floats(values: Float32Array, hint = 'floats'): string {
+    const name = this.fresh(hint);
+    this.initializers.push({ name, dims: [values.length], data: Float32Array.from(values) });
+    return name;
+  }
+
   reshape(x: string, shape: readonly number[]): string {
     return this.op('Reshape', [x, this.ints(shape)]);
   }

@@ -197,6 +197,16 @@ export function batchNorm(g: GradGraph, x: Act, gamma: string, beta: string, eps
   return { y: { ...x, value: y }, mean: perChannel(mean), variance: perChannel(variance) };
 }
 
+/**
+ * Inference-mode batch norm with constant moving statistics `[c]` each, and no gradient: the frozen
+ * backbone of a head-only phase (train/fine-tune.ts) normalises as the model predicts.
+ */
+export function frozenBatchNorm(g: GradGraph, x: Act, gamma: string, beta: string, stats: { mean: Float32Array; variance: Float32Array }, epsilon: number): Act {
+  const mean = g.floats(stats.mean, 'moving_mean');
+  const variance = g.floats(stats.variance, 'moving_variance');
+  return { ...x, value: g.op('BatchNormalization', [x.value, gamma, beta, mean, variance], { epsilon: { float: epsilon } }, 'bn_frozen') };
+}
+
 export function relu(g: GradGraph, x: Act): Act {
   const y = g.op('Relu', [x.value]);
   g.onBackward(() => {
@@ -256,15 +266,18 @@ export function globalAveragePool(g: GradGraph, x: Act): string {
   return y;
 }
 
-/** Dense layer `p [n, in] x kernel [in, out] + bias [out]`. */
-export function dense(g: GradGraph, p: string, kernel: string, bias: string): string {
+/**
+ * Dense layer `p [n, in] x kernel [in, out] + bias [out]`.
+ * @param inputGrad false where nothing below needs a gradient (a frozen backbone): the backward pass stops here
+ */
+export function dense(g: GradGraph, p: string, kernel: string, bias: string, inputGrad = true): string {
   const z = g.op('Add', [g.op('MatMul', [p, kernel]), bias], undefined, 'logits');
   g.onBackward(() => {
     const dz = g.grad(z);
     if (!dz) return;
     g.addGrad(kernel, g.op('MatMul', [g.transpose(p, [1, 0]), dz]));
     g.addGrad(bias, g.op('ReduceSum', [dz, g.ints([0])], { keepdims: 0 }));
-    g.addGrad(p, g.op('MatMul', [dz, g.transpose(kernel, [1, 0])]));
+    if (inputGrad) g.addGrad(p, g.op('MatMul', [dz, g.transpose(kernel, [1, 0])]));
   });
   return z;
 }

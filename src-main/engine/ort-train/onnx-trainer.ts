@@ -1,8 +1,9 @@
 /**
  * Training steps on ONNX Runtime: the training graph (training-graph.ts) computes logits, batch
  * statistics and gradients, one micro-batch per replica at a time (replicas.ts); momentum SGD and
- * the moving averages run here on plain arrays, with the same rules as MomentumSgd and
- * BatchNorm2d. The tfjs model and optimizer stay the session's record: `sync()` writes the
+ * the moving averages run here on plain arrays, with the same rules as MomentumSgd (whose
+ * `rateOf` gives each weight's rate) and BatchNorm2d. A head-only step (train/fine-tune.ts) runs
+ * another graph, the backbone frozen in inference mode, and updates only the head. The tfjs model and optimizer stay the session's record: `sync()` writes the
  * weights, velocities and moving statistics back before validation and checkpoints, so
  * checkpoints, resuming and evaluation do not change.
  */
@@ -13,6 +14,7 @@ import { pixelsToNchw } from '../runtime/nchw';
 import { onnxRuntimeStatus } from '../runtime/onnx-runtime';
 import { smoothedCrossEntropyOf } from '../train/loss';
 import { microBatchRanges } from '../train/micro-batch';
+import { isHeadWeight } from '../train/fine-tune';
 import type { MomentumSgd } from '../train/sgd';
 import { argmaxRow, type StepResult } from '../train/train-step';
 import type { ModelConfig, Preprocessing } from '../types';
@@ -26,9 +28,10 @@ import {
   TRAIN_LOGITS,
   TRAIN_TARGET,
   varianceOutput,
+  type FrozenBackbone,
   type TrainingGraph,
 } from './training-graph';
-import type { Feeds, SharedParam } from './replica-protocol';
+import type { Feeds, ReplicaGraph, SharedParam } from './replica-protocol';
 import { ReplicaPool, trainingReplicaLimit } from './replicas';
 
 interface Param {
@@ -39,6 +42,8 @@ interface Param {
   velocity: Float32Array;
   grad: Float32Array;
   decayed: boolean;
+  /** The classifier's: the only weights a head-only step updates. */
+  head: boolean;
 }
 
 interface MovingStats {
@@ -70,6 +75,10 @@ export class OnnxTrainer {
     /** The model's trainable variables, in the optimizer's order. */
     private readonly variables: tf.Variable[],
     private readonly runtime: string,
+    /** ONNX bytes of the fixed-size and any-size graphs, for full steps or head-only ones. */
+    private readonly graphsOf: (headOnly: boolean) => Record<ReplicaGraph, Uint8Array>,
+    /** Which of the two the replicas have open. */
+    private headOnly: boolean,
   ) {}
 
   /**
@@ -77,7 +86,8 @@ export class OnnxTrainer {
    * the model's weights, the optimizer's velocities and the moving statistics out of tfjs.
    * @param variables the model's trainable variables, in `model.trainableWeights` order (as `sgd` holds them)
    * @param sizes the batch size and the micro-batch size of the steps to come; as many replicas
-   *   start as a full batch has micro-batches, up to trainingReplicaLimit()
+   *   start as a full batch has micro-batches, up to trainingReplicaLimit(). `headOnly`: whether the
+   *   first step will be head-only, so the replicas open that graph first
    * @throws Error when ONNX Runtime is not available or cannot open the graph
    */
   static async create(
@@ -85,7 +95,7 @@ export class OnnxTrainer {
     modelConfig: ModelConfig,
     variables: tf.Variable[],
     sgd: MomentumSgd,
-    sizes: { batchSize: number; microBatchSize: number },
+    sizes: { batchSize: number; microBatchSize: number; headOnly?: boolean },
   ): Promise<OnnxTrainer> {
     const status = onnxRuntimeStatus();
     if (!status.available) throw new Error(`ONNX Runtime is not available: ${status.reason}`);
@@ -120,6 +130,7 @@ export class OnnxTrainer {
         velocity: velocities.slice(offsets[index], offsets[index] + size),
         grad: new Float32Array(size),
         decayed: variable.rank >= 2,
+        head: isHeadWeight(name),
       };
     });
     if (params.length !== variables.length) throw new Error(`training graph has ${params.length} weights, the model ${variables.length}`);
@@ -137,14 +148,27 @@ export class OnnxTrainer {
       };
     });
     const { batchSize, microBatchSize } = sizes;
+    const headOnly = sizes.headOnly ?? false;
     const parts = microBatchRanges(batchSize, microBatchSize).length;
     const count = Math.min(parts, trainingReplicaLimit());
-    const graphs = {
-      fixed: encodeOnnxModel(buildTrainingGraph(modelConfig, epsilon, microBatchSize).model),
-      any: encodeOnnxModel(graph.model),
+    // The head-only graph holds the moving statistics as constants: they do not change while it runs.
+    const statsByLayer = new Map(stats.map((s) => [s.layer.name, s]));
+    const frozen: FrozenBackbone = {
+      movingStats: (layer) => {
+        const s = statsByLayer.get(layer);
+        if (!s) throw new Error(`training graph batch norm ${layer} is not a layer of the model`);
+        return { mean: s.meanValue, variance: s.varianceValue };
+      },
     };
-    const pool = await ReplicaPool.open(count, graphs, { buffer, layout });
-    return new OnnxTrainer(pool, modelConfig.numClasses, microBatchSize, params, stats, sgd, variables, `onnxruntime-node ${status.version}`);
+    const graphsOf = (headOnlyGraph: boolean) => {
+      const f = headOnlyGraph ? frozen : null;
+      return {
+        fixed: encodeOnnxModel(buildTrainingGraph(modelConfig, epsilon, microBatchSize, f).model),
+        any: encodeOnnxModel(f ? buildTrainingGraph(modelConfig, epsilon, null, f).model : graph.model),
+      };
+    };
+    const pool = await ReplicaPool.open(count, graphsOf(headOnly), { buffer, layout });
+    return new OnnxTrainer(pool, modelConfig.numClasses, microBatchSize, params, stats, sgd, variables, `onnxruntime-node ${status.version}`, graphsOf, headOnly);
   }
 
   /** What runs the steps, for people: `onnxruntime-node 1.30.0 (cpu, 2 replicas)`. */
@@ -157,11 +181,18 @@ export class OnnxTrainer {
    * One SGD step over a batch, the same update as trainStep (train-step.ts): each micro-batch's
    * gradient of its summed loss / n is added up, then one momentum update at `lr`; batch norm
    * normalises with each micro-batch's statistics and updates its moving averages per micro-batch.
+   * With `headOnly`, as trainStep's: the backbone in inference mode, only the head updated.
    * @param pixels RGB uint8 `[n, storeSize, storeSize, 3]` (already augmented)
    * @param labels `[n]` class indices
    */
-  async step(pixels: Uint8Array, labels: Int32Array, lr: number, options: { prep: Preprocessing; labelSmoothing: number }): Promise<StepResult> {
+  async step(pixels: Uint8Array, labels: Int32Array, lr: number, options: { prep: Preprocessing; labelSmoothing: number; headOnly?: boolean }): Promise<StepResult> {
     const { prep, labelSmoothing } = options;
+    const headOnly = options.headOnly ?? false;
+    if (headOnly !== this.headOnly) {
+      await this.pool.reopen(this.graphsOf(headOnly));
+      this.headOnly = headOnly;
+    }
+    const trained = headOnly ? this.params.filter((p) => p.head) : this.params;
     const n = labels.length;
     const imageSize = prep.storeSize * prep.storeSize * 3;
     const c = this.numClasses;
@@ -196,14 +227,14 @@ export class OnnxTrainer {
         lossSum += smoothedCrossEntropyOf(logits.subarray(i * c, (i + 1) * c), labels[start + i], labelSmoothing);
         if (argmaxRow(logits, i, c) === labels[start + i]) correct += 1;
       }
-      for (const p of this.params) {
+      for (const p of trained) {
         const grad = out[gradOutput(p.name)];
         if (part === 0) p.grad.set(grad);
         else for (let k = 0; k < grad.length; k++) p.grad[k] += grad[k];
       }
-      this.updateMovingStats(out, m, this.sgd.step * ranges.length + part);
+      if (!headOnly) this.updateMovingStats(out, m, this.sgd.step * ranges.length + part);
     }
-    this.applySgd(lr);
+    this.applySgd(lr, trained);
     return { lossSum, correct, count: n };
   }
 
@@ -222,16 +253,21 @@ export class OnnxTrainer {
     }
   }
 
-  /** MomentumSgd.apply on the arrays: g = grad + weightDecay * w (kernels only), v = momentum * v + g, w -= lr * v. */
-  private applySgd(lr: number): void {
+  /**
+   * MomentumSgd.apply on the arrays of the `trained` weights (the others, as weights without a
+   * gradient there, stay untouched): g = grad + weightDecay * w (kernels only), v = momentum * v + g,
+   * w -= rate * v at MomentumSgd.rateOf's rate.
+   */
+  private applySgd(lr: number, trained: readonly Param[]): void {
     const { momentum, weightDecay } = this.sgd.options;
-    for (const p of this.params) {
+    for (const p of trained) {
       const decay = p.decayed ? weightDecay : 0;
+      const rate = this.sgd.rateOf(p.name, lr);
       const { value, velocity, grad } = p;
       for (let k = 0; k < value.length; k++) {
         const v = momentum * velocity[k] + grad[k] + decay * value[k];
         velocity[k] = v;
-        value[k] -= lr * v;
+        value[k] -= rate * v;
       }
     }
     this.sgd.step += 1;

@@ -14,7 +14,7 @@ export interface SharedParam {
 export type Feeds = Record<string, { data: Float32Array; dims: readonly number[] }>;
 
 export type ReplicaRequest =
-  /** ONNX bytes of both graphs: `fixed` opens now, `any` when first run. */
+  /** ONNX bytes of both graphs: `fixed` opens now, `any` when first run; a second 'open' replaces both. */
   | { type: 'open'; graphs: Record<ReplicaGraph, Uint8Array> }
   | { type: 'params'; buffer: SharedArrayBuffer; layout: SharedParam[] }
   /**

@@ -31,6 +31,9 @@ async function session(graph: ReplicaGraph): Promise<OnnxSession> {
 async function handle(request: ReplicaRequest): Promise<ReplicaReply> {
   switch (request.type) {
     case 'open': {
+      // Opening again (a head-only phase ending) replaces the graphs; the weights stay.
+      for (const s of sessions.values()) await s.release();
+      sessions.clear();
       const fixed = await createOnnxSession(request.graphs.fixed, { threads });
       sessions.set('fixed', fixed);
       anySizeGraph = request.graphs.any;

@@ -108,6 +108,11 @@ export class ReplicaPool {
     }
   }
 
+  /** Swaps every replica's graphs for `graphs` (the same weights, inputs and layout). */
+  async reopen(graphs: Record<ReplicaGraph, Uint8Array>): Promise<void> {
+    await Promise.all(this.replicas.map((r) => r.request({ type: 'open', graphs })));
+  }
+
   get size(): number {
     return this.replicas.length;
   }

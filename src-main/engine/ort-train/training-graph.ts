@@ -7,6 +7,7 @@
 import { samePads } from '../export/onnx-graph';
 import type { OnnxModel } from '../export/onnx-proto';
 import { networkPlan, type UnitPlan } from '../model/arch';
+import { isHeadWeight } from '../train/fine-tune';
 import type { ModelConfig } from '../types';
 import { GradGraph, TRAINING_OPSET } from './graph-builder';
 import * as L from './layer-grads';
@@ -24,10 +25,20 @@ export const varianceOutput = (bn: string) => `bn_var:${bn}`;
 
 export interface TrainingGraph {
   model: OnnxModel;
-  /** Trainable weights by their tfjs names (`stage2.unit1.pw1/kernel`), with tfjs shapes. */
+  /** Trainable weights by their tfjs names (`stage2.unit1.pw1/kernel`), with tfjs shapes: every graph input but the four above. */
   params: { name: string; shape: number[] }[];
-  /** Batch-norm layers whose batch mean and biased variance the graph outputs, `[channels]` each. */
+  /** The weights the graph outputs a gradient for: all of `params`, or the head's over a frozen backbone. */
+  trained: string[];
+  /** Batch-norm layers whose batch mean and biased variance the graph outputs, `[channels]` each (none over a frozen backbone). */
   batchNorms: { name: string; channels: number; pixels: number }[];
+}
+
+/**
+ * A head-only pass (train/fine-tune.ts): the backbone runs in inference mode on these moving
+ * statistics, held as constants, and only the classifier's weights get gradients.
+ */
+export interface FrozenBackbone {
+  movingStats: (bnLayer: string) => { mean: Float32Array; variance: Float32Array };
 }
 
 class NetworkBuilder {
@@ -39,6 +50,7 @@ class NetworkBuilder {
   constructor(
     private readonly epsilon: (bnLayer: string) => number,
     batch: number | null,
+    private readonly frozen: FrozenBackbone | null,
   ) {
     this.g = new GradGraph(batch);
     this.invBatch = this.g.input(TRAIN_INV_BATCH, [1]);
@@ -52,6 +64,7 @@ class NetworkBuilder {
   batchNorm(x: L.Act, layer: string): L.Act {
     const gamma = this.param(`${layer}/gamma`, [x.channels]);
     const beta = this.param(`${layer}/beta`, [x.channels]);
+    if (this.frozen) return L.frozenBatchNorm(this.g, x, gamma, beta, this.frozen.movingStats(layer), this.epsilon(layer));
     const { y, mean, variance } = L.batchNorm(this.g, x, gamma, beta, this.epsilon(layer), this.invBatch);
     this.g.output(meanOutput(layer), mean, [x.channels]);
     this.g.output(varianceOutput(layer), variance, [x.channels]);
@@ -86,10 +99,12 @@ class NetworkBuilder {
  * gradient of sum(loss) * grad_scale), and `bn_mean:<layer>` / `bn_var:<layer>`.
  * @param epsilon batch norm epsilon of a layer, as the tfjs model has it
  * @param batch the batch size of every run (faster: see GradGraph), or null for a graph that takes any
+ * @param frozen for a head-only pass: the backbone's moving statistics; its outputs are then `logits`
+ *   and the gradients of the classifier's two weights
  */
-export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: string) => number, batch: number | null = null): TrainingGraph {
+export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: string) => number, batch: number | null = null, frozen: FrozenBackbone | null = null): TrainingGraph {
   const plan = networkPlan(config);
-  const net = new NetworkBuilder(epsilon, batch);
+  const net = new NetworkBuilder(epsilon, batch, frozen);
   const g = net.g;
   const size = config.inputSize;
   const batchDim = batch ?? 'batch';
@@ -105,13 +120,14 @@ export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: strin
   for (const unit of plan.units) x = net.unit(x, unit);
   const pooled = L.globalAveragePool(g, x);
   const kernel = net.param('classifier/kernel', [plan.finalChannels, config.numClasses]);
-  const logits = L.dense(g, pooled, kernel, net.param('classifier/bias', [config.numClasses]));
+  const logits = L.dense(g, pooled, kernel, net.param('classifier/bias', [config.numClasses]), frozen === null);
   g.output(TRAIN_LOGITS, logits, [batchDim, config.numClasses]);
 
   // d(sum of smoothed cross-entropy) / d logits = softmax - target, then scaled.
   g.addGrad(logits, g.op('Mul', [g.op('Sub', [g.op('Softmax', [logits], { axis: 1 }), target]), gradScale], undefined, 'loss_grad'));
   g.backward();
-  for (const { name, shape } of net.params) {
+  const trained = frozen ? net.params.filter((p) => isHeadWeight(p.name)) : net.params;
+  for (const { name, shape } of trained) {
     const grad = g.grad(name);
     if (!grad) throw new Error(`training graph: weight ${name} received no gradient`);
     g.output(gradOutput(name), grad, shape);
@@ -120,7 +136,7 @@ export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: strin
     model: {
       producerName: 'shufflenet-studio',
       producerVersion: '1',
-      docString: 'ShuffleNetV1 training pass: forward, label-smoothed cross-entropy, backward',
+      docString: frozen ? 'ShuffleNetV1 head-only training pass: frozen backbone in inference mode, the head\'s gradients' : 'ShuffleNetV1 training pass: forward, label-smoothed cross-entropy, backward',
       graphName: 'shufflenet_v1_training',
       nodes: g.nodes,
       initializers: g.initializers,
@@ -130,6 +146,7 @@ export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: strin
       opset: TRAINING_OPSET,
     },
     params: net.params,
+    trained: trained.map((p) => p.name),
     batchNorms: net.batchNorms,
   };
 }

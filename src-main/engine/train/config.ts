@@ -1,6 +1,7 @@
 /** Training configuration defaults and the checks that turn bad options into one-line UserErrors. */
 import { UserError } from '../errors';
 import type { TrainConfig } from '../types';
+import { FINE_TUNE_DEFAULTS } from './fine-tune';
 
 /**
  * A full TrainConfig: the tutorial's recipe (2.0x, groups 3, batch 128, momentum 0.9, weight
@@ -25,6 +26,7 @@ export function defaultTrainConfig(overrides: Partial<TrainConfig> & { dataset: 
     keepCheckpoints: 3,
     microBatchSize: 'auto',
     augment: true,
+    ...FINE_TUNE_DEFAULTS,
     ...overrides,
   };
 }
@@ -54,4 +56,11 @@ export function validateTrainConfig(c: TrainConfig): void {
     c.microBatchSize === 'auto' || isInt(c.microBatchSize, 1),
     `microBatchSize must be 'auto' or a whole number of at least 1, got ${c.microBatchSize}`,
   );
+  const { headOnlyEpochs, backboneLrScale } = { ...FINE_TUNE_DEFAULTS, ...c };
+  check(isInt(headOnlyEpochs, 0) && headOnlyEpochs <= c.epochs, `headOnlyEpochs must be a whole number from 0 to epochs (${c.epochs}), got ${headOnlyEpochs}`);
+  check(isNum(backboneLrScale) && backboneLrScale > 0 && backboneLrScale <= 1, `backboneLrScale must be above 0 and at most 1, got ${backboneLrScale}`);
+  // Both act on a backbone worth keeping: a random one has nothing to freeze or to spare.
+  const fromModel = c.init !== undefined && c.init !== 'scratch';
+  check(fromModel || headOnlyEpochs === 0, `headOnlyEpochs ${headOnlyEpochs} trains the head of a model started from another: set init (pretrained or a run folder), or leave it at 0`);
+  check(fromModel || backboneLrScale === 1, `backboneLrScale ${backboneLrScale} slows the backbone of a model started from another: set init (pretrained or a run folder), or leave it at 1`);
 }

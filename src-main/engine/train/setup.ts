@@ -17,6 +17,7 @@ import { copyWeightsByName } from '../transfer/copy-weights';
 import type { CheckpointManifest, DatasetSplit, LoadedDataset, ModelConfig, Preprocessing, TrainConfig } from '../types';
 import { latestCheckpoint, readManifest, readTrainingState, resolveCheckpointDir, type TrainState } from './checkpoint';
 import { spreadSubset } from './data-order';
+import { FINE_TUNE_DEFAULTS, headOnlyAt, lrScaleOf } from './fine-tune';
 import { chooseMicroBatchSize } from './micro-batch';
 import { withSeededRandom } from './seeded-init';
 import { MomentumSgd, type SgdState } from './sgd';
@@ -52,7 +53,7 @@ export async function findResumePoint(outDir: string, resume: boolean): Promise<
  */
 export function sessionConfig(requested: TrainConfig, resume: ResumePoint | null): TrainConfig {
   if (!resume) return requested;
-  return { ...resume.manifest.config, dataset: requested.dataset, outDir: requested.outDir, keepCheckpoints: requested.keepCheckpoints };
+  return { ...FINE_TUNE_DEFAULTS, ...resume.manifest.config, dataset: requested.dataset, outDir: requested.outDir, keepCheckpoints: requested.keepCheckpoints };
 }
 
 export interface SessionData {
@@ -142,14 +143,16 @@ export async function prepareModel(config: TrainConfig, classes: readonly string
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const sgd = new MomentumSgd(
     model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })),
-    { momentum: config.momentum, weightDecay: config.weightDecay },
+    { momentum: config.momentum, weightDecay: config.weightDecay, lrScale: (name) => lrScaleOf(config, name) },
   );
   let trainer: OnnxTrainer | null = null;
   let microBatchSize = 0;
   try {
     if (resume) sgd.setState(resume.optimizer);
     const microBatch = (onnx: boolean) => chooseMicroBatchSize({ backend, batchSize: config.batchSize, requested: config.microBatchSize, model, onnx });
-    const sizes = { batchSize: config.batchSize, microBatchSize: microBatch(true) };
+    // The replicas open the graph of the first step to come (head-only while a fine-tune's first phase lasts).
+    const headOnly = headOnlyAt(config, resume?.state.epochsCompleted ?? 0);
+    const sizes = { batchSize: config.batchSize, microBatchSize: microBatch(true), headOnly };
     trainer = await openOnnxTrainer(config, backend, { model, modelConfig, variables, sgd, sizes });
     microBatchSize = trainer ? sizes.microBatchSize : microBatch(false);
   } catch (error) {
@@ -183,7 +186,7 @@ async function startFrom(model: tf.LayersModel, init: string, classes: readonly 
 async function openOnnxTrainer(
   config: TrainConfig,
   backend: string,
-  m: { model: tf.LayersModel; modelConfig: ModelConfig; variables: tf.Variable[]; sgd: MomentumSgd; sizes: { batchSize: number; microBatchSize: number } },
+  m: { model: tf.LayersModel; modelConfig: ModelConfig; variables: tf.Variable[]; sgd: MomentumSgd; sizes: { batchSize: number; microBatchSize: number; headOnly: boolean } },
 ): Promise<OnnxTrainer | null> {
   const runtime = requestedRuntime(config.runtime);
   if (runtime === 'tfjs' || (runtime === 'auto' && (backend === 'tensorflow' || backend === 'tensorflow-gpu'))) return null;

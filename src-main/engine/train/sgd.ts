@@ -4,7 +4,7 @@
  *
  *   g = grad + weightDecay * w      (only for decayed variables, see `isDecayed`)
  *   v = momentum * v + g
- *   w = w - lr * v
+ *   w = w - rate * v                (rate = lr times the weight's lrScale: `rateOf`)
  *
  * The velocities are the whole optimizer state; `getState` / `setState` move them in and out of a
  * checkpoint bit for bit, so a resumed run continues exactly where it stopped.
@@ -15,6 +15,13 @@ import { UserError } from '../errors';
 export interface SgdOptions {
   momentum: number;
   weightDecay: number;
+  /**
+   * Each weight's share of the step's learning rate, by its saved name; 1 for all when absent.
+   * Fine-tuning gives the backbone a smaller share than the head (train/fine-tune.ts). Like
+   * PyTorch's parameter groups, the share scales the step, not the gradient: momentum and weight
+   * decay accumulate as without it.
+   */
+  lrScale?: (name: string) => number;
 }
 
 /** A trainable variable and the stable name it is saved under (the layer weight's original name). */
@@ -69,16 +76,24 @@ export class MomentumSgd {
   apply(grads: tf.NamedTensorMap, lr: number): void {
     const { momentum, weightDecay } = this.options;
     tf.tidy(() => {
-      this.weights.forEach(({ variable }, i) => {
+      this.weights.forEach(({ name, variable }, i) => {
         const grad = grads[variable.name];
         if (!grad) return;
         const g = weightDecay > 0 && isDecayed(variable) ? grad.add(variable.mul(weightDecay)) : grad;
         const v = this.velocities[i].mul(momentum).add(g);
         this.velocities[i].assign(v);
-        variable.assign(variable.sub(v.mul(lr)));
+        variable.assign(variable.sub(v.mul(this.rateOf(name, lr))));
       });
     });
     this.step += 1;
+  }
+
+  /**
+   * The rate weight `name` moves at in a step at `lr`: lr times its lrScale. The one per-weight rate
+   * rule of both training runtimes (ONNX Runtime's trainer asks it too), exactly `lr` at scale 1.
+   */
+  rateOf(name: string, lr: number): number {
+    return lr * (this.options.lrScale?.(name) ?? 1);
   }
 
   /** Copies the velocities out (one download per variable). */

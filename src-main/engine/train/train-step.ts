@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { toModelInput } from '../data/preprocess';
 import { BatchNorm2d } from '../model/batch-norm';
 import type { Preprocessing } from '../types';
+import { isHeadWeight } from './fine-tune';
 import { smoothedCrossEntropy } from './loss';
 import { microBatchRanges } from './micro-batch';
 import type { MomentumSgd } from './sgd';
@@ -34,7 +35,9 @@ export function argmaxRow(values: Float32Array, row: number, width: number): num
 /**
  * Forward and backward pass per micro-batch in training mode (batch-norm normalises with the
  * micro-batch's statistics and updates its moving averages), gradients summed across
- * micro-batches, then one SGD update at `lr`.
+ * micro-batches, then one SGD update at `lr`. With `headOnly` (a fine-tune's first epochs:
+ * train/fine-tune.ts) the model runs in inference mode and only the head's weights get gradients,
+ * so the backbone's weights and moving statistics stay as they are.
  *
  * Each micro-batch's loss is its summed per-sample loss divided by the whole batch size, so the
  * summed gradient equals the gradient of the batch's mean loss: the update is the one a single
@@ -42,11 +45,12 @@ export function argmaxRow(values: Float32Array, row: number, width: number): num
  * @param pixels RGB uint8 `[n, storeSize, storeSize, 3]` (already augmented)
  * @param labels `[n]` class indices
  */
-export async function trainStep(ctx: StepContext, pixels: Uint8Array, labels: Int32Array, lr: number): Promise<StepResult> {
+export async function trainStep(ctx: StepContext, pixels: Uint8Array, labels: Int32Array, lr: number, headOnly = false): Promise<StepResult> {
   const n = labels.length;
   const s = ctx.prep.storeSize;
   const imageSize = s * s * 3;
   const ranges = microBatchRanges(n, ctx.microBatchSize);
+  const variables = headOnly ? ctx.model.trainableWeights.filter((w) => isHeadWeight(w.originalName)).map((w) => w.read() as tf.Variable) : ctx.variables;
   for (const layer of ctx.model.layers) {
     if (layer instanceof BatchNorm2d) layer.movingAverageUpdates = ctx.sgd.step * ranges.length;
   }
@@ -61,10 +65,10 @@ export async function trainStep(ctx: StepContext, pixels: Uint8Array, labels: In
       const x = toModelInput(raw, ctx.prep);
       const y = tf.tensor1d(labels.subarray(start, end), 'int32');
       return tf.variableGrads(() => {
-        const out = ctx.model.apply(x, { training: true }) as tf.Tensor2D;
+        const out = ctx.model.apply(x, { training: !headOnly }) as tf.Tensor2D;
         logits = tf.keep(out);
         return smoothedCrossEntropy(out, y, ctx.labelSmoothing, n);
-      }, ctx.variables);
+      }, variables);
     });
     const kept = logits as tf.Tensor2D | null;
     if (!kept) throw new Error('trainStep: the model produced no logits');

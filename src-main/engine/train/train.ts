@@ -12,6 +12,7 @@ import { bestEpoch } from './best-checkpoint';
 import { pruneCheckpoints, writeCheckpoint, type TrainState } from './checkpoint';
 import { validateTrainConfig } from './config';
 import { epochOrder, stepSeed } from './data-order';
+import { headOnlyAt } from './fine-tune';
 import { checkDivergence, divergenceThreshold } from './divergence';
 import { onnxLogitsForModel } from '../runtime/logits-runner';
 import { forEachLogitsBatch, logitsForPixels } from './inference';
@@ -47,6 +48,10 @@ const MAX_VALIDATION_BATCH = 64;
  * writes a checkpoint of that exact point; `resume: true` continues from the newest checkpoint of
  * `outDir` with the same weights, momentum, schedule position and data order, so the result
  * matches an uninterrupted run. Resuming a finished run returns its 'done' event at once.
+ *
+ * A run from `init` may fine-tune (train/fine-tune.ts): its first `headOnlyEpochs` update only the
+ * classifier head over the backbone in inference mode, and `backboneLrScale` scales the backbone's
+ * rate against the head's; both continue exactly across a resume, in either phase.
  * @throws UserError for bad options, an unusable dataset, or a fresh run into a folder that holds one
  */
 export async function train(
@@ -172,9 +177,10 @@ export async function train(
         let pixels = await trainSplit.readPixels(batch);
         if (config.augment) pixels = augmentBatch(pixels, batch.length, prep.storeSize, createRng(stepSeed(config.seed, epoch, step)));
         const lr = learningRateAt(sgd.step, schedule);
+        const headOnly = headOnlyAt(config, epoch);
         const result = trainer
-          ? await trainer.step(pixels, labels, lr, { prep, labelSmoothing: config.labelSmoothing })
-          : await trainStep(ctx, pixels, labels, lr);
+          ? await trainer.step(pixels, labels, lr, { prep, labelSmoothing: config.labelSmoothing, headOnly })
+          : await trainStep(ctx, pixels, labels, lr, headOnly);
         sessionSteps += 1;
         state.stepInEpoch = step + 1;
         state.partialLossSum += result.lossSum;

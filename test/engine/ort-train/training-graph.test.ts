@@ -115,31 +115,36 @@ describe.skipIf(!onnx.available)('ONNX training graph', () => {
     model.dispose();
   });
 
-  it('OnnxTrainer takes the same SGD steps as the tfjs trainer, moving statistics and velocities included', async () => {
+  // The second case is a fine-tune's (train/fine-tune.ts): head-only steps (the backbone frozen in
+  // inference mode, another graph), then a full one with the backbone at a quarter of the rate.
+  it.each([
+    { name: 'full steps', headOnly: [false, false], lrScale: undefined },
+    { name: 'head-only steps, then a full one with a backbone rate scale', headOnly: [true, true, false], lrScale: (name: string) => (name.startsWith('classifier/') ? 1 : 0.25) },
+  ])('OnnxTrainer takes the same SGD steps as the tfjs trainer, moving statistics and velocities included: $name', async ({ headOnly, lrScale }) => {
     const config = modelConfig('cifar', 16, 3);
     const prep: Preprocessing = { storeSize: 16, inputSize: 16, fit: 'cover', mean: [0.49, 0.48, 0.45], std: [0.25, 0.24, 0.26] };
     const make = () => {
       const model = withSeededRandom(11, () => buildShuffleNetV1(config));
       randomizeBatchNorms(model, 5);
       const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-      const sgd = new MomentumSgd(model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })), { momentum: 0.9, weightDecay: 1e-3 });
+      const sgd = new MomentumSgd(model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })), { momentum: 0.9, weightDecay: 1e-3, lrScale });
       return { model, variables, sgd };
     };
     const reference = make();
     const subject = make();
     // Two micro-batches of 4 per full batch: two replicas where the machine has two cores.
-    const trainer = await OnnxTrainer.create(subject.model, config, subject.variables, subject.sgd, { batchSize: 8, microBatchSize: 4 });
+    const trainer = await OnnxTrainer.create(subject.model, config, subject.variables, subject.sgd, { batchSize: 8, microBatchSize: 4, headOnly: headOnly[0] });
     // Two steps, the second one short (the end of an epoch: 4 + 3 images, so the any-size graph
     // runs too). Later steps drift apart as float32 rounding compounds (as it does between tfjs's
     // own backends); by the third step the velocities of this tiny model differ by a few percent.
     let seed = 1;
     const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
-    for (let step = 0; step < 2; step++) {
-      const n = step === 0 ? 8 : 7;
+    for (let step = 0; step < headOnly.length; step++) {
+      const n = step % 2 === 0 ? 8 : 7;
       const pixels = Uint8Array.from({ length: n * 16 * 16 * 3 }, () => Math.floor(random() * 256));
       const labels = Int32Array.from({ length: n }, (_, i) => (i + step) % 5);
-      const options = { prep, labelSmoothing: 0.1 };
-      const expected = await trainStep({ ...reference, prep, labelSmoothing: 0.1, microBatchSize: 4 }, pixels, labels, 0.02);
+      const options = { prep, labelSmoothing: 0.1, headOnly: headOnly[step] };
+      const expected = await trainStep({ ...reference, prep, labelSmoothing: 0.1, microBatchSize: 4 }, pixels, labels, 0.02, headOnly[step]);
       const actual = await trainer.step(pixels, labels, 0.02, options);
       expect(actual.count).toBe(n);
       expect(actual.correct).toBe(expected.correct);
@@ -147,7 +152,7 @@ describe.skipIf(!onnx.available)('ONNX training graph', () => {
     }
     await trainer.sync();
     await trainer.dispose();
-    expect(subject.sgd.step).toBe(2);
+    expect(subject.sgd.step).toBe(headOnly.length);
     const weights = (m: tf.LayersModel) => m.getWeights().map((w) => w.dataSync());
     const names = subject.model.weights.map((w) => w.originalName);
     const [after, expected] = [weights(subject.model), weights(reference.model)];
