@@ -3,7 +3,7 @@
  * for scripts. A user mistake is one line on stderr and exit code 1, never a stack trace.
  */
 import { parseArgs } from 'node:util';
-import { AbortedError, isDiskFull, UserError } from '../engine/errors';
+import { AbortedError, isDiskFull, isFileTooLarge, UserError } from '../engine/errors';
 import type { Command } from './command';
 import { datasetCommand } from './commands/dataset';
 import { evalCommand } from './commands/eval';
@@ -81,6 +81,8 @@ main(process.argv.slice(2)).then(
     } else if (isDiskFull(error)) {
       // Where the engine knows more (a checkpoint) it says so in a UserError; elsewhere the system's words.
       process.stderr.write(`error: the disk is full (${(error as Error).message})\n`);
+    } else if (isFileTooLarge(error)) {
+      process.stderr.write(`error: the file system refuses a file that large (${(error as Error).message}); write to a disk without that limit\n`);
     } else {
       process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     }

@@ -26,6 +26,11 @@ export function isDiskFull(error: unknown): boolean {
   return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
+/** Whether `error` is a write past the largest file this file system or process may make (EFBIG: FAT32's 4 GB, `ulimit -f`). */
+export function isFileTooLarge(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'EFBIG';
+}
+
 /**
  * Throws when a model's outputs hold NaN or infinity: its weights are broken (a diverged run, or a
  * checkpoint damaged where no checksum could tell), and no prediction or score made from them means

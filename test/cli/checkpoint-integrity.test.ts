@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeImageFolder } from '../fixtures/image-folder';
-import { runCli } from './run-cli';
+import { runCli, runCliLimited } from './run-cli';
 
 const TINY = ['--scale', '0.25', '--groups', '2', '--stem', 'cifar', '--input-size', '16', '--batch-size', '8', '--lr', '0.05', '--warmup-epochs', '0'];
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -124,6 +124,16 @@ describe('checkpoint integrity in the CLI', () => {
       disk.unmount();
     }
   }, 180_000);
+
+  it('a file system that refuses files that large (EFBIG) is one line naming the folder and the size, not an internal error', async () => {
+    const sizes = await Promise.all((await readdir(checkpointOf(run))).map(async (f) => (await stat(path.join(checkpointOf(run), f))).size));
+    const limitKb = Math.floor(Math.max(...sizes) / 1024 / 2);
+    const out = path.join(dir, 'efbig-run');
+    const result = runCliLimited(limitKb, {}, 'train', '--dataset', data, '--out', out, '--epochs', '1', ...TINY);
+    expect(expectOneLineError(result)).toMatch(
+      new RegExp(`^error: The file system of ${path.join(out, 'checkpoints')} refuses a file that large \\(EFBIG\\): checkpoint epoch-0001 needs \\d+ kB; .* the run has no earlier checkpoint$`),
+    );
+  }, 120_000);
 
   it('a disk already full when training starts is one line too, not an internal error', async (context) => {
     const disk = await mountSmallDisk('full-disk', 64);

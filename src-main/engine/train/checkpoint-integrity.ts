@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { isDiskFull, UserError } from '../errors';
+import { isDiskFull, isFileTooLarge, UserError } from '../errors';
 import type { CheckpointManifest } from '../types';
 
 /** SHA-256 (hex) of each file's bytes, by file name. */
@@ -56,6 +56,13 @@ function formatBytes(bytes: number): string {
  * @param previous the run's newest complete checkpoint folder after the failed write, or null
  */
 export async function checkpointWriteError(error: unknown, info: { folder: string; name: string; bytes: number; previous: string | null }): Promise<unknown> {
+  if (isFileTooLarge(error)) {
+    const safe = info.previous ? `the previous checkpoint ${info.previous} is intact, so the run can resume there` : 'the run has no earlier checkpoint';
+    return new UserError(
+      `The file system of ${info.folder} refuses a file that large (EFBIG): checkpoint ${info.name} needs ${formatBytes(info.bytes)}; move the app's data folder to a disk without that limit (FAT32 stops at 4 GB; a ulimit -f stops sooner); ${safe}`,
+      'file-too-large',
+    );
+  }
   if (!isDiskFull(error)) return error;
   const stats = await fs.statfs(info.folder).catch(() => null);
   const free = stats ? ` and ${formatBytes(stats.bavail * stats.bsize)} are free there` : '';
