@@ -13,6 +13,7 @@ import { pruneCheckpoints, writeCheckpoint, type TrainState } from './checkpoint
 import { validateTrainConfig } from './config';
 import { epochOrder, stepSeed } from './data-order';
 import { headOnlyAt } from './fine-tune';
+import { RecentRate } from './throughput';
 import { checkDivergence, divergenceThreshold } from './divergence';
 import { onnxLogitsForModel } from '../runtime/logits-runner';
 import { forEachLogitsBatch, logitsForPixels } from './inference';
@@ -166,8 +167,9 @@ export async function train(
     while (state.epochsCompleted < config.epochs) {
       const epoch = state.epochsCompleted;
       const order = epochOrder(trainIndices, config.seed, epoch);
-      const epochStart = performance.now();
-      const imagesAtStart = state.partialSeen;
+      // The first sample is the epoch's start, before any step: the first rate covers real work only.
+      const throughput = new RecentRate();
+      throughput.add(performance.now(), state.partialSeen);
       const threshold = divergenceThreshold(dataset.classes.length, metrics[0]?.trainLoss ?? null);
       let lastEmit = 0;
       for (let step = state.stepInEpoch; step < stepsPerEpoch; step++) {
@@ -196,6 +198,7 @@ export async function train(
           lr: config.lr,
         });
         const now = performance.now();
+        const imagesPerSec = throughput.add(now, state.partialSeen);
         if (divergence || now - lastEmit >= 1000 / BATCH_EVENTS_PER_SEC || step === stepsPerEpoch - 1) {
           lastEmit = now;
           emit({
@@ -206,7 +209,7 @@ export async function train(
             loss: state.partialLossSum / state.partialSeen,
             accuracy: state.partialCorrect / state.partialSeen,
             lr,
-            imagesPerSec: (state.partialSeen - imagesAtStart) / Math.max(1e-9, (now - epochStart) / 1000),
+            imagesPerSec,
           });
         }
         if (divergence) return diverge(divergence);
