@@ -41,4 +41,20 @@ describe('train --init (the shipped pretrained model)', () => {
     const missing = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'missing'), '--init', path.join(dir, 'nope'));
     expect(missing.stderr.trim()).toMatch(/^error: --init .*nope: no such run or checkpoint folder/);
   });
+
+  it('takes --head-only-epochs and --backbone-lr-scale into the run, and refuses them without --init in one line', () => {
+    const tuned = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'phased'), '--init', 'pretrained', '--epochs', '2', '--head-only-epochs', '1', '--backbone-lr-scale', '0.1', '--batch-size', '8', '--lr', '0.01', '--json');
+    expect(tuned.stderr).toBe('');
+    expect(tuned.code).toBe(0);
+    const lines = tuned.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0].config).toMatchObject({ headOnlyEpochs: 1, backboneLrScale: 0.1, epochs: 2 });
+    expect(lines.at(-1)).toMatchObject({ status: 'completed', epochsCompleted: 2 });
+    const scratch = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'scratch-phased'), '--head-only-epochs', '2');
+    expect(scratch.code).toBe(1);
+    expect(scratch.stderr.trim()).toBe('error: --head-only-epochs tunes a model started from another: add --init pretrained or --init <run-dir>');
+    const tooMany = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'long'), '--init', 'pretrained', '--epochs', '2', '--head-only-epochs', '3');
+    expect(tooMany.stderr.trim()).toBe('error: headOnlyEpochs must be a whole number from 0 to epochs (2), got 3');
+    const bad = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'fast'), '--init', 'pretrained', '--backbone-lr-scale', '2');
+    expect(bad.stderr.trim()).toBe('error: backboneLrScale must be above 0 and at most 1, got 2');
+  });
 });

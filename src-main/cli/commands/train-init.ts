@@ -1,14 +1,27 @@
-/** `train --init` and `--linear-probe`: where a run's weights start, and the quick path for small folders. */
+/**
+ * `train --init`, `--linear-probe` and the fine-tuning flags (`--head-only-epochs`,
+ * `--backbone-lr-scale`): where a run's weights start, the quick path for small folders, and how
+ * the started-from model is tuned.
+ */
 import { UserError } from '../../engine/errors';
 import { linearProbe } from '../../engine/transfer/linear-probe';
 import { initSource, withInitArchitecture } from '../../engine/transfer/init-config';
 import type { TrainConfig } from '../../engine/types';
+import { numberOption } from '../args';
 import { percent, formatDuration, type Output } from '../output';
 
 export const INIT_OPTIONS = {
   init: { type: 'string' },
   'linear-probe': { type: 'boolean' },
+  'head-only-epochs': { type: 'string' },
+  'backbone-lr-scale': { type: 'string' },
 } as const;
+
+/** The fine-tuning flags, as TrainConfig fields (the engine checks their values: train/config.ts). */
+const FINE_TUNE_FLAGS = [
+  ['head-only-epochs', 'headOnlyEpochs'],
+  ['backbone-lr-scale', 'backboneLrScale'],
+] as const;
 
 /** The model flags an --init source fixes; given as well and different, they are a one-line error. */
 const ARCH_FLAGS = [
@@ -26,7 +39,12 @@ export async function withInit(config: TrainConfig, values: Record<string, strin
   const source = await initSource(typeof values.init === 'string' ? values.init : undefined);
   if (source === null) {
     if (values['linear-probe']) throw new UserError('--linear-probe fits a head on a trained backbone: add --init pretrained or --init <run-dir>', 'bad-option');
+    const flag = FINE_TUNE_FLAGS.find(([name]) => values[name] !== undefined)?.[0];
+    if (flag) throw new UserError(`--${flag} tunes a model started from another: add --init pretrained or --init <run-dir>`, 'bad-option');
     return withInitArchitecture(config, null);
+  }
+  if (values['linear-probe'] && FINE_TUNE_FLAGS.some(([name]) => values[name] !== undefined)) {
+    throw new UserError('--linear-probe fits the head in one go: leave out --head-only-epochs and --backbone-lr-scale (or drop --linear-probe to fine-tune)', 'bad-option');
   }
   for (const [flag, key] of ARCH_FLAGS) {
     const given = values[flag];
@@ -35,7 +53,8 @@ export async function withInit(config: TrainConfig, values: Record<string, strin
     }
   }
   const inputSize = values['input-size'] === undefined ? source.model.inputSize : config.inputSize;
-  return withInitArchitecture({ ...config, inputSize }, source);
+  const tuning = Object.fromEntries(FINE_TUNE_FLAGS.flatMap(([flag, key]) => (values[flag] === undefined ? [] : [[key, numberOption(values, flag)]])));
+  return withInitArchitecture({ ...config, inputSize, ...tuning }, source);
 }
 
 /** The quick path: features once through the frozen backbone, a fitted head, one checkpoint. */

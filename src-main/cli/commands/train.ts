@@ -15,7 +15,7 @@ export const trainCommand: Command = {
   usage:
     'train --dataset <dir> --out <run-dir> [--scale 2.0] [--groups 3] [--stem cifar|imagenet] [--input-size N] [--epochs N] ' +
     '[--batch-size N] [--lr X] [--momentum X] [--weight-decay X] [--warmup-epochs N] [--label-smoothing X] [--seed N] ' +
-    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--zero-init-branches] [--runtime auto|onnx|tfjs] [--device auto|cpu] [--init scratch|pretrained|<run-or-checkpoint-dir>] [--linear-probe] [--resume] [--json]',
+    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--zero-init-branches] [--runtime auto|onnx|tfjs] [--device auto|cpu] [--init scratch|pretrained|<run-or-checkpoint-dir>] [--linear-probe] [--head-only-epochs N] [--backbone-lr-scale X] [--resume] [--json]',
   options: {
     dataset: { type: 'string' },
     out: { type: 'string' },
