@@ -8,9 +8,15 @@ export interface IpcMainLike {
   removeHandler(channel: string): void;
 }
 
+/** The part of a sender `WebContents` the bridge listens to: its window closing. */
+export interface SenderLike {
+  once(event: 'destroyed', listener: () => void): unknown;
+}
+
 /** The part of an `IpcMainInvokeEvent` the bridge reads. */
 export interface InvokeEventLike {
   senderFrame: { url: string } | null;
+  sender?: SenderLike;
 }
 
 /** The part of a `WebContents` events are pushed to. */
@@ -34,6 +40,20 @@ export interface IpcBridgeOptions {
  * Returns the function that unbinds.
  */
 export function bindIpc(ipcMain: IpcMainLike, router: ApiRouter, options: IpcBridgeOptions): () => void {
+  // One signal a window: aborted when it closes, so a folder scan it asked for stops (as a
+  // WebSocket client's does when its socket closes) instead of walking on for nobody.
+  const windows = new WeakMap<SenderLike, AbortSignal>();
+  const signalOf = (sender: SenderLike | undefined): AbortSignal | undefined => {
+    if (!sender) return undefined;
+    let signal = windows.get(sender);
+    if (!signal) {
+      const controller = new AbortController();
+      sender.once('destroyed', () => controller.abort());
+      signal = controller.signal;
+      windows.set(sender, signal);
+    }
+    return signal;
+  };
   ipcMain.handle(INVOKE_CHANNEL, async (event, method, input): Promise<InvokeReply> => {
     const url = event.senderFrame?.url ?? null;
     if (!isAppUrl(url)) {
@@ -42,7 +62,7 @@ export function bindIpc(ipcMain: IpcMainLike, router: ApiRouter, options: IpcBri
     }
     if (typeof method !== 'string') return { error: { code: 'invalid-input', message: 'The method name must be a string.' } };
     try {
-      return { result: await router.call(method, input, { transport: 'ipc' }) };
+      return { result: await router.call(method, input, { transport: 'ipc', signal: signalOf(event.sender) }) };
     } catch (error) {
       return { error: toWireError(error) };
     }

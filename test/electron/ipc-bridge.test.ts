@@ -51,6 +51,31 @@ function createRouter() {
 }
 
 describe('Electron IPC bridge', () => {
+  it('a call from a window hears when that window closes (its signal aborts), so a scan it started stops', async () => {
+    const { ipcMain, handlers } = createIpcMain();
+    const seen: AbortSignal[] = [];
+    const router = new ApiRouter().register({
+      'datasets.cancelScan': async (_input, context) => {
+        seen.push(context.signal!);
+        return { cancelled: false };
+      },
+    });
+    bindIpc(ipcMain, router, { targets: () => [] });
+    const closing: (() => void)[] = [];
+    const sender = { once: (event: 'destroyed', listener: () => void) => closing.push(listener) };
+    const other = { once: () => undefined };
+    const call = (from: typeof sender | typeof other) =>
+      handlers.get(INVOKE_CHANNEL)!({ senderFrame: { url: 'app://studio/' }, sender: from }, 'datasets.cancelScan', { scanId: 's' });
+    await call(sender);
+    await call(sender);
+    await call(other);
+    expect(seen[0]).toBe(seen[1]);
+    expect(closing).toHaveLength(1);
+    expect(seen.map((s) => s.aborted)).toEqual([false, false, false]);
+    closing[0]();
+    expect(seen.map((s) => s.aborted)).toEqual([true, true, false]);
+  });
+
   it('answers calls from the app page through the router', async () => {
     const { ipcMain, invoke } = createIpcMain();
     const { router, calls } = createRouter();
