@@ -100,7 +100,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'Method not allowed');
     if (url.pathname.startsWith('/media/')) {
-      const media = await services.media.handle(new Request(url, { method: request.method }));
+      // The request's signal fires when the client leaves before the answer (a grid scrolled on, a tab closed).
+      const gone = new AbortController();
+      response.once('close', () => gone.abort());
+      const media = await services.media.handle(new Request(url, { method: request.method, signal: gone.signal }));
+      if (response.destroyed) return;
       response.writeHead(media.status, { ...headers, ...Object.fromEntries(media.headers) });
       if (!media.body) return response.end();
       // Streamed, so a full image is never held whole; a client that leaves just ends the stream.

@@ -7,7 +7,7 @@ import { cifarPng } from './cifar-record';
 import { BROWSER_TYPES, fullPng, thumbnailJpeg } from './media-decode';
 import { MediaError, openImage, openInsideRoot, type ImageFile } from './media-file';
 import { parseMediaUrl, THUMB_SIZE, thumbSize, type MediaKind, type MediaVariant } from './media-urls';
-import { JobQueue } from './thumbnail-queue';
+import { JobAbandoned, JobQueue } from './thumbnail-queue';
 
 export { MediaError } from './media-file';
 
@@ -65,7 +65,8 @@ export class MediaService {
     return { path: sample.path, recordIndex: sample.recordIndex, root: dataset.root, skippedReason: null };
   }
 
-  async get(variant: MediaVariant, kind: MediaKind, id: number, size = THUMB_SIZE): Promise<MediaFile> {
+  /** `signal`: the request went away; a decode still waiting in the queue for it is dropped. */
+  async get(variant: MediaVariant, kind: MediaKind, id: number, size = THUMB_SIZE, signal?: AbortSignal): Promise<MediaFile> {
     const source = this.sourceOf(kind, id);
     if (!source) throw new MediaError(404, `No ${kind} ${id}`);
     if (source.skippedReason !== null) throw new MediaError(415, `${source.path} was skipped when it was scanned (${source.skippedReason}); it is not shown`);
@@ -83,12 +84,12 @@ export class MediaService {
     }
     // Decoding waits in a queue; it reads the resolved path, so no descriptor is held meanwhile.
     await image.handle.close();
-    if (variant === 'thumb') return this.thumbnail(image, source.path, thumbSize(size));
-    const body = await this.jobs.run(`png:${image.realPath}:${image.size}:${image.mtimeMs}`, () => fullPng(image, source.path));
+    if (variant === 'thumb') return this.thumbnail(image, source.path, thumbSize(size), signal);
+    const body = await this.jobs.run(`png:${image.realPath}:${image.size}:${image.mtimeMs}`, () => fullPng(image, source.path), signal);
     return { body, length: body.length, contentType: 'image/png' };
   }
 
-  private async thumbnail(image: ImageFile, path: string, size: number): Promise<MediaFile> {
+  private async thumbnail(image: ImageFile, path: string, size: number, signal?: AbortSignal): Promise<MediaFile> {
     const key = createHash('sha256').update(JSON.stringify([image.realPath, image.size, image.mtimeMs, size])).digest('hex');
     const cached = join(this.cacheDir, key.slice(0, 2), `${key}.jpg`);
     const body =
@@ -100,7 +101,7 @@ export class MediaService {
         await writeFile(partial, made);
         await rename(partial, cached);
         return made;
-      }));
+      }, signal));
     return { body, length: body.length, contentType: 'image/jpeg' };
   }
 
@@ -109,7 +110,7 @@ export class MediaService {
     const target = parseMediaUrl(new URL(request.url));
     if (!target) return new Response('Not a media URL', { status: 404 });
     try {
-      const file = await this.get(target.variant, target.kind, target.id, target.size);
+      const file = await this.get(target.variant, target.kind, target.id, target.size, request.signal);
       const headOnly = request.method === 'HEAD';
       if (headOnly && file.body instanceof Readable) file.body.destroy();
       const body = headOnly ? null : file.body instanceof Readable ? (Readable.toWeb(file.body) as ReadableStream) : new Uint8Array(file.body);
@@ -123,6 +124,8 @@ export class MediaService {
       });
     } catch (error) {
       if (error instanceof MediaError) return new Response(error.message, { status: error.status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+      // Nobody reads this answer: the client went away while its image waited.
+      if (error instanceof JobAbandoned) return new Response(null, { status: 499 });
       throw error;
     }
   }

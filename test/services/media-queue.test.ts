@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JobQueue } from '../../src-main/services/thumbnail-queue';
+import { JobAbandoned, JobQueue } from '../../src-main/services/thumbnail-queue';
 
 /** A job that records how many jobs run beside it, and ends when `release` is called. */
 function gatedJobs() {
@@ -46,6 +46,25 @@ describe('JobQueue (thumbnails off the thread pool)', () => {
     expect([first, second, runs]).toEqual([1, 1, 1]);
     await expect(queue.run('bad', () => Promise.reject(new Error('cannot decode')))).rejects.toThrow('cannot decode');
     expect(await queue.run('after', async () => 'ran')).toBe('ran');
+    expect(queue.load).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('drops a waiting job whose every caller went away, and still runs one that someone waits for', async () => {
+    const queue = new JobQueue(1);
+    const { job, order, releaseAll } = gatedJobs();
+    const first = queue.run('first', job('first'));
+    const leaving = new AbortController();
+    const staying = new AbortController();
+    const dropped = queue.run('scrolled-past', job('scrolled-past'), leaving.signal);
+    const shared = queue.run('shared', job('shared'), leaving.signal);
+    const sharedToo = queue.run('shared', job('shared'), staying.signal);
+    leaving.abort();
+    await releaseAll();
+    expect(await first).toBe('first');
+    await expect(dropped).rejects.toBeInstanceOf(JobAbandoned);
+    // One caller of the shared key still waits: the job runs, and both get its result.
+    expect(await Promise.all([shared, sharedToo])).toEqual(['shared', 'shared']);
+    expect(order).toEqual(['first', 'shared']);
     expect(queue.load).toEqual({ running: 0, waiting: 0 });
   });
 });
