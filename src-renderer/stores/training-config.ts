@@ -22,7 +22,13 @@ export interface TrainForm {
   augment: boolean;
   /** Where the weights start: scratch, the shipped CIFAR-10 model, or an earlier run (its id). */
   init: 'scratch' | 'pretrained' | number;
+  /** Fine-tuning a started-from model: epochs that train only the head first, and the backbone's share of the rate. */
+  headOnlyEpochs: number;
+  backboneLrScale: number;
 }
+
+/** What the two fine-tuning settings are when they do nothing (and what scratch always sends). */
+const NO_FINE_TUNING = { headOnlyEpochs: 0, backboneLrScale: 1 } as const;
 
 /** The architecture of the model `--init pretrained` starts from (resources/pretrained/). */
 export const PRETRAINED_ARCH = { scale: 0.5, groups: 3, stem: 'cifar' } as const;
@@ -44,6 +50,7 @@ export const DEFAULT_FORM: TrainForm = {
   validationFraction: 0.2,
   augment: true,
   init: 'scratch',
+  ...NO_FINE_TUNING,
 };
 
 export function formFromConfig(config: TrainConfigInput, base: TrainForm = DEFAULT_FORM): TrainForm {
@@ -80,7 +87,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * `base` carries preset values the form does not show (checkpoints kept, micro-batch size).
  */
 export function configFromForm(form: TrainForm, base: TrainConfigInput = {}): { config: TrainConfigInput; errors: FieldErrors } {
-  const { limit, ...rest } = form;
+  // The form hides the fine-tuning settings for scratch: whatever they held then has no say.
+  const { limit, ...rest } = form.init === 'scratch' ? { ...form, ...NO_FINE_TUNING } : form;
   const { limit: _baseLimit, ...kept } = base;
   // 0 means every image; anything else, empty or negative included, is for the schema to judge.
   const config: TrainConfigInput = limit === 0 ? { ...kept, ...rest } : { ...kept, ...rest, limit };

@@ -33,6 +33,13 @@ export const trainConfigSchema = z.object({
   runtime: z.enum(['auto', 'onnx', 'tfjs']).optional(),
   /** Where the weights start: scratch, the shipped CIFAR-10 model, or an earlier run of this app (its id). */
   init: z.union([z.enum(['scratch', 'pretrained']), z.number().int().positive()]).optional(),
+  /**
+   * Fine-tuning a model started from (engine/train/fine-tune.ts): the first epochs that train only
+   * the classifier head over the frozen backbone (0 by default), and the backbone's learning rate as
+   * a share of the head's (1 by default). Only with an `init` other than scratch.
+   */
+  headOnlyEpochs: z.number().int().min(0).max(10_000).optional(),
+  backboneLrScale: z.number().gt(0).max(1).optional(),
 });
 export type TrainConfigValues = z.infer<typeof trainConfigSchema>;
 
@@ -41,10 +48,21 @@ export const trainConfigFieldsSchema = trainConfigSchema.partial();
 
 /** What a client sends: any subset; the ML host fills the rest with the engine's defaults. */
 export const trainConfigInputSchema = trainConfigFieldsSchema.strict().check((ctx) => {
-  const { stem, inputSize } = ctx.value;
+  const { stem, inputSize, init, epochs, headOnlyEpochs, backboneLrScale } = ctx.value;
   // The cifar stem is the default (the engine's), so only an explicit ImageNet stem needs the larger input.
   if (stem === 'imagenet' && inputSize !== undefined && inputSize < MIN_IMAGENET_INPUT) {
     ctx.issues.push({ code: 'too_small', origin: 'number', minimum: MIN_IMAGENET_INPUT, inclusive: true, path: ['inputSize'], input: inputSize, message: `The ImageNet stem needs an input of at least ${MIN_IMAGENET_INPUT} px` });
+  }
+  // The engine's rules (engine/train/config.ts), said for the form: scratch (the default) has no backbone to freeze or slow.
+  const fromModel = init !== undefined && init !== 'scratch';
+  if (headOnlyEpochs !== undefined && headOnlyEpochs > 0 && !fromModel) {
+    ctx.issues.push({ code: 'custom', path: ['headOnlyEpochs'], input: headOnlyEpochs, message: 'Head-only epochs need a model to start from, not scratch' });
+  }
+  if (headOnlyEpochs !== undefined && epochs !== undefined && headOnlyEpochs > epochs) {
+    ctx.issues.push({ code: 'custom', path: ['headOnlyEpochs'], input: headOnlyEpochs, message: `Head-only epochs can be at most the ${epochs} epochs of the run` });
+  }
+  if (backboneLrScale !== undefined && backboneLrScale !== 1 && !fromModel) {
+    ctx.issues.push({ code: 'custom', path: ['backboneLrScale'], input: backboneLrScale, message: 'A backbone rate scale needs a model to start from, not scratch' });
   }
 });
 export type TrainConfigInput = z.infer<typeof trainConfigInputSchema>;
