@@ -1,0 +1,198 @@
+/**
+ * The dataset audit (issue 16): likely label errors by confident learning on cross-validated
+ * probabilities, exact and near-duplicate images, and health checks (class balance, small and
+ * unreadable images), in one report. Stages report progress and stop on `signal`.
+ */
+import { isAbsolute } from 'node:path';
+import { initBackend } from '../backend';
+import { AbortedError, UserError } from '../errors';
+import { loadCheckpoint } from '../train/checkpoint';
+import { featuresOf } from '../transfer/features';
+import { resolveInit } from '../transfer/pretrained';
+import { findLabelIssues } from './confident-learning';
+import { DUPLICATE_METHOD, findDuplicates, type DuplicateGroup, type HashedImage } from './duplicates';
+import { fileListSplit } from './file-list-split';
+import { healthWarnings, SMALL_SIDE_SHARE, type AuditWarning } from './health';
+import { readImageFacts } from './image-facts';
+import { outOfSampleProbabilities } from './out-of-sample';
+
+export const DEFAULT_FOLDS = 5;
+/**
+ * Default cut-off on p(suggested) - p(label) for an image to be listed as likely mislabeled: on
+ * 500 CIFAR-10 test images with the shipped model it lists fewer than 5 of a clean folder and
+ * most of 25 moved files (docs/results.md, npm run bench:audit).
+ */
+export const DEFAULT_MISLABEL_THRESHOLD = 0.5;
+
+export type AuditStage = 'hashing' | 'features' | 'cross-validation';
+
+export interface AuditItem {
+  /** Absolute path of the image file. */
+  path: string;
+  /** Index into `classes`, or null when the image has no label yet. */
+  label: number | null;
+  /** The split the image trains or validates in ('train', 'validation', ...), for leak checks. */
+  split?: string;
+}
+
+export interface AuditOptions {
+  items: readonly AuditItem[];
+  classes: readonly string[];
+  /** A run or checkpoint folder whose backbone gives the features, or 'pretrained' for the shipped model. */
+  from: string;
+  /** Files the caller already could not read (a folder scan's skipped list): reported as unreadable. */
+  skipped?: readonly { path: string; reason: string }[];
+  folds?: number;
+  /** Lowest score listed in likelyMislabeled (default DEFAULT_MISLABEL_THRESHOLD); -1 lists every candidate. */
+  threshold?: number;
+  /** Seeds the folds. */
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?: (stage: AuditStage, done: number, total: number) => void;
+}
+
+export interface MislabeledImage {
+  path: string;
+  /** The class it is filed under. */
+  label: string;
+  /** The class the out-of-sample model confidently counts it as. */
+  suggested: string;
+  /** p(suggested) - p(label), from the head that did not see the image; higher is more suspicious. */
+  score: number;
+  labelProbability: number;
+  suggestedProbability: number;
+}
+
+export interface AuditReport {
+  /** Most suspicious first. */
+  likelyMislabeled: MislabeledImage[];
+  /** Each group's paths (duplicateGroups without the details). */
+  duplicates: string[][];
+  duplicateGroups: DuplicateGroup[];
+  /** Readable labeled images per class. */
+  classCounts: Record<string, number>;
+  /** Short sentences naming counts; the messages of warningDetails. */
+  warnings: string[];
+  /** Each warning with its kind and the images behind it. */
+  warningDetails: AuditWarning[];
+  /** Shorter side below half the model's input side. */
+  smallImages: { path: string; width: number; height: number }[];
+  unreadable: { path: string; reason: string }[];
+  method: {
+    labelErrors: string;
+    duplicates: string;
+    folds: number;
+    /** The checkpoint folder whose backbone gave the features. */
+    model: string;
+    threshold: number;
+    /** Share of labeled images whose out-of-sample top class is their label; null when not run. */
+    crossValidationAccuracy: number | null;
+  };
+}
+
+/**
+ * Why label errors cannot be looked for with `folds` folds, or null when they can: at least two
+ * classes need images, and every class with images needs one per fold, so each fold's head has
+ * seen the class it may have to suggest.
+ */
+export function labelCheckProblem(classCounts: Record<string, number>, folds: number): string | null {
+  const present = Object.entries(classCounts).filter(([, n]) => n > 0);
+  if (present.length < 2) return `it needs labeled images in at least 2 classes, and ${present.length === 1 ? `only ${present[0][0]} has any` : 'none has any'}`;
+  const short = present.filter(([, n]) => n < folds);
+  if (short.length === 0) return null;
+  const list = short.slice(0, 3).map(([name, n]) => `${name} has ${n}`).join(', ');
+  return `${folds}-fold cross-validation needs at least ${folds} labeled images per class, and ${list}${short.length > 3 ? ` (and ${short.length - 3} more classes)` : ''}`;
+}
+
+function checkOptions(options: AuditOptions, folds: number): void {
+  if (!Number.isInteger(folds) || folds < 2) throw new UserError(`folds must be a whole number of at least 2, got ${folds}`, 'bad-option');
+  for (const item of options.items) {
+    if (!isAbsolute(item.path)) throw new UserError(`audit paths must be absolute, got ${item.path}`, 'bad-option');
+    if (item.label !== null && !(Number.isInteger(item.label) && item.label >= 0 && item.label < options.classes.length)) {
+      throw new UserError(`${item.path}: label ${item.label} is not a class index (0 to ${options.classes.length - 1})`, 'bad-option');
+    }
+  }
+}
+
+export async function auditDataset(options: AuditOptions): Promise<AuditReport> {
+  const { items, classes, signal } = options;
+  const folds = options.folds ?? DEFAULT_FOLDS;
+  const threshold = options.threshold ?? DEFAULT_MISLABEL_THRESHOLD;
+  checkOptions(options, folds);
+  if (options.from === 'scratch') throw new UserError('an audit needs a trained model: a run, a checkpoint folder or pretrained', 'bad-option');
+  const from = options.from === 'pretrained' ? (resolveInit('pretrained') as string) : options.from;
+  if (signal?.aborted) throw new AbortedError();
+  await initBackend();
+  const { model, manifest, dir } = await loadCheckpoint(from);
+  try {
+    const prep = manifest.preprocessing;
+    const facts = await readImageFacts(
+      items.map((item) => item.path),
+      { signal, onProgress: (done, total) => options.onProgress?.('hashing', done, total) },
+    );
+    const unreadable = [...(options.skipped ?? []).map(({ path, reason }) => ({ path, reason }))];
+    const hashed: (HashedImage & { width: number; height: number })[] = [];
+    facts.forEach((fact, i) => {
+      if (fact.readable) hashed.push({ ...items[i], ...fact });
+      else unreadable.push({ path: items[i].path, reason: fact.reason });
+    });
+    const labeled = hashed.filter((image): image is typeof image & { label: number } => image.label !== null);
+    const classCounts = Object.fromEntries(classes.map((name) => [name, 0]));
+    for (const image of labeled) classCounts[classes[image.label]]++;
+
+    const problem = labelCheckProblem(classCounts, folds);
+    let likelyMislabeled: MislabeledImage[] = [];
+    let crossValidationAccuracy: number | null = null;
+    let labelErrors = `not looked for: ${problem}`;
+    if (problem === null) {
+      const paths = labeled.map((image) => image.path);
+      const labels = Int32Array.from(labeled, (image) => image.label);
+      const features = await featuresOf(model, fileListSplit(paths, labels, prep), [...labels.keys()], prep, {
+        signal,
+        onProgress: (done) => options.onProgress?.('features', done, labels.length),
+      });
+      const outOfSample = await outOfSampleProbabilities(features, labels, paths, {
+        classes: classes.length,
+        folds,
+        seed: options.seed ?? 0,
+        signal,
+        onProgress: (done, total) => options.onProgress?.('cross-validation', done, total),
+      });
+      crossValidationAccuracy = outOfSample.accuracy;
+      likelyMislabeled = findLabelIssues(outOfSample.probabilities, labels, classes.length)
+        .filter((issue) => issue.score >= threshold)
+        .map((issue) => ({
+          path: paths[issue.index],
+          label: classes[issue.label],
+          suggested: classes[issue.suggested],
+          score: issue.score,
+          labelProbability: issue.labelProbability,
+          suggestedProbability: issue.suggestedProbability,
+        }));
+      labelErrors =
+        `confident learning (Northcutt et al. 2021: per-class thresholds on out-of-sample probabilities) with ${folds}-fold stratified cross-validation ` +
+        `of a softmax head (L2 ${outOfSample.l2}) on the model's frozen features; listed when p(suggested) - p(label) >= ${threshold}`;
+    }
+
+    const duplicateGroups = await findDuplicates(hashed, signal);
+    const minSide = prep.inputSize * SMALL_SIDE_SHARE;
+    const smallImages = hashed
+      .filter((image) => image.width > 0 && Math.min(image.width, image.height) < minSide)
+      .map(({ path, width, height }) => ({ path, width, height }));
+    const warningDetails = healthWarnings({ classCounts, duplicateGroups, smallImages, unreadable, likelyMislabeled, inputSize: prep.inputSize });
+    if (problem !== null) warningDetails.push({ kind: 'mislabeled', message: `label errors were not looked for: ${problem}`, paths: [] });
+    return {
+      likelyMislabeled,
+      duplicates: duplicateGroups.map((group) => group.paths),
+      duplicateGroups,
+      classCounts,
+      warnings: warningDetails.map((w) => w.message),
+      warningDetails,
+      smallImages,
+      unreadable,
+      method: { labelErrors, duplicates: DUPLICATE_METHOD, folds, model: dir, threshold, crossValidationAccuracy },
+    };
+  } finally {
+    model.dispose();
+  }
+}
