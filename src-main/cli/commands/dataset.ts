@@ -3,15 +3,17 @@ import { inspectDataset } from '../../engine/data/load-dataset';
 import { UserError } from '../../engine/errors';
 import type { Command } from '../command';
 import { bar, table } from '../output';
+import { AUDIT_OPTIONS, AUDIT_USAGE, auditAction } from './dataset-audit';
 
 export const datasetCommand: Command = {
   name: 'dataset',
-  summary: 'Inspect a dataset folder, or download CIFAR-10',
-  usage: 'dataset inspect <dir> [--json] | dataset download <dest-dir> [--url URL] [--json]',
-  options: { url: { type: 'string' } },
+  summary: 'Inspect or audit a dataset folder, or download CIFAR-10',
+  usage: `dataset inspect <dir> [--json] | ${AUDIT_USAGE} | dataset download <dest-dir> [--url URL] [--json]`,
+  options: { url: { type: 'string' }, ...AUDIT_OPTIONS },
   async run({ values, positionals, out, signal }) {
     const [action, dir] = positionals;
     if (action === 'inspect' && dir) return inspect(dir, out);
+    if (action === 'audit' && dir) return auditAction(dir, { values, out, signal });
     if (action === 'download' && dir) {
       const path = await downloadCifar10(dir, {
         url: values.url as string | undefined,

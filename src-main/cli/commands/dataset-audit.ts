@@ -1,0 +1,62 @@
+/** `dataset audit <dir>`: likely label errors, duplicates and health warnings of an image folder. */
+import { relative } from 'node:path';
+import { auditFolder } from '../../engine/audit/audit-folder';
+import type { AuditReport } from '../../engine/audit/audit';
+import type { Command, OptionSpec } from '../command';
+import { numberOption } from '../args';
+import { bar, table } from '../output';
+
+export const AUDIT_USAGE = 'dataset audit <dir> [--run RUN] [--folds 5] [--threshold 0.5] [--json]';
+
+export const AUDIT_OPTIONS: OptionSpec = {
+  run: { type: 'string' },
+  folds: { type: 'string' },
+  threshold: { type: 'string' },
+};
+
+const STAGE_WORDS = { hashing: 'reading and hashing', features: 'computing features', 'cross-validation': 'cross-validating' } as const;
+
+type Args = Parameters<Command['run']>[0];
+type FolderReport = AuditReport & { root: string; classes: string[] };
+
+/** Runs the audit with the shipped pretrained model unless --run names a run or checkpoint. */
+export async function auditAction(dir: string, { values, out, signal }: Pick<Args, 'values' | 'out' | 'signal'>): Promise<void> {
+  let shown = '';
+  const report = await auditFolder(dir, {
+    from: typeof values.run === 'string' ? values.run : 'pretrained',
+    folds: numberOption(values, 'folds'),
+    threshold: numberOption(values, 'threshold'),
+    signal,
+    onWalk: (seen, found) => {
+      if (seen % 500 === 0) out.progress(`looking for images: ${found} found in ${seen} entries`);
+    },
+    onProgress: (stage, done, total) => {
+      // One line per 5% step: without a terminal every progress call is a line of its own.
+      const step = total > 0 ? Math.floor((done / total) * 20) : 20;
+      if (`${stage}:${step}` === shown) return;
+      shown = `${stage}:${step}`;
+      out.progress(`${STAGE_WORDS[stage]} ${bar(total > 0 ? done / total : 1)} ${done}/${total}`);
+    },
+  });
+  out.result(report, humanReport);
+}
+
+function humanReport(r: FolderReport): string {
+  const shown = (p: string) => relative(r.root, p) || p;
+  const total = Object.values(r.classCounts).reduce((a, b) => a + b, 0);
+  const lines = [`Audit of ${r.root}: ${r.classes.length} classes, ${total} labeled images (model ${r.method.model})`, ''];
+  lines.push(r.warnings.length > 0 ? 'Warnings:' : 'No warnings.', ...r.warnings.map((w) => `  - ${w}`), '');
+  if (r.likelyMislabeled.length > 0) {
+    lines.push(`Likely mislabeled, most suspicious first (score = p(suggested) - p(label), listed from ${r.method.threshold}):`);
+    lines.push(table([['score', 'label', 'suggested', 'file'], ...r.likelyMislabeled.map((m) => [m.score.toFixed(2), m.label, m.suggested, shown(m.path)])]), '');
+  }
+  if (r.duplicateGroups.length > 0) {
+    lines.push(`Duplicate groups (${r.duplicateGroups.length}):`);
+    lines.push(...r.duplicateGroups.map((g) => `  ${g.kind}, ${g.scope}: ${g.paths.map(shown).join('  ')}`), '');
+  }
+  if (r.smallImages.length > 0) lines.push('Small images:', ...r.smallImages.map((s) => `  ${shown(s.path)} (${s.width}x${s.height})`), '');
+  if (r.unreadable.length > 0) lines.push('Unreadable files:', ...r.unreadable.map((u) => `  ${shown(u.path)}: ${u.reason}`), '');
+  lines.push(table([['class', 'images'], ...Object.entries(r.classCounts)]));
+  if (r.method.crossValidationAccuracy !== null) lines.push('', `Out-of-sample accuracy of the ${r.method.folds}-fold heads: ${(r.method.crossValidationAccuracy * 100).toFixed(1)}%`);
+  return lines.join('\n');
+}
