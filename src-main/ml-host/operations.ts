@@ -126,6 +126,14 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
     });
   },
 
+  async explainImage(args) {
+    await ensureBackend();
+    const { explainImage } = await import('../engine/explain/explain-image');
+    const explained = await explainImage(args);
+    const { classIndex, className, probability, width, height, values, preprocessing } = explained;
+    return { classIndex, className, probability, width, height, values, fit: preprocessing.fit };
+  },
+
   async predictFiles(args, emit, signal) {
     await ensureBackend();
     const { predictFiles } = await import('../engine/predict');

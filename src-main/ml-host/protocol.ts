@@ -85,6 +85,8 @@ export interface ExplainedImage {
   width: number;
   height: number;
   values: number[];
+  /** How the picture became the model's square input: its centre square ('cover') or all of it stretched ('fill'). */
+  fit: 'cover' | 'fill';
 }
 
 export type OpName = keyof Operations;

@@ -3,6 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { ApiError, type Audit, type AuditImage, type Handlers } from '../contract';
 import type { AuditReport } from '../engine/audit/audit';
 import { detached, errorMessage, notFound, requireDataset, requireRun, type ServiceContext } from './context';
+import { folderName } from './export-labeled';
 import { imageIdFromTreeKey, prepareTrainingData } from './training-data';
 
 type AuditHandlers = Pick<Handlers, 'audit.start' | 'audit.cancel' | 'audit.get' | 'audit.keep'>;
@@ -103,7 +104,8 @@ export class AuditService {
   private view(datasetId: number, createdAt: string, stored: StoredAudit): Audit {
     const { storage, media } = this.context;
     const { report } = stored;
-    const classIds = new Map(storage.datasets.classes(datasetId).map((c) => [c.name, c.id]));
+    // The snapshot's folders are the class names made safe for a file system (folderName).
+    const classIds = new Map(storage.datasets.classes(datasetId).flatMap((c) => [[folderName(c.name), c.id] as const, [c.name, c.id] as const]));
     const kept = storage.audits.kept(datasetId);
     const image = (path: string): AuditImage & { row: ReturnType<typeof storage.images.get> } => {
       const id = stored.imageIds[path] ?? null;

@@ -49,10 +49,10 @@ export function explainHandlers(context: ServiceContext, media: MediaService): E
 
   return {
     'explain.image': async ({ kind, id, runId, classIndex }) => {
+      const path = await fileOf(kind, id);
       const run = runId === undefined ? defaultRun(kind, id) : requireRun(context, runId);
       if (!run) throw new ApiError('user-error', 'Train a model first: the heatmap shows where a trained model looked');
       if (!run.checkpointDir) throw new ApiError('user-error', `Run ${run.name} has no checkpoint yet; train at least one epoch first`);
-      const path = await fileOf(kind, id);
       const heatmap = await context.host.call('explainImage', { run: run.runDir, path, ...(classIndex === undefined ? {} : { classIndex }) });
       return { runId: run.id, ...heatmap };
     },

@@ -14,5 +14,7 @@ export const heatmapSchema = z.object({
   height: z.number().int().min(1),
   /** Row-major, `width * height` values in 0..1 (1 = strongest evidence). */
   values: z.array(z.number()),
+  /** The map covers the picture's centre square ('cover') or all of it, stretched to a square ('fill'). */
+  fit: z.enum(['cover', 'fill']),
 });
 export type Heatmap = z.infer<typeof heatmapSchema>;
