@@ -51,3 +51,9 @@ export function baseName(path: string): string {
   const parts = path.split(/[\\/]/);
   return parts[parts.length - 1] || path;
 }
+
+/** A file's path inside `root` ("cat/4.png"), so two "4.png" of different classes tell apart; else its last segment. */
+export function pathWithin(root: string, path: string): string {
+  const prefix = root.replace(/[\\/]+$/, '');
+  return path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}\\`) ? path.slice(prefix.length + 1) : baseName(path);
+}
