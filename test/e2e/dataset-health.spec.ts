@@ -87,3 +87,15 @@ test('Check dataset: the copy is a warning with its images, and R relabels the s
   await studio.snap('relabeled');
   await studio.expectNoErrorToast();
 });
+
+test('Check again can be cancelled: the bar goes and the last check stays', async () => {
+  await studio.testId('health-check').click();
+  const cancel = studio.testId('health-cancel');
+  await expect(cancel).toBeEnabled();
+  await cancel.click();
+  await expect(studio.page.locator('[data-testid="toast"][data-kind="info"]').filter({ hasText: 'Check cancelled' })).toBeVisible();
+  await expect(studio.testId('health-progress')).toHaveCount(0);
+  await expect(studio.testId('health-check')).toHaveText('Check again');
+  await expect(studio.testId('health-stale')).toHaveText('1 label changed since this check');
+  await studio.expectNoErrorToast();
+});
