@@ -15,6 +15,7 @@ async function mountApp(handlers: Partial<Handlers> = {}) {
     'app.info': () => appInfo,
     'datasets.list': () => [makeDataset()],
     'images.list': () => ({ total: 0, items: [] }),
+    'audit.get': () => null,
     'runs.list': () => [makeRun({ id: 2, status: 'completed', checkpointDir: '/runs/2', bestValAccuracy: 0.8, epochsCompleted: 2 })],
     'runs.get': ({ id }) => ({ ...makeRun({ id, status: 'completed', checkpointDir: '/runs/2' }), epochMetrics: [] }),
     'presets.list': () => [],
