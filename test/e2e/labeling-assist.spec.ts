@@ -1,0 +1,123 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { hasEnded, type ApiClient } from '../../src-main/contract';
+import { makeImageFolder, syntheticImage } from '../fixtures/image-folder';
+import { connectWs } from '../fixtures/ws-client';
+import { serveSpecHooks, startServe, type ServeInstance } from './serve-harness';
+import { StudioPage } from './studio-page';
+
+/**
+ * Labeling that learns, as a person uses it in Chromium against the real serve mode (issue 16):
+ * suggestions from the newest run, one key to accept one, "Accept all at least X% sure" and its
+ * undo, least certain first, "trained before N labels changed", multi-select labeling, and the
+ * heatmap toggle. A tiny run is trained through the API first.
+ */
+test.describe.configure({ mode: 'serial' });
+
+const SIZE = 16;
+const CLASSES = ['circle', 'plain', 'stripes'];
+const LOOSE = 12;
+
+let serve: ServeInstance;
+let scratch: string;
+let studio: StudioPage;
+let api: ApiClient;
+let closeApi: () => void;
+let datasetId: number;
+
+test.beforeAll(async ({ browser }) => {
+  scratch = mkdtempSync(join(tmpdir(), 'studio-e2e-assist-'));
+  const shapes = join(scratch, 'shapes');
+  await makeImageFolder(shapes, { classes: CLASSES, perClass: 12, size: SIZE });
+  for (let i = 0; i < LOOSE; i++) writeFileSync(join(shapes, `loose-${String(i).padStart(2, '0')}.png`), await syntheticImage(i % 3, 300 + i, SIZE));
+  serve = await startServe();
+  ({ client: api, close: closeApi } = await connectWs(serve.wsUrl));
+  datasetId = (await api.invoke('datasets.addFolder', { path: shapes, name: 'Shapes' })).id;
+  const finished = new Promise<string>((resolve) => {
+    api.subscribe('training.status', ({ run }) => {
+      if (hasEnded(run.status)) resolve(run.error ?? run.status);
+    });
+  });
+  const config = { scale: 0.25, groups: 3, stem: 'cifar', inputSize: SIZE, epochs: 2, batchSize: 8, lr: 0.01, warmupEpochs: 0, augment: false } as const;
+  await api.invoke('training.start', { datasetId, config, name: 'Shapes tiny' });
+  expect(await finished).toBe('completed');
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  studio = new StudioPage(page, 'labeling-assist');
+  await studio.open(serve.url);
+});
+
+test.afterAll(() => closeApi?.());
+serveSpecHooks(() => ({ page: studio?.page, serve, scratch }));
+
+const unlabeledCount = async () => (await api.invoke('datasets.get', { id: datasetId })).unlabeledCount;
+
+test('the newest run suggests labels; Enter accepts one, and the model is then older than the labels', async () => {
+  await studio.show('labeling');
+  await studio.testId('labeling-dataset').selectOption(String(datasetId));
+  await studio.testId('labeling-filter').selectOption('unlabeled');
+  await expect(studio.testId('labeling-count')).toHaveText(`${LOOSE} images`);
+  await expect(studio.testId('suggestions-bar')).toContainText('Shapes tiny');
+  await studio.testId('suggestions-start').click();
+  await expect(studio.testId('suggestions-summary')).toContainText(`${LOOSE} suggestions`, { timeout: 60_000 });
+  await expect(studio.testId('tile-suggestion')).toHaveCount(LOOSE);
+
+  // Least certain first: the grid's order is the service's, smallest margin first.
+  await studio.testId('labeling-order').selectOption('least-certain');
+  const expected = await api.invoke('images.list', { datasetId, filter: { classId: null }, order: 'least-certain' });
+  await expect(studio.testId('labeling-tile').first()).toHaveAttribute('data-image-id', String(expected.items[0].id));
+  await studio.snap('suggestions-least-certain');
+
+  const first = expected.items[0];
+  const { classes } = await api.invoke('datasets.get', { id: datasetId });
+  const suggested = classes.find((c) => c.id === first.suggestion!.classId)!.name;
+  await expect(studio.testId('preview-suggestion')).toContainText(suggested);
+  await studio.page.keyboard.press('Enter');
+  await expect(studio.testId('labeling-tile').first()).toContainText(suggested);
+  expect(await unlabeledCount()).toBe(LOOSE - 1);
+  await expect(studio.testId('suggestions-stale')).toHaveText('trained before 1 label changed');
+  await expect(studio.testId('suggestions-retrain')).toBeVisible();
+  await studio.snap('suggestion-accepted');
+  await studio.expectNoErrorToast();
+});
+
+test('accept all at least X% sure labels them in one action, and Undo takes it back', async () => {
+  await studio.testId('suggestions-min').fill('0');
+  await studio.testId('suggestions-accept').click();
+  await expect(studio.testId('labeling-count')).toHaveText('0 images');
+  expect(await unlabeledCount()).toBe(0);
+  await studio.snap('suggestions-accepted-all');
+  await studio.testId('suggestions-undo').click();
+  await expect(studio.testId('labeling-count')).toHaveText(`${LOOSE - 1} images`);
+  expect(await unlabeledCount()).toBe(LOOSE - 1);
+  await studio.expectNoErrorToast();
+});
+
+test('multi-select: click, shift-click, then one key labels the range; select all labels the filter', async () => {
+  await studio.testId('labeling-order').selectOption('file');
+  const tiles = studio.testId('labeling-tile');
+  await tiles.nth(0).click();
+  await tiles.nth(2).click({ modifiers: ['Shift'] });
+  await studio.page.keyboard.press('1');
+  for (const i of [0, 1, 2]) await expect(tiles.nth(i)).toContainText(CLASSES[0]);
+  expect(await unlabeledCount()).toBe(LOOSE - 4);
+  await studio.testId('labeling-select-all').click();
+  await studio.page.keyboard.press('3');
+  await expect.poll(unlabeledCount).toBe(0);
+  await studio.snap('multi-select-labeled');
+  await studio.expectNoErrorToast();
+});
+
+test('the heatmap toggle overlays where the model looked on the preview', async () => {
+  await studio.testId('labeling-filter').selectOption('all');
+  await studio.testId('labeling-tile').nth(4).click();
+  await studio.testId('heatmap-toggle').click();
+  await expect(studio.testId('heatmap-toggle')).toHaveAttribute('aria-pressed', 'true');
+  await expect(studio.testId('labeling-preview').getByTestId('heatmap-layer')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+  await studio.snap('heatmap-preview');
+  await studio.testId('heatmap-toggle').click();
+  await expect(studio.testId('labeling-preview').getByTestId('heatmap-layer')).toBeHidden();
+  await studio.expectNoErrorToast();
+});
