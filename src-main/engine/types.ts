@@ -121,6 +121,11 @@ export interface TrainConfig {
    * most 1 (the default: one rate for all). Below 1 only with `init`.
    */
   backboneLrScale: number;
+  /**
+   * The quick path (transfer/linear-probe.ts): no training steps; the features of every image go
+   * once through the frozen backbone of `init` and a softmax head is fitted on them, in seconds.
+   */
+  linearProbe?: boolean;
 }
 
 export type TrainEvent =

@@ -25,6 +25,8 @@ export interface TrainForm {
   /** Fine-tuning a started-from model: epochs that train only the head first, and the backbone's share of the rate. */
   headOnlyEpochs: number;
   backboneLrScale: number;
+  /** The quick fit: only a new head on the started-from model's features, in seconds (no epochs). */
+  linearProbe: boolean;
 }
 
 /** What the two fine-tuning settings are when they do nothing (and what scratch always sends). */
@@ -50,6 +52,7 @@ export const DEFAULT_FORM: TrainForm = {
   validationFraction: 0.2,
   augment: true,
   init: 'scratch',
+  linearProbe: false,
   ...NO_FINE_TUNING,
 };
 
@@ -87,8 +90,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * `base` carries preset values the form does not show (checkpoints kept, micro-batch size).
  */
 export function configFromForm(form: TrainForm, base: TrainConfigInput = {}): { config: TrainConfigInput; errors: FieldErrors } {
-  // The form hides the fine-tuning settings for scratch: whatever they held then has no say.
-  const { limit, ...rest } = form.init === 'scratch' ? { ...form, ...NO_FINE_TUNING } : form;
+  // The form hides the fine-tuning settings for scratch and for the quick fit: whatever they held then has no say.
+  const { limit, ...rest } = form.init === 'scratch' ? { ...form, ...NO_FINE_TUNING, linearProbe: false } : form.linearProbe ? { ...form, ...NO_FINE_TUNING } : form;
   const { limit: _baseLimit, ...kept } = base;
   // 0 means every image; anything else, empty or negative included, is for the schema to judge.
   const config: TrainConfigInput = limit === 0 ? { ...kept, ...rest } : { ...kept, ...rest, limit };

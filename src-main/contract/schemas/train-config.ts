@@ -40,6 +40,8 @@ export const trainConfigSchema = z.object({
    */
   headOnlyEpochs: z.number().int().min(0).max(10_000).optional(),
   backboneLrScale: z.number().gt(0).max(1).optional(),
+  /** The quick path: fit only the head on the features of `init`'s frozen backbone, in seconds (no epochs of training). */
+  linearProbe: z.boolean().optional(),
 });
 export type TrainConfigValues = z.infer<typeof trainConfigSchema>;
 
@@ -48,7 +50,7 @@ export const trainConfigFieldsSchema = trainConfigSchema.partial();
 
 /** What a client sends: any subset; the ML host fills the rest with the engine's defaults. */
 export const trainConfigInputSchema = trainConfigFieldsSchema.strict().check((ctx) => {
-  const { stem, inputSize, init, epochs, headOnlyEpochs, backboneLrScale } = ctx.value;
+  const { stem, inputSize, init, epochs, headOnlyEpochs, backboneLrScale, linearProbe } = ctx.value;
   // The cifar stem is the default (the engine's), so only an explicit ImageNet stem needs the larger input.
   if (stem === 'imagenet' && inputSize !== undefined && inputSize < MIN_IMAGENET_INPUT) {
     ctx.issues.push({ code: 'too_small', origin: 'number', minimum: MIN_IMAGENET_INPUT, inclusive: true, path: ['inputSize'], input: inputSize, message: `The ImageNet stem needs an input of at least ${MIN_IMAGENET_INPUT} px` });
@@ -60,6 +62,9 @@ export const trainConfigInputSchema = trainConfigFieldsSchema.strict().check((ct
   }
   if (headOnlyEpochs !== undefined && epochs !== undefined && headOnlyEpochs > epochs) {
     ctx.issues.push({ code: 'custom', path: ['headOnlyEpochs'], input: headOnlyEpochs, message: `Head-only epochs can be at most the ${epochs} epochs of the run` });
+  }
+  if (linearProbe && !fromModel) {
+    ctx.issues.push({ code: 'custom', path: ['linearProbe'], input: linearProbe, message: 'The quick fit needs a model to start from (pretrained or an earlier run), not scratch' });
   }
   if (backboneLrScale !== undefined && backboneLrScale !== 1 && !fromModel) {
     ctx.issues.push({ code: 'custom', path: ['backboneLrScale'], input: backboneLrScale, message: 'A backbone rate scale needs a model to start from, not scratch' });

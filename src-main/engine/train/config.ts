@@ -62,5 +62,6 @@ export function validateTrainConfig(c: TrainConfig): void {
   // Both act on a backbone worth keeping: a random one has nothing to freeze or to spare.
   const fromModel = c.init !== undefined && c.init !== 'scratch';
   check(fromModel || headOnlyEpochs === 0, `headOnlyEpochs ${headOnlyEpochs} trains the head of a model started from another: set init (pretrained or a run folder), or leave it at 0`);
+  check(fromModel || !c.linearProbe, 'linearProbe fits a head on a trained backbone: set init (pretrained or a run folder)');
   check(fromModel || backboneLrScale === 1, `backboneLrScale ${backboneLrScale} slows the backbone of a model started from another: set init (pretrained or a run folder), or leave it at 1`);
 }

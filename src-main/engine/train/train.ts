@@ -55,6 +55,23 @@ const MAX_VALIDATION_BATCH = 64;
  * rate against the head's; both continue exactly across a resume, in either phase.
  * @throws UserError for bad options, an unusable dataset, or a fresh run into a folder that holds one
  */
+/** The quick path as a run: one fitted head, reported with the events a one-epoch run sends. */
+async function probeAsRun(config: TrainConfig, options: { signal?: AbortSignal; onEvent?: (e: TrainEvent) => void }): Promise<Omit<DoneEvent, 'type' | 'elapsedSec'>> {
+  const { linearProbe } = await import('../transfer/linear-probe');
+  const result = await linearProbe({
+    dataset: config.dataset,
+    outDir: config.outDir,
+    from: config.init as string,
+    inputSize: config.inputSize,
+    seed: config.seed,
+    validationFraction: config.validationFraction,
+    limit: config.limit,
+    signal: options.signal,
+    onEvent: options.onEvent,
+  });
+  return { status: 'completed', epochsCompleted: 1, bestValAccuracy: Number.isFinite(result.valAccuracy) ? result.valAccuracy : 0, checkpoint: result.checkpoint };
+}
+
 export async function train(
   requested: TrainConfig,
   options: { signal?: AbortSignal; onEvent?: (e: TrainEvent) => void; resume?: boolean } = {},
@@ -74,6 +91,8 @@ export async function train(
     emit(done);
     return done;
   };
+
+  if (config.linearProbe && !resume) return finish(await probeAsRun(config, options));
 
   if (resume && resume.state.epochsCompleted >= config.epochs) {
     const { epochsCompleted, bestValAccuracy } = resume.state;

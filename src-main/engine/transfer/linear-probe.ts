@@ -11,7 +11,7 @@ import { defaultTrainConfig } from '../train/config';
 import { appendEpochMetrics, writeRunJson } from '../train/run-log';
 import { MomentumSgd } from '../train/sgd';
 import { loadSessionData } from '../train/setup';
-import type { CheckpointManifest, TrainConfig } from '../types';
+import type { CheckpointManifest, TrainConfig, TrainEvent } from '../types';
 import { copyWeightsByName, HEAD_LAYER } from './copy-weights';
 import { featuresOf } from './features';
 import { fitSoftmaxHead, scoreHead } from './softmax-head';
@@ -28,6 +28,8 @@ export interface ProbeOptions {
   limit?: number;
   signal?: AbortSignal;
   onProgress?: (stage: 'features' | 'fit', done: number, total: number) => void;
+  /** The run as training reports one (start, one epoch, its checkpoint), for the app's run list and charts. */
+  onEvent?: (event: TrainEvent) => void;
 }
 
 export interface ProbeResult {
@@ -68,10 +70,24 @@ export async function linearProbe(options: ProbeOptions): Promise<ProbeResult> {
       validationFraction: options.validationFraction ?? 0.2,
       augment: false,
       keepCheckpoints: 1,
+      init: options.from,
+      linearProbe: true,
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
     });
     const data = await loadSessionData(config, null, options.signal);
     const classes = data.dataset.classes;
+    const runBackend = `${backend} (frozen ${sourceManifest.model.scale}x backbone, fitted head)`;
+    options.onEvent?.({
+      type: 'start',
+      backend: runBackend,
+      config,
+      classes,
+      trainCount: data.trainIndices.length,
+      validationCount: data.validationIndices.length,
+      stepsPerEpoch: 1,
+      microBatchSize: 0,
+      startEpoch: 0,
+    });
     model = buildShuffleNetV1({ ...arch, inputSize: config.inputSize, numClasses: classes.length });
     const sameClasses = classes.join('\n') === sourceManifest.classes.join('\n');
     copyWeightsByName(sourceModel, model, { keepHead: sameClasses });
@@ -111,7 +127,6 @@ export async function linearProbe(options: ProbeOptions): Promise<ProbeResult> {
       elapsedSec,
       etaSec: 0,
     };
-    const runBackend = `${backend} (frozen ${sourceManifest.model.scale}x backbone, fitted head)`;
     await writeRunJson(options.outDir, { config, classes, backend: runBackend, microBatchSize: 0 });
     await appendEpochMetrics(options.outDir, epoch);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -143,6 +158,8 @@ export async function linearProbe(options: ProbeOptions): Promise<ProbeResult> {
       elapsedSec,
     };
     const checkpoint = await writeCheckpoint(options.outDir, { model, manifest, optimizer: await sgd.getState(), state });
+    options.onEvent?.(epoch);
+    options.onEvent?.({ type: 'checkpoint', epoch: 1, path: checkpoint });
     return {
       classes,
       trainCount: data.trainIndices.length,
