@@ -11,6 +11,9 @@ import { appInfo, fakeServer, installStores, makeDataset, mountOptions, settle, 
 let server: FakeServer;
 afterEach(() => server?.close());
 
+/** What the server says of a dataset nothing was trained on yet. */
+const noSuggestions = ({ datasetId }: { datasetId: number }) => ({ datasetId, run: null, count: 0, computedAt: null, labelsChangedSince: null, newestRun: null, jobId: null });
+
 async function mountLabeling(dataset = makeDataset()) {
   const labels = new Map<number, number | null>([1, 2, 3, 4].map((id) => [id, null]));
   const image = (id: number): DatasetImage => ({
@@ -32,6 +35,7 @@ async function mountLabeling(dataset = makeDataset()) {
       imageIds.forEach((id) => labels.set(id, classId));
       return { updated: imageIds.length };
     },
+    'suggestions.status': noSuggestions,
   });
   const pinia = installStores(server.client);
   await useDatasetsStore().load();
@@ -153,6 +157,7 @@ describe('LabelingView while another dataset loads', () => {
     server = fakeServer({
       'datasets.list': () => [cifar, pets],
       'datasets.get': ({ id }) => (id === 1 ? cifar : pets),
+      'suggestions.status': noSuggestions,
       'images.list': async ({ datasetId }) => {
         if (datasetId === 2) await slowImages;
         const image = { id: datasetId * 100, datasetId, path: `/d/${datasetId}.png`, classId: null, thumbUrl: '/t', imageUrl: '/i' };
