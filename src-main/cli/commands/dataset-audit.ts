@@ -6,13 +6,16 @@ import type { Command, OptionSpec } from '../command';
 import { numberOption } from '../args';
 import { bar, table } from '../output';
 
-export const AUDIT_USAGE = 'dataset audit <dir> [--run RUN] [--folds 5] [--threshold 0.5] [--json]';
+export const AUDIT_USAGE = 'dataset audit <dir> [--run RUN] [--folds 5] [--threshold 0.98] [--json]';
 
 export const AUDIT_OPTIONS: OptionSpec = {
   run: { type: 'string' },
   folds: { type: 'string' },
   threshold: { type: 'string' },
 };
+
+/** Issues shown below the flagged ones, so a person sees the next most suspicious few. */
+const SHOWN_ISSUES = 10;
 
 const STAGE_WORDS = { hashing: 'reading and hashing', features: 'computing features', 'cross-validation': 'cross-validating' } as const;
 
@@ -47,8 +50,12 @@ function humanReport(r: FolderReport): string {
   const lines = [`Audit of ${r.root}: ${r.classes.length} classes, ${total} labeled images (model ${r.method.model})`, ''];
   lines.push(r.warnings.length > 0 ? 'Warnings:' : 'No warnings.', ...r.warnings.map((w) => `  - ${w}`), '');
   if (r.likelyMislabeled.length > 0) {
-    lines.push(`Likely mislabeled, most suspicious first (score = p(suggested) - p(label), listed from ${r.method.threshold}):`);
-    lines.push(table([['score', 'label', 'suggested', 'file'], ...r.likelyMislabeled.map((m) => [m.score.toFixed(2), m.label, m.suggested, shown(m.path)])]), '');
+    const flagged = r.likelyMislabeled.filter((m) => m.flagged).length;
+    const listed = r.likelyMislabeled.slice(0, Math.max(flagged, SHOWN_ISSUES));
+    lines.push(`Label issues, most suspicious first (score = 1 - p(label); * = flagged, score >= ${r.method.threshold}): ${flagged} flagged of ${r.likelyMislabeled.length}`);
+    lines.push(table([['', 'score', 'label', 'suggested', 'file'], ...listed.map((m) => [m.flagged ? '*' : '', m.score.toFixed(3), m.label, m.suggested, shown(m.path)])]));
+    if (listed.length < r.likelyMislabeled.length) lines.push(`(${r.likelyMislabeled.length - listed.length} more with lower scores in --json)`);
+    lines.push('');
   }
   if (r.duplicateGroups.length > 0) {
     lines.push(`Duplicate groups (${r.duplicateGroups.length}):`);

@@ -12,17 +12,17 @@ import { resolveInit } from '../transfer/pretrained';
 import { findLabelIssues } from './confident-learning';
 import { DUPLICATE_METHOD, findDuplicates, type DuplicateGroup, type HashedImage } from './duplicates';
 import { fileListSplit } from './file-list-split';
+import { flippedSplit } from './flipped-split';
 import { healthWarnings, SMALL_SIDE_SHARE, type AuditWarning } from './health';
 import { readImageFacts } from './image-facts';
 import { outOfSampleProbabilities } from './out-of-sample';
 
 export const DEFAULT_FOLDS = 5;
 /**
- * Default cut-off on p(suggested) - p(label) for an image to be listed as likely mislabeled: on
- * 500 CIFAR-10 test images with the shipped model it lists fewer than 5 of a clean folder and
- * most of 25 moved files (docs/results.md, npm run bench:audit).
+ * Default score (1 - p(label)) from which a label issue is flagged: with the shipped model, fewer
+ * than 5 of 500 correctly filed CIFAR-10 test images reach it (docs/results.md, npm run bench:audit).
  */
-export const DEFAULT_MISLABEL_THRESHOLD = 0.5;
+export const DEFAULT_MISLABEL_THRESHOLD = 0.98;
 
 export type AuditStage = 'hashing' | 'features' | 'cross-validation';
 
@@ -43,7 +43,7 @@ export interface AuditOptions {
   /** Files the caller already could not read (a folder scan's skipped list): reported as unreadable. */
   skipped?: readonly { path: string; reason: string }[];
   folds?: number;
-  /** Lowest score listed in likelyMislabeled (default DEFAULT_MISLABEL_THRESHOLD); -1 lists every candidate. */
+  /** Score from which an issue is flagged (default DEFAULT_MISLABEL_THRESHOLD). */
   threshold?: number;
   /** Seeds the folds. */
   seed?: number;
@@ -57,14 +57,16 @@ export interface MislabeledImage {
   label: string;
   /** The class the out-of-sample model confidently counts it as. */
   suggested: string;
-  /** p(suggested) - p(label), from the head that did not see the image; higher is more suspicious. */
+  /** 1 - p(label), from the head that did not see the image; higher is more suspicious. */
   score: number;
+  /** The score reaches the threshold: very likely a wrong label, not just a hard image. */
+  flagged: boolean;
   labelProbability: number;
   suggestedProbability: number;
 }
 
 export interface AuditReport {
-  /** Most suspicious first. */
+  /** Every label issue confident learning finds, most suspicious first; `flagged` ones reach the threshold. */
   likelyMislabeled: MislabeledImage[];
   /** Each group's paths (duplicateGroups without the details). */
   duplicates: string[][];
@@ -147,10 +149,14 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
     if (problem === null) {
       const paths = labeled.map((image) => image.path);
       const labels = Int32Array.from(labeled, (image) => image.label);
-      const features = await featuresOf(model, fileListSplit(paths, labels, prep), [...labels.keys()], prep, {
+      const split = fileListSplit(paths, labels, prep);
+      const rows = [...labels.keys()];
+      const features = await featuresOf(model, split, rows, prep, { signal, onProgress: (done) => options.onProgress?.('features', done, 2 * rows.length) });
+      const mirrored = await featuresOf(model, flippedSplit(split, prep.storeSize), rows, prep, {
         signal,
-        onProgress: (done) => options.onProgress?.('features', done, labels.length),
+        onProgress: (done) => options.onProgress?.('features', rows.length + done, 2 * rows.length),
       });
+      for (let i = 0; i < features.length; i++) features[i] = (features[i] + mirrored[i]) / 2;
       const outOfSample = await outOfSampleProbabilities(features, labels, paths, {
         classes: classes.length,
         folds,
@@ -159,19 +165,19 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
         onProgress: (done, total) => options.onProgress?.('cross-validation', done, total),
       });
       crossValidationAccuracy = outOfSample.accuracy;
-      likelyMislabeled = findLabelIssues(outOfSample.probabilities, labels, classes.length)
-        .filter((issue) => issue.score >= threshold)
-        .map((issue) => ({
-          path: paths[issue.index],
-          label: classes[issue.label],
-          suggested: classes[issue.suggested],
-          score: issue.score,
-          labelProbability: issue.labelProbability,
-          suggestedProbability: issue.suggestedProbability,
-        }));
+      likelyMislabeled = findLabelIssues(outOfSample.probabilities, labels, classes.length).map((issue) => ({
+        path: paths[issue.index],
+        label: classes[issue.label],
+        suggested: classes[issue.suggested],
+        score: issue.score,
+        flagged: issue.score >= threshold,
+        labelProbability: issue.labelProbability,
+        suggestedProbability: issue.suggestedProbability,
+      }));
       labelErrors =
-        `confident learning (Northcutt et al. 2021: per-class thresholds on out-of-sample probabilities) with ${folds}-fold stratified cross-validation ` +
-        `of a softmax head (L2 ${outOfSample.l2}) on the model's frozen features; listed when p(suggested) - p(label) >= ${threshold}`;
+        `confident learning (Northcutt et al. 2021; per-class thresholds, confident joint, prune by noise rate, ranked by self-confidence) ` +
+        `on out-of-sample probabilities from ${folds}-fold stratified cross-validation of a softmax head (L2 ${outOfSample.l2}) ` +
+        `on the model's frozen features (mean of each image and its mirror); flagged when 1 - p(label) >= ${threshold}`;
     }
 
     const duplicateGroups = await findDuplicates(hashed, signal);
@@ -179,7 +185,7 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
     const smallImages = hashed
       .filter((image) => image.width > 0 && Math.min(image.width, image.height) < minSide)
       .map(({ path, width, height }) => ({ path, width, height }));
-    const warningDetails = healthWarnings({ classCounts, duplicateGroups, smallImages, unreadable, likelyMislabeled, inputSize: prep.inputSize });
+    const warningDetails = healthWarnings({ classCounts, duplicateGroups, smallImages, unreadable, likelyMislabeled: likelyMislabeled.filter((m) => m.flagged), inputSize: prep.inputSize });
     if (problem !== null) warningDetails.push({ kind: 'mislabeled', message: `label errors were not looked for: ${problem}`, paths: [] });
     return {
       likelyMislabeled,

@@ -38,7 +38,7 @@ export function healthWarnings(facts: HealthFacts): AuditWarning[] {
   const leak = copies('train-validation');
   if (leak.length > 0) add('train-validation', `${images(leak.length)} appear in both training and validation (copies), which inflates validation accuracy`, leak);
   const suspect = facts.likelyMislabeled.map((m) => m.path);
-  if (suspect.length > 0) add('mislabeled', `${images(suspect.length)} may carry the wrong label`, suspect);
+  if (suspect.length > 0) add('mislabeled', `${images(suspect.length)} very likely carry the wrong label`, suspect);
   const across = copies('across-classes');
   if (across.length > 0) add('duplicates', `${images(across.length)} are copies of one another filed under different classes`, across);
 

@@ -16,9 +16,15 @@ import { fitSoftmaxHead, type SoftmaxHead } from '../transfer/softmax-head';
 import { stratifiedFolds } from './folds';
 
 /** L2 strengths tried by default; the one with the lowest out-of-sample log-loss is kept. */
-export const AUDIT_L2_GRID: readonly number[] = [1e-2];
-/** Full-batch Adam steps per head. */
-export const AUDIT_ITERATIONS = 300;
+/**
+ * Strong L2 on purpose: confident learning needs calibrated probabilities, and a weakly held head
+ * on a few hundred images is sure of its mistakes (p near 0 for a correct label), which no
+ * threshold then tells from a wrong label. On 500 CIFAR-10 test images with the shipped model,
+ * L2 1 against 0.01 raised the out-of-sample accuracy from 69% to 71% as well (docs/results.md).
+ */
+export const AUDIT_L2_GRID: readonly number[] = [1];
+/** Full-batch Adam steps per head: with L2 this strong the fit has settled by then (300 gave the same lists). */
+export const AUDIT_ITERATIONS = 100;
 
 export interface OutOfSample {
   /** Row-major `[labels.length, classes]`: each row from the head of the fold that held the image out. */

@@ -40,11 +40,14 @@ describe('auditFolder', () => {
     expect(top.map((m) => m.path).sort()).toEqual(moved.map((m) => m.path).sort());
     for (const m of top) {
       expect(m.suggested).toBe(moved.find((x) => x.path === m.path)?.from);
-      expect(m.score).toBeGreaterThan(0.5);
+      expect(m.score).toBeGreaterThan(0.98);
+      expect(m.flagged).toBe(true);
       expect(path.isAbsolute(m.path)).toBe(true);
     }
-    expect(report.warnings[0]).toMatch(/^\d+ images? may carry the wrong label$/);
-    expect(report.method).toMatchObject({ folds: 5, threshold: 0.5 });
+    const warning = report.warningDetails.find((w) => w.kind === 'mislabeled');
+    expect(warning?.message).toMatch(/^\d+ images? very likely carry the wrong label$/);
+    expect(warning?.paths).toEqual(expect.arrayContaining(moved.map((m) => m.path)));
+    expect(report.method).toMatchObject({ folds: 5, threshold: 0.98 });
     expect(report.method.crossValidationAccuracy).toBeGreaterThan(0.8);
   });
 

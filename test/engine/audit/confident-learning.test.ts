@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classThresholds, findLabelIssues } from '../../../src-main/engine/audit/confident-learning';
+import { calibratedConfidentJoint, classThresholds, findLabelIssues } from '../../../src-main/engine/audit/confident-learning';
 import { stratifiedFolds } from '../../../src-main/engine/audit/folds';
 
 /** Rows of probabilities, flattened, with their labels. */
@@ -20,25 +20,31 @@ describe('confident learning', () => {
     expect(t[2]).toBeNaN();
   });
 
-  it('lists an image whose confident class is another, most suspicious first, and not one the model merely doubts', () => {
+  it('lists as many images per pair of classes as the confident joint estimates, largest margin first, ranked by self-confidence', () => {
     const { probabilities, labels } = table([
       [0, [0.9, 0.05, 0.05]],
       [0, [0.8, 0.1, 0.1]],
       [0, [0.1, 0.85, 0.05]], // row 2: filed under 0, clearly a 1
       [1, [0.05, 0.9, 0.05]],
       [1, [0.1, 0.8, 0.1]],
-      [1, [0.45, 0.5, 0.05]], // doubted, but no other class reaches its threshold: not listed
+      [1, [0.45, 0.5, 0.05]], // doubted, no class reaches its threshold, and its label is the most probable: not listed
       [2, [0.05, 0.05, 0.9]],
       [2, [0.1, 0.1, 0.8]],
-      [2, [0.5, 0.1, 0.4]], // filed under 2, p0 0.5 is under t_0 (0.6), p2 0.4 under t_2 (0.55): no confident class
-      [2, [0.65, 0.25, 0.1]], // row 9: p0 0.65 reaches t_0: suggested 0
+      [2, [0.5, 0.1, 0.4]], // row 8: filed under 2, more probably 0, but the joint counts one 2-that-is-0 and row 9's margin is larger
+      [2, [0.65, 0.25, 0.1]], // row 9: p0 0.65 reaches t_0 (0.6): suggested 0
+    ]);
+    const joint = calibratedConfidentJoint(probabilities, labels, 3).map((row) => [...row].map((v) => Number(v.toFixed(3))));
+    expect(joint).toEqual([
+      [2, 1, 0],
+      [0, 3, 0],
+      [1.333, 0, 2.667],
     ]);
     const issues = findLabelIssues(probabilities, labels, 3);
     expect(issues.map((i) => [i.index, i.label, i.suggested])).toEqual([
       [2, 0, 1],
       [9, 2, 0],
     ]);
-    expect(issues[0].score).toBeCloseTo(0.75);
+    expect(issues[0].score).toBeCloseTo(0.9);
     expect(issues[0]).toMatchObject({ labelProbability: 0.1, suggestedProbability: 0.85 });
   });
 });
