@@ -104,6 +104,7 @@ test('multi-select: click, shift-click, then one key labels the range; select al
   for (const i of [0, 1, 2]) await expect(tiles.nth(i)).toContainText(CLASSES[0]);
   expect(await unlabeledCount()).toBe(LOOSE - 4);
   await studio.testId('labeling-select-all').click();
+  await expect(studio.testId('class-palette')).toContainText(`${LOOSE - 4} selected`);
   await studio.page.keyboard.press('3');
   await expect.poll(unlabeledCount).toBe(0);
   await studio.snap('multi-select-labeled');
@@ -119,5 +120,30 @@ test('the heatmap toggle overlays where the model looked on the preview', async 
   await studio.snap('heatmap-preview');
   await studio.testId('heatmap-toggle').click();
   await expect(studio.testId('labeling-preview').getByTestId('heatmap-layer')).toBeHidden();
+  await studio.expectNoErrorToast();
+});
+
+test('the same toggle overlays the heatmaps on a predicted folder; the Training view offers the quick fit and says what runs started from', async () => {
+  await studio.show('prediction');
+  await studio.testId('predict-folder-path').fill(join(scratch, 'shapes', 'circle'));
+  await studio.testId('predict-folder-submit').click();
+  await expect(studio.testId('predict-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  // Still off, as the labeling view left it: one switch for every view.
+  await expect(studio.testId('heatmap-toggle')).toHaveAttribute('aria-pressed', 'false');
+  await studio.testId('heatmap-toggle').click();
+  const layers = studio.testId('prediction-grid').getByTestId('heatmap-layer');
+  await expect(layers.first()).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+  await expect.poll(() => studio.testId('prediction-grid').locator('[data-testid="heatmap-layer"][data-ready="true"]').count(), { timeout: 60_000 }).toBe(12);
+  await studio.snap('heatmap-prediction-grid');
+  await studio.testId('heatmap-toggle').click();
+
+  await studio.show('training');
+  await studio.testId('cfg-init').selectOption({ label: 'Run “Shapes tiny”' });
+  await expect(studio.testId('cfg-linear-probe')).toBeVisible();
+  await studio.testId('cfg-linear-probe').check();
+  await expect(studio.testId('cfg-epochs')).toBeHidden();
+  const runs = await api.invoke('runs.list', {});
+  await expect(studio.testId(`run-from-${runs[0].id}`)).toHaveText('Scratch');
+  await studio.snap('training-quick-fit');
   await studio.expectNoErrorToast();
 });
