@@ -18,6 +18,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { auditFolder } from '../src-main/engine/audit/audit-folder';
+import { MIN_CORRELATION, NEAR_DISTANCE } from '../src-main/engine/audit/duplicates';
+import { hammingDistance, perceptualHash } from '../src-main/engine/audit/perceptual-hash';
+import { colourThumbnail, thumbnailCorrelation } from '../src-main/engine/audit/thumbnail-correlation';
 import { CIFAR10_CLASSES } from '../src-main/engine/data/cifar10';
 import { loadDataset } from '../src-main/engine/data/load-dataset';
 import type { DatasetSplit } from '../src-main/engine/types';
@@ -162,8 +165,36 @@ async function nearDuplicates(test: DatasetSplit) {
   }
 }
 
+/**
+ * Every pair of CIFAR-10 test images of one class that the near-duplicate rule links (10 x 1000
+ * images, about 5 million pairs), hashed from their pixels as the audit hashes a 32x32 PNG. The
+ * test split holds some true near-copies (other crops or edits of one photo), so not every link is
+ * false; `pairs` lists them for a look.
+ */
+async function sameClassLinks(test: DatasetSplit) {
+  const all = [...test.labels.keys()];
+  const pixels = await test.readPixels(all);
+  const prints = all.map((i) => {
+    const rgb = pixels.subarray(i * 3072, (i + 1) * 3072);
+    return { hash: perceptualHash(rgb), thumbnail: colourThumbnail(rgb) };
+  });
+  const pairs: [number, number, number, string][] = [];
+  let hashClose = 0;
+  for (let i = 0; i < all.length; i++) {
+    for (let j = i + 1; j < all.length; j++) {
+      if (test.labels[i] !== test.labels[j]) continue;
+      const d = hammingDistance(prints[i].hash, prints[j].hash);
+      if (d > NEAR_DISTANCE) continue;
+      hashClose++;
+      const r = thumbnailCorrelation(prints[i].thumbnail, prints[j].thumbnail);
+      if (r >= MIN_CORRELATION) pairs.push([i, j, d, r.toFixed(3)]);
+    }
+  }
+  return { images: all.length, pairsWithinHashDistance: hashClose, linkedPairs: pairs.length, pairs };
+}
+
 const test = (await loadDataset(cifar)).splits.test;
-const seeds = opts.seeds!.split(',').map(Number);
+const seeds = opts.seeds === '' ? [] : opts.seeds!.split(',').map(Number);
 const runs = [];
 for (const seed of seeds) {
   const run = await labelErrors(test, seed);
@@ -171,5 +202,7 @@ for (const seed of seeds) {
   if (!opts.json) console.log(JSON.stringify(run));
 }
 const duplicates = await nearDuplicates(test);
-const result = { from: opts.from, perClass, moved: movedCount, runs, duplicates };
+const links = await sameClassLinks(test);
+const result = { from: opts.from, perClass, moved: movedCount, runs, duplicates, sameClassLinks: links };
+if (!opts.json) console.log(JSON.stringify(links));
 console.log(opts.json ? JSON.stringify(result) : JSON.stringify(duplicates, null, 1));
