@@ -11,6 +11,11 @@ import { auditDataset, DEFAULT_FOLDS, labelCheckProblem, type AuditItem, type Au
 export interface FolderAuditOptions extends Omit<AuditOptions, 'items' | 'classes' | 'skipped'> {
   /** While looking for images: folder entries seen and image files found. */
   onWalk?: (seen: number, found: number) => void;
+  /**
+   * True: a folder too small for the folds is still checked for duplicates and health, with a
+   * warning that label errors were not looked for (the app). Default false: refused (the CLI).
+   */
+  labelCheckOptional?: boolean;
 }
 
 /**
@@ -27,7 +32,7 @@ async function splitSettings(from: string, root: string): Promise<{ fraction: nu
 /**
  * Audits an image folder (one sub-folder per class, unlabeled images at the root).
  * @throws UserError for a missing folder, a CIFAR-10 binary folder, a folder without images, or
- *   one whose classes are too few or too small for the folds
+ *   (unless `labelCheckOptional`) one whose classes are too few or too small for the folds
  */
 export async function auditFolder(dir: string, options: FolderAuditOptions): Promise<AuditReport & { root: string; classes: string[] }> {
   const root = resolve(dir);
@@ -39,7 +44,7 @@ export async function auditFolder(dir: string, options: FolderAuditOptions): Pro
   const classCounts = Object.fromEntries(classes.map((name) => [name, 0]));
   for (const image of images) if (image.label >= 0) classCounts[classes[image.label]]++;
   const problem = labelCheckProblem(classCounts, options.folds ?? DEFAULT_FOLDS);
-  if (problem !== null) throw new UserError(`cannot audit ${root} for label errors: ${problem}`, 'dataset-too-small');
+  if (problem !== null && !options.labelCheckOptional) throw new UserError(`cannot audit ${root} for label errors: ${problem}`, 'dataset-too-small');
 
   const from = options.from === 'pretrained' ? (resolveInit('pretrained') as string) : options.from;
   const { fraction, seed } = await splitSettings(from, root);

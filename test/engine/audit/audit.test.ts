@@ -65,10 +65,13 @@ describe('auditFolder', () => {
     }
   });
 
-  it('refuses a folder whose classes are too few or too small for the folds, in one line', async () => {
+  it('refuses a folder whose classes are too few or too small for the folds, in one line, unless the label check is optional', async () => {
     const one = path.join(dir, 'one-class');
     await makeImageFolder(one, { classes: ['only'], perClass: 6 });
     await expect(auditFolder(one, { from: 'pretrained' })).rejects.toThrow(/^cannot audit .*one-class for label errors: it needs labeled images in at least 2 classes, and only only has any$/);
+    const partial = await auditFolder(one, { from: 'pretrained', labelCheckOptional: true });
+    expect(partial.likelyMislabeled).toEqual([]);
+    expect(partial.warnings.at(-1)).toBe('label errors were not looked for: it needs labeled images in at least 2 classes, and only only has any');
     await expect(auditFolder(folder, { from: 'pretrained', folds: 12 })).rejects.toThrow(
       /12-fold cross-validation needs at least 12 labeled images per class, and plain has 11$/,
     );
