@@ -3,9 +3,10 @@
  * statistics and gradients, one micro-batch per replica at a time (replicas.ts); momentum SGD and
  * the moving averages run here on plain arrays, with the same rules as MomentumSgd (whose
  * `rateOf` gives each weight's rate) and BatchNorm2d. A head-only step (train/fine-tune.ts) runs
- * another graph, the backbone frozen in inference mode, and updates only the head. The tfjs model and optimizer stay the session's record: `sync()` writes the
- * weights, velocities and moving statistics back before validation and checkpoints, so
- * checkpoints, resuming and evaluation do not change.
+ * another graph, the backbone frozen in inference mode, and updates only the head. The tfjs model
+ * and optimizer stay the session's record: `sync()` writes the weights, velocities and moving
+ * statistics back before validation and checkpoints, so checkpoints, resuming and evaluation do
+ * not change.
  */
 import * as tf from '@tensorflow/tfjs';
 import { encodeOnnxModel } from '../export/onnx-proto';
