@@ -3,7 +3,7 @@
  * probabilities, exact and near-duplicate images, and health checks (class balance, small and
  * unreadable images), in one report. Stages report progress and stop on `signal`.
  */
-import { isAbsolute } from 'node:path';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { initBackend } from '../backend';
 import { AbortedError, UserError } from '../errors';
 import { loadCheckpoint } from '../train/checkpoint';
@@ -106,6 +106,17 @@ export function labelCheckProblem(classCounts: Record<string, number>, folds: nu
   return `${folds}-fold cross-validation needs at least ${folds} labeled images per class, and ${list}${short.length > 3 ? ` (and ${short.length - 3} more classes)` : ''}`;
 }
 
+/**
+ * Paths relative to the folder that holds them all: the keys the folds are seeded on, so the same
+ * folder gets the same folds wherever it lies (a temporary copy, another machine).
+ */
+function relativeKeys(paths: readonly string[]): string[] {
+  if (paths.length === 0) return [];
+  let root = dirname(paths[0]);
+  while (!paths.every((p) => p.startsWith(root.endsWith(sep) ? root : root + sep)) && dirname(root) !== root) root = dirname(root);
+  return paths.map((p) => relative(root, p).split(sep).join('/'));
+}
+
 function checkOptions(options: AuditOptions, folds: number): void {
   if (!Number.isInteger(folds) || folds < 2) throw new UserError(`folds must be a whole number of at least 2, got ${folds}`, 'bad-option');
   for (const item of options.items) {
@@ -157,7 +168,7 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
         onProgress: (done) => options.onProgress?.('features', rows.length + done, 2 * rows.length),
       });
       for (let i = 0; i < features.length; i++) features[i] = (features[i] + mirrored[i]) / 2;
-      const outOfSample = await outOfSampleProbabilities(features, labels, paths, {
+      const outOfSample = await outOfSampleProbabilities(features, labels, relativeKeys(paths), {
         classes: classes.length,
         folds,
         seed: options.seed ?? 0,

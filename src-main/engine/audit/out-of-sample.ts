@@ -63,7 +63,7 @@ const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * @param features row-major `[labels.length, width]`
- * @param keys one stable key per image (its path): the folds are seeded on it
+ * @param keys one stable key per image (its path within the dataset): the folds are seeded on it
  * @throws AbortedError when `signal` fires (checked between fits)
  */
 export async function outOfSampleProbabilities(
