@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import { ApiError, type Audit, type AuditImage, type Handlers } from '../contract';
 import type { AuditReport } from '../engine/audit/audit';
+import { mislabeledMessage } from '../engine/audit/health';
 import { detached, errorMessage, notFound, requireDataset, requireRun, type ServiceContext } from './context';
 import { folderName } from './export-labeled';
 import { imageIdFromTreeKey, prepareTrainingData } from './training-data';
@@ -119,7 +120,7 @@ export class AuditService {
       const suggestedClassId = classIds.get(entry.suggested);
       if (!found.row || labelClassId === undefined || suggestedClassId === undefined) return [];
       if (found.row.classId !== labelClassId || kept.has(found.row.id) || found.row.excluded) return [];
-      return [{ ...plain(found), labelClassId, suggestedClassId, score: entry.score, labelProbability: entry.labelProbability, suggestedProbability: entry.suggestedProbability }];
+      return [{ ...plain(found), labelClassId, suggestedClassId, score: entry.score, flagged: entry.flagged, labelProbability: entry.labelProbability, suggestedProbability: entry.suggestedProbability }];
     });
     return {
       datasetId,
@@ -129,7 +130,13 @@ export class AuditService {
       likelyMislabeled,
       duplicateGroups: report.duplicateGroups.map((group) => ({ kind: group.kind, scope: group.scope, images: group.paths.map((path) => plain(image(path))) })),
       classCounts: report.classCounts,
-      warnings: report.warningDetails.map((warning) => ({ kind: warning.kind, message: warning.message, images: warning.paths.map((path) => plain(image(path))) })),
+      warnings: report.warningDetails.flatMap((warning) => {
+        if (warning.kind !== 'mislabeled' || warning.paths.length === 0) return [{ kind: warning.kind, message: warning.message, images: warning.paths.map((path) => plain(image(path))) }];
+        // Images answered since the audit (kept, relabeled, excluded) leave this warning as they leave the list.
+        const open = likelyMislabeled.filter((entry) => entry.flagged);
+        if (open.length === 0) return [];
+        return [{ kind: warning.kind, message: mislabeledMessage(open.length), images: open.map(plain) }];
+      }),
       method: { labelErrors: report.method.labelErrors, duplicates: report.method.duplicates, folds: report.method.folds },
     };
   }

@@ -48,7 +48,7 @@ describe('schemas', () => {
 
   it('accept good input and fill defaults', () => {
     const parsed = methods['images.list'].input.parse({ datasetId: 3 });
-    expect(parsed).toEqual({ datasetId: 3, filter: {}, offset: 0, limit: 100 });
+    expect(parsed).toEqual({ datasetId: 3, filter: {}, order: 'file', offset: 0, limit: 100 });
     expect(methods['images.list'].input.parse({ datasetId: 3, filter: { classId: null } }).filter.classId).toBeNull();
     expect(trainConfigInputSchema.parse({ scale: 0.5, groups: 3, microBatchSize: 'auto' })).toEqual({
       scale: 0.5,

@@ -11,9 +11,9 @@ afterEach(() => server?.close());
 const image = (id: number) => ({ imageId: id, path: `/data/pets/${id}.png`, thumbUrl: `/media/thumb/image/${id}` });
 /** cat is class 1, dog class 2 (makeDataset). */
 const ERRORS = [
-  { ...image(4), labelClassId: 1, suggestedClassId: 2, score: 0.55, labelProbability: 0.2, suggestedProbability: 0.75 },
-  { ...image(3), labelClassId: 2, suggestedClassId: 1, score: 0.9, labelProbability: 0.04, suggestedProbability: 0.94 },
-  { ...image(5), labelClassId: 1, suggestedClassId: 2, score: 0.7, labelProbability: 0.1, suggestedProbability: 0.8 },
+  { ...image(4), labelClassId: 1, suggestedClassId: 2, score: 0.55, flagged: false, labelProbability: 0.2, suggestedProbability: 0.75 },
+  { ...image(3), labelClassId: 2, suggestedClassId: 1, score: 0.99, flagged: true, labelProbability: 0.04, suggestedProbability: 0.94 },
+  { ...image(5), labelClassId: 1, suggestedClassId: 2, score: 0.7, flagged: false, labelProbability: 0.1, suggestedProbability: 0.8 },
 ];
 
 /**

@@ -46,8 +46,9 @@ describe('dataset audit', () => {
 
     const audit = (await harness.client.invoke('audit.get', { datasetId: dataset.id }))!;
     const [cat, dog] = ['cat', 'dog'].map((name) => dataset.classes.find((c) => c.name === name)!.id);
-    const moved = audit.likelyMislabeled.filter((m) => /moved-\d\.png$/.test(m.path));
-    expect(moved).toHaveLength(2);
+    // The two moved files are the two most suspicious of the list.
+    const moved = audit.likelyMislabeled.slice(0, 2);
+    expect(moved.map((m) => m.path.split('/').at(-1)).sort()).toEqual(['moved-0.png', 'moved-1.png']);
     for (const m of moved) expect(m).toMatchObject({ labelClassId: dog, suggestedClassId: cat, imageId: expect.any(Number), thumbUrl: expect.stringContaining('/media/thumb/image/') });
     expect(audit.likelyMislabeled.map((m) => m.score)).toEqual([...audit.likelyMislabeled.map((m) => m.score)].sort((a, b) => b - a));
     // Exact copies: cat/2 with its copy, and each moved file with its original (filed under another class).
@@ -57,7 +58,7 @@ describe('dataset audit', () => {
     const copies = exact.find((g) => g.images.some((i) => i.path.endsWith('copy-of-2.png')));
     expect(['within-class', 'train-validation']).toContain(copies?.scope);
     for (const group of exact) for (const image of group.images) expect(image.imageId).toEqual(expect.any(Number));
-    expect(audit.warnings.map((w) => w.kind)).toEqual(expect.arrayContaining(['duplicates', 'mislabeled']));
+    expect(audit.warnings.map((w) => w.kind)).toContain('duplicates');
     expect(audit.classCounts).toEqual({ cat: 11, dog: 12 });
 
     // Keep one, relabel the other: both leave the list, and the change is counted.

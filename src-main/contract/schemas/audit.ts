@@ -17,13 +17,17 @@ export const auditSchema = z.object({
   model: z.string(),
   /** The labels changed since this audit: its lists may be out of date. */
   labelsChangedSince: z.number().int().min(0),
-  /** Most suspicious first; images kept or relabeled since the audit are left out. */
+  /**
+   * Every label issue the audit found, most suspicious first; images kept, relabeled or excluded
+   * since the audit are left out. `flagged` ones are very likely errors (the warning counts those).
+   */
   likelyMislabeled: z.array(
     auditImage.extend({
       labelClassId: id,
       suggestedClassId: id,
-      /** How suspicious, 0..1. */
+      /** How suspicious, 0..1: 1 - p(label) from a model that did not train on the image. */
       score: z.number(),
+      flagged: z.boolean(),
       labelProbability: z.number(),
       suggestedProbability: z.number(),
     }),

@@ -29,6 +29,11 @@ export interface HealthFacts {
 const images = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'image' : 'images'}`;
 const are = (n: number) => (n === 1 ? 'is' : 'are');
 
+/** The likely-label-error warning's words for `n` images (the app says it again as the person answers them). */
+export function mislabeledMessage(n: number): string {
+  return `${images(n)} very likely carry the wrong label`;
+}
+
 /** The warnings of an audit, most consequential first; none when the dataset looks healthy. */
 export function healthWarnings(facts: HealthFacts): AuditWarning[] {
   const warnings: AuditWarning[] = [];
@@ -38,7 +43,7 @@ export function healthWarnings(facts: HealthFacts): AuditWarning[] {
   const leak = copies('train-validation');
   if (leak.length > 0) add('train-validation', `${images(leak.length)} appear in both training and validation (copies), which inflates validation accuracy`, leak);
   const suspect = facts.likelyMislabeled.map((m) => m.path);
-  if (suspect.length > 0) add('mislabeled', `${images(suspect.length)} very likely carry the wrong label`, suspect);
+  if (suspect.length > 0) add('mislabeled', mislabeledMessage(suspect.length), suspect);
   const across = copies('across-classes');
   if (across.length > 0) add('duplicates', `${images(across.length)} are copies of one another filed under different classes`, across);
 
