@@ -2,36 +2,28 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasEnded, type Dataset } from '../../src-main/contract';
-import { makeImageFolder, removeDir, startHarness, tempDir, TINY, type Harness } from './helpers';
+import { startWithFolder, TINY, type Harness } from './helpers';
 
 /**
  * The dataset audit and "why this prediction" through the real services and the real ML host: the
  * audit runs on the label snapshot a run would train on and names images by id; keep, relabel and
  * exclude take an image off the likely-errors list; Grad-CAM comes from the dataset's newest run.
  */
-let dataDir: string;
-let root: string;
+let setup: Awaited<ReturnType<typeof startWithFolder>>;
 let harness: Harness;
 let dataset: Dataset;
 
 beforeAll(async () => {
-  dataDir = tempDir('audit');
-  root = tempDir('audit-data');
-  const pets = join(root, 'pets');
-  await makeImageFolder(pets, 10);
-  // Two red "cat" images filed as dogs: what a likely-error list is for. And an exact copy.
-  copyFileSync(join(pets, 'cat', '0.png'), join(pets, 'dog', 'moved-0.png'));
-  copyFileSync(join(pets, 'cat', '1.png'), join(pets, 'dog', 'moved-1.png'));
-  copyFileSync(join(pets, 'cat', '2.png'), join(pets, 'cat', 'copy-of-2.png'));
-  harness = startHarness(dataDir);
-  dataset = await harness.client.invoke('datasets.addFolder', { path: pets });
+  setup = await startWithFolder('audit', 10, 0, (pets) => {
+    // Two red "cat" images filed as dogs: what a likely-error list is for. And an exact copy.
+    copyFileSync(join(pets, 'cat', '0.png'), join(pets, 'dog', 'moved-0.png'));
+    copyFileSync(join(pets, 'cat', '1.png'), join(pets, 'dog', 'moved-1.png'));
+    copyFileSync(join(pets, 'cat', '2.png'), join(pets, 'cat', 'copy-of-2.png'));
+  });
+  ({ harness, dataset } = setup);
 }, 120_000);
 
-afterAll(() => {
-  harness?.close();
-  removeDir(dataDir);
-  removeDir(root);
-});
+afterAll(() => setup?.close());
 
 describe('dataset audit', () => {
   it('finds the moved images and the copies, with progress, and maps every path to its image', async () => {

@@ -110,3 +110,24 @@ export function startHarness(dataDir: string): Harness {
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** Real services over a fresh data folder, with `root/pets` (makeImageFolder, then `prepare`) added as a dataset. */
+export async function startWithFolder(prefix: string, perClass: number, unlabeled = 0, prepare?: (pets: string) => void) {
+  const dataDir = tempDir(prefix);
+  const root = tempDir(`${prefix}-data`);
+  const pets = join(root, 'pets');
+  await makeImageFolder(pets, perClass, unlabeled);
+  prepare?.(pets);
+  const harness = startHarness(dataDir);
+  const dataset = await harness.client.invoke('datasets.addFolder', { path: pets });
+  return {
+    harness,
+    dataset,
+    dataDir,
+    close() {
+      harness.close();
+      removeDir(dataDir);
+      removeDir(root);
+    },
+  };
+}

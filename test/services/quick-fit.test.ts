@@ -1,31 +1,22 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasEnded, type Dataset } from '../../src-main/contract';
-import { makeImageFolder, removeDir, startHarness, tempDir, type Harness } from './helpers';
+import { startWithFolder, type Harness } from './helpers';
 
 /**
  * The quick path from the app (issue 14): `linearProbe` in a run's settings fits a head on the
  * pretrained backbone's features instead of training, and the result is an ordinary run: one
  * epoch of metrics, a checkpoint, completed, and usable for suggestions and prediction.
  */
-let dataDir: string;
-let root: string;
+let setup: Awaited<ReturnType<typeof startWithFolder>>;
 let harness: Harness;
 let dataset: Dataset;
 
 beforeAll(async () => {
-  dataDir = tempDir('quick-fit');
-  root = tempDir('quick-fit-data');
-  await makeImageFolder(join(root, 'pets'), 12, 4);
-  harness = startHarness(dataDir);
-  dataset = await harness.client.invoke('datasets.addFolder', { path: join(root, 'pets') });
+  setup = await startWithFolder('quick-fit', 12, 4);
+  ({ harness, dataset } = setup);
 }, 120_000);
 
-afterAll(() => {
-  harness?.close();
-  removeDir(dataDir);
-  removeDir(root);
-});
+afterAll(() => setup?.close());
 
 describe('quick fit (linear probe) as a run', () => {
   it('completes as a one-epoch run from the pretrained backbone, with its metrics and checkpoint', async () => {

@@ -2,35 +2,27 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasEnded, type Dataset, type Run } from '../../src-main/contract';
 import { prepareTrainingData } from '../../src-main/services/training-data';
-import { makeImageFolder, removeDir, startHarness, tempDir, TINY, type Harness } from './helpers';
+import { startWithFolder, TINY, type Harness } from './helpers';
 
 /**
  * Suggested labels end to end on the real services: a real tiny run in the real ML host predicts
  * the unlabeled images, the guesses are stored, listed least certain first, accepted above a
  * cut-off and undone; the status says when the labels moved on after the run started.
  */
-let dataDir: string;
-let root: string;
+let setup: Awaited<ReturnType<typeof startWithFolder>>;
 let harness: Harness;
 let dataset: Dataset;
 let run: Run;
 
 beforeAll(async () => {
-  dataDir = tempDir('suggest');
-  root = tempDir('suggest-data');
-  await makeImageFolder(join(root, 'pets'), 8, 6);
-  harness = startHarness(dataDir);
-  dataset = await harness.client.invoke('datasets.addFolder', { path: join(root, 'pets') });
+  setup = await startWithFolder('suggest', 8, 6);
+  ({ harness, dataset } = setup);
   const ended = harness.next('training.status', (p) => hasEnded(p.run.status), 240_000);
   run = await harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, epochs: 2 }, name: 'tiny' });
   expect((await ended).run.status).toBe('completed');
 }, 300_000);
 
-afterAll(() => {
-  harness?.close();
-  removeDir(dataDir);
-  removeDir(root);
-});
+afterAll(() => setup?.close());
 
 const unlabeledFilter = { classId: null };
 
@@ -102,7 +94,7 @@ describe('suggestions', () => {
     const listed = await harness.client.invoke('images.list', { datasetId: dataset.id, filter: { classId: dataset.classes[0].id } });
     expect(listed.items.filter((item) => item.excluded).map((item) => item.id)).toEqual(ids.slice(0, 2));
     const { storage } = harness.services;
-    const tree = await prepareTrainingData(storage, storage.datasets.get(dataset.id)!, join(dataDir, 'exclude-check'));
+    const tree = await prepareTrainingData(storage, storage.datasets.get(dataset.id)!, join(setup.dataDir, 'exclude-check'));
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(join(tree, dataset.classes[0].name))).toHaveLength(6);
     await harness.client.invoke('images.setExcluded', { imageIds: ids.slice(0, 2), excluded: false });

@@ -4,7 +4,7 @@
  * the started-from model is tuned.
  */
 import { UserError } from '../../engine/errors';
-import { linearProbe } from '../../engine/transfer/linear-probe';
+import { linearProbe, probeOptionsOf } from '../../engine/transfer/linear-probe';
 import { initSource, withInitArchitecture } from '../../engine/transfer/init-config';
 import type { TrainConfig } from '../../engine/types';
 import { numberOption } from '../args';
@@ -60,13 +60,7 @@ export async function withInit(config: TrainConfig, values: Record<string, strin
 /** The quick path: features once through the frozen backbone, a fitted head, one checkpoint. */
 export async function runLinearProbe(config: TrainConfig, out: Output, signal: AbortSignal): Promise<number> {
   const result = await linearProbe({
-    dataset: config.dataset,
-    outDir: config.outDir,
-    from: config.init as string,
-    inputSize: config.inputSize,
-    seed: config.seed,
-    validationFraction: config.validationFraction,
-    limit: config.limit,
+    ...probeOptionsOf(config),
     signal,
     onProgress: (stage, done, total) => {
       if (!out.json && stage === 'features') out.progress(`features ${done}/${total}`);

@@ -57,15 +57,9 @@ const MAX_VALIDATION_BATCH = 64;
  */
 /** The quick path as a run: one fitted head, reported with the events a one-epoch run sends. */
 async function probeAsRun(config: TrainConfig, options: { signal?: AbortSignal; onEvent?: (e: TrainEvent) => void }): Promise<Omit<DoneEvent, 'type' | 'elapsedSec'>> {
-  const { linearProbe } = await import('../transfer/linear-probe');
+  const { linearProbe, probeOptionsOf } = await import('../transfer/linear-probe');
   const result = await linearProbe({
-    dataset: config.dataset,
-    outDir: config.outDir,
-    from: config.init as string,
-    inputSize: config.inputSize,
-    seed: config.seed,
-    validationFraction: config.validationFraction,
-    limit: config.limit,
+    ...probeOptionsOf(config),
     signal: options.signal,
     onEvent: options.onEvent,
   });

@@ -47,6 +47,19 @@ export interface ProbeResult {
   backend: string;
 }
 
+/** The quick path's options from a run's config, whose `init` is already a checkpoint folder. */
+export function probeOptionsOf(config: TrainConfig): Pick<ProbeOptions, 'dataset' | 'outDir' | 'from' | 'inputSize' | 'seed' | 'validationFraction' | 'limit'> {
+  return {
+    dataset: config.dataset,
+    outDir: config.outDir,
+    from: config.init as string,
+    inputSize: config.inputSize,
+    seed: config.seed,
+    validationFraction: config.validationFraction,
+    limit: config.limit,
+  };
+}
+
 const labelsOf = (all: Int32Array, indices: readonly number[]) => Int32Array.from(indices, (i) => all[i]);
 
 export async function linearProbe(options: ProbeOptions): Promise<ProbeResult> {
