@@ -72,7 +72,6 @@ test('Check dataset: the copy is a warning with its images, and R relabels the s
   await expect(stray.getByTestId('likely-error-label')).toContainText('poppies');
   await expect(stray.getByTestId('likely-error-suggested')).toContainText('ocean');
   await expect(studio.testId('likely-errors-keys')).toContainText('relabel');
-  await studio.page.screenshot({ path: 'docs/screenshots/dataset-health.png' });
   await studio.snap('checked');
 
   const imageId = Number(await stray.getAttribute('data-image-id'));
