@@ -147,3 +147,15 @@ test('the same toggle overlays the heatmaps on a predicted folder; the Training 
   await studio.snap('training-quick-fit');
   await studio.expectNoErrorToast();
 });
+
+test('the Health card can judge the images with a run of the dataset instead of the shipped model', async () => {
+  await studio.show('datasets');
+  await studio.testId(`dataset-item-${datasetId}`).click();
+  const model = studio.testId('health-model');
+  await expect(model).toContainText('Run “Shapes tiny”');
+  await model.selectOption({ label: 'Run “Shapes tiny”' });
+  await studio.testId('health-check').click();
+  await expect(studio.testId('health-when')).toContainText('with run “Shapes tiny”', { timeout: 120_000 });
+  await studio.snap('health-with-a-run');
+  await studio.expectNoErrorToast();
+});

@@ -31,7 +31,7 @@ const are = (n: number) => (n === 1 ? 'is' : 'are');
 
 /** The likely-label-error warning's words for `n` images (the app says it again as the person answers them). */
 export function mislabeledMessage(n: number): string {
-  return `${images(n)} very likely carry the wrong label`;
+  return `${images(n)} very likely ${n === 1 ? 'carries' : 'carry'} the wrong label`;
 }
 
 /** The warnings of an audit, most consequential first; none when the dataset looks healthy. */
