@@ -4,8 +4,7 @@ import { ApiError, type Audit, type AuditImage, type Handlers } from '../contrac
 import type { AuditReport } from '../engine/audit/audit';
 import { mislabeledMessage } from '../engine/audit/health';
 import { detached, errorMessage, notFound, requireDataset, requireRun, type ServiceContext } from './context';
-import { folderName } from './export-labeled';
-import { imageIdFromTreeKey, prepareTrainingData } from './training-data';
+import { classIdsBySnapshotName, imageIdFromTreeKey, prepareTrainingData } from './training-data';
 
 type AuditHandlers = Pick<Handlers, 'audit.start' | 'audit.cancel' | 'audit.get' | 'audit.keep'>;
 
@@ -105,8 +104,7 @@ export class AuditService {
   private view(datasetId: number, createdAt: string, stored: StoredAudit): Audit {
     const { storage, media } = this.context;
     const { report } = stored;
-    // The snapshot's folders are the class names made safe for a file system (folderName).
-    const classIds = new Map(storage.datasets.classes(datasetId).flatMap((c) => [[folderName(c.name), c.id] as const, [c.name, c.id] as const]));
+    const classIds = classIdsBySnapshotName(storage, datasetId);
     const kept = storage.audits.kept(datasetId);
     const image = (path: string): AuditImage & { row: ReturnType<typeof storage.images.get> } => {
       const id = stored.imageIds[path] ?? null;

@@ -3,6 +3,7 @@ import { ApiError, type Handlers, type SuggestionsStatus } from '../contract';
 import type { AcceptRecord, RunRow, SuggestionRow } from '../storage';
 import { AcceptLog } from './accept-log';
 import { detached, errorMessage, notFound, requireDataset, requireRun, type ServiceContext } from './context';
+import { classIdsBySnapshotName } from './training-data';
 
 type SuggestionHandlers = Pick<
   Handlers,
@@ -111,7 +112,8 @@ export class SuggestionService {
     const controller = new AbortController();
     this.running.set(jobId, { datasetId, controller });
     // The run's class index -> this dataset's class id, by name (a class renamed since has no suggestions).
-    const classIds = run.classes.map((name) => storage.images.classByName(datasetId, name)?.id ?? null);
+    const byName = classIdsBySnapshotName(storage, datasetId);
+    const classIds = run.classes.map((name) => byName.get(name) ?? null);
     const byPath = new Map(images.map((image) => [image.path, image.id]));
     const rows: SuggestionRow[] = [];
     detached(this.context, `Suggestions ${jobId}`, async () => {

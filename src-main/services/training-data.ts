@@ -38,3 +38,11 @@ export function imageIdFromTreeKey(key: string): number | null {
   const match = /^[^/]+\/(\d+)-/.exec(key);
   return match ? Number(match[1]) : null;
 }
+
+/**
+ * A folder dataset's class ids by the names its runs and audits know them by: the snapshot's
+ * folder names (folderName: a name made safe for a file system), and the names as typed.
+ */
+export function classIdsBySnapshotName(storage: Storage, datasetId: number): Map<string, number> {
+  return new Map(storage.datasets.classes(datasetId).flatMap((c) => [[c.name, c.id] as const, [folderName(c.name), c.id] as const]));
+}

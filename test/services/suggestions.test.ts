@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasEnded, type Dataset, type Run } from '../../src-main/contract';
-import { prepareTrainingData } from '../../src-main/services/training-data';
+import { classIdsBySnapshotName, prepareTrainingData } from '../../src-main/services/training-data';
 import { startWithFolder, TINY, type Harness } from './helpers';
 
 /**
@@ -98,6 +98,13 @@ describe('suggestions', () => {
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(join(tree, dataset.classes[0].name))).toHaveLength(6);
     await harness.client.invoke('images.setExcluded', { imageIds: ids.slice(0, 2), excluded: false });
+  });
+
+  it('knows a class by the folder name a run gave it, so a name no file system takes still gets its suggestions', async () => {
+    const odd = await harness.client.invoke('classes.create', { datasetId: dataset.id, name: 'cats/dogs.' });
+    const byName = classIdsBySnapshotName(harness.services.storage, dataset.id);
+    expect(byName.get('cats_dogs')).toBe(odd.id);
+    expect(byName.get('cats/dogs.')).toBe(odd.id);
   });
 
   it('says clearly when there is nothing to suggest from or for', async () => {
