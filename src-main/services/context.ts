@@ -23,6 +23,8 @@ export const paths = {
   uploads: (dataDir: string) => join(dataDir, 'uploads'),
   thumbnails: (dataDir: string) => join(dataDir, 'cache', 'thumbnails'),
   pixelCache: (dataDir: string) => join(dataDir, 'cache', 'pixels'),
+  /** CIFAR-10 records written out as PNGs for Grad-CAM, which reads files. */
+  explainInputs: (dataDir: string) => join(dataDir, 'cache', 'explain'),
 };
 
 export function notFound(what: string, id: number | string): ApiError {

@@ -40,7 +40,7 @@ export function explainHandlers(context: ServiceContext, media: MediaService): E
     if (!source) throw notFound(kind === 'sample' ? 'Evaluation sample' : kind === 'predict' ? 'Prediction' : 'Image', id);
     if (source.skippedReason !== null) throw new ApiError('user-error', `${source.path} could not be read when it was scanned (${source.skippedReason})`);
     if (source.recordIndex === null) return source.path;
-    const dir = join(paths.thumbnails(context.dataDir), '..', 'explain');
+    const dir = paths.explainInputs(context.dataDir);
     await mkdir(dir, { recursive: true });
     const file = join(dir, `${kind}-${id}.png`);
     await writeFile(file, await cifarPng(source.path, source.recordIndex));
