@@ -16,9 +16,11 @@ function sampleKey(root: string, path: string): string {
  * that: a label the person set in between on another image is never touched.
  */
 export class PredictionAccepts {
-  private readonly log = new AcceptLog();
+  private readonly log: AcceptLog;
 
-  constructor(private readonly context: ServiceContext) {}
+  constructor(private readonly context: ServiceContext) {
+    this.log = new AcceptLog(context.storage);
+  }
 
   accept({ jobId, datasetId, itemIds, minConfidence }: ParsedInput<'predict.accept'>): PredictAcceptResult {
     const { storage, events } = this.context;

@@ -25,9 +25,11 @@ const runRef = (run: RunRow) => ({ id: run.id, name: run.name, startedAt: run.st
  */
 export class SuggestionService {
   private readonly running = new Map<string, { datasetId: number; controller: AbortController }>();
-  private readonly accepts = new AcceptLog();
+  private readonly accepts: AcceptLog;
 
-  constructor(private readonly context: ServiceContext) {}
+  constructor(private readonly context: ServiceContext) {
+    this.accepts = new AcceptLog(context.storage);
+  }
 
   private runFor(datasetId: number, runId: number | undefined): RunRow {
     const run = runId === undefined ? newestRunWithCheckpoint(this.context, datasetId) : requireRun(this.context, runId);

@@ -172,6 +172,18 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'accepts that can be undone outlive the session',
+    sql: `
+      CREATE TABLE accept_records (
+        id TEXT PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        record_json TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Brings the database to the newest version, one transaction per migration. Returns the versions applied. */

@@ -125,6 +125,25 @@ export class PredictionsRepo {
     })();
   }
 
+  /** Keeps an accept's record under `id`, and only the newest `kept` of them. */
+  keepAccept(id: string, record: AcceptRecord, kept: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO accept_records (id, dataset_id, record_json, created_at) VALUES (?, ?, ?, ?)')
+        .run(id, record.datasetId, JSON.stringify(record), new Date().toISOString());
+      this.db.prepare('DELETE FROM accept_records WHERE rowid NOT IN (SELECT rowid FROM accept_records ORDER BY rowid DESC LIMIT ?)').run(kept);
+    })();
+  }
+
+  /** The record kept under `id`, removed; undefined when there is none. */
+  takeAccept(id: string): AcceptRecord | undefined {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT record_json AS json FROM accept_records WHERE id = ?').get(id) as { json: string } | undefined;
+      this.db.prepare('DELETE FROM accept_records WHERE id = ?').run(id);
+      return row ? (JSON.parse(row.json) as AcceptRecord) : undefined;
+    })();
+  }
+
   runningJobs(): PredictionJobRow[] {
     return this.db.prepare(`SELECT ${JOB_COLUMNS} FROM prediction_jobs WHERE status = 'running'`).all() as PredictionJobRow[];
   }

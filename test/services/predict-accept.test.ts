@@ -93,4 +93,24 @@ describe('predict.accept', () => {
     const { datasetId, ids } = seed();
     expect(await harness.client.invoke('predict.accept', { jobId: 'job-1', datasetId, itemIds: [ids.labeledCat] })).toEqual({ added: 0, acceptId: null, datasetId, datasetName: 'pets' });
   });
+
+  it('an undo outlives a restart of the app, and only the newest 20 accepts keep theirs', async () => {
+    const { datasetId, ids } = seed();
+    const { acceptId } = await harness.client.invoke('predict.accept', { jobId: 'job-1', datasetId, itemIds: [ids.looseDog] });
+    const before = labelsOf(harness, datasetId);
+    harness.close();
+    harness = startHarness(dataDir);
+    expect(labelsOf(harness, datasetId)).toEqual(before);
+    expect(await harness.client.invoke('predict.undoAccept', { acceptId: acceptId! })).toMatchObject({ restored: 1 });
+    expect(harness.services.storage.images.bySampleKey(datasetId, 'loose-1.png')?.classId).toBeNull();
+
+    // 21 accepts (each labels and the next one's undo unlabels): the first falls out of the log.
+    const first = (await harness.client.invoke('predict.accept', { jobId: 'job-1', datasetId, itemIds: [ids.looseDog] })).acceptId!;
+    for (let i = 0; i < 20; i++) {
+      const { storage } = harness.services;
+      storage.images.assign([storage.images.bySampleKey(datasetId, 'loose-1.png')!.id], null, datasetId);
+      await harness.client.invoke('predict.accept', { jobId: 'job-1', datasetId, itemIds: [ids.looseDog] });
+    }
+    await expect(harness.client.invoke('predict.undoAccept', { acceptId: first })).rejects.toMatchObject({ code: 'not-found' });
+  });
 });
