@@ -59,7 +59,7 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'small-folder',
     name: 'Small image folder',
-    description: 'Starts from the ShuffleNetV1 0.5x this app pretrained on CIFAR-10: 5 epochs train only the new head, then all of it with the backbone at a tenth of the rate; 32x32, 30 epochs at batch 16, lr 0.01. For a few dozen images per class: 1-2 minutes on a busy 2-core CPU (folder-sample: 87% validation on average, against 73% from scratch).',
+    description: 'Starts from the ShuffleNetV1 0.5x this app pretrained on CIFAR-10: 5 epochs train only the new head, then all of it with the backbone at a tenth of the rate; 32x32, 30 epochs at batch 16, lr 0.01. For a few dozen images per class: 48-55 s measured on a busy 2-core CPU (folder-sample: 87% validation on average, against 73% from scratch).',
     // Measured on folder-sample, seeds 0-3, one sitting (docs/results.md, "fine-tuning options"): best
     // validation 0.79/0.88/0.83/1.00, against 0.79/0.83/0.75/1.00 for the one-rate fine-tune and
     // 0.67/0.63/0.71/0.92 from scratch at 0.25x.

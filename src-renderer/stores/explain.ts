@@ -10,8 +10,8 @@ const KEPT = 300;
 
 /**
  * "Where the model looked": one toggle for every view (the labeling preview, the prediction grid,
- * the confusion-cell gallery), and the heatmaps already made, by image. A failure is remembered
- * as its message, so a tile says why instead of asking again and again.
+ * the confusion-cell gallery), and the heatmaps already made while it is on, by image. A failure
+ * is remembered as its message, so a tile says why instead of asking again and again.
  */
 export const useExplainStore = defineStore('explain', () => {
   const api = useApiClient();
@@ -43,10 +43,14 @@ export const useExplainStore = defineStore('explain', () => {
     return waiting;
   }
 
-  /** A label or a new run changes what the model would say: forget the maps of the dataset's images. */
-  function forget(kind: ExplainKind) {
-    for (const k of [...maps.keys()]) if (k.startsWith(`${kind}:`)) maps.delete(k);
+  /**
+   * Turning the overlay off forgets the maps: the next run to train may look elsewhere, and the
+   * maps are made by the newest run, so turning it on again asks anew.
+   */
+  function toggle() {
+    shown.value = !shown.value;
+    if (!shown.value) maps.clear();
   }
 
-  return { shown, get, load, forget, toggle: () => (shown.value = !shown.value) };
+  return { shown, get, load, toggle };
 });
