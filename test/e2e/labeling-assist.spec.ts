@@ -145,6 +145,9 @@ test('the same toggle overlays the heatmaps on a predicted folder; the Training 
   const runs = await api.invoke('runs.list', {});
   await expect(studio.testId(`run-from-${runs[0].id}`)).toHaveText('Scratch');
   await studio.snap('training-quick-fit');
+  await expect(studio.testId('run-details')).toContainText('Started fromScratch');
+  await studio.testId('run-list').scrollIntoViewIfNeeded();
+  await studio.snap('run-list-started-from');
   await studio.expectNoErrorToast();
 });
 
@@ -157,5 +160,21 @@ test('the Health card can judge the images with a run of the dataset instead of 
   await studio.testId('health-check').click();
   await expect(studio.testId('health-when')).toContainText('with run “Shapes tiny”', { timeout: 120_000 });
   await studio.snap('health-with-a-run');
+  await studio.expectNoErrorToast();
+});
+
+test('the confusion-cell gallery overlays the same heatmaps', async () => {
+  await studio.show('evaluation');
+  await studio.testId('evaluate-button').click();
+  await expect(studio.testId('metric-top1')).toBeVisible({ timeout: 120_000 });
+  const cell = studio.page.locator('[data-testid="cm-cell"]:not([data-value="0"])').first();
+  await cell.click();
+  const gallery = studio.testId('cell-samples');
+  await expect(gallery).toBeVisible();
+  await gallery.getByTestId('heatmap-toggle').click();
+  await expect(gallery.locator('[data-testid="heatmap-layer"][data-ready="true"]').first()).toBeVisible({ timeout: 60_000 });
+  await gallery.scrollIntoViewIfNeeded();
+  await studio.snap('heatmap-confusion-cell');
+  await gallery.getByTestId('heatmap-toggle').click();
   await studio.expectNoErrorToast();
 });
