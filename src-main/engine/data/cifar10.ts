@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { AbortedError, UserError } from '../errors';
 import type { DatasetSplit, LoadedDataset } from '../types';
 
-export const CIFAR_RECORD_BYTES = 3073;
+/** A CIFAR-10 image is 32 x 32 pixels. */
+export const CIFAR_SIDE = 32;
+const PIXELS = CIFAR_SIDE * CIFAR_SIDE;
+/** One record: a label byte, then the red, green and blue planes (1024 bytes each): 3,073 bytes. */
+export const CIFAR_RECORD_BYTES = 1 + 3 * PIXELS;
 export const CIFAR_RECORDS_PER_FILE = 10_000;
 export const CIFAR_FILE_BYTES = CIFAR_RECORD_BYTES * CIFAR_RECORDS_PER_FILE;
 export const CIFAR_FOLDER_NAME = 'cifar-10-batches-bin';
@@ -12,7 +16,6 @@ export const CIFAR_TEST_FILE = 'test_batch.bin';
 export const CIFAR_META_FILE = 'batches.meta.txt';
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
-const PIXELS = 32 * 32;
 const MAX_RUN_RECORDS = 1024;
 const LABEL_CHUNK_RECORDS = 1000;
 
@@ -115,6 +118,31 @@ function planarToHwc(src: Buffer, srcOffset: number, dst: Uint8Array, dstOffset:
   }
 }
 
+/**
+ * Where sample `"<split>:<index>"` of a full CIFAR-10 folder lives: its batch file and the record's
+ * index in it (training records fill data_batch_1..5.bin, 10,000 each, in order).
+ */
+export function cifarRecordLocation(folder: string, split: string, index: number): { path: string; recordIndex: number } {
+  if (split === 'test') return { path: join(folder, CIFAR_TEST_FILE), recordIndex: index };
+  const file = CIFAR_TRAIN_FILES[Math.floor(index / CIFAR_RECORDS_PER_FILE)];
+  return { path: join(folder, file), recordIndex: index % CIFAR_RECORDS_PER_FILE };
+}
+
+/** Reads one record of a batch file as interleaved RGB `[32, 32, 3]` (the same conversion as a split's readPixels). */
+export async function readCifarRecordRgb(path: string, recordIndex: number): Promise<Buffer> {
+  const record = Buffer.alloc(CIFAR_RECORD_BYTES);
+  const file = await open(path, 'r');
+  try {
+    const { bytesRead } = await file.read(record, 0, CIFAR_RECORD_BYTES, recordIndex * CIFAR_RECORD_BYTES);
+    if (bytesRead !== CIFAR_RECORD_BYTES) throw new UserError(`${path} has no record ${recordIndex}`, 'dataset-invalid');
+  } finally {
+    await file.close();
+  }
+  const rgb = Buffer.alloc(3 * PIXELS);
+  planarToHwc(record, 1, rgb, 0);
+  return rgb;
+}
+
 function cifarSplit(name: string, files: BatchFile[], labels: Int32Array): DatasetSplit {
   const count = labels.length;
   const fileOf = (index: number) => files.findLast((f) => f.first <= index) as BatchFile;
@@ -209,7 +237,7 @@ export async function loadCifar10(folder: string, options: CifarOptions = {}): P
     format: 'cifar10-binary',
     root: folder,
     classes,
-    storeSize: 32,
+    storeSize: CIFAR_SIDE,
     splits: { train: cifarSplit('train', trainFiles, trainLabels), test: cifarSplit('test', testFiles, testLabels) },
     skipped: [],
   };

@@ -2,7 +2,7 @@ import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CIFAR_RECORD_BYTES } from '../../../src-main/engine/data/cifar10';
+import { CIFAR_RECORD_BYTES, cifarRecordLocation, readCifarRecordRgb } from '../../../src-main/engine/data/cifar10';
 import { inspectDataset, loadDataset } from '../../../src-main/engine/data/load-dataset';
 import { UserError } from '../../../src-main/engine/errors';
 import { sharedDatasets, tempDir } from './fixtures';
@@ -87,6 +87,20 @@ describe('CIFAR-10 binary reader (small fake folder)', () => {
     expect(testPixels[0]).toBe(pixelOf(5, 3, 0, 0));
     expect(testPixels[1]).toBe(pixelOf(5, 3, 1, 0));
     await expect(test.readPixels([records])).rejects.toThrow(RangeError);
+  });
+
+  it('reads one record by its file and index as the split reads it, and says where a full folder keeps a sample', async () => {
+    const { train } = (await loadDataset(folder, { strictSizes: false })).splits;
+    // Record 3 of data_batch_2.bin is training sample 7 of this 4-records-a-file fixture.
+    expect(await readCifarRecordRgb(join(folder, 'data_batch_2.bin'), 3)).toEqual(Buffer.from(await train.readPixels([7])));
+    expect((await readCifarRecordRgb(join(folder, 'test_batch.bin'), 0)).subarray(0, 3)).toEqual(Buffer.from([0, 1, 2].map((c) => pixelOf(5, 0, c, 0))));
+    const missing = await userError(readCifarRecordRgb(join(folder, 'test_batch.bin'), records));
+    expect(missing).toBe(`${join(folder, 'test_batch.bin')} has no record ${records}`);
+
+    expect(cifarRecordLocation('/c', 'train', 0)).toEqual({ path: join('/c', 'data_batch_1.bin'), recordIndex: 0 });
+    expect(cifarRecordLocation('/c', 'train', 12_345)).toEqual({ path: join('/c', 'data_batch_2.bin'), recordIndex: 2345 });
+    expect(cifarRecordLocation('/c', 'train', 49_999)).toEqual({ path: join('/c', 'data_batch_5.bin'), recordIndex: 9999 });
+    expect(cifarRecordLocation('/c', 'test', 9999)).toEqual({ path: join('/c', 'test_batch.bin'), recordIndex: 9999 });
   });
 
   it('accepts the parent of cifar-10-batches-bin and inspects it', async () => {
