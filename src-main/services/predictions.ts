@@ -105,11 +105,12 @@ export class PredictionService {
                 events.emit('predict.progress', { jobId, done: event.done, total: event.total });
                 return;
               }
-              const item = event.item;
-              const skipped = 'skipped' in item ? item.skipped : null;
-              const id = storage.predictions.addItem(jobId, item.path, 'top' in item ? item.top : null, skipped);
-              const row = storage.predictions.item(id) as PredictionItemRow;
-              events.emit('predict.item', { jobId, item: itemView(this.context, row) });
+              const { path } = event.item;
+              const top = 'top' in event.item ? event.item.top : null;
+              const skippedReason = 'skipped' in event.item ? event.item.skipped : null;
+              const id = storage.predictions.addItem(jobId, path, top, skippedReason);
+              // The streamed item is the row as stored (its id from the insert), without reading it back.
+              events.emit('predict.item', { jobId, item: itemView(this.context, { id, jobId, path, top, skippedReason }) });
             },
           },
         );

@@ -142,6 +142,8 @@ describe('training through the ML host', () => {
     expect(items.filter((i) => i.jobId === jobId)).toHaveLength(3);
     const list = await harness.client.invoke('predict.list', { jobId });
     expect(list.done).toBe(true);
+    // What was streamed is what was stored.
+    expect(items.filter((i) => i.jobId === jobId).map((i) => i.item)).toEqual(list.items);
     const skipped = list.items.find((i) => 'skipped' in i);
     expect(skipped?.path).toBe(join(input, 'broken.png'));
     const predicted = list.items.filter((i) => 'top' in i);
