@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { join, relative, sep } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
 import { ApiError, type Audit, type AuditImage, type Handlers } from '../contract';
 import type { AuditReport } from '../engine/audit/audit';
 import { mislabeledMessage } from '../engine/audit/health';
-import { detached, errorMessage, notFound, requireDataset, requireRun, type ServiceContext } from './context';
+import { detached, errorMessage, notFound, paths, requireDataset, requireRun, type ServiceContext } from './context';
 import { classIdsBySnapshotName, imageIdFromTreeKey, prepareTrainingData } from './training-data';
 
 type AuditHandlers = Pick<Handlers, 'audit.start' | 'audit.cancel' | 'audit.get' | 'audit.keep'>;
@@ -35,9 +36,7 @@ export class AuditService {
         if (dataset.kind !== 'folder') throw new ApiError('user-error', `${dataset.name} is CIFAR-10: audit an image-folder dataset`);
         const run = runId === undefined ? null : requireRun(this.context, runId);
         if (run && !run.checkpointDir) throw new ApiError('user-error', `Run ${run.name} has no checkpoint yet; train at least one epoch first`);
-        for (const entry of this.running.values()) {
-          if (entry.datasetId === datasetId) throw new ApiError('conflict', `${dataset.name} is being audited already`);
-        }
+        if (this.auditing(datasetId)) throw new ApiError('conflict', `${dataset.name} is being audited already`);
         const jobId = randomUUID();
         this.launch(jobId, datasetId, run ? { from: run.runDir, model: `run “${run.name}”` } : { from: 'pretrained', model: 'the shipped CIFAR-10 model' });
         return { jobId };
@@ -65,6 +64,22 @@ export class AuditService {
     };
   }
 
+  /** Refuses to let a dataset go while it is audited: the audit reads its snapshot and stores its report. */
+  refuseWhileAuditing(datasetId: number): void {
+    if (this.auditing(datasetId)) {
+      throw new ApiError('conflict', `${requireDataset(this.context, datasetId).name} is being audited; cancel the audit before removing it`);
+    }
+  }
+
+  /** Removes a removed dataset's audit snapshot; its stored audit went with its row (ON DELETE CASCADE). */
+  async removeSnapshot(datasetId: number): Promise<void> {
+    await rm(paths.auditSnapshot(this.context.dataDir, datasetId), { recursive: true, force: true });
+  }
+
+  private auditing(datasetId: number): boolean {
+    return [...this.running.values()].some((entry) => entry.datasetId === datasetId);
+  }
+
   private launch(jobId: string, datasetId: number, source: { from: string; model: string }): void {
     const { storage, host, events } = this.context;
     const controller = new AbortController();
@@ -74,7 +89,7 @@ export class AuditService {
       try {
         events.emit('audit.progress', { jobId, datasetId, stage: 'preparing', done: 0, total: 1 });
         const dataset = requireDataset(this.context, datasetId);
-        const snapshot = await prepareTrainingData(storage, dataset, join(this.context.dataDir, 'audits', String(datasetId)));
+        const snapshot = await prepareTrainingData(storage, dataset, paths.auditSnapshot(this.context.dataDir, datasetId));
         const report = await host.call(
           'auditFolder',
           { dir: snapshot, from: source.from },
@@ -84,8 +99,8 @@ export class AuditService {
           },
         );
         const imageIds: Record<string, number> = {};
-        const paths = [...report.likelyMislabeled.map((m) => m.path), ...report.duplicates.flat(), ...report.smallImages.map((s) => s.path), ...report.unreadable.map((u) => u.path)];
-        for (const path of paths) {
+        const reported = [...report.likelyMislabeled.map((m) => m.path), ...report.duplicates.flat(), ...report.smallImages.map((s) => s.path), ...report.unreadable.map((u) => u.path)];
+        for (const path of reported) {
           const id = imageIdFromTreeKey(relative(snapshot, path).split(sep).join('/'));
           if (id !== null) imageIds[path] = id;
         }

@@ -25,6 +25,8 @@ export const paths = {
   pixelCache: (dataDir: string) => join(dataDir, 'cache', 'pixels'),
   /** CIFAR-10 records written out as PNGs for Grad-CAM, which reads files. */
   explainInputs: (dataDir: string) => join(dataDir, 'cache', 'explain'),
+  /** A dataset's label snapshot for its audit (services/audit.ts); removed with the dataset. */
+  auditSnapshot: (dataDir: string, datasetId: number) => join(dataDir, 'audits', String(datasetId)),
 };
 
 export function notFound(what: string, id: number | string): ApiError {

@@ -6,6 +6,7 @@ import { cifarRecordLocation } from '../engine/data/cifar10';
 import { noReadableImageMessage } from '../engine/data/decode-error';
 import type { ScanResult } from '../ml-host/protocol';
 import type { NewImage, RescannedImage } from '../storage';
+import type { AuditService } from './audit';
 import { alreadyAdded, datasetAt, inspectFolder } from './dataset-folders';
 import { detached, errorMessage, paths, requireDataset, type ServiceContext } from './context';
 import { datasetView } from './dataset-view';
@@ -72,7 +73,7 @@ function cifarImages(scan: Extract<ScanResult, { format: 'cifar10-binary' }>): N
  * Datasets: adding a folder decodes every image in the ML host (so broken files are found the way
  * training would find them) and stores each image with its class; CIFAR-10 stores one row per record.
  */
-export function datasetHandlers(context: ServiceContext, training: TrainingService): DatasetHandlers {
+export function datasetHandlers(context: ServiceContext, training: TrainingService, audits: AuditService): DatasetHandlers {
   const { storage, host, events } = context;
   /** Running scans by the client's `scanId`, for `datasets.cancelScan`. */
   const scans = new Map<string, AbortController>();
@@ -184,8 +185,10 @@ export function datasetHandlers(context: ServiceContext, training: TrainingServi
 
     'datasets.remove': async ({ id }) => {
       requireDataset(context, id);
+      audits.refuseWhileAuditing(id);
       await training.removeRuns(storage.runs.list().filter((run) => run.datasetId === id));
       storage.datasets.remove(id);
+      await audits.removeSnapshot(id);
       events.emit('datasets.changed', { datasetId: id, removed: true });
       return {};
     },

@@ -79,6 +79,7 @@ export function createServices(options: ServicesOptions): Services {
   const predictions = new PredictionService(context);
   const exports = new RunExportService(context, training, options.exportUrls ?? null);
   const suggestions = new SuggestionService(context);
+  const audits = new AuditService(context);
   const media = new MediaService(storage, paths.thumbnails(options.dataDir));
   training.failInterrupted();
   predictions.failInterrupted();
@@ -88,7 +89,7 @@ export function createServices(options: ServicesOptions): Services {
       version: options.version,
       capabilities: options.capabilities ?? { nativeDialogs: false, upload: true },
     }),
-    ...datasetHandlers(context, training),
+    ...datasetHandlers(context, training, audits),
     ...labelingHandlers(context),
     ...training.handlers(),
     ...exports.handlers(),
@@ -96,7 +97,7 @@ export function createServices(options: ServicesOptions): Services {
     ...evaluationHandlers(context),
     ...predictions.handlers(),
     ...suggestions.handlers(),
-    ...new AuditService(context).handlers(),
+    ...audits.handlers(),
     ...explainHandlers(context, media),
   };
   return {

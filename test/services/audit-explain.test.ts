@@ -1,4 +1,4 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasEnded, type Dataset } from '../../src-main/contract';
@@ -84,4 +84,21 @@ describe('explain.image', () => {
     expect(['cat', 'dog']).toContain(heatmap.className);
     await expect(harness.client.invoke('explain.image', { kind: 'predict', id: 424242 })).rejects.toMatchObject({ code: 'not-found' });
   }, 300_000);
+});
+
+describe('removing an audited dataset', () => {
+  it('is refused while the audit runs, then takes the audit snapshot folder and the stored audit with it', async () => {
+    // The audit above left its label snapshot (hard links or copies of every labeled image).
+    const snapshot = join(setup.dataDir, 'audits', String(dataset.id));
+    expect(existsSync(snapshot)).toBe(true);
+    const done = harness.next('audit.done', (p) => p.datasetId === dataset.id, 180_000);
+    await harness.client.invoke('audit.start', { datasetId: dataset.id });
+    await expect(harness.client.invoke('datasets.remove', { id: dataset.id })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('being audited') });
+    expect((await done).error).toBeUndefined();
+
+    await harness.client.invoke('datasets.remove', { id: dataset.id });
+    expect(existsSync(snapshot)).toBe(false);
+    expect(harness.services.storage.audits.get(dataset.id)).toBeUndefined();
+    await expect(harness.client.invoke('audit.get', { datasetId: dataset.id })).rejects.toMatchObject({ code: 'not-found' });
+  }, 240_000);
 });
