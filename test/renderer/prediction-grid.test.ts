@@ -35,6 +35,8 @@ afterEach(() => {
   }
 });
 
+const tilePaths = (wrapper: { findAll(selector: string): { attributes(name: string): string | undefined }[] }) =>
+  wrapper.findAll('[data-testid="prediction-item"]').map((el) => el.attributes('title'));
 const shown = (wrapper: { findAll(selector: string): { attributes(name: string): string | undefined }[] }) =>
   wrapper.findAll('[data-testid="prediction-item"]').map((el) => [el.attributes('data-label'), Number(el.attributes('data-confidence'))]);
 
@@ -91,12 +93,12 @@ describe('PredictionGrid', () => {
 describe('PredictionView', () => {
   const many: PredictItem[] = Array.from({ length: 60 }, (_, i) => predicted(i + 1, `/in/${i + 1}.png`, i % 2 ? 'dog' : 'cat', (i % 10) / 10 + 0.05));
 
-  async function mountView() {
+  async function mountView(list: PredictItem[] = many) {
     server = fakeServer({
       'predict.start': () => {
-        for (const item of many) server.router.emit('predict.item', { jobId: 'job-1', item });
-        server.router.emit('predict.done', { jobId: 'job-1', predicted: many.length, skipped: 0 });
-        return { jobId: 'job-1', total: many.length };
+        for (const item of list) server.router.emit('predict.item', { jobId: 'job-1', item });
+        server.router.emit('predict.done', { jobId: 'job-1', predicted: list.filter((i) => 'top' in i).length, skipped: list.filter((i) => 'skipped' in i).length });
+        return { jobId: 'job-1', total: list.length };
       },
       'predict.accept': ({ itemIds, datasetId }) => ({ added: itemIds?.length ?? 0, acceptId: 'a-1', datasetId, datasetName: 'pets' }),
     });
@@ -116,9 +118,11 @@ describe('PredictionView', () => {
     await settle();
     const store = usePredictionsStore();
     const expected = filterPredictions(many, { label: 'dog', minConfidence: 0.5, sort: 'confidence-desc' }).map((i) => i.id);
-    // The grid renders what is in view; its first cells are the list's head in the same order.
-    const cells = wrapper.findAll('[data-testid="prediction-item"]').length;
-    expect(store.visible.map((i) => i.id).slice(0, cells)).toEqual(expected.slice(0, cells));
+    // The grid renders what is in view; its cells are the store's list's head, in the same order.
+    const cells = tilePaths(wrapper);
+    expect(cells.length).toBeGreaterThan(0);
+    expect(cells).toEqual(store.visible.slice(0, cells.length).map((i) => i.path));
+    expect(store.visible.map((i) => i.id)).toEqual(expected);
     expect(wrapper.find('[data-testid="predict-accept"]').text()).toBe(`Accept ${expected.length} as labels`);
     // The accept's cut-off starts at the filter's.
     expect(wrapper.find('[data-testid="predict-accept-min-value"]').text()).toBe('50%');
@@ -126,6 +130,39 @@ describe('PredictionView', () => {
     await settle();
     expect(server.calls.find((c) => c.method === 'predict.accept')?.input).toEqual({ jobId: 'job-1', datasetId: 1, itemIds: expected });
     expect(wrapper.find('[data-testid="predict-accept-done"]').text()).toContain(`Added ${expected.length} to “pets”`);
+    wrapper.unmount();
+  });
+
+  it('for each sort under a class and confidence filter, the tiles are the store’s list in its order and "Accept N" counts it', async () => {
+    // Numbered names (2 before 10), ties in confidence and an item exactly at the cut-off: a grid
+    // that sorted or filtered on its own, even slightly differently, would show another order or count.
+    const mixed: PredictItem[] = [
+      predicted(1, '/in/10.png', 'dog', 0.9),
+      predicted(2, '/in/2.png', 'dog', 0.6),
+      predicted(3, '/in/1.png', 'cat', 0.99),
+      predicted(4, '/in/3.png', 'dog', 0.3),
+      predicted(5, '/in/20.png', 'dog', 0.6),
+      predicted(6, '/in/11.png', 'dog', 0.75),
+      { id: 7, path: '/in/broken.jpg', skipped: 'not an image' },
+      predicted(8, '/in/4.png', 'cat', 0.55),
+      predicted(9, '/in/12.png', 'dog', 0.5),
+    ];
+    const wrapper = await mountView(mixed);
+    const store = usePredictionsStore();
+    await wrapper.find('[data-testid="predict-filter-class"]').setValue('dog');
+    await wrapper.find('[data-testid="predict-min-confidence"]').setValue('50');
+    const expected = { name: [2, 1, 6, 9, 5], 'confidence-asc': [9, 2, 5, 6, 1], 'confidence-desc': [1, 6, 2, 5, 9] };
+    for (const [sort, ids] of Object.entries(expected)) {
+      await wrapper.find('[data-testid="predict-sort"]').setValue(sort);
+      await settle();
+      expect(store.visible.map((i) => i.id), sort).toEqual(ids);
+      // Five tiles fit the 600 x 400 box, so every one of the list is rendered.
+      expect(tilePaths(wrapper), sort).toEqual(store.visible.map((i) => i.path));
+      expect(wrapper.find('[data-testid="predict-accept"]').text(), sort).toBe(`Accept ${store.visible.length} as labels`);
+    }
+    await wrapper.find('[data-testid="predict-accept"]').trigger('click');
+    await settle();
+    expect(server.calls.find((c) => c.method === 'predict.accept')?.input).toEqual({ jobId: 'job-1', datasetId: 1, itemIds: expected['confidence-desc'] });
     wrapper.unmount();
   });
 
