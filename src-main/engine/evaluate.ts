@@ -4,8 +4,9 @@ import { AbortedError, assertFiniteLogits, UserError } from './errors';
 import { ClassificationAccumulator, perClassMetrics } from './metrics';
 import type { DeviceChoice } from './runtime/devices';
 import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from './runtime/logits-runner';
+import { requestedTta, withTta } from './runtime/tta';
 import { spreadSubset } from './train/data-order';
-import type { EvaluationResult } from './types';
+import type { EvaluationResult, TestTimeAugmentation } from './types';
 
 const DEFAULT_BATCH_SIZE = 64;
 
@@ -21,7 +22,8 @@ const DEFAULT_BATCH_SIZE = 64;
  * Batches of `batchSize` images `[batch, inputSize, inputSize, 3]` go through the model in
  * inference mode, on ONNX Runtime or tfjs (`runtime`) and ONNX Runtime's `device` (see
  * openLogitsRunner; the result names the ones that ran, `onRuntime` hears them with details);
- * `onProgress(done, total)` after each.
+ * `onProgress(done, total)` after each. `tta` 'flip' also runs each batch mirrored and averages
+ * the probabilities (see withTta); the result names the one that ran.
  * @throws UserError for a wrong run path, a missing split, classes that differ from the run's, or
  *   a model whose outputs are not finite
  * @throws AbortedError when `signal` fires
@@ -34,17 +36,19 @@ export async function evaluate(options: {
   batchSize?: number;
   runtime?: InferenceRuntime;
   device?: DeviceChoice;
+  tta?: TestTimeAugmentation;
   onRuntime?: (info: RuntimeInfo) => void;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
-}): Promise<EvaluationResult & { device: RuntimeInfo['device'] }> {
+}): Promise<EvaluationResult & { device: RuntimeInfo['device']; tta: TestTimeAugmentation }> {
   const { signal } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batchSize must be a whole number of at least 1, got ${batchSize}`, 'bad-option');
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) {
     throw new UserError(`limit must be a whole number of at least 1, got ${options.limit}`, 'bad-option');
   }
-  const runner = await openLogitsRunner(options.run, options.runtime, options.device);
+  const tta = requestedTta(options.tta);
+  const runner = withTta(await openLogitsRunner(options.run, options.runtime, options.device), tta);
   const { manifest } = runner;
   try {
     options.onRuntime?.(runner);
@@ -100,6 +104,7 @@ export async function evaluate(options: {
       samples: acc.samples,
       runtime: runner.runtime,
       device: runner.device,
+      tta,
     };
   } finally {
     await runner.dispose();

@@ -6,7 +6,8 @@ import { AbortedError, assertFiniteLogits, UserError } from './errors';
 import { softmaxRow, topKIndices } from './metrics';
 import type { DeviceChoice } from './runtime/devices';
 import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from './runtime/logits-runner';
-import type { PredictionItem } from './types';
+import { requestedTta, withTta } from './runtime/tta';
+import type { PredictionItem, TestTimeAugmentation } from './types';
 
 const DEFAULT_BATCH_SIZE = 64;
 const DEFAULT_TOP_K = 5;
@@ -38,6 +39,8 @@ interface PredictOptions {
   batchSize?: number;
   runtime?: InferenceRuntime;
   device?: DeviceChoice;
+  /** 'flip' also runs each image mirrored and averages the probabilities (see withTta); default 'none'. */
+  tta?: TestTimeAugmentation;
   onRuntime?: (info: RuntimeInfo) => void;
   signal?: AbortSignal;
   onItem: (item: PredictionItem) => void;
@@ -75,7 +78,8 @@ export async function predictFiles(options: PredictOptions & { paths: Iterable<s
   const topK = options.topK ?? DEFAULT_TOP_K;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batchSize must be a whole number of at least 1, got ${batchSize}`, 'bad-option');
   if (!Number.isInteger(topK) || topK < 1) throw new UserError(`topK must be a whole number of at least 1, got ${topK}`, 'bad-option');
-  const runner = await openLogitsRunner(options.run, options.runtime, options.device);
+  const tta = requestedTta(options.tta);
+  const runner = withTta(await openLogitsRunner(options.run, options.runtime, options.device), tta);
   const { manifest } = runner;
   const prep = manifest.preprocessing;
   const imageBytes = prep.storeSize * prep.storeSize * 3;

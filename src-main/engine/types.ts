@@ -216,7 +216,12 @@ export interface EvaluationResult {
   samples?: { id: string; trueLabel: number; predicted: number; probability: number }[];
   /** Which runtime ran the forward passes, when the evaluation reports it. */
   runtime?: 'onnx' | 'tfjs';
+  /** The test-time augmentation that ran (engine/runtime/tta.ts), when the evaluation reports it. */
+  tta?: TestTimeAugmentation;
 }
+
+/** 'flip': each image also runs mirrored left-right and the two softmax probabilities are averaged (engine/runtime/tta.ts). */
+export type TestTimeAugmentation = 'none' | 'flip';
 
 export interface PredictionTop {
   label: string;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { evaluate } from '../../engine/evaluate';
 import { DEVICE_CHOICES } from '../../engine/runtime/devices';
 import { INFERENCE_RUNTIMES } from '../../engine/runtime/logits-runner';
+import { TEST_TIME_AUGMENTATIONS } from '../../engine/runtime/tta';
 import type { EvaluationResult } from '../../engine/types';
 import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
@@ -10,7 +11,7 @@ import { bar, percent, table } from '../output';
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Evaluate a trained run on a dataset split: top-1, top-5, loss, confusion matrix, per-class metrics',
-  usage: 'eval --run <run-dir> --dataset <dir> [--split test] [--limit N] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--json]',
+  usage: 'eval --run <run-dir> --dataset <dir> [--split test] [--limit N] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--tta none|flip] [--json]',
   options: {
     run: { type: 'string' },
     dataset: { type: 'string' },
@@ -19,6 +20,7 @@ export const evalCommand: Command = {
     'batch-size': { type: 'string' },
     runtime: { type: 'string' },
     device: { type: 'string' },
+    tta: { type: 'string' },
   },
   async run({ values, out, signal }) {
     // Without --runtime the engine reads SHUFFLENET_RUNTIME, then takes 'auto'.
@@ -33,6 +35,7 @@ export const evalCommand: Command = {
       batchSize: numberOption(values, 'batch-size'),
       runtime,
       device,
+      tta: choiceOption(values, 'tta', TEST_TIME_AUGMENTATIONS, 'none'),
       signal,
       onProgress: (done, total) => out.progress(`evaluating ${bar(done / total)} ${done}/${total}`),
     });
@@ -43,13 +46,14 @@ export const evalCommand: Command = {
 };
 
 function humanReport(r: EvaluationResult & { device: string }): string {
+  const ran = r.runtime ? ` (${r.runtime === 'onnx' ? 'ONNX Runtime' : 'tfjs'} on ${r.device}${r.tta === 'flip' ? ', flip TTA' : ''})` : '';
   const confusion = [['true \\ predicted', ...r.classes.map((_, i) => String(i))], ...r.confusion.map((row, i) => [`${i} ${r.classes[i]}`, ...row.map(String)])];
   const perClass = [
     ['class', 'precision', 'recall', 'f1', 'support'],
     ...r.perClass.map((m, i) => [r.classes[i], m.precision.toFixed(4), m.recall.toFixed(4), m.f1.toFixed(4), String(m.support)]),
   ];
   return [
-    `${r.count} images: top-1 ${percent(r.top1)}, top-5 ${percent(r.top5)}, loss ${r.loss.toFixed(4)}${r.runtime ? ` (${r.runtime === 'onnx' ? 'ONNX Runtime' : 'tfjs'} on ${r.device})` : ''}`,
+    `${r.count} images: top-1 ${percent(r.top1)}, top-5 ${percent(r.top5)}, loss ${r.loss.toFixed(4)}${ran}`,
     '',
     'Confusion matrix (rows = true class):',
     table(confusion),

@@ -3,6 +3,7 @@ import { UserError } from '../../engine/errors';
 import { predictFolder } from '../../engine/predict';
 import { DEVICE_CHOICES } from '../../engine/runtime/devices';
 import { INFERENCE_RUNTIMES, type RuntimeInfo } from '../../engine/runtime/logits-runner';
+import { TEST_TIME_AUGMENTATIONS } from '../../engine/runtime/tta';
 import type { PredictionItem } from '../../engine/types';
 import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
@@ -11,13 +12,14 @@ import { percent } from '../output';
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'Predict every image in a folder and its sub-folders with a trained run',
-  usage: 'predict --run <run-dir> <folder> [--top-k 5] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--json]',
+  usage: 'predict --run <run-dir> <folder> [--top-k 5] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--tta none|flip] [--json]',
   options: {
     run: { type: 'string' },
     'top-k': { type: 'string' },
     'batch-size': { type: 'string' },
     runtime: { type: 'string' },
     device: { type: 'string' },
+    tta: { type: 'string' },
   },
   async run({ values, positionals, out, signal }) {
     const folder = positionals[0];
@@ -26,6 +28,7 @@ export const predictCommand: Command = {
     const runtime = values.runtime === undefined ? undefined : choiceOption(values, 'runtime', INFERENCE_RUNTIMES, 'auto');
     // Without --device the engine reads SHUFFLENET_DEVICE, then takes 'auto'.
     const device = values.device === undefined ? undefined : choiceOption(values, 'device', DEVICE_CHOICES, 'auto');
+    const tta = choiceOption(values, 'tta', TEST_TIME_AUGMENTATIONS, 'none');
     let ranOn: RuntimeInfo['device'] = 'cpu';
     const announce = (info: RuntimeInfo) => {
       ranOn = info.device;
@@ -43,13 +46,14 @@ export const predictCommand: Command = {
       batchSize: numberOption(values, 'batch-size'),
       runtime,
       device,
+      tta,
       onRuntime: announce,
       signal,
       onItem: print,
     });
     // The last --json line: what outside checks read to know the run is complete and where it ran.
-    if (out.json) out.line({ done: { count: counts.predicted, skipped: counts.skipped, device: ranOn } });
-    else process.stderr.write(`${counts.predicted} images predicted, ${counts.skipped} skipped, on ${ranOn}\n`);
+    if (out.json) out.line({ done: { count: counts.predicted, skipped: counts.skipped, device: ranOn, tta } });
+    else process.stderr.write(`${counts.predicted} images predicted, ${counts.skipped} skipped, on ${ranOn}${tta === 'flip' ? ', flip TTA' : ''}\n`);
     if (counts.predicted === 0) {
       throw new UserError(counts.skipped > 0 ? `none of the ${counts.skipped} image files in ${folder} could be read` : `no image files found in ${folder}`);
     }
