@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { appInfoSchema, backendInfoSchema } from './schemas/app';
 import { empty, exportedFile, id, jobId, name, page, pathString, probability } from './schemas/common';
 import { classSchema, datasetSchema, folderInspectionSchema, imageSchema } from './schemas/datasets';
-import { checkpointKind, evaluationSampleSchema, evaluationSchema } from './schemas/evaluation';
+import { checkpointKind, evaluationSampleSchema, evaluationSchema, testTimeAugmentation } from './schemas/evaluation';
 import { modelExportFormat, modelExportSchema } from './schemas/model-export';
 import { predictAcceptResultSchema, predictionItemSchema, predictUndoAcceptResultSchema } from './schemas/predict';
 import { presetSchema, runDetailSchema, runSchema } from './schemas/runs';
@@ -127,7 +127,14 @@ export const methods = {
   'presets.list': method(empty, z.array(presetSchema)),
 
   'evaluation.run': method(
-    z.strictObject({ runId: id, split: z.string().min(1).optional(), limit: z.number().int().positive().optional(), checkpoint: checkpointKind.optional() }),
+    z.strictObject({
+      runId: id,
+      split: z.string().min(1).optional(),
+      limit: z.number().int().positive().optional(),
+      checkpoint: checkpointKind.optional(),
+      /** Default 'none'. */
+      tta: testTimeAugmentation.optional(),
+    }),
     evaluationSchema,
   ),
   'evaluation.get': method(z.strictObject({ id }), evaluationSchema),
@@ -144,8 +151,10 @@ export const methods = {
   'evaluation.export': method(z.strictObject({ evaluationId: id, format: z.enum(['csv', 'json']) }), exportedFile),
 
   'predict.start': method(
-    z.strictObject({ runId: id, folder: pathString }),
-    z.object({ jobId, total: z.number().int().min(0).nullable() }),
+    /** `tta` default 'none'. */
+    z.strictObject({ runId: id, folder: pathString, tta: testTimeAugmentation.optional() }),
+    /** `tta`: the test-time augmentation the job runs with. */
+    z.object({ jobId, total: z.number().int().min(0).nullable(), tta: testTimeAugmentation.optional() }),
   ),
   'predict.cancel': method(z.strictObject({ jobId }), z.object({})),
   'predict.list': method(z.strictObject({ jobId }), z.object({ items: z.array(predictionItemSchema), done: z.boolean() })),

@@ -5,7 +5,7 @@
 import type { BackendInfoView, TrainConfigInput, WireError } from '../contract';
 import type { AuditReport, AuditStage } from '../engine/audit/audit';
 import type { ExportCheck } from '../engine/export/verify';
-import type { EvaluationResult, PredictionItem, SkippedFile, TrainConfig, TrainEvent } from '../engine/types';
+import type { EvaluationResult, PredictionItem, SkippedFile, TestTimeAugmentation, TrainConfig, TrainEvent } from '../engine/types';
 
 export type TrainDone = Extract<TrainEvent, { type: 'done' }>;
 
@@ -47,7 +47,7 @@ export interface Operations {
     result: TrainDone;
   };
   evaluate: {
-    args: { run: string; dataset: string; split?: string; limit?: number };
+    args: { run: string; dataset: string; split?: string; limit?: number; tta?: TestTimeAugmentation };
     event: ProgressEvent;
     result: EvaluationResult;
   };
@@ -58,7 +58,7 @@ export interface Operations {
     result: ExportedModel;
   };
   predictFolder: {
-    args: { run: string; folder: string; topK: number };
+    args: { run: string; folder: string; topK: number; tta?: TestTimeAugmentation };
     event: ProgressEvent | { type: 'item'; item: PredictionItem };
     result: { predicted: number; skipped: number };
   };

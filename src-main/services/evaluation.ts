@@ -58,6 +58,7 @@ function storeResult(context: ServiceContext, run: RunRow, dataset: DatasetRow, 
       confusion: result.confusion,
       perClass: result.perClass,
       checkpoint,
+      tta: result.tta,
     },
     samples,
   );
@@ -88,7 +89,7 @@ export function evaluationHandlers(context: ServiceContext): EvaluationHandlers 
   };
 
   return {
-    'evaluation.run': async ({ runId, split, limit, checkpoint: wanted }) => {
+    'evaluation.run': async ({ runId, split, limit, checkpoint: wanted, tta }) => {
       const run = requireRun(context, runId);
       const dataset = requireDataset(context, run.datasetId);
       if (!run.checkpointDir || !run.dataDir) {
@@ -99,7 +100,7 @@ export function evaluationHandlers(context: ServiceContext): EvaluationHandlers 
       const { path, checkpoint } = chooseCheckpoint(context, run, wanted ?? 'best');
       const result = await host.call(
         'evaluate',
-        { run: path, dataset: run.dataDir, split: chosenSplit, limit },
+        { run: path, dataset: run.dataDir, split: chosenSplit, limit, tta },
         { onEvent: (e) => events.emit('evaluation.progress', { runId, done: e.done, total: e.total ?? e.done }) },
       );
       return evaluationView(requireEvaluation(storeResult(context, run, dataset, chosenSplit, result, checkpoint)));

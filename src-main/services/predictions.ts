@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ApiError, type Handlers, type PredictionItemView } from '../contract';
+import { ApiError, type Handlers, type PredictionItemView, type TestTimeAugmentationChoice } from '../contract';
 import type { PredictionItemRow } from '../storage';
 import { detached, errorMessage, notFound, requireRun, type ServiceContext } from './context';
 import { PredictionAccepts } from './prediction-accept';
@@ -41,16 +41,16 @@ export class PredictionService {
   handlers(): PredictionHandlers {
     const { storage } = this.context;
     return {
-      'predict.start': async ({ runId, folder }) => {
+      'predict.start': async ({ runId, folder, tta = 'none' }) => {
         const run = requireRun(this.context, runId);
         if (!run.checkpointDir) throw new ApiError('user-error', `Run ${run.id} has no checkpoint yet; train at least one epoch first`);
         const dir = resolve(folder);
         const info = await stat(dir).catch(() => null);
         if (!info?.isDirectory()) throw new ApiError('user-error', `Folder not found: ${dir}`);
         const jobId = randomUUID();
-        storage.predictions.createJob(jobId, runId, dir);
-        this.launch(jobId, run.runDir, dir);
-        return { jobId, total: null };
+        storage.predictions.createJob(jobId, runId, dir, tta);
+        this.launch(jobId, run.runDir, dir, tta);
+        return { jobId, total: null, tta };
       },
 
       'predict.cancel': ({ jobId }) => {
@@ -86,7 +86,7 @@ export class PredictionService {
     };
   }
 
-  private launch(jobId: string, runDir: string, folder: string): void {
+  private launch(jobId: string, runDir: string, folder: string, tta: TestTimeAugmentationChoice): void {
     const { storage, host, events } = this.context;
     const controller = new AbortController();
     this.running.set(jobId, controller);
@@ -96,7 +96,7 @@ export class PredictionService {
       try {
         await host.call(
           'predictFolder',
-          { run: runDir, folder, topK: TOP_K },
+          { run: runDir, folder, topK: TOP_K, tta },
           {
             signal: controller.signal,
             onEvent: (event) => {

@@ -1,4 +1,4 @@
-import type { ClassMetrics } from '../engine/types';
+import type { ClassMetrics, TestTimeAugmentation } from '../engine/types';
 import type { Db } from './database';
 import { now } from './database';
 
@@ -18,6 +18,8 @@ export interface EvaluationRow {
   perClass: ClassMetricsRow[];
   /** The checkpoint measured: the run's best epoch, or its newest checkpoint; null when not recorded. */
   checkpoint: { kind: 'best' | 'last'; epoch: number } | null;
+  /** The test-time augmentation that ran ('none' for evaluations made before it was recorded). */
+  tta: TestTimeAugmentation;
   createdAt: string;
 }
 
@@ -47,6 +49,7 @@ interface RawEvaluation {
   per_class_json: string;
   checkpoint_kind: 'best' | 'last' | null;
   checkpoint_epoch: number | null;
+  tta: TestTimeAugmentation;
   created_at: string;
 }
 
@@ -63,6 +66,7 @@ const toEvaluation = (r: RawEvaluation): EvaluationRow => ({
   confusion: JSON.parse(r.confusion_json) as number[][],
   perClass: JSON.parse(r.per_class_json) as ClassMetricsRow[],
   checkpoint: r.checkpoint_kind ? { kind: r.checkpoint_kind, epoch: r.checkpoint_epoch ?? 0 } : null,
+  tta: r.tta,
   createdAt: r.created_at,
 });
 
@@ -74,15 +78,15 @@ export class EvaluationsRepo {
 
   /** Stores an evaluation and its samples in one transaction; returns its id. */
   create(
-    evaluation: Omit<EvaluationRow, 'id' | 'createdAt' | 'checkpoint'> & { checkpoint?: EvaluationRow['checkpoint'] },
+    evaluation: Omit<EvaluationRow, 'id' | 'createdAt' | 'checkpoint' | 'tta'> & { checkpoint?: EvaluationRow['checkpoint']; tta?: TestTimeAugmentation },
     samples: readonly Omit<EvaluationSampleRow, 'id' | 'evaluationId'>[],
   ): number {
     return this.db.transaction(() => {
       const id = Number(
         this.db
           .prepare(
-            `INSERT INTO evaluations (run_id, dataset_id, split, top1, top5, loss, count, classes_json, confusion_json, per_class_json, checkpoint_kind, checkpoint_epoch, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO evaluations (run_id, dataset_id, split, top1, top5, loss, count, classes_json, confusion_json, per_class_json, checkpoint_kind, checkpoint_epoch, tta, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             evaluation.runId,
@@ -97,6 +101,7 @@ export class EvaluationsRepo {
             JSON.stringify(evaluation.perClass),
             evaluation.checkpoint?.kind ?? null,
             evaluation.checkpoint?.epoch ?? null,
+            evaluation.tta ?? 'none',
             now(),
           ).lastInsertRowid,
       );

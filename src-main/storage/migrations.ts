@@ -184,6 +184,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'evaluations and predictions name their test-time augmentation',
+    // engine/runtime/tta.ts: 'flip' averages each image's prediction with its mirror's. Rows made
+    // before this ran without it, hence the default.
+    sql: `
+      ALTER TABLE evaluations ADD COLUMN tta TEXT NOT NULL DEFAULT 'none' CHECK (tta IN ('none', 'flip'));
+      ALTER TABLE prediction_jobs ADD COLUMN tta TEXT NOT NULL DEFAULT 'none' CHECK (tta IN ('none', 'flip'));
+    `,
+  },
 ];
 
 /** Brings the database to the newest version, one transaction per migration. Returns the versions applied. */

@@ -1,3 +1,4 @@
+import type { TestTimeAugmentation } from '../engine/types';
 import type { Db } from './database';
 import { now } from './database';
 
@@ -12,6 +13,8 @@ export interface PredictionJobRow {
   predicted: number;
   skipped: number;
   error: string | null;
+  /** The test-time augmentation the job runs with ('none' for jobs made before it was recorded). */
+  tta: TestTimeAugmentation;
   createdAt: string;
   finishedAt: string | null;
 }
@@ -56,15 +59,15 @@ const toItem = (r: RawItem): PredictionItemRow => ({
   skippedReason: r.skipped_reason,
 });
 
-const JOB_COLUMNS = `id, run_id AS runId, folder, status, total, predicted, skipped, error, created_at AS createdAt, finished_at AS finishedAt`;
+const JOB_COLUMNS = `id, run_id AS runId, folder, status, total, predicted, skipped, error, tta, created_at AS createdAt, finished_at AS finishedAt`;
 
 export class PredictionsRepo {
   constructor(private readonly db: Db) {}
 
-  createJob(id: string, runId: number, folder: string): PredictionJobRow {
+  createJob(id: string, runId: number, folder: string, tta: TestTimeAugmentation = 'none'): PredictionJobRow {
     this.db
-      .prepare(`INSERT INTO prediction_jobs (id, run_id, folder, status, created_at) VALUES (?, ?, ?, 'running', ?)`)
-      .run(id, runId, folder, now());
+      .prepare(`INSERT INTO prediction_jobs (id, run_id, folder, status, tta, created_at) VALUES (?, ?, ?, 'running', ?, ?)`)
+      .run(id, runId, folder, tta, now());
     return this.getJob(id) as PredictionJobRow;
   }
 

@@ -12,6 +12,13 @@ export const classMetricsSchema = z.object({
 export const checkpointKind = z.enum(['best', 'last']);
 export type CheckpointKind = z.infer<typeof checkpointKind>;
 
+/**
+ * Test-time augmentation (engine/runtime/tta.ts): 'flip' also runs each image mirrored left-right
+ * and averages the two predicted probabilities; 'none' the plain forward pass.
+ */
+export const testTimeAugmentation = z.enum(['none', 'flip']);
+export type TestTimeAugmentationChoice = z.infer<typeof testTimeAugmentation>;
+
 export const evaluationSchema = z.object({
   id,
   runId: id,
@@ -30,6 +37,8 @@ export const evaluationSchema = z.object({
    * validation accuracy" comes from) or its newest; null for evaluations made before this was recorded.
    */
   checkpoint: z.object({ kind: checkpointKind, epoch: z.number().int().min(0) }).nullable().optional(),
+  /** The test-time augmentation that ran; absent means 'none'. */
+  tta: testTimeAugmentation.optional(),
   createdAt: timestamp,
 });
 export type Evaluation = z.infer<typeof evaluationSchema>;
