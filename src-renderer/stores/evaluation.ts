@@ -31,6 +31,8 @@ export const useEvaluationStore = defineStore('evaluation', () => {
   let listing: Promise<void> | null = null;
   /** Which checkpoint Evaluate measures: the best epoch (what the run list's figure comes from) unless the person picks the newest. */
   const checkpoint = ref<CheckpointKind>('best');
+  /** Evaluate with flip test-time augmentation (each image also mirrored, the probabilities averaged). */
+  const flipTta = ref(false);
 
   function clearCell() {
     cell.value = null;
@@ -87,7 +89,8 @@ export const useEvaluationStore = defineStore('evaluation', () => {
       if (event.runId === id) progress.value = { done: event.done, total: event.total };
     });
     try {
-      const input: { runId: number; split?: string; limit?: number; checkpoint: CheckpointKind } = { runId: id, checkpoint: checkpoint.value };
+      const input: { runId: number; split?: string; limit?: number; checkpoint: CheckpointKind; tta?: 'flip' } = { runId: id, checkpoint: checkpoint.value };
+      if (flipTta.value) input.tta = 'flip';
       if (options.split) input.split = options.split;
       if (options.limit && options.limit > 0) input.limit = Math.floor(options.limit);
       const evaluation = await api.invoke('evaluation.run', input);
@@ -156,6 +159,7 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     samplesLoading,
     loading,
     checkpoint,
+    flipTta,
     selectRun,
     open,
     run,

@@ -30,6 +30,8 @@ export const usePredictionsStore = defineStore('predictions', () => {
   const status = ref<PredictionStatus>('idle');
   const error = ref<string | null>(null);
   const filter = ref<PredictionFilter>({ ...DEFAULT_PREDICTION_FILTER });
+  /** Predict with flip test-time augmentation (each image also mirrored, the probabilities averaged). */
+  const flipTta = ref(false);
   let unsubscribe: (() => void) | null = null;
   // Events that arrive before predict.start has told us the job id.
   let early: PredictEvent[] | null = null;
@@ -120,7 +122,7 @@ export const usePredictionsStore = defineStore('predictions', () => {
     ];
     unsubscribe = () => offs.forEach((off) => off());
     try {
-      const started = await api.invoke('predict.start', { runId: runId.value, folder: target });
+      const started = await api.invoke('predict.start', { runId: runId.value, folder: target, ...(flipTta.value ? { tta: 'flip' as const } : {}) });
       jobId.value = started.jobId;
       progress.value = { done: 0, total: started.total };
       const held = early ?? [];
@@ -184,6 +186,7 @@ export const usePredictionsStore = defineStore('predictions', () => {
     status,
     error,
     filter,
+    flipTta,
     predicted,
     skipped,
     labels,
