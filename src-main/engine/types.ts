@@ -220,8 +220,11 @@ export interface EvaluationResult {
   tta?: TestTimeAugmentation;
 }
 
-/** 'flip': each image also runs mirrored left-right and the two softmax probabilities are averaged (engine/runtime/tta.ts). */
-export type TestTimeAugmentation = 'none' | 'flip';
+/**
+ * 'flip': each image also runs mirrored left-right and the two softmax probabilities are averaged;
+ * 'flip-shift': also moved 1 pixel up-left and down-right, each mirrored too (engine/runtime/tta.ts).
+ */
+export type TestTimeAugmentation = 'none' | 'flip' | 'flip-shift';
 
 export interface PredictionTop {
   label: string;

@@ -187,11 +187,12 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 6,
     name: 'evaluations and predictions name their test-time augmentation',
-    // engine/runtime/tta.ts: 'flip' averages each image's prediction with its mirror's. Rows made
+    // engine/runtime/tta.ts: 'flip' averages each image's prediction with its mirror's ('flip-shift'
+    // with shifted copies too). Rows made
     // before this ran without it, hence the default.
     sql: `
-      ALTER TABLE evaluations ADD COLUMN tta TEXT NOT NULL DEFAULT 'none' CHECK (tta IN ('none', 'flip'));
-      ALTER TABLE prediction_jobs ADD COLUMN tta TEXT NOT NULL DEFAULT 'none' CHECK (tta IN ('none', 'flip'));
+      ALTER TABLE evaluations ADD COLUMN tta TEXT NOT NULL DEFAULT 'none' CHECK (tta IN ('none', 'flip', 'flip-shift'));
+      ALTER TABLE prediction_jobs ADD COLUMN tta TEXT NOT NULL DEFAULT 'none' CHECK (tta IN ('none', 'flip', 'flip-shift'));
     `,
   },
 ];

@@ -46,7 +46,7 @@ describe('cli --tta', () => {
       const bad = cli(...command, '--tta', 'rotate');
       expect(bad.code).not.toBe(0);
       expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-      expect(bad.stderr.trim()).toBe('error: --tta must be one of none, flip; got "rotate"');
+      expect(bad.stderr.trim()).toBe('error: --tta must be one of none, flip, flip-shift; got "rotate"');
     }
   });
 });

@@ -11,7 +11,7 @@ import { bar, percent, table } from '../output';
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Evaluate a trained run on a dataset split: top-1, top-5, loss, confusion matrix, per-class metrics',
-  usage: 'eval --run <run-dir> --dataset <dir> [--split test] [--limit N] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--tta none|flip] [--json]',
+  usage: 'eval --run <run-dir> --dataset <dir> [--split test] [--limit N] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--tta none|flip|flip-shift] [--json]',
   options: {
     run: { type: 'string' },
     dataset: { type: 'string' },
@@ -46,7 +46,7 @@ export const evalCommand: Command = {
 };
 
 function humanReport(r: EvaluationResult & { device: string }): string {
-  const ran = r.runtime ? ` (${r.runtime === 'onnx' ? 'ONNX Runtime' : 'tfjs'} on ${r.device}${r.tta === 'flip' ? ', flip TTA' : ''})` : '';
+  const ran = r.runtime ? ` (${r.runtime === 'onnx' ? 'ONNX Runtime' : 'tfjs'} on ${r.device}${r.tta && r.tta !== 'none' ? `, ${r.tta} TTA` : ''})` : '';
   const confusion = [['true \\ predicted', ...r.classes.map((_, i) => String(i))], ...r.confusion.map((row, i) => [`${i} ${r.classes[i]}`, ...row.map(String)])];
   const perClass = [
     ['class', 'precision', 'recall', 'f1', 'support'],

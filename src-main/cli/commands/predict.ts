@@ -12,7 +12,7 @@ import { percent } from '../output';
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'Predict every image in a folder and its sub-folders with a trained run',
-  usage: 'predict --run <run-dir> <folder> [--top-k 5] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--tta none|flip] [--json]',
+  usage: 'predict --run <run-dir> <folder> [--top-k 5] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--tta none|flip|flip-shift] [--json]',
   options: {
     run: { type: 'string' },
     'top-k': { type: 'string' },
@@ -53,7 +53,7 @@ export const predictCommand: Command = {
     });
     // The last --json line: what outside checks read to know the run is complete and where it ran.
     if (out.json) out.line({ done: { count: counts.predicted, skipped: counts.skipped, device: ranOn, tta } });
-    else process.stderr.write(`${counts.predicted} images predicted, ${counts.skipped} skipped, on ${ranOn}${tta === 'flip' ? ', flip TTA' : ''}\n`);
+    else process.stderr.write(`${counts.predicted} images predicted, ${counts.skipped} skipped, on ${ranOn}${tta === 'none' ? '' : `, ${tta} TTA`}\n`);
     if (counts.predicted === 0) {
       throw new UserError(counts.skipped > 0 ? `none of the ${counts.skipped} image files in ${folder} could be read` : `no image files found in ${folder}`);
     }

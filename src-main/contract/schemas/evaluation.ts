@@ -14,9 +14,10 @@ export type CheckpointKind = z.infer<typeof checkpointKind>;
 
 /**
  * Test-time augmentation (engine/runtime/tta.ts): 'flip' also runs each image mirrored left-right
- * and averages the two predicted probabilities; 'none' the plain forward pass.
+ * and averages the two predicted probabilities; 'flip-shift' also runs it moved 1 pixel up-left
+ * and down-right, each mirrored too; 'none' the plain forward pass.
  */
-export const testTimeAugmentation = z.enum(['none', 'flip']);
+export const testTimeAugmentation = z.enum(['none', 'flip', 'flip-shift']);
 export type TestTimeAugmentationChoice = z.infer<typeof testTimeAugmentation>;
 
 export const evaluationSchema = z.object({

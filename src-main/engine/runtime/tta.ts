@@ -1,13 +1,13 @@
 /**
- * Test-time augmentation: the one home for running a batch also mirrored and merging the two
- * predictions, for evaluation and prediction alike, on either runtime.
+ * Test-time augmentation: the one home for running a batch also in other views (mirrored,
+ * shifted) and merging their predictions, for evaluation and prediction alike, on either runtime.
  */
 import { UserError } from '../errors';
 import type { TestTimeAugmentation } from '../types';
 import type { LogitsRunner } from './logits-runner';
 
 export type { TestTimeAugmentation };
-export const TEST_TIME_AUGMENTATIONS: readonly TestTimeAugmentation[] = ['none', 'flip'];
+export const TEST_TIME_AUGMENTATIONS: readonly TestTimeAugmentation[] = ['none', 'flip', 'flip-shift'];
 
 /** The option checked (default 'none'). @throws UserError naming the allowed values */
 export function requestedTta(option?: string): TestTimeAugmentation {
@@ -38,7 +38,61 @@ export function mirrorPixels(pixels: Uint8Array, n: number, size: number): Uint8
   return out;
 }
 
-/** Log-softmax of one row, written into `out` at `offset`. */
+/**
+ * The images moved `dx` pixels right and `dy` down, the uncovered edge filled by reflection
+ * (without repeating the edge pixel, as PyTorch's 'reflect' padding), as stored.
+ * @param pixels RGB uint8 `[n, size, size, 3]`
+ */
+export function shiftPixels(pixels: Uint8Array, n: number, size: number, dx: number, dy: number): Uint8Array {
+  const reflect = (i: number) => (i < 0 ? -i : i >= size ? 2 * size - 2 - i : i);
+  const out = new Uint8Array(n * size * size * 3);
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < size; y++) {
+      const fromRow = (b * size + reflect(y - dy)) * size;
+      const toRow = (b * size + y) * size;
+      for (let x = 0; x < size; x++) {
+        const from = (fromRow + reflect(x - dx)) * 3;
+        const to = (toRow + x) * 3;
+        out[to] = pixels[from];
+        out[to + 1] = pixels[from + 1];
+        out[to + 2] = pixels[from + 2];
+      }
+    }
+  }
+  return out;
+}
+
+/** One view of a batch: its pixels made from the batch's, and its weight in the mixture. */
+interface View {
+  pixels: (pixels: Uint8Array, n: number, size: number) => Uint8Array;
+  weight: number;
+}
+
+const plain: View['pixels'] = (pixels, n, size) => pixels.subarray(0, n * size * size * 3);
+const mirrored = (view: View['pixels']): View['pixels'] => (pixels, n, size) => mirrorPixels(view(pixels, n, size), n, size);
+const shifted = (d: number): View['pixels'] => (pixels, n, size) => shiftPixels(pixels, n, size, d, d);
+
+/**
+ * The views of each augmentation. 'flip-shift' follows airbench's flip + translate TTA: half the
+ * weight on the image and its mirror, half on the image moved 1 pixel up-left and 1 pixel
+ * down-right, each with its mirror.
+ */
+export const TTA_VIEWS: Readonly<Record<Exclude<TestTimeAugmentation, 'none'>, readonly View[]>> = {
+  flip: [
+    { pixels: plain, weight: 1 / 2 },
+    { pixels: mirrored(plain), weight: 1 / 2 },
+  ],
+  'flip-shift': [
+    { pixels: plain, weight: 1 / 4 },
+    { pixels: mirrored(plain), weight: 1 / 4 },
+    ...[-1, 1].flatMap((d) => [
+      { pixels: shifted(d), weight: 1 / 8 },
+      { pixels: mirrored(shifted(d)), weight: 1 / 8 },
+    ]),
+  ],
+};
+
+/** Log-softmax of one row, written into `out`. */
 function logSoftmaxRow(logits: Float32Array, offset: number, c: number, out: Float64Array): void {
   let max = -Infinity;
   for (let j = 0; j < c; j++) max = Math.max(max, logits[offset + j]);
@@ -49,47 +103,50 @@ function logSoftmaxRow(logits: Float32Array, offset: number, c: number, out: Flo
 }
 
 /**
- * `log((softmax(a) + softmax(b)) / 2)` per row of two `[n, c]` logits: scores whose softmax is
- * the mean of the two probabilities, so callers that take a softmax (prediction, the evaluation's
- * accumulator, its cross-entropy) need no change. Computed in log space, so it stays finite where
- * a probability underflows to 0.
+ * `log(sum_k weights[k] * softmax(views[k]))` per row of the views' `[n, c]` logits: scores whose
+ * softmax is the weighted mean of the probabilities (weights summing to 1), so callers that take
+ * a softmax (prediction, the evaluation's accumulator, its cross-entropy) need no change.
+ * Computed in log space, so it stays finite where a probability underflows to 0.
  */
-export function meanProbabilityLogits(a: Float32Array, b: Float32Array, n: number, c: number): Float32Array {
+export function mixtureLogits(views: readonly Float32Array[], weights: readonly number[], n: number, c: number): Float32Array {
   const out = new Float32Array(n * c);
-  const la = new Float64Array(c);
-  const lb = new Float64Array(c);
+  const logs = views.map(() => new Float64Array(c));
+  const logWeights = weights.map(Math.log);
   for (let i = 0; i < n; i++) {
-    logSoftmaxRow(a, i * c, c, la);
-    logSoftmaxRow(b, i * c, c, lb);
+    views.forEach((view, k) => logSoftmaxRow(view, i * c, c, logs[k]));
     for (let j = 0; j < c; j++) {
-      const hi = Math.max(la[j], lb[j]);
-      out[i * c + j] = hi + Math.log((1 + Math.exp(-Math.abs(la[j] - lb[j]))) / 2);
+      let hi = -Infinity;
+      for (let k = 0; k < views.length; k++) hi = Math.max(hi, logWeights[k] + logs[k][j]);
+      let sum = 0;
+      for (let k = 0; k < views.length; k++) sum += Math.exp(logWeights[k] + logs[k][j] - hi);
+      out[i * c + j] = hi + Math.log(sum);
     }
   }
   return out;
 }
 
 /**
- * The runner with `tta` applied to its logits. 'flip' runs each batch together with its mirror
- * (one call of 2n images: inference mode, so the images do not affect each other) and averages
- * the two softmax probabilities rather than the logits: the mean of probabilities is the
- * two-view ensemble's predictive distribution, which the reported confidences and the
+ * The runner with `tta` applied to its logits: each batch runs once with all its views (one call
+ * of views x n images: inference mode, so the images do not affect each other), and the views'
+ * softmax probabilities are averaged with their weights, rather than their logits: the mean of
+ * probabilities is the ensemble's predictive distribution, which the reported confidences and the
  * cross-entropy loss describe; averaging logits would give a sharper, geometric-mean confidence.
- * The returned logits are `meanProbabilityLogits`, whose softmax is that mean.
+ * The returned logits are `mixtureLogits`, whose softmax is that mean.
  */
 export function withTta(runner: LogitsRunner, tta: TestTimeAugmentation): LogitsRunner {
   if (tta === 'none') return runner;
+  const views = TTA_VIEWS[tta];
   const size = runner.manifest.preprocessing.storeSize;
   const c = runner.manifest.classes.length;
-  const imageBytes = size * size * 3;
+  const batchBytes = (n: number) => n * size * size * 3;
   return {
     ...runner,
     async logits(pixels, n) {
-      const both = new Uint8Array(2 * n * imageBytes);
-      both.set(pixels.subarray(0, n * imageBytes));
-      both.set(mirrorPixels(pixels, n, size), n * imageBytes);
-      const logits = await runner.logits(both, 2 * n);
-      return meanProbabilityLogits(logits.subarray(0, n * c), logits.subarray(n * c, 2 * n * c), n, c);
+      const all = new Uint8Array(views.length * batchBytes(n));
+      views.forEach((view, k) => all.set(view.pixels(pixels, n, size), k * batchBytes(n)));
+      const logits = await runner.logits(all, views.length * n);
+      const rows = views.map((_, k) => logits.subarray(k * n * c, (k + 1) * n * c));
+      return mixtureLogits(rows, views.map((v) => v.weight), n, c);
     },
   };
 }

@@ -8,7 +8,7 @@ import { softmaxRow } from '../../../src-main/engine/metrics';
 import { predictFiles } from '../../../src-main/engine/predict';
 import { openLogitsRunner, type LogitsRunner } from '../../../src-main/engine/runtime/logits-runner';
 import { onnxRuntimeStatus } from '../../../src-main/engine/runtime/onnx-runtime';
-import { meanProbabilityLogits, mirrorPixels, withTta } from '../../../src-main/engine/runtime/tta';
+import { mirrorPixels, mixtureLogits, shiftPixels, TTA_VIEWS, withTta } from '../../../src-main/engine/runtime/tta';
 import type { PredictionItem } from '../../../src-main/engine/types';
 import { trainTinyRun } from '../train/run-fixture';
 
@@ -37,14 +37,30 @@ describe('mirrorPixels', () => {
   });
 });
 
-describe('meanProbabilityLogits', () => {
-  it('has the mean of the two softmax probabilities as its softmax, and stays finite where one underflows', () => {
+describe('shiftPixels', () => {
+  it('moves the image by whole pixels and fills the uncovered edge by reflection', () => {
+    // One 3x3 grey image whose pixel (y, x) is 10y + x.
+    const pixels = new Uint8Array(27);
+    for (let p = 0; p < 9; p++) pixels.fill(10 * Math.floor(p / 3) + (p % 3), p * 3, p * 3 + 3);
+    const grey = (image: Uint8Array) => Array.from({ length: 9 }, (_, p) => image[p * 3]);
+    // Down-right by 1: row/column -1 reflects to 1.
+    expect(grey(shiftPixels(pixels, 1, 3, 1, 1))).toEqual([11, 10, 11, 1, 0, 1, 11, 10, 11]);
+    // Up-left by 1: row/column 3 reflects to 1.
+    expect(grey(shiftPixels(pixels, 1, 3, -1, -1))).toEqual([11, 12, 11, 21, 22, 21, 11, 12, 11]);
+    expect(shiftPixels(pixels, 1, 3, 0, 0)).toEqual(pixels);
+  });
+});
+
+describe('mixtureLogits', () => {
+  it('has the weighted mean of the softmax probabilities as its softmax, and stays finite where one underflows', () => {
     const a = Float32Array.from([2, -1, 0.5, 1000, 0, -1000]);
     const b = Float32Array.from([0, 3, -2, -1000, 0, 1000]);
-    const merged = meanProbabilityLogits(a, b, 2, 3);
-    expect(merged.every(Number.isFinite)).toBe(true);
-    const mean = probabilities(a, 2, 3).map((row, i) => row.map((p, j) => (p + probabilities(b, 2, 3)[i][j]) / 2));
-    expect(maxDiff(probabilities(merged, 2, 3), mean)).toBeLessThan(1e-6);
+    for (const weights of [[0.5, 0.5], [0.25, 0.75]]) {
+      const merged = mixtureLogits([a, b], weights, 2, 3);
+      expect(merged.every(Number.isFinite)).toBe(true);
+      const mean = probabilities(a, 2, 3).map((row, i) => row.map((p, j) => weights[0] * p + weights[1] * probabilities(b, 2, 3)[i][j]));
+      expect(maxDiff(probabilities(merged, 2, 3), mean)).toBeLessThan(1e-6);
+    }
   });
 });
 
@@ -73,7 +89,7 @@ describe('flip test-time augmentation on a trained model', () => {
   }
 
   for (const runtime of ['tfjs', 'onnx'] as const) {
-    it.skipIf(runtime === 'onnx' && !onnx.available)(`averages the probabilities of each image and its mirror on ${runtime}`, async () => {
+    it.skipIf(runtime === 'onnx' && !onnx.available)(`averages the probabilities of each image and its mirror (and shifted copies for flip-shift) on ${runtime}`, async () => {
       const runner = await openLogitsRunner(fixture.run, runtime, 'cpu');
       try {
         expect(runner.runtime).toBe(runtime);
@@ -101,6 +117,16 @@ describe('flip test-time augmentation on a trained model', () => {
         const withoutTta = probabilities(await runner.logits(symmetric, n), n, c);
         const withFlip = probabilities(await withTta(runner, 'flip').logits(symmetric, n), n, c);
         expect(maxDiff(withFlip, withoutTta)).toBeLessThan(1e-5);
+
+        // flip-shift: a quarter each on the image and its mirror, an eighth on each shifted view.
+        const views = [pixels, flippedPixels, ...[-1, 1].flatMap((d) => [shiftPixels(pixels, n, size, d, d), mirrorPixels(shiftPixels(pixels, n, size, d, d), n, size)])];
+        const weights = [1 / 4, 1 / 4, 1 / 8, 1 / 8, 1 / 8, 1 / 8];
+        expect(TTA_VIEWS['flip-shift'].map((v) => v.weight)).toEqual(weights);
+        const each = await Promise.all(views.map(async (view) => probabilities(await runner.logits(view, n), n, c)));
+        const mixture = plain.map((row, i) => row.map((_, j) => weights.reduce((sum, w, k) => sum + w * each[k][i][j], 0)));
+        const shiftedTta = probabilities(await withTta(runner, 'flip-shift').logits(pixels, n), n, c);
+        expect(maxDiff(shiftedTta, mixture)).toBeLessThan(1e-5);
+        expect(maxDiff(shiftedTta, flipped)).toBeGreaterThan(1e-4);
       } finally {
         await runner.dispose();
       }
@@ -130,6 +156,6 @@ describe('flip test-time augmentation on a trained model', () => {
     expect(flipped.count).toBe(plain.count);
     // Mirroring changes the probabilities of at least one image, so the loss moves.
     expect(flipped.loss).not.toBeCloseTo(plain.loss, 6);
-    await expect(evaluate({ run: fixture.run, dataset: fixture.dataset, tta: 'rotate' as never })).rejects.toThrow('tta must be one of none, flip, got "rotate"');
+    await expect(evaluate({ run: fixture.run, dataset: fixture.dataset, tta: 'rotate' as never })).rejects.toThrow('tta must be one of none, flip, flip-shift, got "rotate"');
   });
 });
