@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const NAME = 'shufflenet-v1-g3-0.5x-cifar10';
-const TRAIN_ARGS = ['--scale', '0.5', '--groups', '3', '--stem', 'cifar', '--epochs', '6', '--batch-size', '128', '--lr', '0.2', '--warmup-epochs', '1'];
+const TRAIN_ARGS = ['--scale', '0.5', '--groups', '3', '--stem', 'cifar', '--epochs', '12', '--batch-size', '128', '--lr', '0.2', '--warmup-epochs', '1'];
 
 function option(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -42,8 +42,8 @@ const from = option('--from');
 const run = resolve(from ?? option('--run', join(root, '.cache/pretrain-run')));
 const trainCommand = `npm run --silent cli -- train --dataset ${dataset} --out ${run} ${TRAIN_ARGS.join(' ')}`;
 if (!from) {
-  // 28 min measured on a busy 2-core machine (docs/results.md); idle it should be about half the 12-epoch run's 41 min.
-  console.error(`Training (28 minutes measured on a shared 2-core machine): ${trainCommand}`);
+  // 41 min measured idle on 2 cores (docs/results.md, 2026-11-28); 52 min with epoch 1 on a busy machine.
+  console.error(`Training (about 41 minutes on an idle 2-core machine): ${trainCommand}`);
   cli(['train', '--dataset', dataset, '--out', run, ...TRAIN_ARGS, '--json']);
 }
 
