@@ -79,10 +79,10 @@ describe('inference on WebGPU (SwiftShader)', () => {
     const lastLine = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string);
     const onGpu = runNode(env, CLI, 'predict', '--run', checkpoint, images, '--device', 'webgpu', '--json');
     expect(onGpu.code, onGpu.stderr).toBe(0);
-    expect(lastLine(onGpu.stdout)).toEqual({ done: { count: 5, skipped: 0, device: 'webgpu' } });
+    expect(lastLine(onGpu.stdout)).toEqual({ done: { count: 5, skipped: 0, device: 'webgpu', tta: 'none' } });
     const auto = runNode(env, CLI, 'predict', '--run', checkpoint, images, '--json');
     expect(auto.code, auto.stderr).toBe(0);
-    expect(lastLine(auto.stdout)).toEqual({ done: { count: 5, skipped: 0, device: 'cpu' } });
+    expect(lastLine(auto.stdout)).toEqual({ done: { count: 5, skipped: 0, device: 'cpu', tta: 'none' } });
     // The same classes on both devices.
     const tops = (stdout: string) => stdout.trim().split('\n').slice(0, -1).map((l) => JSON.parse(l).top[0].label);
     expect(tops(onGpu.stdout)).toEqual(tops(auto.stdout));
