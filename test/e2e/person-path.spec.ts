@@ -184,6 +184,14 @@ test('4. evaluate the run and open a confusion-matrix cell', async () => {
   // Thumbnails load through the token-guarded media route.
   await expect.poll(() => samples.first().locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
   await studio.snap('confusion-cell');
+
+  // The same run again with flip test-time augmentation: a second result, which says it used it.
+  await studio.testId('eval-tta-flip').check();
+  await studio.testId('evaluate-button').click();
+  await expect(studio.testId('eval-checkpoint')).toContainText('flip test-time augmentation', { timeout: 120_000 });
+  await studio.expectNoErrorToast();
+  await expect(studio.testId('metric-top1')).toContainText('%');
+  await studio.snap('evaluation-flip-tta');
 });
 
 test('5. drop a folder with a broken image on the prediction view: grid plus the skipped file', async () => {
