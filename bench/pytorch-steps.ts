@@ -4,7 +4,7 @@
  *
  *   node --import tsx bench/pytorch-steps.ts --data ../shared/datasets/cifar10/cifar-10-batches-bin \
  *        --out /tmp/steps [--scale 1] [--groups 3] [--steps 20] [--batch 128] [--micro-batch 128]
- *        [--lr 0.2] [--warmup-steps 20] [--seed 0] [--backend wasm|cpu]
+ *        [--lr 0.2] [--warmup-steps 20] [--seed 0] [--backend wasm|cpu] [--zero-init-branches]
  *   /usr/bin/python3 bench/pytorch_steps.py /tmp/steps
  *
  * This side builds the model as `train` does (seeded initial weights), writes them to
@@ -44,6 +44,7 @@ const { values: opts } = parseArgs({
     'label-smoothing': { type: 'string', default: '0.1' },
     seed: { type: 'string', default: '0' },
     backend: { type: 'string' },
+    'zero-init-branches': { type: 'boolean', default: false },
   },
 });
 if (!opts.data || !opts.out) {
@@ -65,6 +66,7 @@ const settings = {
   momentum: 0.9,
   seed: Number(opts.seed),
   data: path.resolve(opts.data),
+  zeroInitBranches: opts['zero-init-branches'],
 };
 
 /** The first `count` records of data_batch_1 as HWC uint8 pixels (the engine's layout) and labels. */
@@ -111,7 +113,7 @@ async function writeWeights(variables: { name: string; variable: tf.Variable }[]
 const backend = await initBackend(opts.backend ? { prefer: opts.backend as BackendName } : {});
 await fs.mkdir(opts.out, { recursive: true });
 const model = withSeededRandom(settings.seed, () =>
-  buildShuffleNetV1({ scale: settings.scale, groups: settings.groups, numClasses: 10, stem: 'cifar', inputSize: 32 }),
+  buildShuffleNetV1({ scale: settings.scale, groups: settings.groups, numClasses: 10, stem: 'cifar', inputSize: 32 }, { zeroInitBranches: settings.zeroInitBranches }),
 );
 const named = model.trainableWeights.map((w) => ({ name: w.originalName, variable: w.read() as tf.Variable }));
 const index = await writeWeights(named, path.join(opts.out, 'weights.bin'));
