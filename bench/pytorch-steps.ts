@@ -20,7 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../src-main/engine/backend';
-import { CIFAR_RECORD_BYTES } from '../src-main/engine/data/cifar10';
+import { CIFAR_RECORD_BYTES, planarToHwc } from '../src-main/engine/data/cifar10';
 import { defaultPreprocessing, toModelInput } from '../src-main/engine/data/preprocess';
 import { buildShuffleNetV1 } from '../src-main/engine/model/shufflenet';
 import { smoothedCrossEntropy } from '../src-main/engine/train/loss';
@@ -76,11 +76,8 @@ async function firstRecords(count: number): Promise<{ pixels: Uint8Array; labels
   const pixels = new Uint8Array(count * 32 * 32 * 3);
   const labels = new Int32Array(count);
   for (let i = 0; i < count; i++) {
-    const record = raw.subarray(i * CIFAR_RECORD_BYTES, (i + 1) * CIFAR_RECORD_BYTES);
-    labels[i] = record[0];
-    for (let c = 0; c < 3; c++) {
-      for (let p = 0; p < 1024; p++) pixels[(i * 1024 + p) * 3 + c] = record[1 + c * 1024 + p];
-    }
+    labels[i] = raw[i * CIFAR_RECORD_BYTES];
+    planarToHwc(raw, i * CIFAR_RECORD_BYTES + 1, pixels, i * 32 * 32 * 3);
   }
   return { pixels, labels };
 }

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { CIFAR10_CLASSES, CIFAR_RECORD_BYTES, CIFAR_TEST_FILE, readCifarRecordRgb } from '../src-main/engine/data/cifar10';
+import { CIFAR10_CLASSES, CIFAR_RECORD_BYTES, CIFAR_TEST_FILE, planarToHwc } from '../src-main/engine/data/cifar10';
 import { evaluate } from '../src-main/engine/evaluate';
 import { train } from '../src-main/engine/train/train';
 import type { TrainConfig } from '../src-main/engine/types';
@@ -67,7 +67,8 @@ async function makeFolders(root: string): Promise<{ trainDir: string; heldOutDir
     taken.set(label, count + 1);
     const dir = path.join(count < perClass ? trainDir : heldOutDir, CIFAR10_CLASSES[label]);
     await mkdir(dir, { recursive: true });
-    const rgb = await readCifarRecordRgb(file, i);
+    const rgb = Buffer.alloc(32 * 32 * 3);
+    planarToHwc(raw, i * CIFAR_RECORD_BYTES + 1, rgb, 0);
     await sharp(rgb, { raw: { width: 32, height: 32, channels: 3 } }).png().toFile(path.join(dir, `${i}.png`));
   }
   for (const [label, count] of taken) {

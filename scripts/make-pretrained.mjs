@@ -42,7 +42,7 @@ const from = option('--from');
 const run = resolve(from ?? option('--run', join(root, '.cache/pretrain-run')));
 const trainCommand = `npm run --silent cli -- train --dataset ${dataset} --out ${run} ${TRAIN_ARGS.join(' ')}`;
 if (!from) {
-  // 41 min measured idle on 2 cores (docs/results.md, 2026-11-28); 52 min with epoch 1 on a busy machine.
+  // 41 min measured idle on 2 cores (docs/results.md, 2026-11-28); 51 min in 2026-12-02's run, whose first epoch shared a busy machine.
   console.error(`Training (about 41 minutes on an idle 2-core machine): ${trainCommand}`);
   cli(['train', '--dataset', dataset, '--out', run, ...TRAIN_ARGS, '--json']);
 }

@@ -109,7 +109,7 @@ async function readClassNames(folder: string): Promise<string[]> {
 }
 
 /** Planar CHW record pixels (1024 R, 1024 G, 1024 B) to interleaved HWC RGB. */
-function planarToHwc(src: Buffer, srcOffset: number, dst: Uint8Array, dstOffset: number): void {
+export function planarToHwc(src: Buffer, srcOffset: number, dst: Uint8Array, dstOffset: number): void {
   for (let p = 0; p < PIXELS; p++) {
     const d = dstOffset + p * 3;
     dst[d] = src[srcOffset + p];
