@@ -41,10 +41,7 @@ test.beforeAll(async ({ browser }) => {
 test.afterAll(() => closeApi?.());
 serveSpecHooks(() => ({ page: studio?.page, serve, scratch }));
 
-// Known regression (2026-12-03, issue 16): with the 12-epoch pretrained backbone the audit no longer
-// lists the blue drawing filed under poppies (the 6-epoch one did); the fixture or the audit needs
-// work before this runs again. The services and engine audit tests still run.
-test.fixme('Check dataset: the copy is a warning with its images, and R relabels the stray drawing', async () => {
+test('Check dataset: the copy is a warning with its images, and R relabels the stray drawing', async () => {
   await studio.testId(`dataset-item-${datasetId}`).click();
   const health = studio.testId('dataset-health');
   await expect(health).toBeVisible();
@@ -90,7 +87,7 @@ test.fixme('Check dataset: the copy is a warning with its images, and R relabels
   await studio.expectNoErrorToast();
 });
 
-test.fixme('Check again can be cancelled: the bar goes and the last check stays', async () => {
+test('Check again can be cancelled: the bar goes and the last check stays', async () => {
   await studio.testId('health-check').click();
   const cancel = studio.testId('health-cancel');
   await expect(cancel).toBeEnabled();

@@ -186,7 +186,7 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
         suggestedProbability: issue.suggestedProbability,
       }));
       labelErrors =
-        `confident learning (Northcutt et al. 2021; per-class thresholds, confident joint, prune by noise rate, ranked by self-confidence) ` +
+        `confident learning (Northcutt et al. 2021; per-class thresholds, confident joint, prune by noise rate, ranked by self-confidence; also any image below chance on its label with another class first) ` +
         `on out-of-sample probabilities from ${folds}-fold stratified cross-validation of a softmax head (L2 ${outOfSample.l2}) ` +
         `on the model's frozen features (mean of each image and its mirror); flagged when 1 - p(label) >= ${threshold}`;
     }

@@ -8,7 +8,9 @@
  *     largest p_j among those with p_j >= t_j; each row scaled to the number of images labeled i,
  *     so C[i][j] for j != i estimates how many images labeled i are really j;
  *  3. from the images labeled i, the C[i][j] with the largest margin p_j - p_i are issues
- *     suggested as j; an image whose most probable class is its label is never one.
+ *     suggested as j; an image whose most probable class is its label is never one;
+ *  4. our addition: an image with less than chance (1/C) on its label and another class first is
+ *     an issue too, suggested as that class, where rounding the joint left its cell at 0 (few images).
  * Per-class thresholds, not one global cut-off, are what let a class the model finds hard (low
  * probabilities everywhere) be judged fairly; estimating how many errors each pair of classes has,
  * instead of listing every disagreement, is what keeps the count honest for a weak model.
@@ -86,6 +88,14 @@ export function findLabelIssues(probabilities: Float64Array, labels: Int32Array,
       }
     }
   }
+  // Confident learning counts an image for class j only when p_j reaches j's mean self-confidence
+  // t_j, so with a handful of images per class a plain mistake can fall between the thresholds (a
+  // blue drawing filed as red: p(blue) 0.85 against t_blue 0.90, p(red) 0.10) and its cell rounds to 0.
+  // An image the held-out model puts below chance on its own label and on another class first is
+  // listed too, suggested as that class.
+  labels.forEach((label, row) => {
+    if (!chosen.has(row) && top(row) !== label && p(row, label) < 1 / classes) chosen.set(row, { suggested: top(row), margin: p(row, top(row)) - p(row, label) });
+  });
   const issues: LabelIssue[] = [];
   for (const [index, { suggested }] of chosen) {
     if (top(index) === labels[index]) continue;

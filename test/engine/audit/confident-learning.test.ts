@@ -47,6 +47,23 @@ describe('confident learning', () => {
     expect(issues[0].score).toBeCloseTo(0.9);
     expect(issues[0]).toMatchObject({ labelProbability: 0.1, suggestedProbability: 0.85 });
   });
+
+  it('also lists a plain mistake that falls between the thresholds: below chance on its label, another class first', () => {
+    const { probabilities, labels } = table([
+      [0, [0.95, 0.03, 0.02]],
+      [0, [0.9, 0.05, 0.05]],
+      [1, [0.02, 0.95, 0.03]],
+      [1, [0.05, 0.9, 0.05]],
+      [1, [0.85, 0.1, 0.05]], // row 4: filed under 1, p0 0.85 below t_0 (0.9): the joint's 1-that-is-0 cell is 0
+      [2, [0.05, 0.05, 0.9]],
+      [2, [0.3, 0.3, 0.4]], // doubted, its label still first: not listed
+      [2, [0.45, 0.2, 0.35]], // its label above chance (0.35 > 1/3): left to the joint, which counts none
+    ]);
+    expect(calibratedConfidentJoint(probabilities, labels, 3)[1][0]).toBe(0);
+    const issues = findLabelIssues(probabilities, labels, 3);
+    expect(issues.map((i) => [i.index, i.label, i.suggested])).toEqual([[4, 1, 0]]);
+    expect(issues[0].score).toBeCloseTo(0.9);
+  });
 });
 
 describe('stratifiedFolds', () => {
