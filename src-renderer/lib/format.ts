@@ -57,3 +57,9 @@ export function pathWithin(root: string, path: string): string {
   const prefix = root.replace(/[\\/]+$/, '');
   return path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}\\`) ? path.slice(prefix.length + 1) : baseName(path);
 }
+
+/** A test-time augmentation in words ('' for none), the same in every place a result names it. */
+export function ttaLabel(tta: string | null | undefined): string {
+  if (!tta || tta === 'none') return '';
+  return tta === 'flip' ? 'flip test-time augmentation' : 'flip + 1-pixel shift test-time augmentation';
+}
