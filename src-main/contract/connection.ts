@@ -1,9 +1,8 @@
-import { ApiError, fromWireError } from './errors';
-import { isEventName, type EventName, type Payload } from './events';
-import type { Input, MethodName, Output } from './methods';
+import { apiClientOf, createContractCore } from './api-client';
+import { ApiError } from './errors';
 import type { ApiRouter } from './router';
 import type { ApiClient, ClientChannel, ServerChannel, TransportKind } from './transport';
-import { clientMessageSchema, serverMessageSchema } from './wire';
+import { clientMessageSchema } from './wire';
 
 /**
  * Serves one client connection: answers its requests through the router and forwards every event.
@@ -38,67 +37,19 @@ export interface RpcClient {
 }
 
 /**
- * The client half over any message channel: numbers requests, matches replies, re-throws wire
- * errors as `ApiError`, and dispatches events to local subscribers.
+ * The client half over one message channel that is never replaced (in-memory pairs, a Node
+ * WebSocket in tests and benches): the shared core (rpc-core.ts) with no reconnect and no queue.
  */
 export function createRpcClient(channel: ClientChannel): RpcClient {
-  let nextId = 1;
-  let closedReason: string | null = null;
-  const pending = new Map<string | number, { resolve: (value: unknown) => void; reject: (error: ApiError) => void }>();
-  const subscribers = new Map<EventName, Set<(payload: unknown) => void>>();
-
-  const stopMessages = channel.onMessage((raw) => {
-    const parsed = serverMessageSchema.safeParse(raw);
-    if (!parsed.success) return;
-    const message = parsed.data;
-    if ('event' in message) {
-      if (!isEventName(message.event)) return;
-      for (const callback of subscribers.get(message.event) ?? []) callback(message.payload);
-      return;
-    }
-    const call = pending.get(message.id);
-    if (!call) return;
-    pending.delete(message.id);
-    if ('error' in message) call.reject(fromWireError(message.error));
-    else call.resolve(message.result);
-  });
-
-  const shutDown = (reason: string) => {
-    if (closedReason !== null) return;
-    closedReason = reason;
-    stopMessages();
-    stopClose();
-    for (const call of pending.values()) call.reject(new ApiError('transport-closed', `Connection closed: ${reason}`));
-    pending.clear();
-    subscribers.clear();
-  };
-  const stopClose = channel.onClose(shutDown);
-
-  const client: ApiClient = {
-    invoke<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
-      if (closedReason !== null) {
-        return Promise.reject(new ApiError('transport-closed', `Connection closed: ${closedReason}`));
-      }
-      const id = nextId++;
-      return new Promise<Output<M>>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        channel.send({ id, method, input });
-      });
-    },
-    subscribe<E extends EventName>(event: E, callback: (payload: Payload<E>) => void): () => void {
-      const set = subscribers.get(event) ?? new Set();
-      subscribers.set(event, set);
-      const wrapped = callback as (payload: unknown) => void;
-      set.add(wrapped);
-      return () => set.delete(wrapped);
-    },
-  };
-
+  const lost = (reason: string) => new ApiError('transport-closed', `Connection closed: ${reason}`);
+  const core = createContractCore({ lostError: lost });
+  core.attach(channel);
+  // This channel is the only one it will ever have: once it ends, so does the client.
+  channel.onClose((reason) => core.close(lost(reason), reason));
   return {
-    client,
+    client: apiClientOf(core),
     close(reason = 'closed by client') {
-      shutDown(reason);
-      channel.close(reason);
+      core.close(lost(reason), reason);
     },
   };
 }

@@ -4,6 +4,8 @@ export * from './events';
 export * from './transport';
 export * from './wire';
 export * from './router';
+export * from './rpc-core';
+export * from './api-client';
 export * from './connection';
 export * from './in-memory';
 export * from './schemas/app';

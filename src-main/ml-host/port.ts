@@ -21,6 +21,12 @@ export interface MlHostPort {
 
 export type MlHostPortFactory = () => MlHostPort;
 
+/** Describes a dead host for a person: exit code or signal, and what it last said. */
+export function describeExit(exit: MlHostExit): string {
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? 'unknown'}`;
+  return `The ML host process ${how}${exit.lastStderr ? `: ${exit.lastStderr}` : ''}`;
+}
+
 /** Keeps the last line of a stream of text chunks. */
 export class LastLine {
   private pending = '';

@@ -1,8 +1,9 @@
 import type { InjectionKey } from 'vue';
 import { inject } from 'vue';
+import type { ConnectionState } from '../../src-main/contract/reconnect';
 import type { ApiClient } from './types';
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+export type { ConnectionState };
 
 /** A file dropped on the window, with its path relative to the dropped folder's parent. */
 export interface DroppedFile {

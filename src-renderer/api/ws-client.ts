@@ -1,6 +1,9 @@
-import { ApiError, toApiError } from './api-error';
+import { apiClientOf, createContractCore } from '../../src-main/contract/api-client';
+import { keepConnected } from '../../src-main/contract/reconnect';
+import type { MessageChannel } from '../../src-main/contract/transport';
+import type { ClientMessage, ServerMessage } from '../../src-main/contract/wire';
+import { ApiError } from './api-error';
 import type { ConnectionState, DroppedFile, StudioClient } from './studio-client';
-import type { EventName, Input, MethodName, Output, Payload } from './types';
 
 export interface WsClientOptions {
   /** ws(s)://host/ws?token=...; defaults to the page's own host and token. */
@@ -15,19 +18,6 @@ export interface WsClientOptions {
   /** A request made while disconnected fails after this long. */
   queueTimeoutMs?: number;
 }
-
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (err: ApiError) => void;
-  sent: boolean;
-  frame: string;
-  timer?: ReturnType<typeof setTimeout>;
-}
-
-type ServerFrame =
-  | { id: number; result: unknown }
-  | { id: number; error: { code: string; message: string } }
-  | { event: string; payload: unknown };
 
 export function tokenFromSearch(search: string): string | null {
   return new URLSearchParams(search).get('token');
@@ -58,111 +48,55 @@ export function droppedRoot(batchFolder: string, files: readonly DroppedFile[]):
   return `${batchFolder}${sep}${top}`;
 }
 
-/** The browser's client for serve mode: one WebSocket with request ids, reconnecting when it drops. */
-export function createWsClient(options: WsClientOptions): StudioClient & { close(): void } {
-  const WS = options.WebSocketImpl ?? WebSocket;
-  const fetchImpl = options.fetchImpl ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
-  const { min, max } = options.reconnectMs ?? { min: 500, max: 5000 };
-  const queueTimeoutMs = options.queueTimeoutMs ?? 20_000;
-  const pending = new Map<number, Pending>();
-  const listeners = new Map<string, Set<(payload: unknown) => void>>();
-  const stateListeners = new Set<(state: ConnectionState) => void>();
-  let socket: WebSocket | null = null;
-  let state: ConnectionState = 'connecting';
-  let nextId = 1;
-  let delay = min;
-  let closedByUser = false;
-  let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-
-  function setState(next: ConnectionState) {
-    state = next;
-    for (const cb of stateListeners) cb(next);
-  }
-
-  function connect() {
-    setState('connecting');
-    const ws = new WS(options.url);
-    socket = ws;
-    ws.onopen = () => {
-      delay = min;
-      setState('open');
-      for (const request of pending.values()) {
-        if (request.sent) continue;
-        clearTimeout(request.timer);
-        request.sent = true;
-        ws.send(request.frame);
-      }
-    };
-    ws.onmessage = (message: MessageEvent) => handleFrame(String(message.data));
-    // Every error is followed by a close event, which is where the state and reconnect are handled.
-    ws.onerror = () => {};
-    ws.onclose = () => {
-      if (socket !== ws) return;
-      socket = null;
-      // The server forgets requests with the socket, so in-flight calls cannot be answered any more.
-      for (const [id, request] of pending) {
-        if (!request.sent) continue;
-        pending.delete(id);
-        request.reject(new ApiError('transport-closed', 'The connection to the ShuffleNet Studio server was lost.'));
-      }
-      setState('closed');
-      if (closedByUser) return;
-      reconnectTimer = setTimeout(connect, delay);
-      delay = Math.min(max, delay * 2);
-    };
-  }
-
-  function handleFrame(text: string) {
-    let frame: ServerFrame;
+/** One browser WebSocket as a contract channel (JSON text frames); `opened` once it can send. */
+function socketChannel(ws: WebSocket, opened: () => void): MessageChannel<ClientMessage, ServerMessage> {
+  const messageListeners = new Set<(message: ServerMessage) => void>();
+  const closeListeners = new Set<(reason: string) => void>();
+  ws.onopen = opened;
+  ws.onmessage = (event: MessageEvent) => {
+    let message: ServerMessage;
     try {
-      frame = JSON.parse(text) as ServerFrame;
+      message = JSON.parse(String(event.data)) as ServerMessage;
     } catch {
       return;
     }
-    if ('event' in frame) {
-      for (const cb of listeners.get(frame.event) ?? []) {
-        try {
-          cb(frame.payload);
-        } catch (err) {
-          console.error(`A listener for ${frame.event} failed`, err);
-        }
-      }
-      return;
-    }
-    const request = pending.get(frame.id);
-    if (!request) return;
-    pending.delete(frame.id);
-    if ('error' in frame) request.reject(toApiError(frame.error));
-    else request.resolve(frame.result);
-  }
+    for (const listener of [...messageListeners]) listener(message);
+  };
+  // Every error is followed by a close event, which is where the state and reconnect are handled.
+  ws.onerror = () => {};
+  ws.onclose = (event: CloseEvent) => {
+    for (const listener of [...closeListeners]) listener(`socket closed (${event.code})`);
+  };
+  return {
+    send: (message) => ws.send(JSON.stringify(message)),
+    onMessage(listener) {
+      messageListeners.add(listener);
+      return () => messageListeners.delete(listener);
+    },
+    onClose(listener) {
+      closeListeners.add(listener);
+      return () => closeListeners.delete(listener);
+    },
+    close: () => ws.close(),
+  };
+}
 
-  function invoke<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
-    const id = nextId++;
-    const frame = JSON.stringify({ id, method, input });
-    return new Promise<Output<M>>((resolve, reject) => {
-      const request: Pending = { resolve: resolve as (value: unknown) => void, reject, sent: false, frame };
-      pending.set(id, request);
-      if (socket && state === 'open') {
-        request.sent = true;
-        socket.send(frame);
-        return;
-      }
-      request.timer = setTimeout(() => {
-        pending.delete(id);
-        reject(new ApiError('transport-closed', 'Not connected to the ShuffleNet Studio server. Is `npm run serve` still running?'));
-      }, queueTimeoutMs);
-    });
-  }
-
-  function subscribe<E extends EventName>(event: E, cb: (payload: Payload<E>) => void): () => void {
-    const set = listeners.get(event) ?? new Set();
-    listeners.set(event, set);
-    const listener = cb as (payload: unknown) => void;
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-    };
-  }
+/**
+ * The browser's client for serve mode: the contract's client core (rpc-core.ts) over one
+ * WebSocket at a time, reconnecting when it drops (reconnect.ts). Calls made while disconnected
+ * wait up to `queueTimeoutMs` for the next connection.
+ */
+export function createWsClient(options: WsClientOptions): StudioClient & { close(): void } {
+  const WS = options.WebSocketImpl ?? WebSocket;
+  const fetchImpl = options.fetchImpl ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  const core = createContractCore({
+    queueTimeoutMs: options.queueTimeoutMs ?? 20_000,
+    // The server forgets requests with the socket, so in-flight calls cannot be answered any more.
+    lostError: () => new ApiError('transport-closed', 'The connection to the ShuffleNet Studio server was lost.'),
+    notConnectedError: () => new ApiError('transport-closed', 'Not connected to the ShuffleNet Studio server. Is `npm run serve` still running?'),
+  });
+  const link = keepConnected(core, (opened) => socketChannel(new WS(options.url), opened), options.reconnectMs ?? { min: 500, max: 5000 });
+  const api = apiClientOf(core);
 
   function withToken(path: string): string {
     if (!options.token) return path;
@@ -207,20 +141,19 @@ export function createWsClient(options: WsClientOptions): StudioClient & { close
     return withToken(url);
   }
 
-  function onConnection(cb: (state: ConnectionState) => void) {
-    stateListeners.add(cb);
-    cb(state);
-    return () => {
-      stateListeners.delete(cb);
-    };
-  }
-
   function close() {
-    closedByUser = true;
-    clearTimeout(reconnectTimer);
-    socket?.close();
+    link.close();
+    core.close(new ApiError('transport-closed', 'The client was closed.'));
   }
 
-  connect();
-  return { kind: 'ws', invoke, subscribe, pathForFile: () => null, upload, mediaUrl, onConnection, close };
+  return {
+    kind: 'ws',
+    invoke: api.invoke,
+    subscribe: api.subscribe,
+    pathForFile: () => null,
+    upload,
+    mediaUrl,
+    onConnection: (cb: (state: ConnectionState) => void) => link.onState(cb),
+    close,
+  };
 }
