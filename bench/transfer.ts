@@ -5,13 +5,15 @@
  *
  *   npm run bench:transfer -- --data ../shared/datasets/cifar10/cifar-10-batches-bin \
  *     [--classes cat,dog,ship|all] [--per-class 40] [--held-out 100] [--seeds 0,1,2] \
- *     [--init pretrained,<checkpoint-dir>,...] [--modes quick-fit,small-folder] [--json]
+ *     [--init pretrained,<checkpoint-dir>,...] [--modes quick-fit,small-folder] [--tta none,flip]
+ *     [--set key=value,...] [--json]
  *
  * The images come from CIFAR-10's test_batch, in file order: the first `--per-class` of each class
  * become a training folder (one sub-folder per class, PNG files, so the app reads it as it reads a
  * person's folder, with its own 20% validation split), the next `--held-out` the held-out folder.
  * Each (init, mode, seed) trains with the app's engine and its "Small image folder" preset
- * (services/presets.ts) or that preset as a Quick fit (linearProbe), and the last checkpoint is
+ * (services/presets.ts; `--set` changes its fields for a tuning sitting) or that preset as a Quick fit
+ * (linearProbe), and the last checkpoint is
  * evaluated on every held-out image.
  *
  * What flatters it: the shipped model was pretrained on CIFAR-10's training split, so these are its
@@ -24,7 +26,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { CIFAR10_CLASSES, CIFAR_RECORD_BYTES, CIFAR_TEST_FILE, planarToHwc } from '../src-main/engine/data/cifar10';
-import { evaluate } from '../src-main/engine/evaluate';
+import { ALL_SPLITS, evaluate } from '../src-main/engine/evaluate';
+import { requestedTta } from '../src-main/engine/runtime/tta';
 import { train } from '../src-main/engine/train/train';
 import type { TrainConfig } from '../src-main/engine/types';
 import { PRESETS } from '../src-main/services/presets';
@@ -38,6 +41,8 @@ const { values: opts } = parseArgs({
     seeds: { type: 'string', default: '0,1,2' },
     init: { type: 'string', default: 'pretrained' },
     modes: { type: 'string', default: 'quick-fit,small-folder' },
+    tta: { type: 'string', default: 'none,flip' },
+    set: { type: 'string', default: '' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -52,6 +57,7 @@ const heldOut = Number(opts['held-out']);
 const seeds = opts.seeds!.split(',').map(Number);
 const inits = opts.init!.split(',');
 const modes = opts.modes!.split(',') as ('quick-fit' | 'small-folder')[];
+const ttas = opts.tta!.split(',').map((t) => requestedTta(t));
 
 /** Writes the training and held-out folders; returns their paths. */
 async function makeFolders(root: string): Promise<{ trainDir: string; heldOutDir: string }> {
@@ -77,24 +83,32 @@ async function makeFolders(root: string): Promise<{ trainDir: string; heldOutDir
   return { trainDir, heldOutDir };
 }
 
-/** Top-1 over every held-out image: the folder loader splits it in two, so both halves are evaluated. */
-async function heldOutTop1(run: string, heldOutDir: string): Promise<number> {
-  let correct = 0;
-  let count = 0;
-  for (const split of ['train', 'validation']) {
-    const result = await evaluate({ run, dataset: heldOutDir, split });
-    correct += Math.round(result.top1 * result.count);
-    count += result.count;
-  }
-  return correct / count;
+/** Top-1 over every held-out image, under each test-time augmentation asked for. */
+async function heldOutTop1(run: string, heldOutDir: string): Promise<Record<string, number>> {
+  const top1: Record<string, number> = {};
+  for (const tta of ttas) top1[tta] = (await evaluate({ run, dataset: heldOutDir, split: ALL_SPLITS, tta })).top1;
+  return top1;
 }
 
-const smallFolder = PRESETS.find((p) => p.id === 'small-folder')!.config as unknown as TrainConfig;
+/** `--set lr=0.02,epochs=40`: preset fields changed for a tuning sitting; numbers stay numbers. */
+function overrides(text: string): Partial<TrainConfig> {
+  if (!text) return {};
+  return Object.fromEntries(
+    text.split(',').map((pair) => {
+      const [key, value] = pair.split('=');
+      if (!key || value === undefined) throw new Error(`--set wants key=value pairs, got "${pair}"`);
+      return [key, value === 'true' ? true : value === 'false' ? false : Number.isNaN(Number(value)) ? value : Number(value)];
+    }),
+  );
+}
+
+const smallFolder = { ...(PRESETS.find((p) => p.id === 'small-folder')!.config as unknown as TrainConfig), ...overrides(opts.set!) };
 const root = await mkdtemp(path.join(tmpdir(), 'bench-transfer-'));
 process.env.SHUFFLENET_CACHE_DIR = path.join(root, 'cache');
 try {
   const { trainDir, heldOutDir } = await makeFolders(root);
-  const rows: { init: string; mode: string; seed: number; heldOutTop1: number; trainSec: number }[] = [];
+  const rows: { init: string; mode: string; seed: number; heldOutTop1: Record<string, number>; trainSec: number }[] = [];
+  const shown = (top1: Record<string, number>) => ttas.map((t) => `${t} ${top1[t].toFixed(4)}`).join(', ');
   for (const seed of seeds) {
     for (const init of inits) {
       for (const mode of modes) {
@@ -104,20 +118,27 @@ try {
         const trainSec = (performance.now() - started) / 1000;
         const top1 = await heldOutTop1(outDir, heldOutDir);
         rows.push({ init, mode, seed, heldOutTop1: top1, trainSec });
-        if (!opts.json) console.error(`${init} ${mode} seed ${seed}: held-out top-1 ${top1.toFixed(4)}, trained in ${trainSec.toFixed(1)} s`);
+        if (!opts.json) console.error(`${init} ${mode} seed ${seed}: held-out top-1 (by TTA) ${shown(top1)}, trained in ${trainSec.toFixed(1)} s`);
       }
     }
   }
   const summary = inits.flatMap((init) =>
-    modes.map((mode) => {
-      const mine = rows.filter((r) => r.init === init && r.mode === mode);
-      const mean = mine.reduce((a, r) => a + r.heldOutTop1, 0) / mine.length;
-      return { init, mode, perSeed: mine.map((r) => Number(r.heldOutTop1.toFixed(4))), mean: Number(mean.toFixed(4)) };
-    }),
+    modes.flatMap((mode) =>
+      ttas.map((tta) => {
+        const mine = rows.filter((r) => r.init === init && r.mode === mode);
+        const mean = mine.reduce((a, r) => a + r.heldOutTop1[tta], 0) / mine.length;
+        const seconds = mine.map((r) => r.trainSec);
+        return { init, mode, tta, perSeed: mine.map((r) => Number(r.heldOutTop1[tta].toFixed(4))), mean: Number(mean.toFixed(4)), trainSec: [Math.min(...seconds), Math.max(...seconds)] };
+      }),
+    ),
   );
-  const report = { classes, perClass, heldOut: heldOut * classes.length, seeds, rows, summary };
+  const report = { classes, perClass, heldOut: heldOut * classes.length, seeds, set: opts.set, rows, summary };
   if (opts.json) console.log(JSON.stringify(report));
-  else for (const s of summary) console.log(`${s.init.padEnd(30)} ${s.mode.padEnd(13)} held-out top-1 per seed ${s.perSeed.join(' / ')}  mean ${s.mean.toFixed(4)}`);
+  else {
+    for (const s of summary) {
+      console.log(`${s.init.padEnd(30)} ${s.mode.padEnd(13)} TTA ${s.tta.padEnd(10)} held-out top-1 per seed ${s.perSeed.join(' / ')}  mean ${s.mean.toFixed(4)}  trained in ${s.trainSec.map((t) => t.toFixed(1)).join('-')} s`);
+    }
+  }
 } finally {
   await rm(root, { recursive: true, force: true });
 }

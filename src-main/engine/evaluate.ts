@@ -6,16 +6,20 @@ import type { DeviceChoice } from './runtime/devices';
 import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from './runtime/logits-runner';
 import { requestedTta, withTta } from './runtime/tta';
 import { spreadSubset } from './train/data-order';
-import type { EvaluationResult, TestTimeAugmentation } from './types';
+import type { DatasetSplit, EvaluationResult, TestTimeAugmentation } from './types';
 
 const DEFAULT_BATCH_SIZE = 64;
+
+/** The split name that means every labeled image of the dataset, whichever split it fell in (a separate test folder). */
+export const ALL_SPLITS = 'all';
 
 /**
  * Evaluates the newest checkpoint of `run` (or the checkpoint folder `run` names) on one split of
  * `dataset`, prepared exactly as in training (the checkpoint's preprocessing; folder datasets are
  * split with the run's seed and validation fraction, so `validation` is the run's own).
  *
- * - `split`: default `test` when the dataset has one, else `validation`.
+ * - `split`: default `test` when the dataset has one, else `validation`; `all` (ALL_SPLITS) takes
+ *   every labeled image, for a folder kept apart for testing that the loader would otherwise split.
  * - `limit`: evaluate at most N labeled samples, spread evenly over the split.
  * - `loss` is plain cross-entropy (no label smoothing); `confusion[true][predicted]`;
  *   `misclassified` lists every wrong sample with its id, predicted class and that class's probability.
@@ -67,29 +71,34 @@ export async function evaluate(options: {
       );
     }
     const splitName = options.split ?? ('test' in dataset.splits ? 'test' : 'validation');
-    const split = dataset.splits[splitName];
-    if (!split) {
-      throw new UserError(`${dataset.root} has no "${splitName}" split (it has: ${Object.keys(dataset.splits).join(', ')})`, 'bad-option');
+    const parts = splitName === ALL_SPLITS && !(ALL_SPLITS in dataset.splits) ? Object.values(dataset.splits) : [dataset.splits[splitName]];
+    if (!parts[0]) {
+      throw new UserError(`${dataset.root} has no "${splitName}" split (it has: ${[...Object.keys(dataset.splits), ALL_SPLITS].join(', ')})`, 'bad-option');
     }
-    let indices: number[] = [];
-    for (let i = 0; i < split.count; i++) if (split.labels[i] >= 0) indices.push(i);
-    if (options.limit !== undefined) indices = spreadSubset(indices, options.limit);
-    if (indices.length === 0) throw new UserError(`The "${splitName}" split of ${dataset.root} has no labeled images`, 'dataset-invalid');
+    // Every labeled image as (split, index); a limit spreads over the whole list, so 'all' with a
+    // limit still samples every split.
+    let labeled: { split: DatasetSplit; index: number }[] = [];
+    for (const split of parts) for (let i = 0; i < split.count; i++) if (split.labels[i] >= 0) labeled.push({ split, index: i });
+    if (options.limit !== undefined) labeled = spreadSubset(labeled, options.limit);
+    if (labeled.length === 0) throw new UserError(`The "${splitName}" split of ${dataset.root} has no labeled images`, 'dataset-invalid');
 
     const acc = new ClassificationAccumulator(manifest.classes.length, 0, true);
     let done = 0;
-    for (let start = 0; start < indices.length; start += batchSize) {
-      if (signal?.aborted) throw new AbortedError();
-      const batch = indices.slice(start, start + batchSize);
-      const logits = await runner.logits(await split.readPixels(batch), batch.length);
-      assertFiniteLogits(logits, runner.dir);
-      acc.add(
-        logits,
-        Int32Array.from(batch, (i) => split.labels[i]),
-        batch.map((i) => split.id(i)),
-      );
-      done += batch.length;
-      options.onProgress?.(done, indices.length);
+    for (const split of parts) {
+      const indices = labeled.filter((l) => l.split === split).map((l) => l.index);
+      for (let start = 0; start < indices.length; start += batchSize) {
+        if (signal?.aborted) throw new AbortedError();
+        const batch = indices.slice(start, start + batchSize);
+        const logits = await runner.logits(await split.readPixels(batch), batch.length);
+        assertFiniteLogits(logits, runner.dir);
+        acc.add(
+          logits,
+          Int32Array.from(batch, (i) => split.labels[i]),
+          batch.map((i) => split.id(i)),
+        );
+        done += batch.length;
+        options.onProgress?.(done, labeled.length);
+      }
     }
     if (signal?.aborted) throw new AbortedError();
     return {

@@ -73,6 +73,17 @@ describe('evaluate', () => {
     expect(limited.count).toBe(7);
   });
 
+  it("'all' evaluates every image of a folder kept apart for testing, each once", async () => {
+    const whole = await evaluate({ run: fixture.run, dataset: fixture.dataset, split: 'all' });
+    const train = await evaluate({ run: fixture.run, dataset: fixture.dataset, split: 'train' });
+    const validation = await evaluate({ run: fixture.run, dataset: fixture.dataset, split: 'validation' });
+    expect(whole.count).toBe(train.count + validation.count);
+    expect(whole.samples?.map((s) => s.id).sort()).toEqual([...(train.samples ?? []), ...(validation.samples ?? [])].map((s) => s.id).sort());
+    expect(whole.top1 * whole.count).toBeCloseTo(train.top1 * train.count + validation.top1 * validation.count, 6);
+    const limited = await evaluate({ run: fixture.run, dataset: fixture.dataset, split: 'all', limit: 10 });
+    expect(limited.count).toBe(10);
+  });
+
   it('refuses a dataset with other classes, a missing split and a wrong run path', async () => {
     const other = path.join(root, 'other');
     await makeImageFolder(other, { classes: ['cat', 'dog'], perClass: 3, size: 16 });

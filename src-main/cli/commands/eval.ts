@@ -11,7 +11,7 @@ import { bar, percent, table } from '../output';
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Evaluate a trained run on a dataset split: top-1, top-5, loss, confusion matrix, per-class metrics',
-  usage: 'eval --run <run-dir> --dataset <dir> [--split test] [--limit N] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--tta none|flip|flip-shift] [--json]',
+  usage: 'eval --run <run-dir> --dataset <dir> [--split test|validation|train|all] [--limit N] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--tta none|flip|flip-shift] [--json]',
   options: {
     run: { type: 'string' },
     dataset: { type: 'string' },
