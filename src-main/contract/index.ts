@@ -6,6 +6,7 @@ export * from './wire';
 export * from './router';
 export * from './rpc-core';
 export * from './api-client';
+export * from './job-events';
 export * from './connection';
 export * from './in-memory';
 export * from './schemas/app';

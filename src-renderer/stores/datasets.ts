@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
+import { followJob } from '../../src-main/contract/job-events';
 import type { DroppedFile } from '../api/studio-client';
 import { useApiClient } from '../api/studio-client';
 import type { Dataset, DownloadProgress, ImageItem } from '../api/types';
@@ -155,14 +156,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
   /** Starts the CIFAR-10 download and follows its progress events until it finishes. */
   async function downloadCifar10() {
     disposeDownload();
-    let jobId: string | null = null;
-    const early: DownloadProgress[] = [];
+    // Only this download's events, including those sent before its job id (followJob holds them).
     const onProgress = (event: DownloadProgress) => {
-      if (jobId === null) {
-        early.push(event);
-        return;
-      }
-      if (event.jobId !== jobId) return;
       download.value = event;
       if (event.phase === 'error') {
         disposeDownload();
@@ -172,12 +167,13 @@ export const useDatasetsStore = defineStore('datasets', () => {
         void finishDownload(event);
       }
     };
-    stopDownload = api.subscribe('datasets.downloadProgress', onProgress);
     download.value = { jobId: '', received: 0, total: null, phase: 'download' };
+    const job = followJob(api, 'datasets.downloadCifar10', {}, { 'datasets.downloadProgress': onProgress }, ({ jobId }) => {
+      if (download.value) download.value = { ...download.value, jobId };
+    });
+    stopDownload = job.stop;
     try {
-      ({ jobId } = await api.invoke('datasets.downloadCifar10', {}));
-      download.value = { ...download.value, jobId };
-      early.splice(0).forEach(onProgress);
+      await job.started;
     } catch (err) {
       disposeDownload();
       download.value = null;

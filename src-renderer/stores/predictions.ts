@@ -1,9 +1,10 @@
 import { defineStore } from 'pinia';
 import { count, counted } from '../lib/format';
 import { computed, ref, shallowRef } from 'vue';
+import { followJob, type FollowedJob } from '../../src-main/contract/job-events';
 import type { DroppedFile } from '../api/studio-client';
 import { useApiClient } from '../api/studio-client';
-import type { Payload, PredictItem } from '../api/types';
+import type { Output, Payload, PredictItem } from '../api/types';
 import { downloadText, mimeFor } from '../lib/download';
 import type { PredictionFilter } from '../lib/prediction-filter';
 import { DEFAULT_PREDICTION_FILTER, filterPredictions, isPredicted, isSkipped, predictedLabels } from '../lib/prediction-filter';
@@ -32,9 +33,7 @@ export const usePredictionsStore = defineStore('predictions', () => {
   const filter = ref<PredictionFilter>({ ...DEFAULT_PREDICTION_FILTER });
   /** Predict with flip test-time augmentation (each image also mirrored, the probabilities averaged). */
   const flipTta = ref(false);
-  let unsubscribe: (() => void) | null = null;
-  // Events that arrive before predict.start has told us the job id.
-  let early: PredictEvent[] | null = null;
+  let job: FollowedJob<'predict.start'> | null = null;
   // Items are shown in batches: re-filtering and re-sorting a big grid per item would stutter.
   const pending: PredictItem[] = [];
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -46,17 +45,12 @@ export const usePredictionsStore = defineStore('predictions', () => {
   const running = computed(() => status.value === 'running' || status.value === 'uploading');
 
   function dispose() {
-    unsubscribe?.();
-    unsubscribe = null;
-    early = null;
+    job?.stop();
+    job = null;
   }
 
+  /** One event of this store's job (followJob drops the others' and holds those sent before the job id). */
   function handle(event: PredictEvent) {
-    if (jobId.value === null) {
-      early?.push(event);
-      return;
-    }
-    if (event.payload.jobId !== jobId.value) return;
     if (event.kind === 'item') {
       pending.push(event.payload.item);
       flushTimer ??= setTimeout(flush, FLUSH_MS);
@@ -114,20 +108,20 @@ export const usePredictionsStore = defineStore('predictions', () => {
     reset();
     folder.value = target;
     status.value = 'running';
-    early = [];
-    const offs = [
-      api.subscribe('predict.item', (payload) => handle({ kind: 'item', payload })),
-      api.subscribe('predict.progress', (payload) => handle({ kind: 'progress', payload })),
-      api.subscribe('predict.done', (payload) => handle({ kind: 'done', payload })),
-    ];
-    unsubscribe = () => offs.forEach((off) => off());
-    try {
-      const started = await api.invoke('predict.start', { runId: runId.value, folder: target, ...(flipTta.value ? { tta: 'flip' as const } : {}) });
+    const input = { runId: runId.value, folder: target, ...(flipTta.value ? { tta: 'flip' as const } : {}) };
+    const handlers = {
+      'predict.item': (payload: Payload<'predict.item'>) => handle({ kind: 'item', payload }),
+      'predict.progress': (payload: Payload<'predict.progress'>) => handle({ kind: 'progress', payload }),
+      'predict.done': (payload: Payload<'predict.done'>) => handle({ kind: 'done', payload }),
+    };
+    // Before the events held for this job replay, so their progress is not overwritten by the start's.
+    const onStarted = (started: Output<'predict.start'>) => {
       jobId.value = started.jobId;
       progress.value = { done: 0, total: started.total };
-      const held = early ?? [];
-      early = null;
-      held.forEach(handle);
+    };
+    job = followJob(api, 'predict.start', input, handlers, onStarted);
+    try {
+      await job.started;
       flush();
     } catch (err) {
       dispose();

@@ -1,0 +1,70 @@
+import type { EventName, Payload } from './events';
+import type { Input, MethodName, Output } from './methods';
+import type { ApiClient } from './transport';
+
+/** Events that belong to one job (their payload names it). */
+export type JobEventName = { [E in EventName]: Payload<E> extends { jobId: string } ? E : never }[EventName];
+/** Methods that start a job and answer with its id. */
+export type JobMethodName = { [M in MethodName]: Output<M> extends { jobId: string } ? M : never }[MethodName];
+export type JobHandlers = { [E in JobEventName]?: (payload: Payload<E>) => void };
+
+export interface FollowedJob<M extends JobMethodName> {
+  /** The start call's answer, after `onStarted` and the held events have run. */
+  readonly started: Promise<Output<M>>;
+  /** Stops delivering (also the held events); safe to call from a handler and more than once. */
+  stop(): void;
+}
+
+/**
+ * Starts a job and hands its events, and only its events, to `handlers`. Events are broadcast to
+ * every connection and a job's first ones can arrive before the start call's answer says which
+ * job is ours, so the listeners go on before the request is sent and hold what comes until the
+ * id is known: then `onStarted` runs, the held events of this job replay in order, and the
+ * others' are dropped. The one place the app waits for a job id; works over any `ApiClient`.
+ */
+export function followJob<M extends JobMethodName>(
+  client: ApiClient,
+  method: M,
+  input: Input<M>,
+  handlers: JobHandlers,
+  onStarted?: (output: Output<M>) => void,
+): FollowedJob<M> {
+  let jobId: string | null = null;
+  let stopped = false;
+  const held: (() => void)[] = [];
+  const offs = (Object.keys(handlers) as JobEventName[]).map((event) => {
+    const handler = handlers[event] as (payload: { jobId: string }) => void;
+    const deliver = (payload: { jobId: string }) => {
+      if (!stopped && payload.jobId === jobId) handler(payload);
+    };
+    return client.subscribe(event, (payload: { jobId: string }) => {
+      if (stopped) return;
+      if (jobId === null) held.push(() => deliver(payload));
+      else deliver(payload);
+    });
+  });
+  const stop = () => {
+    stopped = true;
+    held.length = 0;
+    offs.splice(0).forEach((off) => off());
+  };
+  const started = client.invoke(method, input).then(
+    (output) => {
+      if (stopped) return output;
+      try {
+        jobId = (output as { jobId: string }).jobId;
+        onStarted?.(output);
+        for (const replay of held.splice(0)) replay();
+      } catch (error) {
+        stop();
+        throw error;
+      }
+      return output;
+    },
+    (error: unknown) => {
+      stop();
+      throw error;
+    },
+  );
+  return { started, stop };
+}
