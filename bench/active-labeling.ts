@@ -19,10 +19,10 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../src-main/engine/backend';
 import { createRng } from '../src-main/engine/data/augment';
 import { loadCifar10 } from '../src-main/engine/data/cifar10';
-import { loadCheckpoint } from '../src-main/engine/train/checkpoint';
-import { shuffled } from '../src-main/engine/train/data-order';
+import { loadCheckpoint } from '../src-main/engine/checkpoint/checkpoint';
+import { shuffled } from '../src-main/engine/data/data-order';
 import { featuresOf } from '../src-main/engine/transfer/features';
-import { pretrainedDir } from '../src-main/engine/transfer/pretrained';
+import { pretrainedDir } from '../src-main/engine/checkpoint/pretrained';
 import { fitSoftmaxHead, scoreHead, type SoftmaxHead } from '../src-main/engine/transfer/softmax-head';
 import { lineChartSvg } from './line-chart-svg';
 

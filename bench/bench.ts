@@ -26,12 +26,12 @@ import { initBackend, type BackendName } from '../src-main/engine/backend';
 import { defaultPreprocessing } from '../src-main/engine/data/preprocess';
 import { buildShuffleNetV1 } from '../src-main/engine/model/shufflenet';
 import { defaultTrainConfig } from '../src-main/engine/train/config';
-import { chooseMicroBatchSize } from '../src-main/engine/train/micro-batch';
-import { MomentumSgd } from '../src-main/engine/train/sgd';
+import { chooseMicroBatchSize } from '../src-main/engine/step/micro-batch';
+import { MomentumSgd } from '../src-main/engine/step/sgd';
 import { trainStep } from '../src-main/engine/train/train-step';
 import { OnnxTrainer } from '../src-main/engine/ort-train/onnx-trainer';
 import { deviceLabel, pickDevice, requestedDevice } from '../src-main/engine/runtime/devices';
-import { onnxRuntimeStatus } from '../src-main/engine/runtime/onnx-runtime';
+import { onnxRuntimeStatus } from '../src-main/engine/onnx/onnx-runtime';
 import type { ModelConfig, Scale, Stem } from '../src-main/engine/types';
 import { engineOnnxBytes, exportPytorchOnnx, tempExportDir, timeOnnxModels, type OnnxTiming } from './onnx-timer';
 

@@ -15,7 +15,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { defaultPreprocessing } from '../src-main/engine/data/preprocess';
 import { onnxModelFromLayersModel } from '../src-main/engine/export/onnx';
-import { createOnnxSession, nchwcBlockSize, onnxRuntimeStatus, runOnnx, type OnnxDevice, type OnnxSession } from '../src-main/engine/runtime/onnx-runtime';
+import { createOnnxSession, nchwcBlockSize, onnxRuntimeStatus, runOnnx, type OnnxDevice, type OnnxSession } from '../src-main/engine/onnx/onnx-runtime';
 import type { ModelConfig, Stem } from '../src-main/engine/types';
 
 export const PYTHON = '/usr/bin/python3';

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { loadDataset } from '../src-main/engine/data/load-dataset';
 import { openLogitsRunner } from '../src-main/engine/runtime/logits-runner';
-import { predictFolder } from '../src-main/engine/predict';
+import { predictFolder } from '../src-main/engine/jobs/predict';
 
 const { values: opts } = parseArgs({
   options: {

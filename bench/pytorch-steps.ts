@@ -23,9 +23,9 @@ import { initBackend, type BackendName } from '../src-main/engine/backend';
 import { CIFAR_RECORD_BYTES, planarToHwc } from '../src-main/engine/data/cifar10';
 import { defaultPreprocessing, toModelInput } from '../src-main/engine/data/preprocess';
 import { buildShuffleNetV1 } from '../src-main/engine/model/shufflenet';
-import { smoothedCrossEntropy } from '../src-main/engine/train/loss';
+import { smoothedCrossEntropy } from '../src-main/engine/metrics/loss';
 import { withSeededRandom } from '../src-main/engine/train/seeded-init';
-import { MomentumSgd } from '../src-main/engine/train/sgd';
+import { MomentumSgd } from '../src-main/engine/step/sgd';
 import { trainStep } from '../src-main/engine/train/train-step';
 import type { Groups, Scale } from '../src-main/engine/types';
 

@@ -26,9 +26,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { CIFAR10_CLASSES, CIFAR_RECORD_BYTES, CIFAR_TEST_FILE, planarToHwc } from '../src-main/engine/data/cifar10';
-import { ALL_SPLITS, evaluate } from '../src-main/engine/evaluate';
+import { ALL_SPLITS, evaluate } from '../src-main/engine/jobs/evaluate';
 import { requestedTta } from '../src-main/engine/runtime/tta';
-import { train } from '../src-main/engine/train/train';
+import { train } from '../src-main/engine/jobs/train';
 import type { TrainConfig } from '../src-main/engine/types';
 import { PRESETS } from '../src-main/services/presets';
 

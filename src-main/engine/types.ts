@@ -105,14 +105,14 @@ export interface TrainConfig {
    */
   runtime?: 'auto' | 'onnx' | 'tfjs';
   /**
-   * A run or checkpoint folder whose weights the run starts from (transfer/pretrained.ts resolves
+   * A run or checkpoint folder whose weights the run starts from (checkpoint/pretrained.ts resolves
    * `pretrained` to the shipped CIFAR-10 model); absent to start from scratch. Its architecture
    * must be this config's; the head is kept only when the classes are the same.
    */
   init?: string;
   /**
    * Epochs at the start of a run from `init` that train only the classifier head over the frozen
-   * backbone (in inference mode: train/fine-tune.ts), before every weight trains; 0 (the default)
+   * backbone (in inference mode: step/fine-tune.ts), before every weight trains; 0 (the default)
    * trains everything from the first step. At most `epochs`; above 0 only with `init`.
    */
   headOnlyEpochs: number;

@@ -15,7 +15,7 @@ export type OperationImpl<O extends OpName> = (
 
 async function ensureBackend(prefer?: BackendInfoView['name']): Promise<BackendInfoView> {
   const { initBackend } = await import('../engine/backend');
-  const { onnxRuntimeStatus } = await import('../engine/runtime/onnx-runtime');
+  const { onnxRuntimeStatus } = await import('../engine/onnx/onnx-runtime');
   const info = await initBackend(prefer ? { prefer } : {});
   const onnx = onnxRuntimeStatus();
   const { listDevices, pickDevice, requestedDevice } = await import('../engine/runtime/devices');
@@ -88,14 +88,14 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
 
   async train(args, emit, signal) {
     await ensureBackend();
-    const { train, defaultTrainConfig } = await import('../engine/train/train');
+    const { train, defaultTrainConfig } = await import('../engine/jobs/train');
     const config = defaultTrainConfig(args.config);
     return train(config, { signal, onEvent: emit, resume: args.resume });
   },
 
   async evaluate(args, emit, signal) {
     await ensureBackend();
-    const { evaluate } = await import('../engine/evaluate');
+    const { evaluate } = await import('../engine/jobs/evaluate');
     return evaluate({ ...args, signal, onProgress: throttled(emit) });
   },
 
@@ -106,7 +106,7 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
 
   async predictFolder(args, emit, signal) {
     await ensureBackend();
-    const { predictFolder } = await import('../engine/predict');
+    const { predictFolder } = await import('../engine/jobs/predict');
     return predictFolder({ ...args, ...predictionStream(emit, signal) });
   },
 
@@ -136,7 +136,7 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
 
   async predictFiles(args, emit, signal) {
     await ensureBackend();
-    const { predictFiles } = await import('../engine/predict');
+    const { predictFiles } = await import('../engine/jobs/predict');
     return predictFiles({ ...args, ...predictionStream(emit, signal) });
   },
 };

@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src-main/engine/data/load-dataset';
 import { toModelInput } from '../../src-main/engine/data/preprocess';
-import { evaluate } from '../../src-main/engine/evaluate';
-import { loadCheckpoint } from '../../src-main/engine/train/checkpoint';
+import { evaluate } from '../../src-main/engine/jobs/evaluate';
+import { loadCheckpoint } from '../../src-main/engine/checkpoint/checkpoint';
 import { makeImageFolder } from '../fixtures/image-folder';
 import { trainTinyRun } from './train/run-fixture';
 

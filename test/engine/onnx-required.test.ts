@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { onnxRuntimeStatus } from '../../src-main/engine/runtime/onnx-runtime';
+import { onnxRuntimeStatus } from '../../src-main/engine/onnx/onnx-runtime';
 
 // Every ONNX Runtime suite skips where the package does not load (a person's machine may lack it),
 // so a broken install would leave CI green with the default training path untested. CI sets

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { train } from '../../src-main/engine/train/train';
+import { train } from '../../src-main/engine/jobs/train';
 import type { TrainConfig, TrainEvent } from '../../src-main/engine/types';
 import { PRESETS } from '../../src-main/services/presets';
 

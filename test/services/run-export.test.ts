@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset, ModelExport, Payload, Run } from '../../src-main/contract';
-import { onnxRuntimeStatus } from '../../src-main/engine/runtime/onnx-runtime';
+import { onnxRuntimeStatus } from '../../src-main/engine/onnx/onnx-runtime';
 import { exportBaseName, httpExportUrls } from '../../src-main/services/run-export';
 import { readFields } from '../engine/export/protobuf-reader';
 import { makeImageFolder, removeDir, startHarness, TINY, tempDir, type Harness } from './helpers';

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset, Payload } from '../../src-main/contract';
 import { buildShuffleNetV1 } from '../../src-main/engine/model/shufflenet';
-import { writeCheckpoint } from '../../src-main/engine/train/checkpoint';
+import { writeCheckpoint } from '../../src-main/engine/checkpoint/checkpoint';
 import { defaultTrainConfig } from '../../src-main/engine/train/config';
 import { makeImageFolder, removeDir, startHarness, TINY, tempDir, type Harness } from './helpers';
 import { hasEnded } from '../../src-main/contract';

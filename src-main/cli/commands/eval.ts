@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { evaluate } from '../../engine/evaluate';
+import { evaluate } from '../../engine/jobs/evaluate';
 import { DEVICE_CHOICES } from '../../engine/runtime/devices';
 import { INFERENCE_RUNTIMES } from '../../engine/runtime/logits-runner';
 import { TEST_TIME_AUGMENTATIONS } from '../../engine/runtime/tta';

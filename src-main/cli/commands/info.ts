@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { initBackend } from '../../engine/backend';
 import { deviceLabel, listDevices, pickDevice } from '../../engine/runtime/devices';
-import { onnxRuntimeStatus } from '../../engine/runtime/onnx-runtime';
+import { onnxRuntimeStatus } from '../../engine/onnx/onnx-runtime';
 import type { Command } from '../command';
 import { table } from '../output';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UserError } from '../../engine/errors';
-import { predictFolder } from '../../engine/predict';
+import { predictFolder } from '../../engine/jobs/predict';
 import { DEVICE_CHOICES } from '../../engine/runtime/devices';
 import { INFERENCE_RUNTIMES, type RuntimeInfo } from '../../engine/runtime/logits-runner';
 import { TEST_TIME_AUGMENTATIONS } from '../../engine/runtime/tta';

@@ -5,7 +5,7 @@
  */
 import { UserError } from '../../engine/errors';
 import { linearProbe, probeOptionsOf } from '../../engine/transfer/linear-probe';
-import { initSource, withInitArchitecture } from '../../engine/transfer/init-config';
+import { initSource, withInitArchitecture } from '../../engine/train/init-config';
 import type { TrainConfig } from '../../engine/types';
 import { numberOption } from '../args';
 import { percent, formatDuration, type Output } from '../output';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { defaultTrainConfig, train } from '../../engine/train/train';
+import { defaultTrainConfig, train } from '../../engine/jobs/train';
 import { INFERENCE_RUNTIMES } from '../../engine/runtime/logits-runner';
 import type { Groups, Scale, Stem, TrainConfig, TrainEvent } from '../../engine/types';
 import { choiceOption, numberOption, requiredString } from '../args';

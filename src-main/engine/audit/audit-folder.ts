@@ -4,8 +4,8 @@ import { findCifarFolder } from '../data/cifar10';
 import { scanImageFolder } from '../data/image-folder';
 import { DEFAULT_VALIDATION_FRACTION, stratifiedSplit } from '../data/split';
 import { UserError } from '../errors';
-import { readManifest, resolveCheckpointDir } from '../train/checkpoint';
-import { resolveInit } from '../transfer/pretrained';
+import { readManifest, resolveCheckpointDir } from '../checkpoint/checkpoint';
+import { resolveInit } from '../checkpoint/pretrained';
 import { auditDataset, DEFAULT_FOLDS, labelCheckProblem, type AuditItem, type AuditOptions, type AuditReport } from './audit';
 
 export interface FolderAuditOptions extends Omit<AuditOptions, 'items' | 'classes' | 'skipped'> {

@@ -6,9 +6,9 @@
 import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { initBackend } from '../backend';
 import { AbortedError, UserError } from '../errors';
-import { loadCheckpoint } from '../train/checkpoint';
+import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { featuresOf } from '../transfer/features';
-import { resolveInit } from '../transfer/pretrained';
+import { resolveInit } from '../checkpoint/pretrained';
 import { findLabelIssues } from './confident-learning';
 import { DUPLICATE_METHOD, findDuplicates, type DuplicateGroup, type HashedImage } from './duplicates';
 import { fileListSplit } from './file-list-split';

@@ -2,7 +2,7 @@
 import { initBackend } from '../backend';
 import { DecodeError, decodeImageFile } from '../data/preprocess';
 import { assertFiniteLogits, UserError } from '../errors';
-import { topKIndices } from '../metrics';
+import { topKIndices } from '../metrics/metrics';
 import type { Preprocessing } from '../types';
 import { gradCam, type GradCamResult } from './grad-cam';
 import { withCheckpointModel } from './model-cache';

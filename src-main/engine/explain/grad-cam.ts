@@ -11,8 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { toModelInput } from '../data/preprocess';
 import { UserError } from '../errors';
-import { softmaxRow } from '../metrics';
-import { HEAD_LAYER } from '../transfer/copy-weights';
+import { softmaxRow } from '../metrics/metrics';
+import { HEAD_LAYER } from '../model/copy-weights';
 import { FEATURE_LAYER } from '../transfer/features';
 import type { Preprocessing } from '../types';
 

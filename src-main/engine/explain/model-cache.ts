@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { loadCheckpoint, resolveCheckpointDir } from '../train/checkpoint';
+import { loadCheckpoint, resolveCheckpointDir } from '../checkpoint/checkpoint';
 import type { CheckpointManifest } from '../types';
 
 /** Checkpoints kept at once: the one being browsed and the one compared with it. */

@@ -6,8 +6,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { initBackend } from '../backend';
-import { onnxRuntimeStatus } from '../runtime/onnx-runtime';
-import { readManifest } from '../train/checkpoint';
+import { onnxRuntimeStatus } from '../onnx/onnx-runtime';
+import { readManifest } from '../checkpoint/checkpoint';
 import { exportOnnx } from './onnx';
 import { exportTfjs } from './tfjs';
 import { compareTfjsExportWithCheckpoint } from './tfjs-verify';

@@ -11,11 +11,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { readManifest, resolveCheckpointDir } from '../train/checkpoint';
+import { readManifest, resolveCheckpointDir } from '../checkpoint/checkpoint';
 import type { CheckpointManifest } from '../types';
-import { modelWeights, readCheckpointWeights, type CheckpointWeights } from './checkpoint-weights';
-import { buildOnnxGraph, INPUT_NAME, OUTPUT_NAME, type OnnxGraphOptions } from './onnx-graph';
-import { encodeOnnxModel, OPSET_VERSION } from './onnx-proto';
+import { modelWeights, readCheckpointWeights, type CheckpointWeights } from '../onnx/checkpoint-weights';
+import { buildOnnxGraph, INPUT_NAME, OUTPUT_NAME, type OnnxGraphOptions } from '../onnx/onnx-graph';
+import { encodeOnnxModel, OPSET_VERSION } from '../onnx/onnx-proto';
 
 export const ONNX_PRODUCER = 'ShuffleNet Studio';
 

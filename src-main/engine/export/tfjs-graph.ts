@@ -11,8 +11,8 @@
  * 5-D channel-shuffle view `[n, g, c/g, h, w]` that is `[n, h, w, g, c/g]`). Each op's axis
  * arguments are mapped through that order.
  */
-import { INPUT_NAME, type OnnxGraph } from './onnx-graph';
-import type { Attribute, OnnxInitializer, OnnxNode } from './onnx-proto';
+import { INPUT_NAME, type OnnxGraph } from '../onnx/onnx-graph';
+import type { Attribute, OnnxInitializer, OnnxNode } from '../onnx/onnx-proto';
 import { bool, float, GraphDefBuilder, int, ints, str, type TfAttr } from './tfjs-graph-def';
 
 /** The graph model's input node: float32 `[batch, size, size, 3]` NHWC. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import { MODEL_JSON } from '../model/file-io';
-import { loadCheckpoint } from '../train/checkpoint';
+import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { compareLogits, type ExportCheck } from './verify';
 
 /**

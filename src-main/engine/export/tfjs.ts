@@ -9,11 +9,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors';
 import { MODEL_JSON, WEIGHTS_BIN } from '../model/file-io';
-import { readManifest, resolveCheckpointDir } from '../train/checkpoint';
+import { readManifest, resolveCheckpointDir } from '../checkpoint/checkpoint';
 import type { CheckpointManifest } from '../types';
-import { readCheckpointWeights } from './checkpoint-weights';
+import { readCheckpointWeights } from '../onnx/checkpoint-weights';
 import { ONNX_PRODUCER, onnxMetadata } from './onnx';
-import { buildOnnxGraph, OUTPUT_NAME } from './onnx-graph';
+import { buildOnnxGraph, OUTPUT_NAME } from '../onnx/onnx-graph';
 import { EXAMPLE_HTML, exampleHtml } from './tfjs-example';
 import { onnxGraphToTfjs, TFJS_INPUT_NAME } from './tfjs-graph';
 

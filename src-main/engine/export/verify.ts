@@ -1,7 +1,7 @@
 /** Checks an ONNX export against the tfjs model it came from, on the same random inputs. */
 import * as tf from '@tensorflow/tfjs';
-import { createOnnxSession, runOnnx } from '../runtime/onnx-runtime';
-import { loadCheckpoint } from '../train/checkpoint';
+import { createOnnxSession, runOnnx } from '../onnx/onnx-runtime';
+import { loadCheckpoint } from '../checkpoint/checkpoint';
 
 export interface ExportCheck {
   /** Images compared. */

@@ -4,7 +4,7 @@
  * the gradients of values used more than once. ONNX Runtime then runs forward and backward as one
  * inference graph, so training gets its multi-threaded MLAS kernels.
  */
-import type { Attribute, OnnxInitializer, OnnxNode, OnnxValueInfo } from '../export/onnx-proto';
+import type { Attribute, OnnxInitializer, OnnxNode, OnnxValueInfo } from '../onnx/onnx-proto';
 
 /** Default-domain opset of the training graph (ReduceSum axes as input, ScatterElements reduction). */
 export const TRAINING_OPSET = { version: 17, irVersion: 8 } as const;

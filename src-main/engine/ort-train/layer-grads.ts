@@ -199,7 +199,7 @@ export function batchNorm(g: GradGraph, x: Act, gamma: string, beta: string, eps
 
 /**
  * Inference-mode batch norm with constant moving statistics `[c]` each, and no gradient: the frozen
- * backbone of a head-only phase (train/fine-tune.ts) normalises as the model predicts.
+ * backbone of a head-only phase (step/fine-tune.ts) normalises as the model predicts.
  */
 export function frozenBatchNorm(g: GradGraph, x: Act, gamma: string, beta: string, stats: { mean: Float32Array; variance: Float32Array }, epsilon: number): Act {
   const mean = g.floats(stats.mean, 'moving_mean');

@@ -2,23 +2,24 @@
  * Training steps on ONNX Runtime: the training graph (training-graph.ts) computes logits, batch
  * statistics and gradients, one micro-batch per replica at a time (replicas.ts); momentum SGD and
  * the moving averages run here on plain arrays, with the same rules as MomentumSgd (whose
- * `rateOf` gives each weight's rate) and BatchNorm2d. A head-only step (train/fine-tune.ts) runs
+ * `rateOf` gives each weight's rate) and BatchNorm2d. A head-only step (step/fine-tune.ts) runs
  * another graph, the backbone frozen in inference mode, and updates only the head. The tfjs model
  * and optimizer stay the session's record: `sync()` writes the weights, velocities and moving
  * statistics back before validation and checkpoints, so checkpoints, resuming and evaluation do
  * not change.
  */
 import * as tf from '@tensorflow/tfjs';
-import { encodeOnnxModel } from '../export/onnx-proto';
+import { encodeOnnxModel } from '../onnx/onnx-proto';
 import { BatchNorm2d } from '../model/batch-norm';
 import { pixelsToNchw } from '../runtime/nchw';
-import { onnxRuntimeStatus } from '../runtime/onnx-runtime';
-import { smoothedCrossEntropyOf } from '../train/loss';
-import { microBatchRanges } from '../train/micro-batch';
-import { isHeadWeight } from '../train/fine-tune';
-import type { MomentumSgd } from '../train/sgd';
-import { argmaxRow, type StepResult } from '../train/train-step';
-import type { ModelConfig, Preprocessing } from '../types';
+import { onnxRuntimeStatus } from '../onnx/onnx-runtime';
+import { smoothedCrossEntropyOf } from '../metrics/loss';
+import { microBatchRanges } from '../step/micro-batch';
+import { isHeadWeight } from '../step/fine-tune';
+import type { MomentumSgd } from '../step/sgd';
+import { onnxLogitsForModel } from '../runtime/logits-runner';
+import { argmaxRow, type StepOptions, type StepResult, type Trainer, type ValidationModelInfo } from '../step/trainer';
+import type { ModelConfig } from '../types';
 import {
   buildTrainingGraph,
   gradOutput,
@@ -33,7 +34,8 @@ import {
   type TrainingGraph,
 } from './training-graph';
 import type { Feeds, ReplicaGraph, SharedParam } from './replica-protocol';
-import { ReplicaPool, trainingReplicaLimit } from './replicas';
+import { ReplicaPool } from './replicas';
+import { trainingReplicaLimit } from '../step/replica-count';
 
 interface Param {
   name: string;
@@ -62,11 +64,13 @@ function layerVariable(layer: BatchNorm2d, suffix: string): tf.LayerVariable {
   return found;
 }
 
-export class OnnxTrainer {
+export class OnnxTrainer implements Trainer {
   /** Whether the tfjs model and optimizer hold the current arrays (validation and the checkpoint both ask). */
   private synced = true;
 
   private constructor(
+    /** The session's tfjs model, which sync() writes into and validation exports. */
+    private readonly model: tf.LayersModel,
     private readonly pool: ReplicaPool,
     private readonly numClasses: number,
     private readonly microBatchSize: number,
@@ -169,7 +173,7 @@ export class OnnxTrainer {
       };
     };
     const pool = await ReplicaPool.open(count, graphsOf(headOnly), { buffer, layout });
-    return new OnnxTrainer(pool, modelConfig.numClasses, microBatchSize, params, stats, sgd, variables, `onnxruntime-node ${status.version}`, graphsOf, headOnly);
+    return new OnnxTrainer(model, pool, modelConfig.numClasses, microBatchSize, params, stats, sgd, variables, `onnxruntime-node ${status.version}`, graphsOf, headOnly);
   }
 
   /** What runs the steps, for people: `onnxruntime-node 1.30.0 (cpu, 2 replicas)`. */
@@ -186,7 +190,7 @@ export class OnnxTrainer {
    * @param pixels RGB uint8 `[n, storeSize, storeSize, 3]` (already augmented)
    * @param labels `[n]` class indices
    */
-  async step(pixels: Uint8Array, labels: Int32Array, lr: number, options: { prep: Preprocessing; labelSmoothing: number; headOnly?: boolean }): Promise<StepResult> {
+  async step(pixels: Uint8Array, labels: Int32Array, lr: number, options: StepOptions): Promise<StepResult> {
     const { prep, labelSmoothing } = options;
     const headOnly = options.headOnly ?? false;
     if (headOnly !== this.headOnly) {
@@ -298,6 +302,12 @@ export class OnnxTrainer {
     const entries = ordered.map((p) => ({ name: p.name, shape: p.variable.shape.slice() }));
     this.sgd.setState({ header: { formatVersion: 1, step: this.sgd.step, momentum, weightDecay, entries }, velocities });
     this.synced = true;
+  }
+
+  /** Validation runs on ONNX Runtime too, on the in-memory export of the synced weights. */
+  async validationLogits(info: ValidationModelInfo): ReturnType<Trainer['validationLogits']> {
+    await this.sync();
+    return onnxLogitsForModel(this.model, info);
   }
 
   async dispose(): Promise<void> {

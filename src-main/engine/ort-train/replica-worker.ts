@@ -6,7 +6,7 @@
  * copied.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createOnnxSession, runOnnxNamed, type OnnxSession } from '../runtime/onnx-runtime';
+import { createOnnxSession, runOnnxNamed, type OnnxSession } from '../onnx/onnx-runtime';
 import type { ReplicaGraph, ReplicaReply, ReplicaRequest, SharedParam } from './replica-protocol';
 
 const { threads } = workerData as { threads: number };

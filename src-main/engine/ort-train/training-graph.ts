@@ -4,10 +4,10 @@
  * written from the same plan as the tfjs builder (model/arch.ts). The optimizer stays outside, so
  * micro-batches can add up their gradients before one update.
  */
-import { samePads } from '../export/onnx-graph';
-import type { OnnxModel } from '../export/onnx-proto';
+import { samePads } from '../onnx/onnx-graph';
+import type { OnnxModel } from '../onnx/onnx-proto';
 import { networkPlan, type UnitPlan } from '../model/arch';
-import { isHeadWeight } from '../train/fine-tune';
+import { isHeadWeight } from '../step/fine-tune';
 import type { ModelConfig } from '../types';
 import { GradGraph, TRAINING_OPSET } from './graph-builder';
 import * as L from './layer-grads';
@@ -34,7 +34,7 @@ export interface TrainingGraph {
 }
 
 /**
- * A head-only pass (train/fine-tune.ts): the backbone runs in inference mode on these moving
+ * A head-only pass (step/fine-tune.ts): the backbone runs in inference mode on these moving
  * statistics, held as constants, and only the classifier's weights get gradients.
  */
 export interface FrozenBackbone {

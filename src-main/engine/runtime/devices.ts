@@ -7,8 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { UserError } from '../errors';
-import { encodeOnnxModel } from '../export/onnx-proto';
-import { createOnnxSession, onnxRuntimeStatus, runOnnx, type OnnxDevice } from './onnx-runtime';
+import { encodeOnnxModel } from '../onnx/onnx-proto';
+import { createOnnxSession, onnxRuntimeStatus, runOnnx, type OnnxDevice } from '../onnx/onnx-runtime';
 import { missingVulkanLoader, vulkanDrivers } from './vulkan-drivers';
 
 export type DeviceChoice = 'auto' | OnnxDevice;

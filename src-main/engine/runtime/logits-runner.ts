@@ -6,12 +6,12 @@ import { UserError } from '../errors';
 import type * as tf from '@tensorflow/tfjs';
 import { backendInfo } from '../backend';
 import { onnxModelBytes, onnxModelFromLayersModel, type OnnxModelInfo } from '../export/onnx';
-import { loadCheckpoint } from '../train/checkpoint';
-import { logitsForPixels, type LogitsFn } from '../train/inference';
+import { loadCheckpoint } from '../checkpoint/checkpoint';
+import { logitsForPixels, type LogitsFn } from '../model/inference';
 import type { CheckpointManifest } from '../types';
 import { deviceLabel, pickDevice, requestedDevice, type DeviceChoice, type DeviceStatus } from './devices';
 import { pixelsToNchw } from './nchw';
-import { createOnnxSession, nchwcBlockSize, onnxRuntimeStatus, runOnnx, type OnnxDevice } from './onnx-runtime';
+import { createOnnxSession, nchwcBlockSize, onnxRuntimeStatus, runOnnx, type OnnxDevice } from '../onnx/onnx-runtime';
 
 /** 'auto': ONNX Runtime when it loads and opens the model, else tfjs. */
 export type InferenceRuntime = 'auto' | 'onnx' | 'tfjs';

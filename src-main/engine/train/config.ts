@@ -1,7 +1,7 @@
 /** Training configuration defaults and the checks that turn bad options into one-line UserErrors. */
 import { UserError } from '../errors';
 import type { TrainConfig } from '../types';
-import { FINE_TUNE_DEFAULTS } from './fine-tune';
+import { FINE_TUNE_DEFAULTS } from '../step/fine-tune';
 
 /**
  * A full TrainConfig: the tutorial's recipe (2.0x, groups 3, batch 128, momentum 0.9, weight

@@ -11,16 +11,18 @@ import { UserError } from '../errors';
 import { loadModelFromDir } from '../model/file-io';
 import { OnnxTrainer } from '../ort-train/onnx-trainer';
 import { requestedRuntime } from '../runtime/logits-runner';
-import { onnxRuntimeStatus } from '../runtime/onnx-runtime';
+import { onnxRuntimeStatus } from '../onnx/onnx-runtime';
 import { buildShuffleNetV1 } from '../model/shufflenet';
-import { copyWeightsByName } from '../transfer/copy-weights';
+import { copyWeightsByName } from '../model/copy-weights';
 import type { CheckpointManifest, DatasetSplit, LoadedDataset, ModelConfig, Preprocessing, TrainConfig } from '../types';
-import { latestCheckpoint, readManifest, readTrainingState, resolveCheckpointDir, type TrainState } from './checkpoint';
-import { spreadSubset } from './data-order';
-import { FINE_TUNE_DEFAULTS, headOnlyAt, lrScaleOf } from './fine-tune';
-import { chooseMicroBatchSize } from './micro-batch';
+import { latestCheckpoint, readManifest, readTrainingState, resolveCheckpointDir, type TrainState } from '../checkpoint/checkpoint';
+import { spreadSubset } from '../data/data-order';
+import { FINE_TUNE_DEFAULTS, headOnlyAt, lrScaleOf } from '../step/fine-tune';
+import { chooseMicroBatchSize } from '../step/micro-batch';
+import type { Trainer } from '../step/trainer';
 import { withSeededRandom } from './seeded-init';
-import { MomentumSgd, type SgdState } from './sgd';
+import { TfjsTrainer } from './train-step';
+import { MomentumSgd, type SgdState } from '../step/sgd';
 
 /** A checkpoint to continue from. */
 export interface ResumePoint {
@@ -114,8 +116,8 @@ export async function loadSessionData(config: TrainConfig, resume: ResumePoint |
 export interface SessionModel {
   /** What runs the training steps: the tfjs backend's name, or ONNX Runtime's (`onnxruntime-node 1.30.0 (cpu, 2 replicas)`). */
   backend: string;
-  /** Runs the steps on ONNX Runtime; null when tfjs does. */
-  trainer: OnnxTrainer | null;
+  /** Runs the steps: OnnxTrainer on ONNX Runtime, else TfjsTrainer on the tfjs backend. */
+  trainer: Trainer;
   modelConfig: ModelConfig;
   model: tf.LayersModel;
   /** Trainable variables in `model.trainableWeights` order. */
@@ -145,26 +147,27 @@ export async function prepareModel(config: TrainConfig, classes: readonly string
     model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })),
     { momentum: config.momentum, weightDecay: config.weightDecay, lrScale: (name) => lrScaleOf(config, name) },
   );
-  let trainer: OnnxTrainer | null = null;
-  let microBatchSize = 0;
+  let trainer: Trainer;
+  let microBatchSize: number;
   try {
     if (resume) sgd.setState(resume.optimizer);
     const microBatch = (onnx: boolean) => chooseMicroBatchSize({ backend, batchSize: config.batchSize, requested: config.microBatchSize, model, onnx });
     // The replicas open the graph of the first step to come (head-only while a fine-tune's first phase lasts).
     const headOnly = headOnlyAt(config, resume?.state.epochsCompleted ?? 0);
     const sizes = { batchSize: config.batchSize, microBatchSize: microBatch(true), headOnly };
-    trainer = await openOnnxTrainer(config, backend, { model, modelConfig, variables, sgd, sizes });
-    microBatchSize = trainer ? sizes.microBatchSize : microBatch(false);
+    const onnx = await openOnnxTrainer(config, backend, { model, modelConfig, variables, sgd, sizes });
+    microBatchSize = onnx ? sizes.microBatchSize : microBatch(false);
+    trainer = onnx ?? new TfjsTrainer({ model, variables, sgd, microBatchSize }, backend);
   } catch (error) {
     sgd.dispose();
     model.dispose();
     throw error;
   }
-  return { backend: trainer?.detail ?? backend, trainer, modelConfig, model, variables, sgd, microBatchSize };
+  return { backend: trainer.detail, trainer, modelConfig, model, variables, sgd, microBatchSize };
 }
 
 /**
- * Loads `init`'s weights into a fresh model by layer name (transfer/copy-weights.ts): everything
+ * Loads `init`'s weights into a fresh model by layer name (model/copy-weights.ts): everything
  * but the head when the classes differ, everything when they are the same, in the same order.
  */
 async function startFrom(model: tf.LayersModel, init: string, classes: readonly string[]): Promise<void> {

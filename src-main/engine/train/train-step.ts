@@ -1,12 +1,14 @@
-/** One optimizer step with gradient accumulation over micro-batches. */
+/** One optimizer step with gradient accumulation over micro-batches, on the tfjs backend (the Trainer of step/trainer.ts). */
 import * as tf from '@tensorflow/tfjs';
 import { toModelInput } from '../data/preprocess';
 import { BatchNorm2d } from '../model/batch-norm';
+import { logitsForPixels } from '../model/inference';
 import type { Preprocessing } from '../types';
-import { isHeadWeight } from './fine-tune';
-import { smoothedCrossEntropy } from './loss';
-import { microBatchRanges } from './micro-batch';
-import type { MomentumSgd } from './sgd';
+import { isHeadWeight } from '../step/fine-tune';
+import { smoothedCrossEntropy } from '../metrics/loss';
+import { microBatchRanges } from '../step/micro-batch';
+import type { MomentumSgd } from '../step/sgd';
+import { argmaxRow, type StepOptions, type StepResult, type Trainer, type ValidationModelInfo } from '../step/trainer';
 
 export interface StepContext {
   model: tf.LayersModel;
@@ -18,25 +20,11 @@ export interface StepContext {
   microBatchSize: number;
 }
 
-export interface StepResult {
-  /** Sum of the per-sample training losses (label-smoothed) over the batch. */
-  lossSum: number;
-  correct: number;
-  count: number;
-}
-
-/** Index of the largest of the `width` values of row `row` (the first one on ties). */
-export function argmaxRow(values: Float32Array, row: number, width: number): number {
-  let best = 0;
-  for (let j = 1; j < width; j++) if (values[row * width + j] > values[row * width + best]) best = j;
-  return best;
-}
-
 /**
  * Forward and backward pass per micro-batch in training mode (batch-norm normalises with the
  * micro-batch's statistics and updates its moving averages), gradients summed across
  * micro-batches, then one SGD update at `lr`. With `headOnly` (a fine-tune's first epochs:
- * train/fine-tune.ts) the model runs in inference mode and only the head's weights get gradients,
+ * step/fine-tune.ts) the model runs in inference mode and only the head's weights get gradients,
  * so the backbone's weights and moving statistics stay as they are.
  *
  * Each micro-batch's loss is its summed per-sample loss divided by the whole batch size, so the
@@ -92,4 +80,26 @@ export async function trainStep(ctx: StepContext, pixels: Uint8Array, labels: In
     tf.dispose(Object.values(accumulated));
   }
   return { lossSum, correct, count: n };
+}
+
+/** Steps on the tfjs backend. The model and optimizer are themselves the record: nothing to sync or free. */
+export class TfjsTrainer implements Trainer {
+  constructor(
+    private readonly session: Omit<StepContext, 'prep' | 'labelSmoothing'>,
+    readonly detail: string,
+  ) {}
+
+  step(pixels: Uint8Array, labels: Int32Array, lr: number, options: StepOptions): Promise<StepResult> {
+    const { prep, labelSmoothing } = options;
+    return trainStep({ ...this.session, prep, labelSmoothing }, pixels, labels, lr, options.headOnly ?? false);
+  }
+
+  async sync(): Promise<void> {}
+
+  async validationLogits(info: ValidationModelInfo): ReturnType<Trainer['validationLogits']> {
+    const { model } = this.session;
+    return { logits: (pixels, n) => logitsForPixels(model, pixels, n, info.preprocessing), release: async () => undefined };
+  }
+
+  async dispose(): Promise<void> {}
 }

@@ -1,29 +1,27 @@
 /**
  * The training loop: epochs of shuffled, augmented batches, one accumulated SGD step per batch, a
- * validation pass and an atomic checkpoint per epoch, and a resumable checkpoint when stopped.
+ * validation pass and an atomic checkpoint per epoch, and a resumable checkpoint when stopped. The
+ * steps run on the session's Trainer (step/trainer.ts), whichever runtime that is: the loop has no
+ * branch on it. The public entry point, with the quick path, is jobs/train.ts.
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { augmentBatch, createRng } from '../data/augment';
 import { AbortedError, UserError } from '../errors';
-import { ClassificationAccumulator } from '../metrics';
+import { ClassificationAccumulator } from '../metrics/metrics';
 import type { CheckpointManifest, TrainConfig, TrainEvent } from '../types';
-import { bestEpoch } from './best-checkpoint';
-import { pruneCheckpoints, writeCheckpoint, type TrainState } from './checkpoint';
+import { bestEpoch } from '../checkpoint/best-checkpoint';
+import { pruneCheckpoints, writeCheckpoint, type TrainState } from '../checkpoint/checkpoint';
 import { validateTrainConfig } from './config';
-import { epochOrder, stepSeed } from './data-order';
-import { headOnlyAt } from './fine-tune';
+import { epochOrder, stepSeed } from '../data/data-order';
+import { headOnlyAt } from '../step/fine-tune';
 import { RecentRate } from './throughput';
 import { checkDivergence, divergenceThreshold } from './divergence';
-import { onnxLogitsForModel } from '../runtime/logits-runner';
-import { forEachLogitsBatch, logitsForPixels } from './inference';
+import { forEachLogitsBatch } from '../model/inference';
 import { appendEpochMetrics, truncateEpochMetrics, writeRunJson } from './run-log';
 import { learningRateAt } from './schedule';
 import { findResumePoint, loadSessionData, prepareModel, sessionConfig } from './setup';
-import { withInitArchitecture } from '../transfer/init-config';
-import { trainStep } from './train-step';
-
-export { defaultTrainConfig } from './config';
+import { withInitArchitecture } from './init-config';
 
 type DoneEvent = Extract<TrainEvent, { type: 'done' }>;
 type EpochEvent = Extract<TrainEvent, { type: 'epoch' }>;
@@ -35,41 +33,20 @@ const BATCH_EVENTS_PER_SEC = 4;
 /** Validation batch size cap: inference keeps no gradients, but 224px images are still large. */
 const MAX_VALIDATION_BATCH = 64;
 
-/**
- * Trains ShuffleNetV1 on `config.dataset` and writes the run to `config.outDir`:
- * `run.json`, `metrics.jsonl` and `checkpoints/epoch-NNNN/` (see checkpoint.ts).
- *
- * Model input `[batch, inputSize, inputSize, 3]` normalised with the run's preprocessing, output
- * logits `[batch, numClasses]`; loss is label-smoothed cross-entropy, both for the train and the
- * validation numbers in events (evaluation reports plain cross-entropy). Batch events carry the
- * running means of the epoch so far; validation metrics are 0 when the dataset has no validation
- * or test images.
- *
- * Stopping through `signal` ends at the next batch boundary (or between validation batches) and
- * writes a checkpoint of that exact point; `resume: true` continues from the newest checkpoint of
- * `outDir` with the same weights, momentum, schedule position and data order, so the result
- * matches an uninterrupted run. Resuming a finished run returns its 'done' event at once.
- *
- * A run from `init` may fine-tune (train/fine-tune.ts): its first `headOnlyEpochs` update only the
- * classifier head over the backbone in inference mode, and `backboneLrScale` scales the backbone's
- * rate against the head's; both continue exactly across a resume, in either phase.
- * @throws UserError for bad options, an unusable dataset, or a fresh run into a folder that holds one
- */
-/** The quick path as a run: one fitted head, reported with the events a one-epoch run sends. */
-async function probeAsRun(config: TrainConfig, options: { signal?: AbortSignal; onEvent?: (e: TrainEvent) => void }): Promise<Omit<DoneEvent, 'type' | 'elapsedSec'>> {
-  const { linearProbe, probeOptionsOf } = await import('../transfer/linear-probe');
-  const result = await linearProbe({
-    ...probeOptionsOf(config),
-    signal: options.signal,
-    onEvent: options.onEvent,
-  });
-  return { status: 'completed', epochsCompleted: 1, bestValAccuracy: Number.isFinite(result.valAccuracy) ? result.valAccuracy : 0, checkpoint: result.checkpoint };
+export interface TrainOptions {
+  signal?: AbortSignal;
+  onEvent?: (e: TrainEvent) => void;
+  resume?: boolean;
 }
 
-export async function train(
-  requested: TrainConfig,
-  options: { signal?: AbortSignal; onEvent?: (e: TrainEvent) => void; resume?: boolean } = {},
-): Promise<DoneEvent> {
+/**
+ * A fresh run with `linearProbe` set: the quick path (transfer/linear-probe.ts, which sits above
+ * this folder and so is handed in by jobs/train.ts), its result as the 'done' event's fields.
+ */
+export type QuickPath = (config: TrainConfig, options: TrainOptions) => Promise<Omit<DoneEvent, 'type' | 'elapsedSec'>>;
+
+/** The run that train() (jobs/train.ts) describes, with the quick path handed in. */
+export async function runTraining(requested: TrainConfig, options: TrainOptions, quickPath: QuickPath): Promise<DoneEvent> {
   const { signal } = options;
   const emit = options.onEvent ?? (() => undefined);
   validateTrainConfig(requested);
@@ -86,7 +63,7 @@ export async function train(
     return done;
   };
 
-  if (config.linearProbe && !resume) return finish(await probeAsRun(config, options));
+  if (config.linearProbe && !resume) return finish(await quickPath(config, options));
 
   if (resume && resume.state.epochsCompleted >= config.epochs) {
     const { epochsCompleted, bestValAccuracy } = resume.state;
@@ -129,7 +106,6 @@ export async function train(
     const metrics: CheckpointManifest['metrics'] = resume ? [...resume.manifest.metrics] : [];
     let lastCheckpoint: string | null = resume?.dir ?? null;
     const schedule = { lr: config.lr, epochs: config.epochs, warmupEpochs: config.warmupEpochs, stepsPerEpoch };
-    const ctx = { ...session, prep, labelSmoothing: config.labelSmoothing };
 
     await writeRunJson(outDir, { config, classes: dataset.classes, backend: session.backend, microBatchSize });
     await truncateEpochMetrics(outDir, state.epochsCompleted);
@@ -148,7 +124,7 @@ export async function train(
     // The schedule position of the newest checkpoint on disk, so a stop never saves the same point twice.
     let savedAt = resume ? positionOf(state) : null;
     const save = async (): Promise<void> => {
-      await trainer?.sync();
+      await trainer.sync();
       state.elapsedSec = elapsed();
       const manifest: CheckpointManifest = {
         formatVersion: 1,
@@ -193,9 +169,7 @@ export async function train(
         if (config.augment) pixels = augmentBatch(pixels, batch.length, prep.storeSize, createRng(stepSeed(config.seed, epoch, step)));
         const lr = learningRateAt(sgd.step, schedule);
         const headOnly = headOnlyAt(config, epoch);
-        const result = trainer
-          ? await trainer.step(pixels, labels, lr, { prep, labelSmoothing: config.labelSmoothing, headOnly })
-          : await trainStep(ctx, pixels, labels, lr, headOnly);
+        const result = await trainer.step(pixels, labels, lr, { prep, labelSmoothing: config.labelSmoothing, headOnly });
         sessionSteps += 1;
         state.stepInEpoch = step + 1;
         state.partialLossSum += result.lossSum;
@@ -231,12 +205,11 @@ export async function train(
       if (signal?.aborted) return await stop();
       const val = new ClassificationAccumulator(dataset.classes.length, config.labelSmoothing);
       if (validation && validationIndices.length > 0) {
-        // Training on ONNX Runtime validates there too, on the export of this epoch's weights.
-        await trainer?.sync();
-        const onnx = trainer ? await onnxLogitsForModel(model, { model: session.modelConfig, preprocessing: prep, classes: dataset.classes, epoch: epoch + 1 }) : null;
+        // On the trainer's runtime: ONNX Runtime validates the export of this epoch's weights.
+        const runner = await trainer.validationLogits({ model: session.modelConfig, preprocessing: prep, classes: dataset.classes, epoch: epoch + 1 });
         try {
           await forEachLogitsBatch({
-            logits: onnx?.logits ?? ((pixels, n) => logitsForPixels(model, pixels, n, prep)),
+            logits: runner.logits,
             split: validation,
             indices: validationIndices,
             batchSize: Math.min(config.batchSize, MAX_VALIDATION_BATCH),
@@ -247,7 +220,7 @@ export async function train(
           if (error instanceof AbortedError) return await stop();
           throw error;
         } finally {
-          await onnx?.release();
+          await runner.release();
         }
       }
 
@@ -282,7 +255,7 @@ export async function train(
     }
     return finish({ status: 'completed', epochsCompleted: state.epochsCompleted, bestValAccuracy: state.bestValAccuracy, checkpoint: lastCheckpoint });
   } finally {
-    await trainer?.dispose();
+    await trainer.dispose();
     sgd.dispose();
     model.dispose();
   }

@@ -1,6 +1,6 @@
 /** A trained backbone as a feature extractor: the pooled activations in front of the head. */
 import * as tf from '@tensorflow/tfjs';
-import { forEachLogitsBatch, logitsForPixels } from '../train/inference';
+import { forEachLogitsBatch, logitsForPixels } from '../model/inference';
 import type { DatasetSplit, Preprocessing } from '../types';
 
 /** The global average pool that feeds the classifier (model/shufflenet.ts). */

@@ -6,13 +6,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
 import { buildShuffleNetV1 } from '../model/shufflenet';
-import { loadCheckpoint, writeCheckpoint } from '../train/checkpoint';
+import { loadCheckpoint, writeCheckpoint } from '../checkpoint/checkpoint';
 import { defaultTrainConfig } from '../train/config';
 import { appendEpochMetrics, writeRunJson } from '../train/run-log';
-import { MomentumSgd } from '../train/sgd';
+import { MomentumSgd } from '../step/sgd';
 import { loadSessionData } from '../train/setup';
 import type { CheckpointManifest, TrainConfig, TrainEvent } from '../types';
-import { copyWeightsByName, HEAD_LAYER } from './copy-weights';
+import { copyWeightsByName, HEAD_LAYER } from '../model/copy-weights';
 import { featuresOf } from './features';
 import { fitSoftmaxHead, scoreHead } from './softmax-head';
 

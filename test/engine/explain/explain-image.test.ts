@@ -9,9 +9,9 @@ import { UserError } from '../../../src-main/engine/errors';
 import { explainImage } from '../../../src-main/engine/explain/explain-image';
 import { gradCam } from '../../../src-main/engine/explain/grad-cam';
 import { checkpointModelCacheStats, clearCheckpointModelCache } from '../../../src-main/engine/explain/model-cache';
-import { latestCheckpoint, loadCheckpoint } from '../../../src-main/engine/train/checkpoint';
+import { latestCheckpoint, loadCheckpoint } from '../../../src-main/engine/checkpoint/checkpoint';
 import { linearProbe } from '../../../src-main/engine/transfer/linear-probe';
-import { pretrainedDir } from '../../../src-main/engine/transfer/pretrained';
+import { pretrainedDir } from '../../../src-main/engine/checkpoint/pretrained';
 import { pastedSquarePixels, pngOf, writePastedSquareFolder } from './pasted-object';
 
 let dir = '';

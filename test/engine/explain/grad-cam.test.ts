@@ -7,12 +7,12 @@ import { initBackend } from '../../../src-main/engine/backend';
 import { defaultPreprocessing } from '../../../src-main/engine/data/preprocess';
 import { UserError } from '../../../src-main/engine/errors';
 import { gradCam } from '../../../src-main/engine/explain/grad-cam';
-import { softmaxRow } from '../../../src-main/engine/metrics';
+import { softmaxRow } from '../../../src-main/engine/metrics/metrics';
 import { buildShuffleNetV1 } from '../../../src-main/engine/model/shufflenet';
 import { withSeededRandom } from '../../../src-main/engine/train/seeded-init';
-import { loadCheckpoint } from '../../../src-main/engine/train/checkpoint';
+import { loadCheckpoint } from '../../../src-main/engine/checkpoint/checkpoint';
 import { linearProbe } from '../../../src-main/engine/transfer/linear-probe';
-import { pretrainedDir } from '../../../src-main/engine/transfer/pretrained';
+import { pretrainedDir } from '../../../src-main/engine/checkpoint/pretrained';
 import { pastedSquarePixels, randomSquares, writePastedSquareFolder, type PastedSquare } from './pasted-object';
 
 let dir = '';

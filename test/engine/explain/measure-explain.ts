@@ -12,7 +12,7 @@ import { initBackend } from '../../../src-main/engine/backend';
 import { explainImage } from '../../../src-main/engine/explain/explain-image';
 import { clearCheckpointModelCache } from '../../../src-main/engine/explain/model-cache';
 import { linearProbe } from '../../../src-main/engine/transfer/linear-probe';
-import { pretrainedDir } from '../../../src-main/engine/transfer/pretrained';
+import { pretrainedDir } from '../../../src-main/engine/checkpoint/pretrained';
 import { pastedSquarePixels, pngOf, randomSquares, writePastedSquareFolder } from './pasted-object';
 
 const sizes = (process.argv[2] ?? '32,64,96').split(',').map(Number);

@@ -7,7 +7,7 @@ import { createRng } from '../../../src-main/engine/data/augment';
 import { defaultPreprocessing, toModelInput } from '../../../src-main/engine/data/preprocess';
 import { saveModelToDir } from '../../../src-main/engine/model/file-io';
 import { buildShuffleNetV1 } from '../../../src-main/engine/model/shufflenet';
-import { onnxRuntimeStatus } from '../../../src-main/engine/runtime/onnx-runtime';
+import { onnxRuntimeStatus } from '../../../src-main/engine/onnx/onnx-runtime';
 import { defaultTrainConfig } from '../../../src-main/engine/train/config';
 import type { CheckpointManifest, ModelConfig, Preprocessing } from '../../../src-main/engine/types';
 

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeOnnxModel } from '../../../src-main/engine/export/onnx-proto';
+import { encodeOnnxModel } from '../../../src-main/engine/onnx/onnx-proto';
 import { ChannelShuffle } from '../../../src-main/engine/model/layers';
 import { GradGraph, TRAINING_OPSET } from '../../../src-main/engine/ort-train/graph-builder';
 import * as L from '../../../src-main/engine/ort-train/layer-grads';
-import { createOnnxSession, onnxRuntimeStatus, runOnnxNamed } from '../../../src-main/engine/runtime/onnx-runtime';
+import { createOnnxSession, onnxRuntimeStatus, runOnnxNamed } from '../../../src-main/engine/onnx/onnx-runtime';
 
 const onnx = onnxRuntimeStatus();
 if (!onnx.available) console.warn(`Skipping the ONNX layer gradient tests: ${onnx.reason}`);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeOnnxModel } from '../../../src-main/engine/export/onnx-proto';
+import { encodeOnnxModel } from '../../../src-main/engine/onnx/onnx-proto';
 import type { BatchNorm2d } from '../../../src-main/engine/model/batch-norm';
 import { buildShuffleNetV1 } from '../../../src-main/engine/model/shufflenet';
 import { OnnxTrainer } from '../../../src-main/engine/ort-train/onnx-trainer';
@@ -15,10 +15,10 @@ import {
   TRAIN_TARGET,
   varianceOutput,
 } from '../../../src-main/engine/ort-train/training-graph';
-import { createOnnxSession, onnxRuntimeStatus, runOnnxNamed } from '../../../src-main/engine/runtime/onnx-runtime';
-import { smoothedCrossEntropy } from '../../../src-main/engine/train/loss';
+import { createOnnxSession, onnxRuntimeStatus, runOnnxNamed } from '../../../src-main/engine/onnx/onnx-runtime';
+import { smoothedCrossEntropy } from '../../../src-main/engine/metrics/loss';
 import { withSeededRandom } from '../../../src-main/engine/train/seeded-init';
-import { MomentumSgd } from '../../../src-main/engine/train/sgd';
+import { MomentumSgd } from '../../../src-main/engine/step/sgd';
 import { trainStep } from '../../../src-main/engine/train/train-step';
 import type { Groups, ModelConfig, Preprocessing, Stem } from '../../../src-main/engine/types';
 
@@ -115,7 +115,7 @@ describe.skipIf(!onnx.available)('ONNX training graph', () => {
     model.dispose();
   });
 
-  // The second case is a fine-tune's (train/fine-tune.ts): head-only steps (the backbone frozen in
+  // The second case is a fine-tune's (step/fine-tune.ts): head-only steps (the backbone frozen in
   // inference mode, another graph), then a full one with the backbone at a quarter of the rate.
   it.each([
     { name: 'full steps', headOnly: [false, false], lrScale: undefined },

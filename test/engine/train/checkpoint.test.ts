@@ -15,9 +15,9 @@ import {
   readTrainingState,
   writeCheckpoint,
   type TrainState,
-} from '../../../src-main/engine/train/checkpoint';
+} from '../../../src-main/engine/checkpoint/checkpoint';
 import { defaultTrainConfig } from '../../../src-main/engine/train/config';
-import { MomentumSgd } from '../../../src-main/engine/train/sgd';
+import { MomentumSgd } from '../../../src-main/engine/step/sgd';
 import type { CheckpointManifest, ModelConfig } from '../../../src-main/engine/types';
 
 let root: string;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src-main/engine/evaluate';
-import { defaultTrainConfig, train } from '../../../src-main/engine/train/train';
+import { evaluate } from '../../../src-main/engine/jobs/evaluate';
+import { defaultTrainConfig, train } from '../../../src-main/engine/jobs/train';
 import type { TrainEvent } from '../../../src-main/engine/types';
 import { sharedDatasets } from '../data/fixtures';
 

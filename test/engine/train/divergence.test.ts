@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onnxRuntimeStatus } from '../../../src-main/engine/runtime/onnx-runtime';
+import { onnxRuntimeStatus } from '../../../src-main/engine/onnx/onnx-runtime';
 import { checkDivergence, divergenceThreshold, suggestedLearningRate } from '../../../src-main/engine/train/divergence';
-import { defaultTrainConfig, train } from '../../../src-main/engine/train/train';
+import { defaultTrainConfig, train } from '../../../src-main/engine/jobs/train';
 import type { TrainEvent } from '../../../src-main/engine/types';
 import { makeImageFolder } from '../../fixtures/image-folder';
 

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onnxRuntimeStatus } from '../../../src-main/engine/runtime/onnx-runtime';
-import { loadCheckpoint } from '../../../src-main/engine/train/checkpoint';
+import { onnxRuntimeStatus } from '../../../src-main/engine/onnx/onnx-runtime';
+import { loadCheckpoint } from '../../../src-main/engine/checkpoint/checkpoint';
 import { buildShuffleNetV1 } from '../../../src-main/engine/model/shufflenet';
-import { isHeadWeight } from '../../../src-main/engine/train/fine-tune';
+import { isHeadWeight } from '../../../src-main/engine/step/fine-tune';
 import { withSeededRandom } from '../../../src-main/engine/train/seeded-init';
-import { defaultTrainConfig, train } from '../../../src-main/engine/train/train';
+import { defaultTrainConfig, train } from '../../../src-main/engine/jobs/train';
 import type { TrainConfig } from '../../../src-main/engine/types';
 import { makeImageFolder } from '../../fixtures/image-folder';
 

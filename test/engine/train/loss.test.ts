@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { smoothedCrossEntropy, smoothedCrossEntropyOf, smoothedCrossEntropyPerSample } from '../../../src-main/engine/train/loss';
+import { smoothedCrossEntropy, smoothedCrossEntropyOf, smoothedCrossEntropyPerSample } from '../../../src-main/engine/metrics/loss';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

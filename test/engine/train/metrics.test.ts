@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClassificationAccumulator, perClassMetrics, softmaxRow, topKIndices } from '../../../src-main/engine/metrics';
+import { ClassificationAccumulator, perClassMetrics, softmaxRow, topKIndices } from '../../../src-main/engine/metrics/metrics';
 
 describe('metrics', () => {
   it('per-class precision, recall and F1 from a confusion matrix (rows = true class)', () => {

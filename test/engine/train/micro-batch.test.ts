@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildShuffleNetV1 } from '../../../src-main/engine/model/shufflenet';
-import { activationElementsPerImage, chooseMicroBatchSize, microBatchRanges, trainingBytesPerImage } from '../../../src-main/engine/train/micro-batch';
+import { activationElementsPerImage, chooseMicroBatchSize, microBatchRanges, trainingBytesPerImage } from '../../../src-main/engine/step/micro-batch';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

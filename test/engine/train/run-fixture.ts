@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { defaultTrainConfig, train } from '../../../src-main/engine/train/train';
+import { defaultTrainConfig, train } from '../../../src-main/engine/jobs/train';
 import { makeImageFolder } from '../../fixtures/image-folder';
 
 /**

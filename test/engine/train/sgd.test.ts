@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MomentumSgd, isDecayed } from '../../../src-main/engine/train/sgd';
+import { MomentumSgd, isDecayed } from '../../../src-main/engine/step/sgd';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

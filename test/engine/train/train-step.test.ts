@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildShuffleNetV1 } from '../../../src-main/engine/model/shufflenet';
-import { MomentumSgd } from '../../../src-main/engine/train/sgd';
+import { MomentumSgd } from '../../../src-main/engine/step/sgd';
 import { trainStep, type StepContext } from '../../../src-main/engine/train/train-step';
 import type { Preprocessing } from '../../../src-main/engine/types';
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onnxRuntimeStatus } from '../../../src-main/engine/runtime/onnx-runtime';
-import { loadCheckpoint } from '../../../src-main/engine/train/checkpoint';
-import { defaultTrainConfig, train } from '../../../src-main/engine/train/train';
+import { onnxRuntimeStatus } from '../../../src-main/engine/onnx/onnx-runtime';
+import { loadCheckpoint } from '../../../src-main/engine/checkpoint/checkpoint';
+import { defaultTrainConfig, train } from '../../../src-main/engine/jobs/train';
 import type { TrainConfig, TrainEvent } from '../../../src-main/engine/types';
 import { makeImageFolder } from '../../fixtures/image-folder';
 

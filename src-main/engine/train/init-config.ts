@@ -1,7 +1,7 @@
 /** What `init` does to a run's config: the source fixes the architecture (the input size stays the run's). */
-import { readManifest, resolveCheckpointDir } from '../train/checkpoint';
+import { readManifest, resolveCheckpointDir } from '../checkpoint/checkpoint';
 import type { ModelConfig, TrainConfig } from '../types';
-import { resolveInit } from './pretrained';
+import { resolveInit } from '../checkpoint/pretrained';
 
 /** The checkpoint folder an `init` names and the model it holds; null for scratch. */
 export interface InitSource {

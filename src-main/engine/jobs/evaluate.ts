@@ -1,12 +1,12 @@
 /** Evaluation of a trained run on a dataset split: loss, top-1/top-5, confusion matrix, per-class metrics. */
-import { loadDataset } from './data/load-dataset';
-import { AbortedError, assertFiniteLogits, UserError } from './errors';
-import { ClassificationAccumulator, perClassMetrics } from './metrics';
-import type { DeviceChoice } from './runtime/devices';
-import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from './runtime/logits-runner';
-import { requestedTta, withTta } from './runtime/tta';
-import { spreadSubset } from './train/data-order';
-import type { DatasetSplit, EvaluationResult, TestTimeAugmentation } from './types';
+import { loadDataset } from '../data/load-dataset';
+import { AbortedError, assertFiniteLogits, UserError } from '../errors';
+import { ClassificationAccumulator, perClassMetrics } from '../metrics/metrics';
+import type { DeviceChoice } from '../runtime/devices';
+import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from '../runtime/logits-runner';
+import { requestedTta, withTta } from '../runtime/tta';
+import { spreadSubset } from '../data/data-order';
+import type { DatasetSplit, EvaluationResult, TestTimeAugmentation } from '../types';
 
 const DEFAULT_BATCH_SIZE = 64;
 

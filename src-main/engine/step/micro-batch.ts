@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import type * as tf from '@tensorflow/tfjs';
-import { trainingReplicaLimit } from '../ort-train/replicas';
+import { trainingReplicaLimit } from './replica-count';
 
 /**
  * Bytes a training step keeps per image for each element of every layer output: the outputs
@@ -97,7 +97,7 @@ export function chooseMicroBatchSize(options: {
   }
   // Too few images to give every replica MIN_REPLICA_MICRO_BATCH: the batch runs whole.
   if (fits >= batchSize && batchSize < replicas * MIN_REPLICA_MICRO_BATCH) return batchSize;
-  // A multiple of the replica count, so every replica gets as many micro-batches (replicas.ts).
+  // A multiple of the replica count, so every replica gets as many micro-batches (ort-train/replicas.ts).
   const parts = Math.ceil(Math.ceil(batchSize / fits) / replicas) * replicas;
   return Math.ceil(batchSize / parts);
 }

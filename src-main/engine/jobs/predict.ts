@@ -1,13 +1,13 @@
 /** Prediction over every image in a folder tree, streamed in file order with bounded memory. */
 import { stat } from 'node:fs/promises';
-import { DecodeError, decodeImageFile } from './data/preprocess';
-import { walkImageFiles } from './data/files';
-import { AbortedError, assertFiniteLogits, UserError } from './errors';
-import { softmaxRow, topKIndices } from './metrics';
-import type { DeviceChoice } from './runtime/devices';
-import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from './runtime/logits-runner';
-import { requestedTta, withTta } from './runtime/tta';
-import type { PredictionItem, TestTimeAugmentation } from './types';
+import { DecodeError, decodeImageFile } from '../data/preprocess';
+import { walkImageFiles } from '../data/files';
+import { AbortedError, assertFiniteLogits, UserError } from '../errors';
+import { softmaxRow, topKIndices } from '../metrics/metrics';
+import type { DeviceChoice } from '../runtime/devices';
+import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from '../runtime/logits-runner';
+import { requestedTta, withTta } from '../runtime/tta';
+import type { PredictionItem, TestTimeAugmentation } from '../types';
 
 const DEFAULT_BATCH_SIZE = 64;
 const DEFAULT_TOP_K = 5;

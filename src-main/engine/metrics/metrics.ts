@@ -3,8 +3,8 @@
  * training and by `evaluate`. Logits arrive batch by batch; nothing else is kept per sample
  * except the misclassified ids.
  */
-import type { ClassMetrics } from './types';
-import { smoothedCrossEntropyOf } from './train/loss';
+import type { ClassMetrics } from '../types';
+import { smoothedCrossEntropyOf } from './loss';
 
 /** Softmax of one row, in float64. */
 export function softmaxRow(logits: ArrayLike<number>): number[] {

@@ -17,7 +17,7 @@ export interface SgdOptions {
   weightDecay: number;
   /**
    * Each weight's share of the step's learning rate, by its saved name; 1 for all when absent.
-   * Fine-tuning gives the backbone a smaller share than the head (train/fine-tune.ts). Like
+   * Fine-tuning gives the backbone a smaller share than the head (step/fine-tune.ts). Like
    * PyTorch's parameter groups, the share scales the step, not the gradient: momentum and weight
    * decay accumulate as without it.
    */

@@ -1,7 +1,7 @@
 /**
  * ONNX Runtime (onnxruntime-node, an optional dependency) loaded lazily: the first call requires
  * it, later calls reuse it or the reason it could not load. Sessions open on the device asked for
- * (devices.ts picks it: CUDA, WebGPU or the CPU); without one, on CUDA when its provider libraries
+ * (runtime/devices.ts picks it: CUDA, WebGPU or the CPU); without one, on CUDA when its provider libraries
  * were installed beside the binding, the CPU provider otherwise.
  */
 import { existsSync, readFileSync } from 'node:fs';

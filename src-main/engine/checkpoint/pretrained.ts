@@ -9,7 +9,7 @@ export const PRETRAINED_NAME = 'shufflenet-v1-g3-0.5x-cifar10';
 
 /**
  * The shipped checkpoint folder. Looked up from this module upwards, because the module sits at
- * different depths from source (src-main/engine/transfer/) and in the bundle (dist-main/ml-host/);
+ * different depths from source (src-main/engine/checkpoint/) and in the bundle (dist-main/ml-host/);
  * SHUFFLENET_PRETRAINED_DIR points elsewhere (tests, a packaged app's resources).
  */
 export function pretrainedDir(): string {

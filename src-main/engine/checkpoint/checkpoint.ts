@@ -21,7 +21,7 @@ import { loadModelFromDir, serializeModel } from '../model/file-io';
 import type { CheckpointManifest } from '../types';
 import { CHECKPOINTS_DIR, checkpointName } from './best-checkpoint';
 import { checkpointWriteError, checksumsOf, verifyChecksums } from './checkpoint-integrity';
-import type { SgdState, SgdStateHeader } from './sgd';
+import type { SgdState, SgdStateHeader } from '../step/sgd';
 
 export { CHECKPOINTS_DIR, checkpointName };
 const MANIFEST = 'manifest.json';

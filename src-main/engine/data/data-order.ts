@@ -1,5 +1,5 @@
 /** Deterministic sample order: which samples a run uses, their order per epoch, and per-step augmentation seeds. */
-import { createRng } from '../data/augment';
+import { createRng } from './augment';
 
 /** Fisher-Yates shuffle of a copy of `items` with `rng`. */
 export function shuffled<T>(items: readonly T[], rng: () => number): T[] {

@@ -4,7 +4,7 @@
  * weight's share of the schedule's learning rate. MomentumSgd (tfjs) and OnnxTrainer (ONNX Runtime)
  * both take their rates from MomentumSgd.rateOf, which asks lrScaleOf here.
  */
-import { HEAD_LAYER } from '../transfer/copy-weights';
+import { HEAD_LAYER } from '../model/copy-weights';
 import type { TrainConfig } from '../types';
 
 /** What a config without the fine-tuning options does (older checkpoints' configs lack them). */
