@@ -71,7 +71,7 @@ export interface Operations {
   explainImage: { args: { run: string; path: string; classIndex?: number }; event: never; result: ExplainedImage };
   /** The same for named files, in order (the labeling view's suggestions). */
   predictFiles: {
-    args: { run: string; paths: string[]; topK: number };
+    args: { run: string; paths: string[]; topK: number; tta?: TestTimeAugmentation };
     event: ProgressEvent | { type: 'item'; item: PredictionItem };
     result: { predicted: number; skipped: number };
   };

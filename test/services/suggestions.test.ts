@@ -65,6 +65,25 @@ describe('suggestions', () => {
     await expect(harness.client.invoke('suggestions.undoAccept', { acceptId: accepted.acceptId! })).rejects.toMatchObject({ code: 'not-found' });
   });
 
+  it('each guess is the mirror-averaged prediction (flip test-time augmentation), as folder prediction gives it', async () => {
+    const listed = await harness.client.invoke('images.list', { datasetId: dataset.id, filter: unlabeledFilter });
+    const folder = join(listed.items[0].path, '..');
+    const predicted = async (tta: 'none' | 'flip') => {
+      const done = harness.next('predict.done');
+      const { jobId } = await harness.client.invoke('predict.start', { runId: run.id, folder, tta });
+      await done;
+      const items = (await harness.client.invoke('predict.list', { jobId })).items;
+      return new Map(items.map((item) => [item.path, 'top' in item ? item.top[0].probability : Number.NaN]));
+    };
+    const flipped = await predicted('flip');
+    const plain = await predicted('none');
+    for (const item of listed.items) {
+      expect(item.suggestion!.confidence).toBeCloseTo(flipped.get(item.path)!, 5);
+    }
+    // The fixture's images are not mirror-symmetric, so the plain pass would give other numbers.
+    expect(listed.items.some((item) => Math.abs(item.suggestion!.confidence - plain.get(item.path)!) > 1e-4)).toBe(true);
+  });
+
   it('a cut-off nothing reaches labels nothing and offers no undo', async () => {
     const result = await harness.client.invoke('suggestions.accept', { datasetId: dataset.id, minConfidence: 1 });
     expect(result).toEqual({ updated: 0, acceptId: null });
