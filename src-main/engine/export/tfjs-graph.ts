@@ -49,7 +49,7 @@ const conv2dAttrs = (stride: number, pads: number[]): Record<string, TfAttr> => 
   };
 };
 
-/** tfjs 'same' pooling pads floor(total / 2) before and the rest after (samePads in onnx-graph.ts). */
+/** tfjs 'same' pooling pads floor(total / 2) before and the rest after (samePads in model/plan.ts). */
 function isSamePadding(size: number, kernel: number, stride: number, before: number, after: number): boolean {
   const total = Math.max((Math.ceil(size / stride) - 1) * stride + kernel - size, 0);
   return before === Math.floor(total / 2) && after === total - before;

@@ -1,6 +1,6 @@
 /**
- * The ShuffleNetV1 layout as plain numbers (no tfjs), shared by the model builder and the
- * analytic summary so the two cannot drift apart.
+ * The ShuffleNetV1 layout as plain numbers (no tfjs): channels, strides and groups per unit.
+ * plan.ts turns it into the layer list that every emitter and the analytic summary walk.
  */
 import { UserError } from '../errors';
 import type { Groups, ModelConfig, Scale } from '../types';

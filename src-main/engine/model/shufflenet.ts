@@ -4,37 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../types';
-import { networkPlan, type UnitPlan } from './arch';
+import { describeShuffleNet, type Layer, type UnitLayers } from './plan';
 import { BatchNorm2d, ChannelShuffle, GroupedConv1x1 } from './layers';
 
-/** MindSpore BatchNorm2d defaults (momentum 0.9, eps 1e-5) rather than Keras' 0.99 / 1e-3. */
-function batchNorm(name: string, zeroGamma = false): tf.layers.Layer {
-  return new BatchNorm2d({ name, momentum: 0.9, epsilon: 1e-5, zeroGamma });
-}
-
-function relu(name: string): tf.layers.Layer {
-  return tf.layers.reLU({ name });
-}
-
-/**
- * 3x3 depthwise conv, He-normal over its true fan-in of 9. tfjs computes a depthwise kernel's fan-in
- * as 9 * channels, so the scale is multiplied by `channels` to cancel that.
- */
-function depthwise(name: string, channels: number, stride: number): tf.layers.Layer {
-  return tf.layers.depthwiseConv2d({
-    name,
-    kernelSize: 3,
-    strides: stride,
-    padding: stride === 1 ? 'same' : 'valid',
-    depthMultiplier: 1,
-    useBias: false,
-    depthwiseInitializer: tf.initializers.varianceScaling({
-      scale: 2 * channels,
-      mode: 'fanIn',
-      distribution: 'normal',
-    }),
-  });
-}
+type Sym = tf.SymbolicTensor;
+const apply = (layer: tf.layers.Layer, x: Sym | Sym[]): Sym => layer.apply(x) as Sym;
 
 /**
  * One pixel of zeros on every side, as PyTorch's and MindSpore's `padding=1` does before the
@@ -48,29 +22,60 @@ function padOne(name: string): tf.layers.Layer {
   return tf.layers.zeroPadding2d({ name, padding: [[1, 1], [1, 1]] });
 }
 
-/** One unit: relu(concat(avgpool(x), branch(x))) for stride 2, relu(x + branch(x)) for stride 1. */
-function shuffleUnit(x: tf.SymbolicTensor, u: UnitPlan, init: InitOptions): tf.SymbolicTensor {
-  const n = u.name;
-  let b = new GroupedConv1x1({ name: `${n}.pw1`, filters: u.midChannels, groups: u.firstGroups }).apply(x) as tf.SymbolicTensor;
-  b = batchNorm(`${n}.pw1_bn`).apply(b) as tf.SymbolicTensor;
-  b = relu(`${n}.pw1_relu`).apply(b) as tf.SymbolicTensor;
-  if (u.groups > 1) b = new ChannelShuffle({ name: `${n}.shuffle`, groups: u.groups }).apply(b) as tf.SymbolicTensor;
-  if (u.stride === 2) b = padOne(`${n}.dw_pad`).apply(b) as tf.SymbolicTensor;
-  b = depthwise(`${n}.dw`, u.midChannels, u.stride).apply(b) as tf.SymbolicTensor;
-  b = batchNorm(`${n}.dw_bn`).apply(b) as tf.SymbolicTensor;
-  b = new GroupedConv1x1({ name: `${n}.pw2`, filters: u.branchChannels, groups: u.groups }).apply(b) as tf.SymbolicTensor;
-  b = batchNorm(`${n}.pw2_bn`, init.zeroInitBranches ?? false).apply(b) as tf.SymbolicTensor;
-  let out: tf.SymbolicTensor;
-  if (u.stride === 2) {
-    const padded = padOne(`${n}.shortcut_pad`).apply(x) as tf.SymbolicTensor;
-    const shortcut = tf.layers
-      .averagePooling2d({ name: `${n}.shortcut_pool`, poolSize: 3, strides: 2, padding: 'valid' })
-      .apply(padded) as tf.SymbolicTensor;
-    out = tf.layers.concatenate({ name: `${n}.concat`, axis: -1 }).apply([shortcut, b]) as tf.SymbolicTensor;
-  } else {
-    out = tf.layers.add({ name: `${n}.add` }).apply([x, b]) as tf.SymbolicTensor;
+/**
+ * The tfjs layer(s) of one described layer, applied to `x`. `zeroGamma` starts a batch norm's gamma
+ * at 0 (InitOptions.zeroInitBranches).
+ */
+function layer(x: Sym, l: Layer, zeroGamma = false): Sym {
+  switch (l.kind) {
+    case 'stemConv':
+      return apply(tf.layers.conv2d({ name: l.name, filters: l.channels, kernelSize: 3, strides: l.stride, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({}) }), x);
+    case 'pointwiseConv':
+      return apply(new GroupedConv1x1({ name: l.name, filters: l.channels, groups: l.groups }), x);
+    case 'channelShuffle':
+      return apply(new ChannelShuffle({ name: l.name, groups: l.groups }), x);
+    case 'depthwiseConv': {
+      const padded = l.stride === 1 ? x : apply(padOne(l.padLayer), x);
+      // He-normal over the true fan-in of 9: tfjs counts a depthwise kernel's fan-in as 9 * channels,
+      // so the scale is multiplied by the channels to cancel that.
+      return apply(tf.layers.depthwiseConv2d({
+        name: l.name,
+        kernelSize: 3,
+        strides: l.stride,
+        padding: l.stride === 1 ? 'same' : 'valid',
+        depthMultiplier: 1,
+        useBias: false,
+        depthwiseInitializer: tf.initializers.varianceScaling({ scale: 2 * l.channels, mode: 'fanIn', distribution: 'normal' }),
+      }), padded);
+    }
+    case 'batchNorm':
+      return apply(new BatchNorm2d({ name: l.name, momentum: l.momentum, epsilon: l.epsilon, zeroGamma }), x);
+    case 'relu':
+      return apply(tf.layers.reLU({ name: l.name }), x);
+    case 'maxPool':
+      return apply(tf.layers.maxPooling2d({ name: l.name, poolSize: 3, strides: 2, padding: 'same' }), x);
+    case 'avgPool': {
+      const padded = apply(padOne(l.padLayer), x);
+      return apply(tf.layers.averagePooling2d({ name: l.name, poolSize: 3, strides: 2, padding: 'valid' }), padded);
+    }
+    case 'globalPool':
+      return apply(tf.layers.globalAveragePooling2d({ name: l.name }), x);
+    case 'dense': {
+      // The kernel as PyTorch's nn.Linear default, U(±1/sqrt(fan_in)), and a zero bias: tfjs's Glorot
+      // default gave logits a few times larger (a first-epoch loss of 3.9 for 3 classes on folder-sample).
+      const kernelInitializer = tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform' });
+      return apply(tf.layers.dense({ name: l.name, units: l.channels, useBias: true, kernelInitializer, biasInitializer: tf.initializers.zeros() }), x);
+    }
   }
-  return relu(`${n}.relu`).apply(out) as tf.SymbolicTensor;
+}
+
+/** One unit: relu(concat(avgpool(x), branch(x))) for stride 2, relu(x + branch(x)) for stride 1. */
+function shuffleUnit(x: Sym, u: UnitLayers, init: InitOptions): Sym {
+  const last = u.branch.length - 1;
+  const b = u.branch.reduce((v, l, i) => layer(v, l, i === last && (init.zeroInitBranches ?? false)), x);
+  const shortcut = u.shortcut.reduce((v, l) => layer(v, l), x);
+  const merge = u.merge.kind === 'concat' ? tf.layers.concatenate({ name: u.merge.name, axis: -1 }) : tf.layers.add({ name: u.merge.name });
+  return layer(apply(merge, [shortcut, b]), u.relu);
 }
 
 /** How a fresh model's weights start; not part of the architecture, so not in ModelConfig. */
@@ -92,32 +97,11 @@ export interface InitOptions {
  * average pool and a dense classifier with bias. Throws `UserError` for an unsupported config.
  */
 export function buildShuffleNetV1(config: ModelConfig, init: InitOptions = {}): tf.LayersModel {
-  const plan = networkPlan(config);
+  const net = describeShuffleNet(config);
   const input = tf.input({ name: 'image', shape: [config.inputSize, config.inputSize, 3] });
-  let x = tf.layers
-    .conv2d({
-      name: 'stem.conv',
-      filters: plan.stemChannels,
-      kernelSize: 3,
-      strides: plan.stemStride,
-      padding: 'same',
-      useBias: false,
-      kernelInitializer: tf.initializers.heNormal({}),
-    })
-    .apply(input) as tf.SymbolicTensor;
-  x = batchNorm('stem.bn').apply(x) as tf.SymbolicTensor;
-  x = relu('stem.relu').apply(x) as tf.SymbolicTensor;
-  if (plan.stemMaxPool) {
-    x = tf.layers.maxPooling2d({ name: 'stem.pool', poolSize: 3, strides: 2, padding: 'same' }).apply(x) as tf.SymbolicTensor;
-  }
-  for (const unit of plan.units) x = shuffleUnit(x, unit, init);
-  x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
-  // The kernel as PyTorch's nn.Linear default, U(±1/sqrt(fan_in)), and a zero bias: tfjs's Glorot
-  // default gave logits a few times larger (a first-epoch loss of 3.9 for 3 classes on folder-sample).
-  const classifierInit = () => tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform' });
-  const logits = tf.layers
-    .dense({ name: 'classifier', units: config.numClasses, useBias: true, kernelInitializer: classifierInit(), biasInitializer: tf.initializers.zeros() })
-    .apply(x) as tf.SymbolicTensor;
+  let x = net.stem.reduce((v, l) => layer(v, l), input);
+  for (const unit of net.units) x = shuffleUnit(x, unit, init);
+  const logits = net.head.reduce((v, l) => layer(v, l), x);
   return tf.model({
     name: `shufflenet_v1_g${config.groups}_${config.scale}x_${config.stem}`,
     inputs: input,

@@ -1,11 +1,11 @@
 /**
- * ShuffleNetV1 as an ONNX graph (NCHW), written from the same plan the tfjs builder uses
- * (model/arch.ts networkPlan) and filled with a checkpoint's weights. Every batch norm is folded
+ * ShuffleNetV1 as an ONNX graph (NCHW), written from the layer list the tfjs builder walks
+ * (model/plan.ts describeShuffleNet) and filled with a checkpoint's weights. Every batch norm is folded
  * into the convolution before it (inference uses the moving statistics), so the graph holds only
  * Conv, Relu, MaxPool, AveragePool, Reshape, Transpose, Concat, Add, GlobalAveragePool, Flatten and Gemm.
  */
 import { UserError } from '../errors';
-import { networkPlan, type UnitPlan } from '../model/arch';
+import { describeShuffleNet, type BatchNorm, type DepthwiseConv, type Layer, type PointwiseConv, type StemConv, type UnitLayers } from '../model/plan';
 import type { ModelConfig } from '../types';
 import type { CheckpointWeights, NamedWeight } from './checkpoint-weights';
 import { bottleneckPadding, padPw2Inputs, padRows, type BottleneckPadding } from './nchwc-padding';
@@ -28,13 +28,6 @@ export interface OnnxGraph {
   initializers: OnnxInitializer[];
   inputs: OnnxValueInfo[];
   outputs: OnnxValueInfo[];
-}
-
-/** tfjs 'same' padding of one spatial axis: output ceil(in / stride), the odd pixel at the end. */
-export function samePads(inSize: number, kernel: number, stride: number): [number, number] {
-  const out = Math.ceil(inSize / stride);
-  const total = Math.max((out - 1) * stride + kernel - inSize, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
 /** `[kh, kw, cin, cout]` (tfjs HWIO) to `[cout, cin, kh, kw]` (ONNX OIHW); also covers grouped 1x1 `[1, 1, cin/g, cout]`. */
@@ -103,22 +96,17 @@ class GraphBuilder {
   }
 
   /**
-   * A convolution whose following batch norm `bn` is folded in: W' = W * s, b = beta - mean * s
-   * with s = gamma / sqrt(movingVariance + epsilon), per output channel (weights OIHW).
+   * Folds batch norm `bn` into the OIHW weight of the convolution before it, in place, and returns
+   * the bias: W' = W * s, b = beta - mean * s with s = gamma / sqrt(movingVariance + epsilon), per
+   * output channel. Inference uses the moving statistics, so the folded conv is exact.
    */
-  convBn(name: string, bn: string, x: string, oihw: Float32Array, dims: number[], attributes: Record<string, Attribute>): string {
-    const bias = this.foldBn(bn, oihw, dims[0]);
-    return this.conv(name, bn, x, oihw, bias, dims, attributes);
-  }
-
-  /** Folds batch norm `bn` into the OIHW weight in place (see convBn) and returns the bias. */
-  foldBn(bn: string, oihw: Float32Array, cout: number): Float32Array {
+  foldBn(bn: BatchNorm, oihw: Float32Array, cout: number): Float32Array {
     const perOut = oihw.length / cout;
-    const gamma = this.weight(`${bn}/gamma`, [cout]).data;
-    const beta = this.weight(`${bn}/beta`, [cout]).data;
-    const mean = this.weight(`${bn}/moving_mean`, [cout]).data;
-    const variance = this.weight(`${bn}/moving_variance`, [cout]).data;
-    const eps = this.epsilon(bn);
+    const gamma = this.weight(bn.gamma.name, [cout]).data;
+    const beta = this.weight(bn.beta.name, [cout]).data;
+    const mean = this.weight(bn.movingMean.name, [cout]).data;
+    const variance = this.weight(bn.movingVariance.name, [cout]).data;
+    const eps = this.epsilon(bn.name);
     const bias = new Float32Array(cout);
     for (let o = 0; o < cout; o++) {
       const s = gamma[o] / Math.sqrt(variance[o] + eps);
@@ -137,10 +125,30 @@ class GraphBuilder {
   }
 }
 
-/** Grouped 1x1 conv + folded BN: the kernel `[1, 1, cin/groups, cout]` becomes `[cout, cin/groups, 1, 1]` with `group`. */
-function pointwise(g: GraphBuilder, layer: string, x: string, cin: number, cout: number, groups: number): string {
-  const w = g.weight(`${layer}/kernel`, [1, 1, cin / groups, cout]);
-  return g.convBn(layer, `${layer}_bn`, x, hwioToOihw(w), [cout, cin / groups, 1, 1], { group: groups, strides: [1, 1], pads: [0, 0, 0, 0] });
+type Conv = StemConv | PointwiseConv | DepthwiseConv;
+
+/** A conv layer's weight as OIHW, its dims and its Conv attributes, unpadded. */
+function convOf(g: GraphBuilder, l: Conv): { oihw: Float32Array; dims: number[]; attributes: Record<string, Attribute> } {
+  const kernel = g.weight(l.kernel.name, l.kernel.shape);
+  switch (l.kind) {
+    case 'stemConv': {
+      const [pb, pe] = l.pads;
+      return { oihw: hwioToOihw(kernel), dims: [l.channels, l.inChannels, 3, 3], attributes: { strides: [l.stride, l.stride], pads: [pb, pb, pe, pe] } };
+    }
+    case 'pointwiseConv':
+      return { oihw: hwioToOihw(kernel), dims: [l.channels, l.inChannels / l.groups, 1, 1], attributes: pointwiseAttributes(l.groups) };
+    case 'depthwiseConv':
+      // The tfjs model's 1-pixel zero padding before a stride-2 depthwise conv becomes pads [1,1,1,1].
+      return { oihw: depthwiseToOihw(kernel), dims: [l.channels, 1, 3, 3], attributes: depthwiseAttributes(l.channels, l.stride) };
+  }
+}
+
+function pointwiseAttributes(groups: number): Record<string, Attribute> {
+  return { group: groups, strides: [1, 1], pads: [0, 0, 0, 0] };
+}
+
+function depthwiseAttributes(channels: number, stride: number): Record<string, Attribute> {
+  return { group: channels, strides: [stride, stride], pads: [1, 1, 1, 1] };
 }
 
 /**
@@ -157,62 +165,105 @@ function channelShuffle(g: GraphBuilder, name: string, x: string, channels: numb
   return g.node('Reshape', name, [swapped, merged]);
 }
 
-/** pw1 -> ReLU -> shuffle -> depthwise -> pw2 of a unit, as the tfjs model has them. */
-function bottleneck(g: GraphBuilder, x: string, u: UnitPlan, size: number): string {
-  const n = u.name;
-  let b = pointwise(g, `${n}.pw1`, x, u.inChannels, u.midChannels, u.firstGroups);
-  b = g.node('Relu', `${n}.pw1_relu`, [b]);
-  if (u.groups > 1) b = channelShuffle(g, `${n}.shuffle`, b, u.midChannels, u.groups, size);
-  const dw = g.weight(`${n}.dw/depthwise_kernel`, [3, 3, u.midChannels, 1]);
-  b = g.convBn(`${n}.dw`, `${n}.dw_bn`, b, depthwiseToOihw(dw), [u.midChannels, 1, 3, 3], depthwiseAttributes(u));
-  return pointwise(g, `${n}.pw2`, b, u.midChannels, u.branchChannels, u.groups);
+/**
+ * A bottleneck zero-padded for NCHWc (nchwc-padding.ts) while it is being written: `width` padded
+ * channels in all, and `rows`, where each real channel of the current value sits (null: the
+ * value is unpadded, before pw1 and after pw2).
+ */
+interface Padded {
+  p: BottleneckPadding;
+  width: number;
+  rows: Int32Array | null;
 }
 
-function depthwiseAttributes(u: UnitPlan, channels = u.midChannels): Record<string, Attribute> {
-  return { group: channels, strides: [u.stride, u.stride], pads: [1, 1, 1, 1] };
+/** A conv with the batch norm after it folded in; with `pad`, its weights spread to the padded channels. */
+function convBn(g: GraphBuilder, x: string, l: Conv, bn: BatchNorm, pad: Padded | null): string {
+  const { oihw, dims, attributes } = convOf(g, l);
+  const bias = g.foldBn(bn, oihw, dims[0]);
+  if (!pad) return g.conv(l.name, bn.name, x, oihw, bias, dims, attributes);
+  const { p, width, rows } = pad;
+  if (l.kind === 'pointwiseConv' && rows === null) {
+    // pw1: its outputs spread over the padded bottleneck.
+    pad.rows = p.pw1Channel;
+    return g.conv(l.name, bn.name, x, padRows(oihw, dims[1], p.pw1Channel, width), padRows(bias, 1, p.pw1Channel, width), [width, dims[1], 1, 1], attributes);
+  }
+  if (l.kind === 'depthwiseConv' && rows !== null) {
+    return g.conv(l.name, bn.name, x, padRows(oihw, 9, rows, width), padRows(bias, 1, rows, width), [width, 1, 3, 3], depthwiseAttributes(width, l.stride));
+  }
+  if (l.kind === 'pointwiseConv' && rows === p.shuffledChannel) {
+    // pw2: reads the padded bottleneck, writes the unit's real channels.
+    pad.rows = null;
+    return g.conv(l.name, bn.name, x, padPw2Inputs(oihw, dims[0], l.groups, p), bias, [dims[0], p.groupWidth, 1, 1], attributes);
+  }
+  throw new Error(`onnx graph: ${l.name} has no padded form at this place of the bottleneck`);
 }
 
-/** The same bottleneck with zero channels added so ONNX Runtime runs it in NCHWc (nchwc-padding.ts); same outputs. */
-function paddedBottleneck(g: GraphBuilder, x: string, u: UnitPlan, size: number, p: BottleneckPadding): string {
-  const n = u.name;
-  const mid = u.groups * p.groupWidth;
-  const pointwiseAttributes = (groups: number) => ({ group: groups, strides: [1, 1], pads: [0, 0, 0, 0] });
-
-  const pw1Dims = [u.midChannels, u.inChannels / u.firstGroups, 1, 1];
-  const pw1 = hwioToOihw(g.weight(`${n}.pw1/kernel`, [1, 1, pw1Dims[1], u.midChannels]));
-  const pw1Bias = g.foldBn(`${n}.pw1_bn`, pw1, u.midChannels);
-  let b = g.conv(`${n}.pw1`, `${n}.pw1_bn`, x, padRows(pw1, pw1Dims[1], p.pw1Channel, mid), padRows(pw1Bias, 1, p.pw1Channel, mid), [mid, pw1Dims[1], 1, 1], pointwiseAttributes(u.firstGroups));
-  b = g.node('Relu', `${n}.pw1_relu`, [b]);
-  b = channelShuffle(g, `${n}.shuffle`, b, mid, u.groups, size);
-
-  const dw = depthwiseToOihw(g.weight(`${n}.dw/depthwise_kernel`, [3, 3, u.midChannels, 1]));
-  const dwBias = g.foldBn(`${n}.dw_bn`, dw, u.midChannels);
-  b = g.conv(`${n}.dw`, `${n}.dw_bn`, b, padRows(dw, 9, p.shuffledChannel, mid), padRows(dwBias, 1, p.shuffledChannel, mid), [mid, 1, 3, 3], depthwiseAttributes(u, mid));
-
-  const perGroup = u.midChannels / u.groups;
-  const pw2 = hwioToOihw(g.weight(`${n}.pw2/kernel`, [1, 1, perGroup, u.branchChannels]));
-  const pw2Bias = g.foldBn(`${n}.pw2_bn`, pw2, u.branchChannels);
-  const pw2Dims = [u.branchChannels, p.groupWidth, 1, 1];
-  return g.conv(`${n}.pw2`, `${n}.pw2_bn`, b, padPw2Inputs(pw2, u.branchChannels, u.groups, p), pw2Bias, pw2Dims, pointwiseAttributes(u.groups));
+/**
+ * The nodes of `layers` in order from `x`; every conv takes the batch norm after it (folded), so
+ * a batch norm elsewhere is an error. `pad`: the bottleneck is written zero-padded (see Padded).
+ */
+function emitLayers(g: GraphBuilder, x: string, layers: readonly Layer[], pad: Padded | null = null): string {
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i];
+    switch (l.kind) {
+      case 'stemConv':
+      case 'pointwiseConv':
+      case 'depthwiseConv': {
+        const bn = layers[i + 1];
+        if (bn?.kind !== 'batchNorm') throw new Error(`onnx graph: ${l.name} has no batch norm after it to fold`);
+        x = convBn(g, x, l, bn, pad);
+        i += 1;
+        break;
+      }
+      case 'batchNorm':
+        throw new Error(`onnx graph: batch norm ${l.name} follows no convolution`);
+      case 'relu':
+        x = g.node('Relu', l.name, [x]);
+        break;
+      case 'channelShuffle':
+        if (pad?.rows) {
+          if (pad.rows !== pad.p.pw1Channel) throw new Error(`onnx graph: ${l.name} must follow pw1 in a padded bottleneck`);
+          pad.rows = pad.p.shuffledChannel;
+        }
+        x = channelShuffle(g, l.name, x, pad ? pad.width : l.channels, l.groups, l.size);
+        break;
+      case 'maxPool': {
+        const [b, e] = l.pads;
+        x = g.node('MaxPool', l.name, [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [b, b, e, e] });
+        break;
+      }
+      case 'avgPool':
+        // The tfjs model's zero padding layer becomes pads, counted in the average (count_include_pad).
+        x = g.node('AveragePool', l.name, [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 });
+        break;
+      case 'globalPool':
+        x = g.node('Flatten', `${l.name}.flatten`, [g.node('GlobalAveragePool', l.name, [x])], { axis: 1 });
+        break;
+      case 'dense': {
+        // The network's last layer: its output is the graph's.
+        const kernel = g.weight(l.kernel.name, l.kernel.shape);
+        const bias = g.weight(l.bias.name, l.bias.shape);
+        const inputs = [x, g.constant(`${l.name}.weight`, kernel.shape, kernel.data), g.constant(`${l.name}.bias`, bias.shape, bias.data)];
+        g.nodes.push({ opType: 'Gemm', name: l.name, inputs, outputs: [OUTPUT_NAME] });
+        x = OUTPUT_NAME;
+        break;
+      }
+    }
+  }
+  return x;
 }
 
-/** One unit; `size` is its input's spatial side. The tfjs model's 1-pixel zero padding before stride-2 layers becomes pads [1,1,1,1]. */
-function shuffleUnit(g: GraphBuilder, x: string, u: UnitPlan, size: number, nchwcBlock: number): string {
-  const n = u.name;
-  const padding = bottleneckPadding(u, nchwcBlock);
-  const b = padding ? paddedBottleneck(g, x, u, size, padding) : bottleneck(g, x, u, size);
-  if (u.stride === 2) {
+/** One unit, its bottleneck padded for NCHWc where that pays (nchwc-padding.ts). */
+function shuffleUnit(g: GraphBuilder, x: string, u: UnitLayers, nchwcBlock: number): string {
+  const p = bottleneckPadding(u.plan, nchwcBlock);
+  const b = emitLayers(g, x, u.branch, p ? { p, width: u.plan.groups * p.groupWidth, rows: null } : null);
+  const shortcut = emitLayers(g, x, u.shortcut);
+  if (u.merge.kind === 'concat') {
     // relu(concat(pool(x), b)) = concat(pool(x), relu(b)) exactly: x is a ReLU output, so its
     // average is never negative. The ReLU then sits right after the conv, where ONNX Runtime fuses it.
-    const shortcut = g.node('AveragePool', `${n}.shortcut_pool`, [x], {
-      kernel_shape: [3, 3],
-      strides: [2, 2],
-      pads: [1, 1, 1, 1],
-      count_include_pad: 1,
-    });
-    return g.node('Concat', `${n}.concat`, [shortcut, g.node('Relu', `${n}.pw2_relu`, [b])], { axis: 1 });
+    return g.node('Concat', u.merge.name, [shortcut, g.node('Relu', u.relu.name, [b])], { axis: 1 });
   }
-  return g.node('Relu', `${n}.relu`, [g.node('Add', `${n}.add`, [x, b])]);
+  return g.node('Relu', u.relu.name, [g.node('Add', u.merge.name, [shortcut, b])]);
 }
 
 /**
@@ -222,34 +273,11 @@ function shuffleUnit(g: GraphBuilder, x: string, u: UnitPlan, size: number, nchw
  * @throws UserError when the weights do not match the model settings.
  */
 export function buildOnnxGraph(config: ModelConfig, ckpt: CheckpointWeights, options: OnnxGraphOptions = {}): OnnxGraph {
-  const plan = networkPlan(config);
+  const net = describeShuffleNet(config);
   const g = new GraphBuilder(ckpt);
-  let size = config.inputSize;
-
-  const stem = g.weight('stem.conv/kernel', [3, 3, 3, plan.stemChannels]);
-  const [pb, pe] = samePads(size, 3, plan.stemStride);
-  let x = g.convBn('stem.conv', 'stem.bn', INPUT_NAME, hwioToOihw(stem), [plan.stemChannels, 3, 3, 3], {
-    strides: [plan.stemStride, plan.stemStride],
-    pads: [pb, pb, pe, pe],
-  });
-  size = Math.ceil(size / plan.stemStride);
-  x = g.node('Relu', 'stem.relu', [x]);
-  if (plan.stemMaxPool) {
-    const [mb, me] = samePads(size, 3, 2);
-    x = g.node('MaxPool', 'stem.pool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [mb, mb, me, me] });
-    size = Math.ceil(size / 2);
-  }
-  for (const unit of plan.units) {
-    x = shuffleUnit(g, x, unit, size, options.nchwcBlock ?? 1);
-    if (unit.stride === 2) size = Math.ceil(size / 2);
-  }
-  x = g.node('GlobalAveragePool', 'pool', [x]);
-  x = g.node('Flatten', 'pool.flatten', [x], { axis: 1 });
-  const kernel = g.weight('classifier/kernel', [plan.finalChannels, config.numClasses]);
-  const bias = g.weight('classifier/bias', [config.numClasses]);
-  g.constant('classifier.weight', kernel.shape, kernel.data);
-  g.constant('classifier.bias', bias.shape, bias.data);
-  g.nodes.push({ opType: 'Gemm', name: 'classifier', inputs: [x, 'classifier.weight', 'classifier.bias'], outputs: [OUTPUT_NAME] });
+  let x = emitLayers(g, INPUT_NAME, net.stem);
+  for (const unit of net.units) x = shuffleUnit(g, x, unit, options.nchwcBlock ?? 1);
+  emitLayers(g, x, net.head);
 
   const unused = g.unusedWeights();
   if (unused.length > 0) {

@@ -1,5 +1,6 @@
 /**
- * ShuffleNet's layers as ONNX nodes (NCHW) with their gradients, for the training graph. Weights
+ * ShuffleNet's layers as ONNX nodes (NCHW) with their gradients, for the training graph: one
+ * function per layer kind of model/plan.ts, under the kind's name. Weights
  * enter and gradients leave in the tfjs model's layouts (conv kernels `[kh, kw, in, out]`), so the
  * trainer moves plain arrays between the two runtimes; the transposes run inside the graph.
  *
@@ -130,7 +131,7 @@ export function depthwiseConv(g: GradGraph, x: Act, kernel: string, stride: 1 | 
 }
 
 /** 3x3 stride-2 average pool over one pixel of zeros on every side, dividing by 9 everywhere. */
-export function averagePool(g: GradGraph, x: Act): Act {
+export function avgPool(g: GradGraph, x: Act): Act {
   const y = g.op('AveragePool', [x.value], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 });
   const outSize = Math.ceil(x.size / 2);
   g.onBackward(() => {
@@ -254,8 +255,8 @@ export function concat(g: GradGraph, a: Act, b: Act): Act {
   return { value: y, channels: a.channels + b.channels, size: a.size };
 }
 
-/** Global average pool to `[n, c]`. */
-export function globalAveragePool(g: GradGraph, x: Act): string {
+/** Global average pool to `[n, c]` (already flattened: `size` 1 and no spatial axes). */
+export function globalPool(g: GradGraph, x: Act): Act {
   const y = g.op('Flatten', [g.op('GlobalAveragePool', [x.value])], { axis: 1 });
   g.onBackward(() => {
     const dy = g.grad(y);
@@ -263,21 +264,21 @@ export function globalAveragePool(g: GradGraph, x: Act): string {
     const spread = g.op('Mul', [g.reshape(dy, [0, x.channels, 1, 1]), g.scalar(1 / (x.size * x.size))]);
     g.addGrad(x.value, g.op('Expand', [spread, g.op('Shape', [x.value])], undefined, 'gap_dx'));
   });
-  return y;
+  return { value: y, channels: x.channels, size: 1 };
 }
 
 /**
  * Dense layer `p [n, in] x kernel [in, out] + bias [out]`.
  * @param inputGrad false where nothing below needs a gradient (a frozen backbone): the backward pass stops here
  */
-export function dense(g: GradGraph, p: string, kernel: string, bias: string, inputGrad = true): string {
-  const z = g.op('Add', [g.op('MatMul', [p, kernel]), bias], undefined, 'logits');
+export function dense(g: GradGraph, p: Act, kernel: string, bias: string, cout: number, inputGrad = true): Act {
+  const z = g.op('Add', [g.op('MatMul', [p.value, kernel]), bias], undefined, 'logits');
   g.onBackward(() => {
     const dz = g.grad(z);
     if (!dz) return;
-    g.addGrad(kernel, g.op('MatMul', [g.transpose(p, [1, 0]), dz]));
+    g.addGrad(kernel, g.op('MatMul', [g.transpose(p.value, [1, 0]), dz]));
     g.addGrad(bias, g.op('ReduceSum', [dz, g.ints([0])], { keepdims: 0 }));
-    if (inputGrad) g.addGrad(p, g.op('MatMul', [dz, g.transpose(kernel, [1, 0])]));
+    if (inputGrad) g.addGrad(p.value, g.op('MatMul', [dz, g.transpose(kernel, [1, 0])]));
   });
-  return z;
+  return { value: z, channels: cout, size: 1 };
 }

@@ -1,12 +1,11 @@
 /**
  * One training pass of ShuffleNetV1 as an ONNX graph: the forward pass in training mode (batch
  * norm on batch statistics), label-smoothed cross-entropy and the backward pass to every weight,
- * written from the same plan as the tfjs builder (model/arch.ts). The optimizer stays outside, so
- * micro-batches can add up their gradients before one update.
+ * written from the layer list the tfjs builder walks (model/plan.ts describeShuffleNet). The
+ * optimizer stays outside, so micro-batches can add up their gradients before one update.
  */
-import { samePads } from '../onnx/onnx-graph';
 import type { OnnxModel } from '../onnx/onnx-proto';
-import { networkPlan, type UnitPlan } from '../model/arch';
+import { describeShuffleNet, type BatchNorm, type Layer, type UnitLayers, type WeightSpec } from '../model/plan';
 import { isHeadWeight } from '../step/fine-tune';
 import type { ModelConfig } from '../types';
 import { GradGraph, TRAINING_OPSET } from './graph-builder';
@@ -56,37 +55,60 @@ class NetworkBuilder {
     this.invBatch = this.g.input(TRAIN_INV_BATCH, [1]);
   }
 
-  param(name: string, shape: number[]): string {
-    this.params.push({ name, shape });
-    return this.g.input(name, shape);
+  param(w: WeightSpec): string {
+    this.params.push({ name: w.name, shape: w.shape });
+    return this.g.input(w.name, w.shape);
   }
 
-  batchNorm(x: L.Act, layer: string): L.Act {
-    const gamma = this.param(`${layer}/gamma`, [x.channels]);
-    const beta = this.param(`${layer}/beta`, [x.channels]);
-    if (this.frozen) return L.frozenBatchNorm(this.g, x, gamma, beta, this.frozen.movingStats(layer), this.epsilon(layer));
-    const { y, mean, variance } = L.batchNorm(this.g, x, gamma, beta, this.epsilon(layer), this.invBatch);
-    this.g.output(meanOutput(layer), mean, [x.channels]);
-    this.g.output(varianceOutput(layer), variance, [x.channels]);
-    this.batchNorms.push({ name: layer, channels: x.channels, pixels: x.size * x.size });
+  batchNorm(x: L.Act, l: BatchNorm): L.Act {
+    const gamma = this.param(l.gamma);
+    const beta = this.param(l.beta);
+    const eps = this.epsilon(l.name);
+    if (this.frozen) return L.frozenBatchNorm(this.g, x, gamma, beta, this.frozen.movingStats(l.name), eps);
+    const { y, mean, variance } = L.batchNorm(this.g, x, gamma, beta, eps, this.invBatch);
+    this.g.output(meanOutput(l.name), mean, [x.channels]);
+    this.g.output(varianceOutput(l.name), variance, [x.channels]);
+    this.batchNorms.push({ name: l.name, channels: x.channels, pixels: x.size * x.size });
     return y;
   }
 
-  pointwise(x: L.Act, layer: string, cout: number, groups: number): L.Act {
-    const kernel = this.param(`${layer}/kernel`, [1, 1, x.channels / groups, cout]);
-    return L.pointwiseConv(this.g, x, kernel, cout, groups);
+  /** One layer's forward nodes, its gradient recorded for backward (layer-grads.ts, one function per kind). */
+  layer(x: L.Act, l: Layer): L.Act {
+    const g = this.g;
+    switch (l.kind) {
+      case 'stemConv':
+        return L.stemConv(g, x, this.param(l.kernel), l.channels, l.stride, l.pads);
+      case 'pointwiseConv':
+        return L.pointwiseConv(g, x, this.param(l.kernel), l.channels, l.groups);
+      case 'channelShuffle':
+        return L.channelShuffle(g, x, l.groups);
+      case 'depthwiseConv':
+        return L.depthwiseConv(g, x, this.param(l.kernel), l.stride);
+      case 'batchNorm':
+        return this.batchNorm(x, l);
+      case 'relu':
+        return L.relu(g, x);
+      case 'maxPool':
+        return L.maxPool(g, x, l.pads);
+      case 'avgPool':
+        return L.avgPool(g, x);
+      case 'globalPool':
+        return L.globalPool(g, x);
+      case 'dense':
+        // Over a frozen backbone nothing below the head needs a gradient.
+        return L.dense(g, x, this.param(l.kernel), this.param(l.bias), l.channels, this.frozen === null);
+    }
   }
 
-  unit(x: L.Act, u: UnitPlan): L.Act {
-    const n = u.name;
-    let b = this.pointwise(x, `${n}.pw1`, u.midChannels, u.firstGroups);
-    b = L.relu(this.g, this.batchNorm(b, `${n}.pw1_bn`));
-    if (u.groups > 1) b = L.channelShuffle(this.g, b, u.groups);
-    b = L.depthwiseConv(this.g, b, this.param(`${n}.dw/depthwise_kernel`, [3, 3, u.midChannels, 1]), u.stride);
-    b = this.batchNorm(b, `${n}.dw_bn`);
-    b = this.batchNorm(this.pointwise(b, `${n}.pw2`, u.branchChannels, u.groups), `${n}.pw2_bn`);
-    const merged = u.stride === 2 ? L.concat(this.g, L.averagePool(this.g, x), b) : L.add(this.g, x, b);
-    return L.relu(this.g, merged);
+  layers(x: L.Act, layers: readonly Layer[]): L.Act {
+    return layers.reduce((v, l) => this.layer(v, l), x);
+  }
+
+  unit(x: L.Act, u: UnitLayers): L.Act {
+    const b = this.layers(x, u.branch);
+    const shortcut = this.layers(x, u.shortcut);
+    const merged = u.merge.kind === 'concat' ? L.concat(this.g, shortcut, b) : L.add(this.g, shortcut, b);
+    return this.layer(merged, u.relu);
   }
 }
 
@@ -103,9 +125,9 @@ class NetworkBuilder {
  *   and the gradients of the classifier's two weights
  */
 export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: string) => number, batch: number | null = null, frozen: FrozenBackbone | null = null): TrainingGraph {
-  const plan = networkPlan(config);
-  const net = new NetworkBuilder(epsilon, batch, frozen);
-  const g = net.g;
+  const net = describeShuffleNet(config);
+  const builder = new NetworkBuilder(epsilon, batch, frozen);
+  const g = builder.g;
   const size = config.inputSize;
   const batchDim = batch ?? 'batch';
   const input = g.input(TRAIN_INPUT, [batchDim, 3, size, size]);
@@ -113,20 +135,15 @@ export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: strin
   const gradScale = g.input(TRAIN_GRAD_SCALE, [1]);
 
   let x: L.Act = { value: input, channels: 3, size };
-  const stemKernel = net.param('stem.conv/kernel', [3, 3, 3, plan.stemChannels]);
-  x = L.stemConv(g, x, stemKernel, plan.stemChannels, plan.stemStride, samePads(size, 3, plan.stemStride));
-  x = L.relu(g, net.batchNorm(x, 'stem.bn'));
-  if (plan.stemMaxPool) x = L.maxPool(g, x, samePads(x.size, 3, 2));
-  for (const unit of plan.units) x = net.unit(x, unit);
-  const pooled = L.globalAveragePool(g, x);
-  const kernel = net.param('classifier/kernel', [plan.finalChannels, config.numClasses]);
-  const logits = L.dense(g, pooled, kernel, net.param('classifier/bias', [config.numClasses]), frozen === null);
+  x = builder.layers(x, net.stem);
+  for (const unit of net.units) x = builder.unit(x, unit);
+  const logits = builder.layers(x, net.head).value;
   g.output(TRAIN_LOGITS, logits, [batchDim, config.numClasses]);
 
   // d(sum of smoothed cross-entropy) / d logits = softmax - target, then scaled.
   g.addGrad(logits, g.op('Mul', [g.op('Sub', [g.op('Softmax', [logits], { axis: 1 }), target]), gradScale], undefined, 'loss_grad'));
   g.backward();
-  const trained = frozen ? net.params.filter((p) => isHeadWeight(p.name)) : net.params;
+  const trained = frozen ? builder.params.filter((p) => isHeadWeight(p.name)) : builder.params;
   for (const { name, shape } of trained) {
     const grad = g.grad(name);
     if (!grad) throw new Error(`training graph: weight ${name} received no gradient`);
@@ -145,8 +162,8 @@ export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: strin
       metadata: {},
       opset: TRAINING_OPSET,
     },
-    params: net.params,
+    params: builder.params,
     trained: trained.map((p) => p.name),
-    batchNorms: net.batchNorms,
+    batchNorms: builder.batchNorms,
   };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx, onnxModelBytes, onnxModelFromLayersModel } from '../../../src-main/engine/export/onnx';
-import { samePads } from '../../../src-main/engine/onnx/onnx-graph';
+import { samePads } from '../../../src-main/engine/model/plan';
 import { encodeVarint, MessageWriter } from '../../../src-main/engine/onnx/protobuf';
 import { compareOnnxWithTfjs } from '../../../src-main/engine/export/verify';
 import type { ModelConfig } from '../../../src-main/engine/types';

@@ -92,7 +92,7 @@ describe.skipIf(!onnx.available)('ONNX layer gradients against tfjs cpu', () => 
 
   it.each(sizes)('3x3 stride-2 average pool over one pixel of zeros, %i px', async (size) => {
     const errors = await compare(
-      { build: (g, x) => L.averagePool(g, x), reference: (x) => tf.avgPool(padOne(x), 3, 2, 'valid'), weightShapes: [] },
+      { build: (g, x) => L.avgPool(g, x), reference: (x) => tf.avgPool(padOne(x), 3, 2, 'valid'), weightShapes: [] },
       2, 5, size,
     );
     expect(errors[0].error).toBeLessThan(1e-5);
