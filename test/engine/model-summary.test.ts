@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src-main/engine/errors';
 import { networkPlan, stageChannels } from '../../src-main/engine/model/arch';
-import { GroupedConv1x1 } from '../../src-main/engine/model/layers';
+import { PointwiseConv } from '../../src-main/engine/model/layers';
 import { buildShuffleNetV1 } from '../../src-main/engine/model/shufflenet';
 import { modelSummary } from '../../src-main/engine/model/summary';
 import type { Groups, ModelConfig, Scale } from '../../src-main/engine/types';
@@ -35,7 +35,7 @@ function macsFromModel(model: tf.LayersModel): number {
     const inC = (layer.input as tf.SymbolicTensor).shape.at(-1) as number;
     if (cls === 'Conv2D') total += size(out.slice(1)) * inC * 9;
     else if (cls === 'DepthwiseConv2D') total += size(out.slice(1)) * 9;
-    else if (cls === 'GroupedConv1x1') total += size(out.slice(1)) * (inC / (layer as GroupedConv1x1).groups);
+    else if (cls === 'GroupedConv1x1') total += size(out.slice(1)) * (inC / (layer as PointwiseConv).groups);
     else if (cls === 'Dense') total += size(out.slice(1)) * inC;
   }
   return total;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/engine/backend';
 import { UserError } from '../../src-main/engine/errors';
 import { loadModelFromDir, saveModelToDir } from '../../src-main/engine/model/file-io';
-import { BatchNorm2d, ChannelShuffle, GroupedConv1x1 } from '../../src-main/engine/model/layers';
+import { BatchNorm2d, ChannelShuffle, PointwiseConv } from '../../src-main/engine/model/layers';
 import { buildShuffleNetV1 } from '../../src-main/engine/model/shufflenet';
 import { withSeededRandom } from '../../src-main/engine/train/seeded-init';
 import type { Groups, ModelConfig, Scale } from '../../src-main/engine/types';
@@ -49,11 +49,11 @@ function relError(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.norm(tf.sub(a, b)).div(tf.norm(b)).dataSync()[0]);
 }
 
-describe('GroupedConv1x1', () => {
+describe('PointwiseConv', () => {
   it.each([1, 2, 3, 4, 8])('equals conv2d with a block-diagonal kernel for %i groups, output and input gradient', (groups) => {
     const cin = 8 * groups;
     const cout = 4 * groups;
-    const layer = new GroupedConv1x1({ filters: cout, groups });
+    const layer = new PointwiseConv({ filters: cout, groups });
     const x = tf.randomNormal([2, 5, 6, cin], 0, 1, 'float32', 7);
     const y = layer.apply(x) as tf.Tensor;
     expect(y.shape).toEqual([2, 5, 6, cout]);
@@ -75,7 +75,7 @@ describe('GroupedConv1x1', () => {
     const cin = 16;
     const cout = 8;
     const input = tf.input({ shape: [3, 3, cin] });
-    const layer = new GroupedConv1x1({ filters: cout, groups });
+    const layer = new PointwiseConv({ filters: cout, groups });
     const model = tf.model({ inputs: input, outputs: layer.apply(input) as tf.SymbolicTensor });
     const x = tf.randomNormal([2, 3, 3, cin], 0, 1, 'float32', 3) as tf.Tensor4D;
     const dy = tf.randomNormal([2, 3, 3, cout], 0, 1, 'float32', 4);
@@ -96,8 +96,8 @@ describe('GroupedConv1x1', () => {
   });
 
   it('rejects channel counts that do not split into the groups', () => {
-    expect(() => new GroupedConv1x1({ filters: 10, groups: 3 })).toThrow(/divisible/);
-    const layer = new GroupedConv1x1({ filters: 6, groups: 3 });
+    expect(() => new PointwiseConv({ filters: 10, groups: 3 })).toThrow(/divisible/);
+    const layer = new PointwiseConv({ filters: 6, groups: 3 });
     expect(() => layer.apply(tf.input({ shape: [4, 4, 7] }))).toThrow(/divisible/);
   });
 });
@@ -206,9 +206,9 @@ describe('buildShuffleNetV1', () => {
 
   it('groups every pointwise conv except the first one of stage 2, and shuffles after the first', () => {
     const model = buildShuffleNetV1(small({ groups: 8 }));
-    expect((model.getLayer('stage2.unit1.pw1') as GroupedConv1x1).groups).toBe(1);
-    expect((model.getLayer('stage2.unit1.pw2') as GroupedConv1x1).groups).toBe(8);
-    expect((model.getLayer('stage2.unit2.pw1') as GroupedConv1x1).groups).toBe(8);
+    expect((model.getLayer('stage2.unit1.pw1') as PointwiseConv).groups).toBe(1);
+    expect((model.getLayer('stage2.unit1.pw2') as PointwiseConv).groups).toBe(8);
+    expect((model.getLayer('stage2.unit2.pw1') as PointwiseConv).groups).toBe(8);
     expect((model.getLayer('stage2.unit1.shuffle') as ChannelShuffle).groups).toBe(8);
     const convBiases = model.layers.filter((l) => /pw|dw|stem\.conv/.test(l.name)).flatMap((l) => l.weights);
     expect(convBiases.every((w) => !w.name.includes('bias'))).toBe(true);
@@ -275,7 +275,7 @@ describe('saving and loading', () => {
     const dir = path.join(tmp, 'saved');
     await saveModelToDir(model, dir);
     const loaded = await loadModelFromDir(dir);
-    expect(loaded.getLayer('stage3.unit2.pw1')).toBeInstanceOf(GroupedConv1x1);
+    expect(loaded.getLayer('stage3.unit2.pw1')).toBeInstanceOf(PointwiseConv);
     expect(loaded.getLayer('stage3.unit2.shuffle')).toBeInstanceOf(ChannelShuffle);
     expect(loaded.getLayer('stage3.unit2.dw_bn')).toBeInstanceOf(BatchNorm2d);
     expect(loaded.countParams()).toBe(model.countParams());

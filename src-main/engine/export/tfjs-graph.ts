@@ -173,7 +173,7 @@ class Translator {
   /**
    * An ONNX Conv with bias: Conv2D for an ordinary conv, DepthwiseConv2dNative when every channel
    * is its own group, and for a grouped 1x1 conv (tfjs's Conv2D has no groups) one batched matmul
-   * `[g, pixels, cin/g] x [g, cin/g, cout/g]` between transposes, as the app's GroupedConv1x1 does.
+   * `[g, pixels, cin/g] x [g, cin/g, cout/g]` between transposes, as the app's PointwiseConv layer does.
    */
   private conv(node: OnnxNode, x: Value, a: Record<string, Attribute>): Value {
     const g = this.g;

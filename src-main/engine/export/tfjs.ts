@@ -1,7 +1,7 @@
 /**
  * Export of a trained checkpoint as a TensorFlow.js graph model folder that plain
  * `@tensorflow/tfjs` loads with `tf.loadGraphModel('model.json')`: no custom layer classes (the
- * app's layers model needs GroupedConv1x1, ChannelShuffle and BatchNorm2d registered, so
+ * app's layers model needs PointwiseConv, ChannelShuffle and BatchNorm2d registered, so
  * `tf.loadLayersModel` fails anywhere else). The graph is the checkpoint's ONNX graph, batch
  * norms folded, translated to standard TF ops (tfjs-graph.ts).
  */

@@ -1,5 +1,5 @@
 /**
- * The custom layers of ShuffleNetV1: a grouped 1x1 convolution and the channel shuffle (which
+ * The custom layers of ShuffleNetV1: the grouped 1x1 convolution (PointwiseConv) and the channel shuffle (which
  * tfjs-layers lacks), plus the faster batch norm re-exported from ./batch-norm. All are registered
  * with tfjs serialization on import, so `tf.loadLayersModel` can rebuild a saved model wherever
  * this file has been imported. Browser-safe: imports nothing but tfjs.
@@ -19,7 +19,7 @@ function singleShape(inputShape: Shape | Shape[]): Shape {
   return Array.isArray(inputShape[0]) ? (inputShape[0] as Shape) : (inputShape as Shape);
 }
 
-export interface GroupedConv1x1Args extends LayerArgs {
+export interface PointwiseConvArgs extends LayerArgs {
   /** Output channels; must be divisible by `groups`. */
   filters: number;
   /** Channel groups; input and output channels must both be divisible by it. 1 = ordinary 1x1 conv. */
@@ -41,19 +41,23 @@ export interface GroupedConv1x1Args extends LayerArgs {
  * matMuls and concatenating (tfjs-wasm slices and concats in JavaScript, row by row), and 2-5x
  * faster than one matMul with a block-diagonal weight (which does `groups` times the work).
  */
-export class GroupedConv1x1 extends tf.layers.Layer {
+export class PointwiseConv extends tf.layers.Layer {
+  /**
+   * The name tfjs serializes: checkpoints and the shipped pretrained model store it in model.json,
+   * so it keeps the layer's first name while the code calls it by its kind (model/plan.ts).
+   */
   static className = 'GroupedConv1x1';
   readonly filters: number;
   readonly groups: number;
   private kernel: tf.LayerVariable | null = null;
 
-  constructor(args: GroupedConv1x1Args) {
+  constructor(args: PointwiseConvArgs) {
     super(args);
     if (!Number.isInteger(args.filters) || args.filters <= 0) {
-      throw new Error(`GroupedConv1x1: filters must be a positive integer, got ${args.filters}`);
+      throw new Error(`PointwiseConv: filters must be a positive integer, got ${args.filters}`);
     }
     if (!Number.isInteger(args.groups) || args.groups <= 0 || args.filters % args.groups !== 0) {
-      throw new Error(`GroupedConv1x1: filters (${args.filters}) must be divisible by groups (${args.groups})`);
+      throw new Error(`PointwiseConv: filters (${args.filters}) must be divisible by groups (${args.groups})`);
     }
     this.filters = args.filters;
     this.groups = args.groups;
@@ -62,7 +66,7 @@ export class GroupedConv1x1 extends tf.layers.Layer {
   override build(inputShape: Shape | Shape[]): void {
     const cin = singleShape(inputShape).at(-1);
     if (cin == null || cin % this.groups !== 0) {
-      throw new Error(`GroupedConv1x1 ${this.name}: input channels (${cin}) must be divisible by groups (${this.groups})`);
+      throw new Error(`PointwiseConv ${this.name}: input channels (${cin}) must be divisible by groups (${this.groups})`);
     }
     this.kernel = this.addWeight(
       'kernel',
@@ -157,5 +161,5 @@ export class ChannelShuffle extends tf.layers.Layer {
   }
 }
 
-tf.serialization.registerClass(GroupedConv1x1);
+tf.serialization.registerClass(PointwiseConv);
 tf.serialization.registerClass(ChannelShuffle);

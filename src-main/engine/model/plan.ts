@@ -35,7 +35,7 @@ interface Base {
 
 /** Dense 3x3 conv of the image, tfjs 'same' pads `[before, after]` on both axes, no bias. */
 export interface StemConv extends Base { kind: 'stemConv'; inChannels: number; stride: 1 | 2; pads: [number, number]; kernel: WeightSpec }
-/** Grouped 1x1 conv without bias (the tfjs `GroupedConv1x1` layer, a name checkpoints store). */
+/** Grouped 1x1 conv without bias (the tfjs layer `PointwiseConv`, saved as `GroupedConv1x1`). */
 export interface PointwiseConv extends Base { kind: 'pointwiseConv'; inChannels: number; groups: number; kernel: WeightSpec }
 /** ShuffleNet's channel shuffle over `groups`. */
 export interface ChannelShuffle extends Base { kind: 'channelShuffle'; groups: number }

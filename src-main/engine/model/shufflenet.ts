@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../types';
 import { describeShuffleNet, type Layer, type UnitLayers } from './plan';
-import { BatchNorm2d, ChannelShuffle, GroupedConv1x1 } from './layers';
+import { BatchNorm2d, ChannelShuffle, PointwiseConv } from './layers';
 
 type Sym = tf.SymbolicTensor;
 const apply = (layer: tf.layers.Layer, x: Sym | Sym[]): Sym => layer.apply(x) as Sym;
@@ -31,7 +31,7 @@ function layer(x: Sym, l: Layer, zeroGamma = false): Sym {
     case 'stemConv':
       return apply(tf.layers.conv2d({ name: l.name, filters: l.channels, kernelSize: 3, strides: l.stride, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({}) }), x);
     case 'pointwiseConv':
-      return apply(new GroupedConv1x1({ name: l.name, filters: l.channels, groups: l.groups }), x);
+      return apply(new PointwiseConv({ name: l.name, filters: l.channels, groups: l.groups }), x);
     case 'channelShuffle':
       return apply(new ChannelShuffle({ name: l.name, groups: l.groups }), x);
     case 'depthwiseConv': {

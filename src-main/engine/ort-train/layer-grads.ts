@@ -95,7 +95,7 @@ function pointwiseKernelGrad(g: GradGraph, x: Act, dy: string, groups: number, c
   return g.op('MatMul', [regroup(dy, co), g.transpose(regroup(x.value, ci), [0, 2, 1])], undefined, 'pw_dw');
 }
 
-/** Grouped 1x1 conv of `kernel` `[1, 1, cin / groups, cout]` (the GroupedConv1x1 layer). */
+/** Grouped 1x1 conv of `kernel` `[1, 1, cin / groups, cout]` (the tfjs PointwiseConv layer). */
 export function pointwiseConv(g: GradGraph, x: Act, kernel: string, cout: number, groups: number): Act {
   const cin = x.channels;
   const ci = cin / groups;
