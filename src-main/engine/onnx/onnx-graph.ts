@@ -7,6 +7,7 @@
 import { UserError } from '../errors';
 import { describeShuffleNet, type BatchNorm, type DepthwiseConv, type Layer, type PointwiseConv, type StemConv, type UnitLayers } from '../model/plan';
 import type { ModelConfig } from '../types';
+import { CheckpointGraph } from './checkpoint-graph';
 import type { CheckpointWeights, NamedWeight } from './checkpoint-weights';
 import { bottleneckPadding, padPw2Inputs, padRows, type BottleneckPadding } from './nchwc-padding';
 import type { Attribute, OnnxInitializer, OnnxNode, OnnxValueInfo } from './onnx-proto';
@@ -57,78 +58,10 @@ function depthwiseToOihw(w: NamedWeight): Float32Array {
   return out;
 }
 
-class GraphBuilder {
-  readonly nodes: OnnxNode[] = [];
-  readonly initializers: OnnxInitializer[] = [];
-  private readonly used = new Set<string>();
-
-  constructor(private readonly ckpt: CheckpointWeights) {}
-
-  /** A saved weight, checked against the shape the model definition expects. */
-  weight(name: string, shape: number[]): NamedWeight {
-    const w = this.ckpt.weights.get(name);
-    if (!w) throw new UserError(`The checkpoint has no weight ${name}: it does not match its manifest's model settings`, 'model-corrupt');
-    if (w.shape.join(',') !== shape.join(',')) {
-      throw new UserError(`Weight ${name} has shape [${w.shape}], the model settings expect [${shape}]`, 'model-corrupt');
-    }
-    this.used.add(name);
-    return w;
-  }
-
-  unusedWeights(): string[] {
-    return [...this.ckpt.weights.keys()].filter((k) => !this.used.has(k));
-  }
-
-  epsilon(bnLayer: string): number {
-    const eps = this.ckpt.layerConfigs.get(bnLayer)?.epsilon;
-    if (typeof eps !== 'number') throw new UserError(`Batch norm layer ${bnLayer} has no epsilon in model.json`, 'model-corrupt');
-    return eps;
-  }
-
-  constant(name: string, dims: number[], data: Float32Array | BigInt64Array): string {
-    this.initializers.push({ name, dims, data });
-    return name;
-  }
-
-  node(opType: string, name: string, inputs: string[], attributes?: Record<string, Attribute>): string {
-    this.nodes.push({ opType, name, inputs, outputs: [name], attributes });
-    return name;
-  }
-
-  /**
-   * Folds batch norm `bn` into the OIHW weight of the convolution before it, in place, and returns
-   * the bias: W' = W * s, b = beta - mean * s with s = gamma / sqrt(movingVariance + epsilon), per
-   * output channel. Inference uses the moving statistics, so the folded conv is exact.
-   */
-  foldBn(bn: BatchNorm, oihw: Float32Array, cout: number): Float32Array {
-    const perOut = oihw.length / cout;
-    const gamma = this.weight(bn.gamma.name, [cout]).data;
-    const beta = this.weight(bn.beta.name, [cout]).data;
-    const mean = this.weight(bn.movingMean.name, [cout]).data;
-    const variance = this.weight(bn.movingVariance.name, [cout]).data;
-    const eps = this.epsilon(bn.name);
-    const bias = new Float32Array(cout);
-    for (let o = 0; o < cout; o++) {
-      const s = gamma[o] / Math.sqrt(variance[o] + eps);
-      for (let k = o * perOut; k < (o + 1) * perOut; k++) oihw[k] *= s;
-      bias[o] = beta[o] - mean[o] * s;
-    }
-    return bias;
-  }
-
-  /** A Conv node `out` with weight `dims` (OIHW) and bias; `kernel_shape` from the weight. */
-  conv(name: string, out: string, x: string, oihw: Float32Array, bias: Float32Array, dims: number[], attributes: Record<string, Attribute>): string {
-    const cout = dims[0];
-    const w = this.constant(`${name}.weight`, dims, oihw);
-    const b = this.constant(`${name}.bias`, [cout], bias);
-    return this.node('Conv', out, [x, w, b], { kernel_shape: dims.slice(2), ...attributes });
-  }
-}
-
 type Conv = StemConv | PointwiseConv | DepthwiseConv;
 
 /** A conv layer's weight as OIHW, its dims and its Conv attributes, unpadded. */
-function convOf(g: GraphBuilder, l: Conv): { oihw: Float32Array; dims: number[]; attributes: Record<string, Attribute> } {
+function convOf(g: CheckpointGraph, l: Conv): { oihw: Float32Array; dims: number[]; attributes: Record<string, Attribute> } {
   const kernel = g.weight(l.kernel.name, l.kernel.shape);
   switch (l.kind) {
     case 'stemConv': {
@@ -157,7 +90,7 @@ function depthwiseAttributes(channels: number, stride: number): Record<string, A
  * so ONNX Runtime's shape inference keeps the symbolic `batch` through the shuffle; with an unknown
  * batch it cannot prove the residual Add's inputs match and leaves Conv + Add + Relu unfused.
  */
-function channelShuffle(g: GraphBuilder, name: string, x: string, channels: number, groups: number, size: number): string {
+function channelShuffle(g: CheckpointGraph, name: string, x: string, channels: number, groups: number, size: number): string {
   const split = g.constant(`${name}.split_shape`, [5], BigInt64Array.from([0n, BigInt(groups), BigInt(channels / groups), BigInt(size), BigInt(size)]));
   const merged = g.constant(`${name}.merge_shape`, [4], BigInt64Array.from([0n, BigInt(channels), BigInt(size), BigInt(size)]));
   const viewed = g.node('Reshape', `${name}.split`, [x, split]);
@@ -177,7 +110,7 @@ interface Padded {
 }
 
 /** A conv with the batch norm after it folded in; with `pad`, its weights spread to the padded channels. */
-function convBn(g: GraphBuilder, x: string, l: Conv, bn: BatchNorm, pad: Padded | null): string {
+function convBn(g: CheckpointGraph, x: string, l: Conv, bn: BatchNorm, pad: Padded | null): string {
   const { oihw, dims, attributes } = convOf(g, l);
   const bias = g.foldBn(bn, oihw, dims[0]);
   if (!pad) return g.conv(l.name, bn.name, x, oihw, bias, dims, attributes);
@@ -202,7 +135,7 @@ function convBn(g: GraphBuilder, x: string, l: Conv, bn: BatchNorm, pad: Padded 
  * The nodes of `layers` in order from `x`; every conv takes the batch norm after it (folded), so
  * a batch norm elsewhere is an error. `pad`: the bottleneck is written zero-padded (see Padded).
  */
-function emitLayers(g: GraphBuilder, x: string, layers: readonly Layer[], pad: Padded | null = null): string {
+function emitLayers(g: CheckpointGraph, x: string, layers: readonly Layer[], pad: Padded | null = null): string {
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i];
     switch (l.kind) {
@@ -244,8 +177,7 @@ function emitLayers(g: GraphBuilder, x: string, layers: readonly Layer[], pad: P
         const kernel = g.weight(l.kernel.name, l.kernel.shape);
         const bias = g.weight(l.bias.name, l.bias.shape);
         const inputs = [x, g.constant(`${l.name}.weight`, kernel.shape, kernel.data), g.constant(`${l.name}.bias`, bias.shape, bias.data)];
-        g.nodes.push({ opType: 'Gemm', name: l.name, inputs, outputs: [OUTPUT_NAME] });
-        x = OUTPUT_NAME;
+        x = g.node('Gemm', l.name, inputs, undefined, [OUTPUT_NAME]);
         break;
       }
     }
@@ -254,7 +186,7 @@ function emitLayers(g: GraphBuilder, x: string, layers: readonly Layer[], pad: P
 }
 
 /** One unit, its bottleneck padded for NCHWc where that pays (nchwc-padding.ts). */
-function shuffleUnit(g: GraphBuilder, x: string, u: UnitLayers, nchwcBlock: number): string {
+function shuffleUnit(g: CheckpointGraph, x: string, u: UnitLayers, nchwcBlock: number): string {
   const p = bottleneckPadding(u.plan, nchwcBlock);
   const b = emitLayers(g, x, u.branch, p ? { p, width: u.plan.groups * p.groupWidth, rows: null } : null);
   const shortcut = emitLayers(g, x, u.shortcut);
@@ -274,7 +206,7 @@ function shuffleUnit(g: GraphBuilder, x: string, u: UnitLayers, nchwcBlock: numb
  */
 export function buildOnnxGraph(config: ModelConfig, ckpt: CheckpointWeights, options: OnnxGraphOptions = {}): OnnxGraph {
   const net = describeShuffleNet(config);
-  const g = new GraphBuilder(ckpt);
+  const g = new CheckpointGraph(ckpt);
   let x = emitLayers(g, INPUT_NAME, net.stem);
   for (const unit of net.units) x = shuffleUnit(g, x, unit, options.nchwcBlock ?? 1);
   emitLayers(g, x, net.head);

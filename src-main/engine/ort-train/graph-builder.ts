@@ -1,19 +1,17 @@
 /**
- * A small reverse-mode builder for ONNX graphs: forward nodes are added in order, each layer
+ * A small reverse-mode builder for ONNX graphs (the one GraphWriter, onnx/graph-writer.ts, plus
+ * what training needs): forward nodes are added in order, each layer
  * records how to push gradients back, and `backward()` replays those records in reverse, summing
  * the gradients of values used more than once. ONNX Runtime then runs forward and backward as one
  * inference graph, so training gets its multi-threaded MLAS kernels.
  */
-import type { Attribute, OnnxInitializer, OnnxNode, OnnxValueInfo } from '../onnx/onnx-proto';
+import { GraphWriter } from '../onnx/graph-writer';
+import type { Attribute } from '../onnx/onnx-proto';
 
 /** Default-domain opset of the training graph (ReduceSum axes as input, ScatterElements reduction). */
 export const TRAINING_OPSET = { version: 17, irVersion: 8 } as const;
 
-export class GradGraph {
-  readonly nodes: OnnxNode[] = [];
-  readonly initializers: OnnxInitializer[] = [];
-  readonly inputs: OnnxValueInfo[] = [];
-  readonly outputs: OnnxValueInfo[] = [];
+export class GradGraph extends GraphWriter {
   private readonly backwardSteps: (() => void)[] = [];
   private readonly gradParts = new Map<string, string[]>();
   private readonly constants = new Map<string, string>();
@@ -23,7 +21,9 @@ export class GradGraph {
    * @param batch the batch size every run will have, or null for any: a fixed size lets ONNX
    *   Runtime plan memory once and lets layers choose kernels that depend on it
    */
-  constructor(readonly batch: number | null = null) {}
+  constructor(readonly batch: number | null = null) {
+    super();
+  }
 
   /** A fresh value name that starts with `hint` (for readable profiles). */
   private fresh(hint: string): string {
@@ -31,14 +31,9 @@ export class GradGraph {
     return `${hint}#${this.count}`;
   }
 
-  input(name: string, shape: (number | string)[]): string {
-    this.inputs.push({ name, shape });
-    return name;
-  }
-
   /** Makes `value` a graph output called `name` (an Identity node, so names stay free). */
   output(name: string, value: string, shape: (number | string)[]): void {
-    this.nodes.push({ opType: 'Identity', name, inputs: [value], outputs: [name] });
+    this.node('Identity', name, [value]);
     this.outputs.push({ name, shape });
   }
 
@@ -51,7 +46,7 @@ export class GradGraph {
   opN(opType: string, inputs: string[], outputCount: number, attributes?: Record<string, Attribute>, hint = opType): string[] {
     const name = this.fresh(hint);
     const outputs = Array.from({ length: outputCount }, (_, i) => (i === 0 ? name : `${name}:${i}`));
-    this.nodes.push({ opType, name, inputs, outputs, attributes });
+    this.node(opType, name, inputs, attributes, outputs);
     return outputs;
   }
 
@@ -61,7 +56,7 @@ export class GradGraph {
     let name = this.constants.get(key);
     if (!name) {
       name = this.fresh('ints');
-      this.initializers.push({ name, dims: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) });
+      this.constant(name, [values.length], BigInt64Array.from(values, (v) => BigInt(v)));
       this.constants.set(key, name);
     }
     return name;
@@ -73,7 +68,7 @@ export class GradGraph {
     let name = this.constants.get(key);
     if (!name) {
       name = this.fresh('scalar');
-      this.initializers.push({ name, dims: [1], data: Float32Array.of(value) });
+      this.constant(name, [1], Float32Array.of(value));
       this.constants.set(key, name);
     }
     return name;
@@ -85,7 +80,7 @@ export class GradGraph {
     let name = this.constants.get(key);
     if (!name) {
       name = this.fresh('filled');
-      this.initializers.push({ name, dims: [length], data: new Float32Array(length).fill(value) });
+      this.constant(name, [length], new Float32Array(length).fill(value));
       this.constants.set(key, name);
     }
     return name;
@@ -94,8 +89,7 @@ export class GradGraph {
   /** A float32 constant `[values.length]` holding `values` (not shared: each call is its own). */
   floats(values: Float32Array, hint = 'floats'): string {
     const name = this.fresh(hint);
-    this.initializers.push({ name, dims: [values.length], data: Float32Array.from(values) });
-    return name;
+    return this.constant(name, [values.length], Float32Array.from(values));
   }
 
   reshape(x: string, shape: readonly number[]): string {
