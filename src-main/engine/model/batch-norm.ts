@@ -78,6 +78,21 @@ function normalizeInTraining(
 }
 
 /**
+ * The weight of the old value in a moving-statistics update after `updates` updates (null when the
+ * trainer does not count them: plain `momentum`). Below 1 / (1 - momentum) updates it is smaller, so
+ * the statistics are the plain mean of the batches so far instead of leaning on their start values.
+ * The one rule of both runtimes: this layer and ONNX Runtime's trainer (ort-train/onnx-trainer.ts).
+ */
+export function movingMomentum(momentum: number, updates: number | null): number {
+  return updates === null ? momentum : Math.min(momentum, updates / (updates + 1));
+}
+
+/** Factor that makes a biased variance over `rows` values unbiased (1 for a single value); both runtimes use it. */
+export function varianceCorrection(rows: number): number {
+  return rows > 1 ? rows / (rows - 1) : 1;
+}
+
+/**
  * Batch normalisation over the last axis of `[batch, height, width, channels]` (or any rank),
  * like PyTorch/MindSpore `BatchNorm2d` in NHWC: learnable `gamma`/`beta`, moving mean and
  * (unbiased) variance updated in place on every training-mode call with
@@ -140,8 +155,8 @@ export class BatchNorm2d extends tf.layers.Layer {
       let stats: BatchStats | null = null;
       const y = normalizeInTraining(x2, gamma, beta, this.epsilon, (s) => (stats = s));
       const { mean, variance } = stats!;
-      const rows = x2.shape[0];
-      const unbiased = rows > 1 ? variance.mul(rows / (rows - 1)) : variance;
+      const correction = varianceCorrection(x2.shape[0]);
+      const unbiased = correction === 1 ? variance : variance.mul(correction);
       this.updateMoving(this.movingMean!, mean.reshape([channels]));
       this.updateMoving(this.movingVariance!, unbiased.reshape([channels]));
       if (this.movingAverageUpdates !== null) this.movingAverageUpdates += 1;
@@ -151,8 +166,7 @@ export class BatchNorm2d extends tf.layers.Layer {
   }
 
   private updateMoving(variable: tf.LayerVariable, batchValue: tf.Tensor): void {
-    const updates = this.movingAverageUpdates;
-    const momentum = updates === null ? this.momentum : Math.min(this.momentum, updates / (updates + 1));
+    const momentum = movingMomentum(this.momentum, this.movingAverageUpdates);
     tf.tidy(() => {
       const old = variable.read();
       variable.write(old.mul(momentum).add(batchValue.mul(1 - momentum)));

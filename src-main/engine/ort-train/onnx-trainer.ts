@@ -10,13 +10,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { encodeOnnxModel } from '../onnx/onnx-proto';
-import { BatchNorm2d } from '../model/batch-norm';
+import { BatchNorm2d, movingMomentum, varianceCorrection } from '../model/batch-norm';
 import { pixelsToNchw } from '../runtime/nchw';
 import { onnxRuntimeStatus } from '../onnx/onnx-runtime';
 import { smoothedCrossEntropyOf } from '../metrics/loss';
 import { microBatchRanges } from '../step/micro-batch';
 import { isHeadWeight } from '../step/fine-tune';
-import type { MomentumSgd } from '../step/sgd';
+import { isDecayed, momentumSgdStep, type MomentumSgd } from '../step/sgd';
 import { onnxLogitsForModel } from '../runtime/logits-runner';
 import { argmaxRow, type StepOptions, type StepResult, type Trainer, type ValidationModelInfo } from '../step/trainer';
 import type { ModelConfig } from '../types';
@@ -134,7 +134,7 @@ export class OnnxTrainer implements Trainer {
         value,
         velocity: velocities.slice(offsets[index], offsets[index] + size),
         grad: new Float32Array(size),
-        decayed: variable.rank >= 2,
+        decayed: isDecayed(variable),
         head: isHeadWeight(name),
       };
     });
@@ -246,9 +246,8 @@ export class OnnxTrainer implements Trainer {
   /** BatchNorm2d's rule: unbiased batch variance, and a plain mean while fewer than 1 / (1 - momentum) updates were made. */
   private updateMovingStats(out: Record<string, Float32Array>, batch: number, updates: number): void {
     for (const s of this.stats) {
-      const rows = batch * s.pixels;
-      const unbias = rows > 1 ? rows / (rows - 1) : 1;
-      const momentum = Math.min(s.layer.momentum, updates / (updates + 1));
+      const unbias = varianceCorrection(batch * s.pixels);
+      const momentum = movingMomentum(s.layer.momentum, updates);
       const mean = out[meanOutput(s.layer.name)];
       const variance = out[varianceOutput(s.layer.name)];
       for (let k = 0; k < mean.length; k++) {
@@ -259,21 +258,13 @@ export class OnnxTrainer implements Trainer {
   }
 
   /**
-   * MomentumSgd.apply on the arrays of the `trained` weights (the others, as weights without a
-   * gradient there, stay untouched): g = grad + weightDecay * w (kernels only), v = momentum * v + g,
-   * w -= rate * v at MomentumSgd.rateOf's rate.
+   * MomentumSgd's rule (step/sgd.ts momentumSgdStep) on the arrays of the `trained` weights; the
+   * others, as weights without a gradient there, stay untouched.
    */
   private applySgd(lr: number, trained: readonly Param[]): void {
     const { momentum, weightDecay } = this.sgd.options;
     for (const p of trained) {
-      const decay = p.decayed ? weightDecay : 0;
-      const rate = this.sgd.rateOf(p.name, lr);
-      const { value, velocity, grad } = p;
-      for (let k = 0; k < value.length; k++) {
-        const v = momentum * velocity[k] + grad[k] + decay * value[k];
-        velocity[k] = v;
-        value[k] -= rate * v;
-      }
+      momentumSgdStep(p, momentum, p.decayed ? weightDecay : 0, this.sgd.rateOf(p.name, lr));
     }
     this.sgd.step += 1;
     this.synced = false;

@@ -50,8 +50,27 @@ export interface SgdState {
  * depthwise `[kh, kw, c, 1]`, grouped 1x1 and dense `[in, out]`) and never to rank-1 variables:
  * batch-norm gamma/beta and biases, whose decay only fights the normalisation.
  */
-export function isDecayed(variable: tf.Variable): boolean {
+export function isDecayed(variable: { rank: number }): boolean {
   return variable.rank >= 2;
+}
+
+/**
+ * The module's rule on plain arrays, in place, for a trainer whose weights live outside tfjs
+ * (ort-train/onnx-trainer.ts): v = momentum * v + grad + decay * w, w -= rate * v. `decay` is the
+ * weight decay where `isDecayed`, else 0; `rate` is `MomentumSgd.rateOf`'s.
+ */
+export function momentumSgdStep(
+  p: { value: Float32Array; velocity: Float32Array; grad: Float32Array },
+  momentum: number,
+  decay: number,
+  rate: number,
+): void {
+  const { value, velocity, grad } = p;
+  for (let k = 0; k < value.length; k++) {
+    const v = momentum * velocity[k] + grad[k] + decay * value[k];
+    velocity[k] = v;
+    value[k] -= rate * v;
+  }
 }
 
 export class MomentumSgd {
