@@ -255,3 +255,6 @@ export interface CheckpointManifest {
    */
   sha256?: Record<string, string>;
 }
+
+/** What a graph of a checkpoint's model needs besides its weights: the ONNX export, and validation on ONNX Runtime while training. */
+export type CheckpointModelInfo = Pick<CheckpointManifest, 'model' | 'preprocessing' | 'classes' | 'epoch'>;

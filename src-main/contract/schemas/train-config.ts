@@ -34,7 +34,7 @@ export const trainConfigSchema = z.object({
   /** Where the weights start: scratch, the shipped CIFAR-10 model, or an earlier run of this app (its id). */
   init: z.union([z.enum(['scratch', 'pretrained']), z.number().int().positive()]).optional(),
   /**
-   * Fine-tuning a model started from (engine/train/fine-tune.ts): the first epochs that train only
+   * Fine-tuning a model started from (engine/step/fine-tune.ts): the first epochs that train only
    * the classifier head over the frozen backbone (0 by default), and the backbone's learning rate as
    * a share of the head's (1 by default). Only with an `init` other than scratch.
    */

@@ -12,18 +12,15 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import { readManifest, resolveCheckpointDir } from '../checkpoint/checkpoint';
-import type { CheckpointManifest } from '../types';
+import type { CheckpointManifest, CheckpointModelInfo } from '../types';
 import { modelWeights, readCheckpointWeights, type CheckpointWeights } from '../onnx/checkpoint-weights';
 import { buildOnnxGraph, INPUT_NAME, OUTPUT_NAME, type OnnxGraphOptions } from '../onnx/onnx-graph';
 import { encodeOnnxModel, OPSET_VERSION } from '../onnx/onnx-proto';
 
 export const ONNX_PRODUCER = 'ShuffleNet Studio';
 
-/** What the export records beside the graph: the checkpoint manifest's model, preprocessing, classes and epoch. */
-export type OnnxModelInfo = Pick<CheckpointManifest, 'model' | 'preprocessing' | 'classes' | 'epoch'>;
-
 /** metadata_props of an exported model: plain strings, JSON for arrays and objects. */
-export function onnxMetadata(manifest: OnnxModelInfo): Record<string, string> {
+export function onnxMetadata(manifest: CheckpointModelInfo): Record<string, string> {
   const prep = manifest.preprocessing;
   return {
     input_name: INPUT_NAME,
@@ -41,7 +38,7 @@ export function onnxMetadata(manifest: OnnxModelInfo): Record<string, string> {
   };
 }
 
-function encodeShuffleNet(manifest: OnnxModelInfo, weights: CheckpointWeights, options: OnnxGraphOptions): Uint8Array {
+function encodeShuffleNet(manifest: CheckpointModelInfo, weights: CheckpointWeights, options: OnnxGraphOptions): Uint8Array {
   const graph = buildOnnxGraph(manifest.model, weights, options);
   const { scale, groups, stem, inputSize } = manifest.model;
   return encodeOnnxModel({
@@ -75,7 +72,7 @@ export async function onnxModelBytes(runOrCheckpointDir: string, options: OnnxGr
  * `info.model`), e.g. for benchmarks or exporting without a checkpoint on disk.
  * @throws UserError when the model's weights do not match `info.model`
  */
-export function onnxModelFromLayersModel(model: tf.LayersModel, info: OnnxModelInfo, options: OnnxGraphOptions = {}): Uint8Array {
+export function onnxModelFromLayersModel(model: tf.LayersModel, info: CheckpointModelInfo, options: OnnxGraphOptions = {}): Uint8Array {
   return encodeShuffleNet(info, modelWeights(model), options);
 }
 

@@ -18,8 +18,8 @@ import { microBatchRanges } from '../step/micro-batch';
 import { isHeadWeight } from '../step/fine-tune';
 import { isDecayed, momentumSgdStep, type MomentumSgd } from '../step/sgd';
 import { onnxLogitsForModel } from '../runtime/logits-runner';
-import { argmaxRow, type StepOptions, type StepResult, type Trainer, type ValidationModelInfo } from '../step/trainer';
-import type { ModelConfig } from '../types';
+import { argmaxRow, type StepOptions, type StepResult, type Trainer } from '../step/trainer';
+import type { CheckpointModelInfo, ModelConfig } from '../types';
 import {
   buildTrainingGraph,
   gradOutput,
@@ -296,7 +296,7 @@ export class OnnxTrainer implements Trainer {
   }
 
   /** Validation runs on ONNX Runtime too, on the in-memory export of the synced weights. */
-  async validationLogits(info: ValidationModelInfo): ReturnType<Trainer['validationLogits']> {
+  async validationLogits(info: CheckpointModelInfo): ReturnType<Trainer['validationLogits']> {
     await this.sync();
     return onnxLogitsForModel(this.model, info);
   }

@@ -5,10 +5,10 @@
 import { UserError } from '../errors';
 import type * as tf from '@tensorflow/tfjs';
 import { backendInfo } from '../backend';
-import { onnxModelBytes, onnxModelFromLayersModel, type OnnxModelInfo } from '../export/onnx';
+import { onnxModelBytes, onnxModelFromLayersModel } from '../export/onnx';
 import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { logitsForPixels, type LogitsFn } from '../model/inference';
-import type { CheckpointManifest } from '../types';
+import type { CheckpointManifest, CheckpointModelInfo } from '../types';
 import { deviceLabel, pickDevice, requestedDevice, type DeviceChoice, type DeviceStatus } from './devices';
 import { pixelsToNchw } from './nchw';
 import { createOnnxSession, nchwcBlockSize, onnxRuntimeStatus, runOnnx, type OnnxDevice } from '../onnx/onnx-runtime';
@@ -57,7 +57,7 @@ export function requestedRuntime(option?: InferenceRuntime): InferenceRuntime {
  * export the app writes, tuned for this CPU.
  * @param info the model settings, preprocessing, classes and epoch the export records
  */
-export async function onnxLogitsForModel(model: tf.LayersModel, info: OnnxModelInfo): Promise<{ logits: LogitsFn; release: () => Promise<void> }> {
+export async function onnxLogitsForModel(model: tf.LayersModel, info: CheckpointModelInfo): Promise<{ logits: LogitsFn; release: () => Promise<void> }> {
   const session = await createOnnxSession(onnxModelFromLayersModel(model, info, { nchwcBlock: nchwcBlockSize() }));
   const prep = info.preprocessing;
   return {

@@ -6,7 +6,7 @@
  * leaves the session's tfjs model and MomentumSgd as the record that checkpoints are written from.
  */
 import type { LogitsFn } from '../model/inference';
-import type { CheckpointManifest, Preprocessing } from '../types';
+import type { CheckpointModelInfo, Preprocessing } from '../types';
 
 export interface StepResult {
   /** Sum of the per-sample training losses (label-smoothed) over the batch. */
@@ -22,9 +22,6 @@ export interface StepOptions {
   headOnly?: boolean;
 }
 
-/** What a validation pass needs to know of the model besides its weights (an ONNX export records it). */
-export type ValidationModelInfo = Pick<CheckpointManifest, 'model' | 'preprocessing' | 'classes' | 'epoch'>;
-
 export interface Trainer {
   /** What runs the steps, for people: the tfjs backend's name, or `onnxruntime-node 1.30.0 (cpu, 2 replicas)`. */
   readonly detail: string;
@@ -37,7 +34,7 @@ export interface Trainer {
   /** Writes weights, velocities and moving statistics back into the tfjs model and optimizer, before validation and checkpoints. */
   sync(): Promise<void>;
   /** Logits of the synced model for validation, on the runtime that trains (so validation measures what it runs). */
-  validationLogits(info: ValidationModelInfo): Promise<{ logits: LogitsFn; release: () => Promise<void> }>;
+  validationLogits(info: CheckpointModelInfo): Promise<{ logits: LogitsFn; release: () => Promise<void> }>;
   /** Frees what the trainer opened itself; the model and optimizer stay the session's to dispose. */
   dispose(): Promise<void>;
 }

@@ -3,12 +3,12 @@ import * as tf from '@tensorflow/tfjs';
 import { toModelInput } from '../data/preprocess';
 import { BatchNorm2d } from '../model/batch-norm';
 import { logitsForPixels } from '../model/inference';
-import type { Preprocessing } from '../types';
+import type { CheckpointModelInfo, Preprocessing } from '../types';
 import { isHeadWeight } from '../step/fine-tune';
 import { smoothedCrossEntropy } from '../metrics/loss';
 import { microBatchRanges } from '../step/micro-batch';
 import type { MomentumSgd } from '../step/sgd';
-import { argmaxRow, type StepOptions, type StepResult, type Trainer, type ValidationModelInfo } from '../step/trainer';
+import { argmaxRow, type StepOptions, type StepResult, type Trainer } from '../step/trainer';
 
 export interface StepContext {
   model: tf.LayersModel;
@@ -96,7 +96,7 @@ export class TfjsTrainer implements Trainer {
 
   async sync(): Promise<void> {}
 
-  async validationLogits(info: ValidationModelInfo): ReturnType<Trainer['validationLogits']> {
+  async validationLogits(info: CheckpointModelInfo): ReturnType<Trainer['validationLogits']> {
     const { model } = this.session;
     return { logits: (pixels, n) => logitsForPixels(model, pixels, n, info.preprocessing), release: async () => undefined };
   }
