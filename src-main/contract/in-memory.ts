@@ -1,3 +1,4 @@
+import { channelListeners } from './channel-listeners';
 import { createRpcClient, serveChannel, type RpcClient } from './connection';
 import type { ApiRouter } from './router';
 import type { ClientChannel, MessageChannel, ServerChannel } from './transport';
@@ -30,20 +31,18 @@ interface End<Out, In> {
 }
 
 function createEnd<Out, In>(): End<Out, In> {
-  const messageListeners = new Set<(message: In) => void>();
-  const closeListeners = new Set<(reason: string) => void>();
+  const listeners = channelListeners<In>();
   let closed = false;
   const end: End<Out, In> = {
     peer: null,
     deliver(json) {
       if (closed) return;
-      const message = JSON.parse(json) as In;
-      for (const listener of [...messageListeners]) listener(message);
+      listeners.deliver(JSON.parse(json) as In);
     },
     shut(reason) {
       if (closed) return;
       closed = true;
-      for (const listener of [...closeListeners]) listener(reason);
+      listeners.closed(reason);
     },
     channel: {
       send(message) {
@@ -51,14 +50,8 @@ function createEnd<Out, In>(): End<Out, In> {
         const json = JSON.stringify(message);
         queueMicrotask(() => end.peer?.deliver(json));
       },
-      onMessage(listener) {
-        messageListeners.add(listener);
-        return () => messageListeners.delete(listener);
-      },
-      onClose(listener) {
-        closeListeners.add(listener);
-        return () => closeListeners.delete(listener);
-      },
+      onMessage: listeners.onMessage,
+      onClose: listeners.onClose,
       close(reason = 'closed') {
         end.shut(reason);
         end.peer?.shut(reason);

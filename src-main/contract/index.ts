@@ -8,6 +8,7 @@ export * from './rpc-core';
 export * from './api-client';
 export * from './job-events';
 export * from './connection';
+export * from './channel-listeners';
 export * from './in-memory';
 export * from './schemas/app';
 export * from './schemas/datasets';

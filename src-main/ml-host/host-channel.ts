@@ -1,4 +1,4 @@
-import type { MessageChannel, RpcCodec } from '../contract';
+import { channelListeners, type MessageChannel, type RpcCodec } from '../contract';
 import { describeExit, type MlHostPort } from './port';
 import type { HostReply, HostRequest, OpName } from './protocol';
 
@@ -30,24 +30,13 @@ export const hostCodec: RpcCodec<HostRequest, HostReply> = {
  * listeners once, so they are registered here, before anything is sent.
  */
 export function hostChannel(port: MlHostPort): MessageChannel<HostRequest, HostReply> {
-  const messageListeners = new Set<(message: HostReply) => void>();
-  const closeListeners = new Set<(reason: string) => void>();
-  port.onMessage((message) => {
-    for (const listener of [...messageListeners]) listener(message);
-  });
-  port.onExit((exit) => {
-    for (const listener of [...closeListeners]) listener(describeExit(exit));
-  });
+  const listeners = channelListeners<HostReply>();
+  port.onMessage((message) => listeners.deliver(message));
+  port.onExit((exit) => listeners.closed(describeExit(exit)));
   return {
     send: (message) => port.send(message),
-    onMessage(listener) {
-      messageListeners.add(listener);
-      return () => messageListeners.delete(listener);
-    },
-    onClose(listener) {
-      closeListeners.add(listener);
-      return () => closeListeners.delete(listener);
-    },
+    onMessage: listeners.onMessage,
+    onClose: listeners.onClose,
     close: () => port.kill(),
   };
 }

@@ -1,3 +1,4 @@
+import { channelListeners } from '../../src-main/contract/channel-listeners';
 import { apiClientOf, createContractCore } from '../../src-main/contract/api-client';
 import { keepConnected } from '../../src-main/contract/reconnect';
 import type { MessageChannel } from '../../src-main/contract/transport';
@@ -50,8 +51,7 @@ export function droppedRoot(batchFolder: string, files: readonly DroppedFile[]):
 
 /** One browser WebSocket as a contract channel (JSON text frames); `opened` once it can send. */
 function socketChannel(ws: WebSocket, opened: () => void): MessageChannel<ClientMessage, ServerMessage> {
-  const messageListeners = new Set<(message: ServerMessage) => void>();
-  const closeListeners = new Set<(reason: string) => void>();
+  const listeners = channelListeners<ServerMessage>();
   ws.onopen = opened;
   ws.onmessage = (event: MessageEvent) => {
     let message: ServerMessage;
@@ -60,23 +60,17 @@ function socketChannel(ws: WebSocket, opened: () => void): MessageChannel<Client
     } catch {
       return;
     }
-    for (const listener of [...messageListeners]) listener(message);
+    listeners.deliver(message);
   };
   // Every error is followed by a close event, which is where the state and reconnect are handled.
   ws.onerror = () => {};
   ws.onclose = (event: CloseEvent) => {
-    for (const listener of [...closeListeners]) listener(`socket closed (${event.code})`);
+    listeners.closed(`socket closed (${event.code})`);
   };
   return {
     send: (message) => ws.send(JSON.stringify(message)),
-    onMessage(listener) {
-      messageListeners.add(listener);
-      return () => messageListeners.delete(listener);
-    },
-    onClose(listener) {
-      closeListeners.add(listener);
-      return () => closeListeners.delete(listener);
-    },
+    onMessage: listeners.onMessage,
+    onClose: listeners.onClose,
     close: () => ws.close(),
   };
 }
