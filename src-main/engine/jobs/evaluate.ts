@@ -2,9 +2,8 @@
 import { loadDataset } from '../data/load-dataset';
 import { AbortedError, assertFiniteLogits, UserError } from '../errors';
 import { ClassificationAccumulator, perClassMetrics } from '../metrics/metrics';
-import type { DeviceChoice } from '../runtime/devices';
-import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from '../runtime/logits-runner';
-import { requestedTta, withTta } from '../runtime/tta';
+import type { RuntimeInfo } from '../runtime/logits-runner';
+import { openInference, type InferenceChoice } from '../runtime/tta';
 import { spreadSubset } from '../data/data-order';
 import type { DatasetSplit, EvaluationResult, TestTimeAugmentation } from '../types';
 
@@ -38,21 +37,16 @@ export async function evaluate(options: {
   split?: string;
   limit?: number;
   batchSize?: number;
-  runtime?: InferenceRuntime;
-  device?: DeviceChoice;
-  tta?: TestTimeAugmentation;
-  onRuntime?: (info: RuntimeInfo) => void;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
-}): Promise<EvaluationResult & { device: RuntimeInfo['device']; tta: TestTimeAugmentation }> {
+} & InferenceChoice): Promise<EvaluationResult & { device: RuntimeInfo['device']; tta: TestTimeAugmentation }> {
   const { signal } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batchSize must be a whole number of at least 1, got ${batchSize}`, 'bad-option');
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) {
     throw new UserError(`limit must be a whole number of at least 1, got ${options.limit}`, 'bad-option');
   }
-  const tta = requestedTta(options.tta);
-  const runner = withTta(await openLogitsRunner(options.run, options.runtime, options.device), tta);
+  const { runner, tta } = await openInference(options.run, options);
   const { manifest } = runner;
   try {
     options.onRuntime?.(runner);

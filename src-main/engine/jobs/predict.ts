@@ -4,10 +4,8 @@ import { DecodeError, decodeImageFile } from '../data/preprocess';
 import { walkImageFiles } from '../data/files';
 import { AbortedError, assertFiniteLogits, UserError } from '../errors';
 import { softmaxRow, topKIndices } from '../metrics/metrics';
-import type { DeviceChoice } from '../runtime/devices';
-import { openLogitsRunner, type InferenceRuntime, type RuntimeInfo } from '../runtime/logits-runner';
-import { requestedTta, withTta } from '../runtime/tta';
-import type { PredictionItem, TestTimeAugmentation } from '../types';
+import { openInference, type InferenceChoice } from '../runtime/tta';
+import type { PredictionItem } from '../types';
 
 const DEFAULT_BATCH_SIZE = 64;
 const DEFAULT_TOP_K = 5;
@@ -33,15 +31,10 @@ async function decodeAll(paths: string[], decode: (p: string) => Promise<Uint8Ar
 }
 
 /** Options of predictFolder and predictFiles, less what names the images. */
-interface PredictOptions {
+interface PredictOptions extends InferenceChoice {
   run: string;
   topK?: number;
   batchSize?: number;
-  runtime?: InferenceRuntime;
-  device?: DeviceChoice;
-  /** 'flip' also runs each image mirrored and averages the probabilities (see withTta); default 'none'. */
-  tta?: TestTimeAugmentation;
-  onRuntime?: (info: RuntimeInfo) => void;
   signal?: AbortSignal;
   onItem: (item: PredictionItem) => void;
   onProgress?: (done: number, total: number | null) => void;
@@ -78,8 +71,7 @@ export async function predictFiles(options: PredictOptions & { paths: Iterable<s
   const topK = options.topK ?? DEFAULT_TOP_K;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batchSize must be a whole number of at least 1, got ${batchSize}`, 'bad-option');
   if (!Number.isInteger(topK) || topK < 1) throw new UserError(`topK must be a whole number of at least 1, got ${topK}`, 'bad-option');
-  const tta = requestedTta(options.tta);
-  const runner = withTta(await openLogitsRunner(options.run, options.runtime, options.device), tta);
+  const { runner } = await openInference(options.run, options);
   const { manifest } = runner;
   const prep = manifest.preprocessing;
   const imageBytes = prep.storeSize * prep.storeSize * 3;

@@ -4,7 +4,8 @@
  */
 import { UserError } from '../errors';
 import type { TestTimeAugmentation } from '../types';
-import type { LogitsRunner } from './logits-runner';
+import type { DeviceChoice } from './devices';
+import { openLogitsRunner, type InferenceRuntime, type LogitsRunner, type RuntimeInfo } from './logits-runner';
 
 export type { TestTimeAugmentation };
 export const TEST_TIME_AUGMENTATIONS: readonly TestTimeAugmentation[] = ['none', 'flip', 'flip-shift'];
@@ -149,4 +150,19 @@ export function withTta(runner: LogitsRunner, tta: TestTimeAugmentation): Logits
       return mixtureLogits(rows, views.map((v) => v.weight), n, c);
     },
   };
+}
+
+/** How evaluation and prediction run their forward passes; every field has a default. */
+export interface InferenceChoice {
+  runtime?: InferenceRuntime;
+  device?: DeviceChoice;
+  /** 'flip' also runs each image mirrored and averages the probabilities (see withTta); default 'none'. */
+  tta?: TestTimeAugmentation;
+  onRuntime?: (info: RuntimeInfo) => void;
+}
+
+/** The checkpoint of `run` opened as `choice` asks, its test-time augmentation applied. @throws UserError for a wrong tta */
+export async function openInference(run: string, choice: InferenceChoice): Promise<{ runner: LogitsRunner; tta: TestTimeAugmentation }> {
+  const tta = requestedTta(choice.tta);
+  return { runner: withTta(await openLogitsRunner(run, choice.runtime, choice.device), tta), tta };
 }
