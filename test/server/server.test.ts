@@ -90,7 +90,7 @@ describe('serve mode', () => {
     const { client, close } = createRpcClient(wsChannel(socket));
     const info = await client.invoke('app.info', {});
     expect(info).toMatchObject({ mode: 'serve', dataDir: server.dataDir, capabilities: { nativeDialogs: false, upload: true } });
-    expect((await client.invoke('presets.list', {})).map((p) => p.id)).toEqual(['mindspore-tutorial', 'fast-cifar', 'cifar10-15-epochs', 'small-folder']);
+    expect((await client.invoke('presets.list', {})).map((p) => p.id)).toEqual(['mindspore-tutorial', 'fast-cifar', 'cifar10-15-minutes', 'cifar10-15-epochs', 'small-folder']);
     await expect(client.invoke('datasets.get', { id: 42 })).rejects.toMatchObject({ name: 'ApiError', code: 'not-found' });
     await expect(client.invoke('dialogs.openFolder', {})).rejects.toMatchObject({ code: 'unavailable' });
     close();
