@@ -7,8 +7,11 @@ export type JobEventName = { [E in EventName]: Payload<E> extends { jobId: strin
 /** Methods that start a job and answer with its id. */
 export type JobMethodName = { [M in MethodName]: Output<M> extends { jobId: string } ? M : never }[MethodName];
 export type JobHandlers = { [E in JobEventName]?: (payload: Payload<E>) => void };
+/** Events that belong to one training run (their payload names it by `runId`). */
+export type RunEventName = { [E in EventName]: Payload<E> extends { runId: number } ? E : never }[EventName];
+export type RunHandlers = { [E in RunEventName]?: (payload: Payload<E>) => void };
 
-export interface FollowedJob<M extends JobMethodName> {
+export interface FollowedJob<M extends MethodName> {
   /** The start call's answer, after `onStarted` and the held events have run. */
   readonly started: Promise<Output<M>>;
   /** Stops delivering (also the held events); safe to call from a handler and more than once. */
@@ -29,17 +32,45 @@ export function followJob<M extends JobMethodName>(
   handlers: JobHandlers,
   onStarted?: (output: Output<M>) => void,
 ): FollowedJob<M> {
-  let jobId: string | null = null;
+  const jobOf = (output: Output<M>) => (output as { jobId: string }).jobId;
+  return follow(client, method, input, handlers, jobOf, (payload) => (payload as { jobId: string }).jobId, onStarted);
+}
+
+/**
+ * followJob for `training.start`, whose answer is the new Run and whose events name it by
+ * `runId`: the run's first steps can come before the answer as well (a fast host, or the queue
+ * starting it at once).
+ */
+export function followNewRun(
+  client: ApiClient,
+  input: Input<'training.start'>,
+  handlers: RunHandlers,
+  onStarted?: (run: Output<'training.start'>) => void,
+): FollowedJob<'training.start'> {
+  return follow(client, 'training.start', input, handlers, (run) => run.id, (payload) => (payload as { runId: number }).runId, onStarted);
+}
+
+/** The listeners, the holding and the replay behind followJob and followNewRun. */
+function follow<M extends MethodName>(
+  client: ApiClient,
+  method: M,
+  input: Input<M>,
+  handlers: Partial<Record<EventName, (payload: never) => void>>,
+  idOf: (output: Output<M>) => string | number,
+  ownerOf: (payload: unknown) => string | number,
+  onStarted?: (output: Output<M>) => void,
+): FollowedJob<M> {
+  let id: string | number | null = null;
   let stopped = false;
   const held: (() => void)[] = [];
-  const offs = (Object.keys(handlers) as JobEventName[]).map((event) => {
-    const handler = handlers[event] as (payload: { jobId: string }) => void;
-    const deliver = (payload: { jobId: string }) => {
-      if (!stopped && payload.jobId === jobId) handler(payload);
+  const offs = (Object.keys(handlers) as EventName[]).map((event) => {
+    const handler = handlers[event] as (payload: unknown) => void;
+    const deliver = (payload: unknown) => {
+      if (!stopped && ownerOf(payload) === id) handler(payload);
     };
-    return client.subscribe(event, (payload: { jobId: string }) => {
+    return client.subscribe(event, (payload: unknown) => {
       if (stopped) return;
-      if (jobId === null) held.push(() => deliver(payload));
+      if (id === null) held.push(() => deliver(payload));
       else deliver(payload);
     });
   });
@@ -52,7 +83,7 @@ export function followJob<M extends JobMethodName>(
     (output) => {
       if (stopped) return output;
       try {
-        jobId = (output as { jobId: string }).jobId;
+        id = idOf(output);
         onStarted?.(output);
         for (const replay of held.splice(0)) replay();
       } catch (error) {

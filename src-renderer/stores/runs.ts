@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
+import { followNewRun } from '../../src-main/contract/job-events';
 import { appendStep, joinSteps, stepX } from '../../src-main/contract/step-points';
 import { trainConfigSchema } from '../../src-main/contract/schemas/train-config';
 import { useApiClient } from '../api/studio-client';
@@ -55,8 +56,6 @@ export const useRunsStore = defineStore('runs', () => {
   const datasetChosen = ref(false);
   let viewers = 0;
   let unsubscribe: (() => void) | null = null;
-  // Events of a run that training.start has not returned yet; replayed once its id is known.
-  let early: (() => void)[] | null = null;
 
   const selected = computed(() => runs.value.find((r) => r.id === selectedId.value) ?? null);
   const activeRuns = computed(() => runs.value.filter((r) => ACTIVE.includes(r.status)));
@@ -185,14 +184,7 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  function holdIfUnknown(runId: number, replay: () => void) {
-    if (!early || runId === selectedId.value) return false;
-    early.push(replay);
-    return true;
-  }
-
   function onBatch(event: Payload<'training.batch'>) {
-    if (holdIfUnknown(event.runId, () => onBatch(event))) return;
     if (event.runId !== selectedId.value) return;
     const { runId: _runId, ...batch } = event;
     lastBatch.value = batch;
@@ -201,7 +193,6 @@ export const useRunsStore = defineStore('runs', () => {
   }
 
   function onEpoch(event: Payload<'training.epoch'>) {
-    if (holdIfUnknown(event.runId, () => onEpoch(event))) return;
     const { runId, ...metrics } = event;
     const run = runs.value.find((r) => r.id === runId);
     if (run) {
@@ -261,24 +252,25 @@ export const useRunsStore = defineStore('runs', () => {
     starting.value = true;
     viewers++;
     syncSubscription();
-    early = [];
-    try {
-      const input = name?.trim() ? { datasetId: datasetId.value, config, name: name.trim() } : { datasetId: datasetId.value, config };
-      const ahead = training.value;
-      const run = await api.invoke('training.start', input);
+    const input = name?.trim() ? { datasetId: datasetId.value, config, name: name.trim() } : { datasetId: datasetId.value, config };
+    const ahead = training.value;
+    const onStarted = (run: Run) => {
       upsert(runs.value.find((r) => r.id === run.id && r.status !== 'queued') ?? run);
       if (run.queuePosition) app.notify(`“${run.name}” is queued (${ordinal(run.queuePosition)} in line): it starts when ${ahead ? `“${ahead.name}”` : 'the run in training'} ends.`, 'info');
       resetLive();
       selectedId.value = run.id;
-      const held = early;
-      early = null;
-      held.forEach((replay) => replay());
-      return run;
+    };
+    // The listeners above drop the new run's steps until it is selected; followNewRun keeps those
+    // sent before the answer and replays them after onStarted, then the listeners take over
+    // (a step seen twice is drawn once: appendStep and the epoch list replace equal positions).
+    const job = followNewRun(api, input, { 'training.batch': onBatch, 'training.epoch': onEpoch }, onStarted);
+    try {
+      return await job.started;
     } catch (err) {
       app.reportError(err, 'Could not start training');
       return null;
     } finally {
-      early = null;
+      job.stop();
       starting.value = false;
       viewers--;
       syncSubscription();

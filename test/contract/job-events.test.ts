@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError, ApiRouter, connectInMemory, type ApiClient, type RpcClient } from '../../src-main/contract';
-import { followJob } from '../../src-main/contract/job-events';
+import { followJob, followNewRun } from '../../src-main/contract/job-events';
+import { makeRun } from '../renderer/support';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 let rpc: RpcClient | null = null;
@@ -94,5 +95,39 @@ describe('followJob', { timeout: 5000 }, () => {
     router.emit('predict.progress', { jobId: 'j', done: 1, total: 1 });
     await tick();
     expect(seen).toEqual([]);
+  });
+
+  it('followNewRun: the new run’s steps sent before training.start answers replay after onStarted; other runs’ are dropped', async () => {
+    const router = new ApiRouter();
+    const step = (runId: number, step: number) => ({ runId, epoch: 1, step, stepsPerEpoch: 4, loss: 2, accuracy: 0.1, lr: 0.01, imagesPerSec: 50 });
+    router.register({
+      'training.start': () => {
+        router.emit('training.batch', step(3, 7));
+        router.emit('training.batch', step(4, 1));
+        router.emit('training.status', { runId: 4, run: makeRun({ id: 4, status: 'running' }) });
+        return makeRun({ id: 4, status: 'running' });
+      },
+    });
+    rpc = connectInMemory(router);
+    const seen: string[] = [];
+    const job = followNewRun(
+      rpc.client,
+      { datasetId: 1, config: {} },
+      {
+        'training.batch': (p) => seen.push(`batch ${p.runId} ${p.step}`),
+        'training.status': (p) => seen.push(`status ${p.run.status}`),
+      },
+      (run) => seen.push(`started ${run.id}`),
+    );
+    await expect(job.started).resolves.toMatchObject({ id: 4 });
+    expect(seen).toEqual(['started 4', 'batch 4 1', 'status running']);
+    router.emit('training.batch', step(3, 8));
+    router.emit('training.batch', step(4, 2));
+    await tick();
+    expect(seen.slice(3)).toEqual(['batch 4 2']);
+    job.stop();
+    router.emit('training.batch', step(4, 3));
+    await tick();
+    expect(seen).toHaveLength(4);
   });
 });

@@ -101,6 +101,24 @@ describe('useRunsStore', () => {
     runs.unwatchLive();
   });
 
+  it('two starts at once: each keeps its own early steps, no error, the later one shown', async () => {
+    const runs = trainingServer();
+    await runs.load();
+    runs.watchLive();
+    runs.chooseDataset(1);
+    // Both requests are out before either answer: each run's first step arrives before its id is known.
+    const [first, second] = await Promise.all([runs.start('first'), runs.start('second')]);
+    expect([first?.id, second?.id]).toEqual([10, 11]);
+    expect(useAppStore().toasts.filter((t) => t.kind === 'error')).toEqual([]);
+    expect(runs.selectedId).toBe(11);
+    expect(runs.batches).toEqual([{ x: 0.25, epoch: 1, step: 1, stepsPerEpoch: 4, loss: 2.3, accuracy: 0.1, lr: 0.01 }]);
+    // The start's own listeners are gone: a later step is drawn once, by the store's listeners.
+    server.router.emit('training.batch', { runId: 11, epoch: 1, step: 2, stepsPerEpoch: 4, loss: 2, accuracy: 0.2, lr: 0.02, imagesPerSec: 100 });
+    await settle();
+    expect(runs.batches.map((b) => b.x)).toEqual([0.25, 0.5]);
+    runs.unwatchLive();
+  });
+
   it('shows a failed run’s error in the window', async () => {
     const runs = trainingServer([makeRun({ id: 4, status: 'running' })]);
     await runs.load();
