@@ -7,14 +7,13 @@ import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { initBackend } from '../backend';
 import { AbortedError, UserError } from '../errors';
 import { loadCheckpoint } from '../checkpoint/checkpoint';
-import { featuresOf } from '../transfer/features';
 import { resolveInit } from '../checkpoint/pretrained';
 import { findLabelIssues } from './confident-learning';
 import { DUPLICATE_METHOD, findDuplicates, type DuplicateGroup, type HashedImage } from './duplicates';
 import { fileListSplit } from './file-list-split';
-import { flippedSplit } from './flipped-split';
 import { healthWarnings, SMALL_SIDE_SHARE, type AuditWarning } from './health';
 import { readImageFacts } from './image-facts';
+import { mirrorMeanFeatures } from './mirror-features';
 import { outOfSampleProbabilities } from './out-of-sample';
 
 export const DEFAULT_FOLDS = 5;
@@ -23,6 +22,12 @@ export const DEFAULT_FOLDS = 5;
  * than 5 of 500 correctly filed CIFAR-10 test images reach it (docs/results.md, npm run bench:audit).
  */
 export const DEFAULT_MISLABEL_THRESHOLD = 0.98;
+/**
+ * Bytes of decoded pixels the hashing stage keeps for the features stage, so no image is decoded
+ * twice: 50,000 images of a 32x32 store take 150 MB. Past it (large stores, large folders) the
+ * rest are decoded again in the features stage instead of risking the ML host's memory.
+ */
+export const KEPT_PIXEL_BYTES = 512 * 1024 * 1024;
 
 export type AuditStage = 'hashing' | 'features' | 'cross-validation';
 
@@ -139,12 +144,15 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
   const { model, manifest, dir } = await loadCheckpoint(from);
   try {
     const prep = manifest.preprocessing;
+    // Labeled images keep their stored pixels for the features stage, the first ones up to the budget.
+    const keptMax = Math.floor(KEPT_PIXEL_BYTES / (prep.storeSize * prep.storeSize * 3));
+    const kept = new Set(items.flatMap((item, i) => (item.label === null ? [] : [i])).slice(0, keptMax));
     const facts = await readImageFacts(
       items.map((item) => item.path),
-      { signal, onProgress: (done, total) => options.onProgress?.('hashing', done, total) },
+      { keep: { prep, index: (i) => kept.has(i) }, signal, onProgress: (done, total) => options.onProgress?.('hashing', done, total) },
     );
     const unreadable = [...(options.skipped ?? []).map(({ path, reason }) => ({ path, reason }))];
-    const hashed: (HashedImage & { width: number; height: number })[] = [];
+    const hashed: (HashedImage & { width: number; height: number; pixels?: Uint8Array })[] = [];
     facts.forEach((fact, i) => {
       if (fact.readable) hashed.push({ ...items[i], ...fact });
       else unreadable.push({ path: items[i].path, reason: fact.reason });
@@ -160,14 +168,9 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
     if (problem === null) {
       const paths = labeled.map((image) => image.path);
       const labels = Int32Array.from(labeled, (image) => image.label);
-      const split = fileListSplit(paths, labels, prep);
+      const split = fileListSplit(paths, labels, prep, labeled.map((image) => image.pixels));
       const rows = [...labels.keys()];
-      const features = await featuresOf(model, split, rows, prep, { signal, onProgress: (done) => options.onProgress?.('features', done, 2 * rows.length) });
-      const mirrored = await featuresOf(model, flippedSplit(split, prep.storeSize), rows, prep, {
-        signal,
-        onProgress: (done) => options.onProgress?.('features', rows.length + done, 2 * rows.length),
-      });
-      for (let i = 0; i < features.length; i++) features[i] = (features[i] + mirrored[i]) / 2;
+      const features = await mirrorMeanFeatures(model, split, rows, prep, { signal, onProgress: (done) => options.onProgress?.('features', done, rows.length) });
       const outOfSample = await outOfSampleProbabilities(features, labels, relativeKeys(paths), {
         classes: classes.length,
         folds,
@@ -191,6 +194,8 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
         `on the model's frozen features (mean of each image and its mirror); flagged when 1 - p(label) >= ${threshold}`;
     }
 
+    // The pixels have served the features; the rest of the audit needs only the hashes.
+    for (const image of hashed) delete image.pixels;
     const duplicateGroups = await findDuplicates(hashed, signal);
     const minSide = prep.inputSize * SMALL_SIDE_SHARE;
     const smallImages = hashed

@@ -16,13 +16,25 @@ function corrupt(detail: string): DecodeError {
   return new DecodeError('damaged or incomplete BMP file', detail);
 }
 
+/** What a BMP's file and info headers say, read without touching the pixel data. */
+export interface BmpHeader {
+  width: number;
+  height: number;
+  topDown: boolean;
+  bpp: number;
+  compression: number;
+  dataOffset: number;
+  headerSize: number;
+  /** An OS/2 BITMAPCOREHEADER (12 bytes, 16-bit sizes, 3-byte palette entries). */
+  core: boolean;
+}
+
 /**
- * Decodes an uncompressed Windows bitmap (sharp/libvips has no BMP loader): 1, 4 and 8-bit
- * palettes, 16 and 32-bit with default or explicit channel masks, 24-bit; bottom-up or top-down
- * rows. Alpha is ignored because most writers leave that byte at zero. RLE and embedded
- * JPEG/PNG compression are rejected with a DecodeError.
+ * The headers of a BMP: its size for callers that need only that (the audit's small-image check),
+ * and the layout decodeBmp reads the pixels by.
+ * @throws DecodeError when the headers are missing, cut off or name impossible dimensions
  */
-export function decodeBmp(buf: Uint8Array): RgbImage {
+export function readBmpHeader(buf: Uint8Array): BmpHeader {
   if (buf.length < 26 || buf[0] !== 0x42 || buf[1] !== 0x4d) throw corrupt('missing BM header');
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const dataOffset = view.getUint32(10, true);
@@ -36,8 +48,19 @@ export function decodeBmp(buf: Uint8Array): RgbImage {
   const bpp = view.getUint16(core ? 24 : 28, true);
   const compression = core ? BI_RGB : view.getUint32(30, true);
   const height = Math.abs(rawHeight);
-  const topDown = rawHeight < 0;
   if (width <= 0 || height === 0 || width * height > MAX_PIXELS) throw corrupt(`bad dimensions ${width}x${rawHeight}`);
+  return { width, height, topDown: rawHeight < 0, bpp, compression, dataOffset, headerSize, core };
+}
+
+/**
+ * Decodes an uncompressed Windows bitmap (sharp/libvips has no BMP loader): 1, 4 and 8-bit
+ * palettes, 16 and 32-bit with default or explicit channel masks, 24-bit; bottom-up or top-down
+ * rows. Alpha is ignored because most writers leave that byte at zero. RLE and embedded
+ * JPEG/PNG compression are rejected with a DecodeError.
+ */
+export function decodeBmp(buf: Uint8Array): RgbImage {
+  const { width, height, topDown, bpp, compression, dataOffset, headerSize, core } = readBmpHeader(buf);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 
   if (compression !== BI_RGB && compression !== BI_BITFIELDS && compression !== BI_ALPHABITFIELDS) {
     const names: Record<number, string> = { 1: 'RLE8', 2: 'RLE4', 4: 'embedded JPEG', 5: 'embedded PNG' };
