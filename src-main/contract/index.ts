@@ -10,6 +10,7 @@ export * from './job-events';
 export * from './connection';
 export * from './channel-listeners';
 export * from './in-memory';
+export * from './test-time-augmentation';
 export * from './schemas/app';
 export * from './schemas/datasets';
 export * from './schemas/evaluation';

@@ -2,6 +2,7 @@
  * Shared engine types: the shapes that the model, data, training and CLI parts agree on.
  * Plain data only (no tensors), so they can cross process boundaries as JSON.
  */
+import type { TestTimeAugmentation } from '../contract/test-time-augmentation';
 
 export type Stem = 'imagenet' | 'cifar';
 export type Groups = 1 | 2 | 3 | 4 | 8;
@@ -220,11 +221,8 @@ export interface EvaluationResult {
   tta?: TestTimeAugmentation;
 }
 
-/**
- * 'flip': each image also runs mirrored left-right and the two softmax probabilities are averaged;
- * 'flip-shift': also moved 1 pixel up-left and down-right, each mirrored too (engine/runtime/tta.ts).
- */
-export type TestTimeAugmentation = 'none' | 'flip' | 'flip-shift';
+/** The list's one home is the contract's zod-free leaf; runtime/tta.ts runs each. */
+export type { TestTimeAugmentation };
 
 export interface PredictionTop {
   label: string;

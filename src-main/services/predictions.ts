@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ApiError, type Handlers, type PredictionItemView, type TestTimeAugmentationChoice } from '../contract';
+import { ApiError, type Handlers, type PredictionItemView, type TestTimeAugmentation } from '../contract';
 import type { PredictionItemRow } from '../storage';
 import { detached, errorMessage, notFound, requireRun, type ServiceContext } from './context';
 import { PredictionAccepts } from './prediction-accept';
@@ -86,7 +86,7 @@ export class PredictionService {
     };
   }
 
-  private launch(jobId: string, runDir: string, folder: string, tta: TestTimeAugmentationChoice): void {
+  private launch(jobId: string, runDir: string, folder: string, tta: TestTimeAugmentation): void {
     const { storage, host, events } = this.context;
     const controller = new AbortController();
     this.running.set(jobId, controller);

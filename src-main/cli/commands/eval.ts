@@ -1,8 +1,8 @@
 import path from 'node:path';
+import { TEST_TIME_AUGMENTATIONS } from '../../contract/test-time-augmentation';
 import { evaluate } from '../../engine/jobs/evaluate';
 import { DEVICE_CHOICES } from '../../engine/runtime/devices';
 import { INFERENCE_RUNTIMES } from '../../engine/runtime/logits-runner';
-import { TEST_TIME_AUGMENTATIONS } from '../../engine/runtime/tta';
 import type { EvaluationResult } from '../../engine/types';
 import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
@@ -11,7 +11,7 @@ import { bar, percent, table } from '../output';
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Evaluate a trained run on a dataset split: top-1, top-5, loss, confusion matrix, per-class metrics',
-  usage: 'eval --run <run-dir> --dataset <dir> [--split test|validation|train|all] [--limit N] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--tta none|flip|flip-shift] [--json]',
+  usage: `eval --run <run-dir> --dataset <dir> [--split test|validation|train|all] [--limit N] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--tta ${TEST_TIME_AUGMENTATIONS.join('|')}] [--json]`,
   options: {
     run: { type: 'string' },
     dataset: { type: 'string' },

@@ -1,9 +1,9 @@
 import path from 'node:path';
+import { TEST_TIME_AUGMENTATIONS } from '../../contract/test-time-augmentation';
 import { UserError } from '../../engine/errors';
 import { predictFolder } from '../../engine/jobs/predict';
 import { DEVICE_CHOICES } from '../../engine/runtime/devices';
 import { INFERENCE_RUNTIMES, type RuntimeInfo } from '../../engine/runtime/logits-runner';
-import { TEST_TIME_AUGMENTATIONS } from '../../engine/runtime/tta';
 import type { PredictionItem } from '../../engine/types';
 import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
@@ -12,7 +12,7 @@ import { percent } from '../output';
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'Predict every image in a folder and its sub-folders with a trained run',
-  usage: 'predict --run <run-dir> <folder> [--top-k 5] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--tta none|flip|flip-shift] [--json]',
+  usage: `predict --run <run-dir> <folder> [--top-k 5] [--batch-size N] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--tta ${TEST_TIME_AUGMENTATIONS.join('|')}] [--json]`,
   options: {
     run: { type: 'string' },
     'top-k': { type: 'string' },

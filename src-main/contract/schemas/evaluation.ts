@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TEST_TIME_AUGMENTATIONS } from '../test-time-augmentation';
 import { id, timestamp } from './common';
 
 export const classMetricsSchema = z.object({
@@ -12,13 +13,8 @@ export const classMetricsSchema = z.object({
 export const checkpointKind = z.enum(['best', 'last']);
 export type CheckpointKind = z.infer<typeof checkpointKind>;
 
-/**
- * Test-time augmentation (engine/runtime/tta.ts): 'flip' also runs each image mirrored left-right
- * and averages the two predicted probabilities; 'flip-shift' also runs it moved 1 pixel up-left
- * and down-right, each mirrored too; 'none' the plain forward pass.
- */
-export const testTimeAugmentation = z.enum(['none', 'flip', 'flip-shift']);
-export type TestTimeAugmentationChoice = z.infer<typeof testTimeAugmentation>;
+/** Test-time augmentation: one of TEST_TIME_AUGMENTATIONS (contract/test-time-augmentation.ts). */
+export const testTimeAugmentation = z.enum(TEST_TIME_AUGMENTATIONS);
 
 export const evaluationSchema = z.object({
   id,

@@ -2,13 +2,11 @@
  * Test-time augmentation: the one home for running a batch also in other views (mirrored,
  * shifted) and merging their predictions, for evaluation and prediction alike, on either runtime.
  */
+import { TEST_TIME_AUGMENTATIONS } from '../../contract/test-time-augmentation';
 import { UserError } from '../errors';
 import type { TestTimeAugmentation } from '../types';
 import type { DeviceChoice } from './devices';
 import { openLogitsRunner, type InferenceRuntime, type LogitsRunner, type RuntimeInfo } from './logits-runner';
-
-export type { TestTimeAugmentation };
-export const TEST_TIME_AUGMENTATIONS: readonly TestTimeAugmentation[] = ['none', 'flip', 'flip-shift'];
 
 /** The option checked (default 'none'). @throws UserError naming the allowed values */
 export function requestedTta(option?: string): TestTimeAugmentation {
