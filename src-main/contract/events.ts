@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { backendInfoSchema } from './schemas/app';
 import { id, jobId } from './schemas/common';
 import { auditStage } from './schemas/audit';
+import { testTimeAugmentation } from './schemas/evaluation';
 import { downloadPhase, scanPhase } from './schemas/datasets';
 import { predictionItemSchema } from './schemas/predict';
 import { batchMetricsSchema, epochMetricsSchema, runSchema } from './schemas/runs';
@@ -46,6 +47,8 @@ export const events = {
     jobId,
     predicted: z.number().int().min(0),
     skipped: z.number().int().min(0),
+    /** The test-time augmentation the job ran with (also a column of its CSV export). */
+    tta: testTimeAugmentation,
     error: z.string().optional(),
   }),
 

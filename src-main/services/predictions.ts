@@ -69,16 +69,18 @@ export class PredictionService {
       'predict.undoAccept': ({ acceptId }) => this.accepts.undo(acceptId),
 
       'predict.exportCsv': ({ jobId }) => {
-        this.requireJob(jobId);
+        const job = this.requireJob(jobId);
         const items = storage.predictions.items(jobId);
         const header = ['path', 'label', 'probability'];
         for (let k = 2; k <= TOP_K; k++) header.push(`top${k}_label`, `top${k}_probability`);
-        header.push('skipped_reason');
+        // The job's test-time augmentation on every row, last: the probabilities depend on it, and a
+        // column survives sorting, filtering and pasting where a note above the header would not.
+        header.push('skipped_reason', 'tta');
         const rows = items.map((item) => {
           const top = item.top ?? [];
           const cells: (string | number | null)[] = [item.path];
           for (let k = 0; k < TOP_K; k++) cells.push(top[k]?.label ?? '', top[k]?.probability ?? '');
-          cells.push(item.skippedReason ?? '');
+          cells.push(item.skippedReason ?? '', job.tta);
           return cells;
         });
         return { filename: `predictions-${jobId.slice(0, 8)}.csv`, content: csvText(header, rows) };
@@ -122,7 +124,7 @@ export class PredictionService {
         this.running.delete(jobId);
       }
       const job = storage.predictions.getJob(jobId);
-      events.emit('predict.done', { jobId, predicted: job?.predicted ?? 0, skipped: job?.skipped ?? 0, ...(error ? { error } : {}) });
+      events.emit('predict.done', { jobId, predicted: job?.predicted ?? 0, skipped: job?.skipped ?? 0, tta, ...(error ? { error } : {}) });
     });
   }
 }

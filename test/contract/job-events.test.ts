@@ -47,7 +47,7 @@ describe('followJob', { timeout: 5000 }, () => {
 
   it('stops from inside a handler: the rest of the held events and later ones are not delivered', async () => {
     const { router, client } = serve((r) => {
-      r.emit('predict.done', { jobId: 'j', predicted: 0, skipped: 0 });
+      r.emit('predict.done', { jobId: 'j', predicted: 0, skipped: 0, tta: 'none' });
       r.emit('predict.progress', { jobId: 'j', done: 1, total: 1 });
       return { jobId: 'j', total: 1 };
     });

@@ -97,7 +97,7 @@ describe('PredictionView', () => {
     server = fakeServer({
       'predict.start': () => {
         for (const item of list) server.router.emit('predict.item', { jobId: 'job-1', item });
-        server.router.emit('predict.done', { jobId: 'job-1', predicted: list.filter((i) => 'top' in i).length, skipped: list.filter((i) => 'skipped' in i).length });
+        server.router.emit('predict.done', { jobId: 'job-1', predicted: list.filter((i) => 'top' in i).length, skipped: list.filter((i) => 'skipped' in i).length, tta: 'none' });
         return { jobId: 'job-1', total: list.length };
       },
       'predict.accept': ({ itemIds, datasetId }) => ({ added: itemIds?.length ?? 0, acceptId: 'a-1', datasetId, datasetName: 'pets' }),

@@ -43,7 +43,7 @@ describe('usePredictionsStore', () => {
 
     server.router.emit('predict.item', { jobId: 'other-job', item: predicted(9, '/x.png', 'dog', 1) });
     server.router.emit('predict.item', { jobId: 'job-1', item: predicted(3, '/in/c.png', 'dog', 0.3) });
-    server.router.emit('predict.done', { jobId: 'job-1', predicted: 2, skipped: 1 });
+    server.router.emit('predict.done', { jobId: 'job-1', predicted: 2, skipped: 1, tta: 'none' });
     await settle();
     expect(store.items.map((i) => i.id)).toEqual([1, 2, 3]);
     expect(store.status).toBe('done');
@@ -76,7 +76,7 @@ describe('usePredictionsStore', () => {
     await store.start('/in');
     server.router.emit('predict.item', { jobId: 'job-1', item: predicted(3, '/in/c.png', 'dog', 0.3) });
     server.router.emit('predict.item', { jobId: 'job-1', item: predicted(4, '/in/d.png', 'dog', 0.8) });
-    server.router.emit('predict.done', { jobId: 'job-1', predicted: 3, skipped: 1 });
+    server.router.emit('predict.done', { jobId: 'job-1', predicted: 3, skipped: 1, tta: 'none' });
     await settle();
     accept.datasetId = 1;
     store.filter = { label: 'dog', minConfidence: 0, sort: 'name' };
@@ -104,7 +104,7 @@ describe('usePredictionsStore', () => {
     store.runId = 8;
     expect(accept.datasetId).toBeNull();
     await store.start('/in');
-    server.router.emit('predict.done', { jobId: 'job-1', predicted: 1, skipped: 1 });
+    server.router.emit('predict.done', { jobId: 'job-1', predicted: 1, skipped: 1, tta: 'none' });
     await settle();
     expect(await accept.accept()).toBeNull();
     expect(server.calls.some((c) => c.method === 'predict.accept')).toBe(false);
@@ -115,7 +115,7 @@ describe('usePredictionsStore', () => {
     const store = predictionServer();
     const accept = usePredictionAcceptStore();
     await store.start('/in');
-    server.router.emit('predict.done', { jobId: 'job-1', predicted: 1, skipped: 1 });
+    server.router.emit('predict.done', { jobId: 'job-1', predicted: 1, skipped: 1, tta: 'none' });
     await settle();
     accept.datasetId = 1;
     await accept.accept();
@@ -130,7 +130,7 @@ describe('usePredictionsStore', () => {
     const store = predictionServer();
     const accept = usePredictionAcceptStore();
     await store.start('/in');
-    server.router.emit('predict.done', { jobId: 'job-1', predicted: 1, skipped: 1 });
+    server.router.emit('predict.done', { jobId: 'job-1', predicted: 1, skipped: 1, tta: 'none' });
     await settle();
     store.filter = { label: 'cat', minConfidence: 0.6, sort: 'name' };
     accept.minConfidence = 0.9;

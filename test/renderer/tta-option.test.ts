@@ -12,7 +12,7 @@ describe('the flip test-time augmentation checkbox', () => {
   it('in the Prediction view sends tta "flip" to predict.start only when ticked', async () => {
     server = fakeServer({
       'predict.start': ({ tta }) => {
-        server.router.emit('predict.done', { jobId: 'job-1', predicted: 0, skipped: 0 });
+        server.router.emit('predict.done', { jobId: 'job-1', predicted: 0, skipped: 0, tta: tta ?? 'none' });
         return { jobId: 'job-1', total: 0, tta: tta ?? 'none' };
       },
     });

@@ -138,7 +138,7 @@ describe('training through the ML host', () => {
     const donePromise = harness.next('predict.done');
     const { jobId } = await harness.client.invoke('predict.start', { runId: run.id, folder: input });
     const done = await donePromise;
-    expect(done).toEqual({ jobId, predicted: 2, skipped: 1 });
+    expect(done).toEqual({ jobId, predicted: 2, skipped: 1, tta: 'none' });
     expect(items.filter((i) => i.jobId === jobId)).toHaveLength(3);
     const list = await harness.client.invoke('predict.list', { jobId });
     expect(list.done).toBe(true);
@@ -153,7 +153,8 @@ describe('training through the ML host', () => {
     expect(csvText.startsWith('\uFEFFpath,label,probability,top2_label,top2_probability')).toBe(true);
     const csv = csvText.trim().split('\n');
     expect(csv).toHaveLength(4);
-    expect(csv.find((line) => line.startsWith(join(input, 'broken.png')))).toMatch(/,[^,]+$/);
+    // The skipped reason, then the job's test-time augmentation.
+    expect(csv.find((line) => line.startsWith(join(input, 'broken.png')))).toMatch(/,[^,]+,none$/);
     const { added } = await harness.client.invoke('predict.accept', { jobId, datasetId: dataset.id });
     expect(added).toBe(2);
     const after = await harness.client.invoke('datasets.get', { id: dataset.id });

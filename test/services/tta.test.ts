@@ -35,13 +35,12 @@ describe('test-time augmentation through the services', () => {
     await expect(harness.client.invoke('evaluation.run', { runId: run.id, tta: 'rotate' as never })).rejects.toThrow(/tta/);
   });
 
-  it('predict.start takes tta, records it on the job, and its probabilities are the flipped ones', async () => {
+  it('predict.start takes tta, records it on the job, names it in predict.done and the CSV, and its probabilities are the flipped ones', async () => {
     const folder = join(root, 'pets', 'cat');
     const predict = async (tta?: 'flip') => {
       const done = harness.next('predict.done');
       const started = await harness.client.invoke('predict.start', { runId: run.id, folder, ...(tta ? { tta } : {}) });
-      await done;
-      return { started, items: (await harness.client.invoke('predict.list', { jobId: started.jobId })).items };
+      return { started, done: await done, items: (await harness.client.invoke('predict.list', { jobId: started.jobId })).items };
     };
     const plain = await predict();
     const flipped = await predict('flip');
@@ -49,6 +48,12 @@ describe('test-time augmentation through the services', () => {
     expect(flipped.started.tta).toBe('flip');
     expect(harness.services.storage.predictions.getJob(flipped.started.jobId)?.tta).toBe('flip');
     expect(harness.services.storage.predictions.getJob(plain.started.jobId)?.tta).toBe('none');
+    expect([plain.done.tta, flipped.done.tta]).toEqual(['none', 'flip']);
+    // The CSV's last column, on the header and on every row (8 images).
+    const lastColumn = async (jobId: string) =>
+      (await harness.client.invoke('predict.exportCsv', { jobId })).content.replace(/^\uFEFF/, '').trim().split('\n').map((line) => line.split(',').at(-1));
+    expect(await lastColumn(flipped.started.jobId)).toEqual(['tta', ...Array(8).fill('flip')]);
+    expect(await lastColumn(plain.started.jobId)).toEqual(['tta', ...Array(8).fill('none')]);
     const top = (items: typeof plain.items) => items.map((i) => ('top' in i ? i.top[0].probability : NaN));
     expect(top(flipped.items)).toHaveLength(8);
     expect(top(flipped.items)).not.toEqual(top(plain.items));
