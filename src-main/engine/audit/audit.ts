@@ -147,13 +147,15 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
     // Labeled images keep their stored pixels for the features stage, the first ones up to the budget.
     const keptMax = Math.floor(KEPT_PIXEL_BYTES / (prep.storeSize * prep.storeSize * 3));
     const kept = new Set(items.flatMap((item, i) => (item.label === null ? [] : [i])).slice(0, keptMax));
-    const facts = await readImageFacts(
-      items.map((item) => item.path),
-      { keep: { prep, index: (i) => kept.has(i) }, signal, onProgress: (done, total) => options.onProgress?.('hashing', done, total) },
-    );
     const unreadable = [...(options.skipped ?? []).map(({ path, reason }) => ({ path, reason }))];
     const hashed: (HashedImage & { width: number; height: number; pixels?: Uint8Array })[] = [];
-    facts.forEach((fact, i) => {
+    // Not held in a variable: the kept pixels then live only in `hashed`, until the features are out.
+    (
+      await readImageFacts(
+        items.map((item) => item.path),
+        { keep: { prep, index: (i) => kept.has(i) }, signal, onProgress: (done, total) => options.onProgress?.('hashing', done, total) },
+      )
+    ).forEach((fact, i) => {
       if (fact.readable) hashed.push({ ...items[i], ...fact });
       else unreadable.push({ path: items[i].path, reason: fact.reason });
     });
