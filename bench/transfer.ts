@@ -6,7 +6,7 @@
  *   npm run bench:transfer -- --data ../shared/datasets/cifar10/cifar-10-batches-bin \
  *     [--classes cat,dog,ship|all] [--per-class 40] [--held-out 100] [--seeds 0,1,2] \
  *     [--init pretrained,<checkpoint-dir>,...] [--modes quick-fit,small-folder] [--tta none,flip]
- *     [--set key=value,...] [--json]
+ *     [--set key=value,...] [--names known|new] [--json]
  *
  * The images come from CIFAR-10's test_batch, in file order: the first `--per-class` of each class
  * become a training folder (one sub-folder per class, PNG files, so the app reads it as it reads a
@@ -15,6 +15,10 @@
  * (services/presets.ts; `--set` changes its fields for a tuning sitting) or that preset as a Quick fit
  * (linearProbe), and the last checkpoint is
  * evaluated on every held-out image.
+ *
+ * `--names known` (the default) names the sub-folders by their CIFAR-10 class, so the new head's rows
+ * start from the pretrained model's rows of those classes (model/known-classes.ts); `--names new`
+ * names them "kind A", "kind B", ... as a person's own classes would be, with a head from scratch.
  *
  * What flatters it: the shipped model was pretrained on CIFAR-10's training split, so these are its
  * own ten classes and its own kind of 32x32 photo; test_batch was its validation set (never trained
@@ -43,6 +47,7 @@ const { values: opts } = parseArgs({
     modes: { type: 'string', default: 'quick-fit,small-folder' },
     tta: { type: 'string', default: 'none,flip' },
     set: { type: 'string', default: '' },
+    names: { type: 'string', default: 'known' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -58,6 +63,9 @@ const seeds = opts.seeds!.split(',').map(Number);
 const inits = opts.init!.split(',');
 const modes = opts.modes!.split(',') as ('quick-fit' | 'small-folder')[];
 const ttas = opts.tta!.split(',').map((t) => requestedTta(t));
+if (opts.names !== 'known' && opts.names !== 'new') throw new Error(`--names is known or new, not "${opts.names}"`);
+/** The sub-folder of a CIFAR-10 label: its class name, or a name no model knows. */
+const folderName = (label: number) => (opts.names === 'new' ? `kind ${String.fromCharCode(65 + label)}` : CIFAR10_CLASSES[label]);
 
 /** Writes the training and held-out folders; returns their paths. */
 async function makeFolders(root: string): Promise<{ trainDir: string; heldOutDir: string }> {
@@ -71,7 +79,7 @@ async function makeFolders(root: string): Promise<{ trainDir: string; heldOutDir
     const count = taken.get(label);
     if (count === undefined || count >= perClass + heldOut) continue;
     taken.set(label, count + 1);
-    const dir = path.join(count < perClass ? trainDir : heldOutDir, CIFAR10_CLASSES[label]);
+    const dir = path.join(count < perClass ? trainDir : heldOutDir, folderName(label));
     await mkdir(dir, { recursive: true });
     const rgb = Buffer.alloc(32 * 32 * 3);
     planarToHwc(raw, i * CIFAR_RECORD_BYTES + 1, rgb, 0);
@@ -132,7 +140,7 @@ try {
       }),
     ),
   );
-  const report = { classes, perClass, heldOut: heldOut * classes.length, seeds, set: opts.set, rows, summary };
+  const report = { classes, names: opts.names, perClass, heldOut: heldOut * classes.length, seeds, set: opts.set, rows, summary };
   if (opts.json) console.log(JSON.stringify(report));
   else {
     for (const s of summary) {

@@ -72,10 +72,15 @@ describe('presets on their intended data', () => {
     }, 300_000);
   });
 
-  it.skipIf(!existsSync(FOLDER))('Small image folder learns on folder-sample without diverging', async () => {
-    const { done, firstLoss, epochs } = await trainSlice('small-folder', FOLDER, { epochs: 8 });
+  // folder-sample's cat, dog and ship are classes the pretrained model knows, so the head starts
+  // from its rows (model/known-classes.ts) and the loss starts low rather than falling: measured
+  // 0.55 in epoch 1 and 0.53 after 30, validation 0.96 then 0.92 (seed 0). So the check is that
+  // the fine-tune keeps a good model: a broken head or backbone copy sits near chance (ln 3 = 1.10).
+  it.skipIf(!existsSync(FOLDER))('Small image folder fine-tunes folder-sample without diverging or losing the pretrained classes', async () => {
+    const { done, epochs } = await trainSlice('small-folder', FOLDER, { epochs: 8 });
     expect(done.status).toBe('completed');
     for (const e of epochs) expect(Number.isFinite(e.trainLoss)).toBe(true);
-    expect(epochs.at(-1)!.trainLoss).toBeLessThan(firstLoss);
+    expect(epochs.at(-1)!.trainLoss).toBeLessThan(0.8);
+    expect(epochs.at(-1)!.valAccuracy).toBeGreaterThanOrEqual(0.75);
   }, 180_000);
 });

@@ -167,15 +167,15 @@ export async function prepareModel(config: TrainConfig, classes: readonly string
 }
 
 /**
- * Loads `init`'s weights into a fresh model by layer name (model/copy-weights.ts): everything
- * but the head when the classes differ, everything when they are the same, in the same order.
+ * Loads `init`'s weights into a fresh model by layer name (model/copy-weights.ts): everything but
+ * the head's rows of classes the source does not know by name (all of it, with the same classes).
  */
 async function startFrom(model: tf.LayersModel, init: string, classes: readonly string[]): Promise<void> {
   const dir = await resolveCheckpointDir(init);
   const manifest = await readManifest(dir);
   const source = await loadModelFromDir(dir);
   try {
-    copyWeightsByName(source, model, { keepHead: manifest.classes.join('\n') === classes.join('\n') });
+    copyWeightsByName(source, model, { source: manifest.classes, target: classes });
   } finally {
     source.dispose();
   }

@@ -14,7 +14,7 @@ import { loadSessionData } from '../train/setup';
 import type { CheckpointManifest, TrainConfig, TrainEvent } from '../types';
 import { copyWeightsByName, HEAD_LAYER } from '../model/copy-weights';
 import { featuresOf } from './features';
-import { fitSoftmaxHead, scoreHead } from './softmax-head';
+import { fitSoftmaxHead, scoreHead, type HeadPrior } from './softmax-head';
 
 export interface ProbeOptions {
   dataset: string;
@@ -62,6 +62,13 @@ export function probeOptionsOf(config: TrainConfig): Pick<ProbeOptions, 'dataset
 
 const labelsOf = (all: Int32Array, indices: readonly number[]) => Int32Array.from(indices, (i) => all[i]);
 
+/** The head rows copyWeightsByName took from the source, as the fit's prior; undefined when it knew none of the classes. */
+function knownRowsOf(model: tf.LayersModel, classes: readonly string[], knownClasses: readonly string[]): HeadPrior | undefined {
+  if (knownClasses.length === 0) return undefined;
+  const [kernel, bias] = model.getLayer(HEAD_LAYER).getWeights();
+  return { kernel: Float32Array.from(kernel.dataSync()), bias: Float32Array.from(bias.dataSync()), known: classes.map((c) => knownClasses.includes(c)) };
+}
+
 export async function linearProbe(options: ProbeOptions): Promise<ProbeResult> {
   const started = performance.now();
   const backend = (await initBackend()).name;
@@ -102,8 +109,7 @@ export async function linearProbe(options: ProbeOptions): Promise<ProbeResult> {
       startEpoch: 0,
     });
     model = buildShuffleNetV1({ ...arch, inputSize: config.inputSize, numClasses: classes.length });
-    const sameClasses = classes.join('\n') === sourceManifest.classes.join('\n');
-    copyWeightsByName(sourceModel, model, { keepHead: sameClasses });
+    const { knownClasses } = copyWeightsByName(sourceModel, model, { source: sourceManifest.classes, target: classes });
 
     const total = data.trainIndices.length + data.validationIndices.length;
     const progress = (done: number) => options.onProgress?.('features', done, total);
@@ -116,7 +122,7 @@ export async function linearProbe(options: ProbeOptions): Promise<ProbeResult> {
       : new Float32Array(0);
     options.onProgress?.('fit', 0, 1);
     const trainLabels = labelsOf(data.train.labels, data.trainIndices);
-    const head = fitSoftmaxHead(trainFeatures, trainLabels, { classes: classes.length });
+    const head = fitSoftmaxHead(trainFeatures, trainLabels, { classes: classes.length, prior: knownRowsOf(model, classes, knownClasses) });
     options.onProgress?.('fit', 1, 1);
     const head2d = model.getLayer(HEAD_LAYER);
     const width = trainFeatures.length / trainLabels.length;

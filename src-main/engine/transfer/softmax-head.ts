@@ -12,16 +12,32 @@ export interface SoftmaxHead {
   l2: number;
 }
 
+/**
+ * A head to lean on: the rows of the classes the starting model already knows (model/known-classes.ts),
+ * as the dense layer holds them. The fit starts there and its L2 pulls towards them instead of
+ * towards zero (a Gaussian prior centred on the trained row), so with few images a known class keeps
+ * what 50,000 pretraining images taught it, and the cross-validation says how far to move.
+ */
+export interface HeadPrior {
+  /** Row-major `[width, classes]`; the columns of unknown classes are ignored. */
+  kernel: Float32Array;
+  bias: Float32Array;
+  known: readonly boolean[];
+}
+
 export interface HeadFitOptions {
   classes: number;
   /** L2 strengths to choose from by k-fold cross-validation on the training features. */
   l2Grid?: readonly number[];
+  prior?: HeadPrior;
   folds?: number;
   iterations?: number;
   labelSmoothing?: number;
 }
 
 const DEFAULT_GRID = [1e-4, 1e-3, 1e-2, 1e-1];
+/** With a prior, strong pulls are worth trying too: at 10 a known row barely leaves the pretrained one. */
+const PRIOR_GRID = [1e-3, 1e-2, 1e-1, 1, 10];
 
 interface Standardised {
   x: Float32Array;
@@ -105,16 +121,39 @@ interface FitOptions {
   classes: number;
   iterations: number;
   labelSmoothing: number;
+  /** Where each fit starts and what its L2 pulls towards, class-major in standardised space; zero without a prior. */
+  centre: { w: Float64Array; b: Float64Array } | null;
 }
 
 /**
- * Full-batch Adam on mean label-smoothed cross-entropy plus l2/2 |w|^2, for every strength in `l2s`
+ * The prior's rows in the standardised space the fit works in: z = sum_j x_j * w_kj + b_k with
+ * x_j = (f_j - mean_j) * scale_j equals the raw head's sum_j f_j * K_jk + B_k when
+ * w_kj = K_jk / scale_j and b_k = B_k + sum_j mean_j * K_jk. Unknown classes centre on zero.
+ */
+function standardisedPrior(prior: HeadPrior, s: Standardised, width: number, classes: number) {
+  const w = new Float64Array(classes * width);
+  const b = new Float64Array(classes);
+  for (let k = 0; k < classes; k++) {
+    if (!prior.known[k]) continue;
+    let shift = prior.bias[k];
+    for (let j = 0; j < width; j++) {
+      const raw = prior.kernel[j * classes + k];
+      w[k * width + j] = raw / s.scale[j];
+      shift += s.mean[j] * raw;
+    }
+    b[k] = shift;
+  }
+  return { w, b };
+}
+
+/**
+ * Full-batch Adam on mean label-smoothed cross-entropy plus l2/2 |w - centre|^2, for every strength in `l2s`
  * at once on the same rows: their weights are stacked `[l2s.length * classes, width]` (each fit
  * class-major), so one pass over the features serves them all. Each fit's numbers are those of
  * fitting it alone, in the same order, so the heads are the same to the bit. Returns one (w, b) per l2.
  */
 function fitSharingRows(x: Float32Array, labels: Int32Array, rows: readonly number[], width: number, l2s: readonly number[], o: FitOptions) {
-  const { classes, iterations, labelSmoothing } = o;
+  const { classes, iterations, labelSmoothing, centre } = o;
   const n = rows.length;
   const vectors = l2s.length * classes;
   // The rows' features twice, row-major for the logits and transposed for the gradient, so both
@@ -130,6 +169,12 @@ function fitSharingRows(x: Float32Array, labels: Int32Array, rows: readonly numb
   });
   const w = new Float64Array(vectors * width);
   const b = new Float64Array(vectors);
+  if (centre) {
+    for (let f = 0; f < l2s.length; f++) {
+      w.set(centre.w, f * classes * width);
+      b.set(centre.b, f * classes);
+    }
+  }
   const [gw, mw, vw] = [0, 0, 0].map(() => new Float64Array(w.length));
   const [gb, mb, vb] = [0, 0, 0].map(() => new Float64Array(vectors));
   const p = new Float64Array(vectors * n);
@@ -160,56 +205,66 @@ function fitSharingRows(x: Float32Array, labels: Int32Array, rows: readonly numb
     // gw[v, j] = sum_r residual[v, r] * x[r, j], rows in order as the plain loop adds them.
     productRows(xt, width, n, p, null, vectors, gw);
     for (let f = 0; f < l2s.length; f++) {
-      for (let i = f * classes * width; i < (f + 1) * classes * width; i++) w[i] -= adam(t, i, gw[i] + l2s[f] * w[i], mw, vw);
+      const at = f * classes * width;
+      for (let i = at; i < at + classes * width; i++) w[i] -= adam(t, i, gw[i] + l2s[f] * (w[i] - (centre ? centre.w[i - at] : 0)), mw, vw);
     }
     for (let v = 0; v < vectors; v++) b[v] -= adam(t, v, gb[v], mb, vb);
   }
   return l2s.map((_, f) => ({ w: w.subarray(f * classes * width, (f + 1) * classes * width), b: b.subarray(f * classes, (f + 1) * classes) }));
 }
 
-function accuracyOf(x: Float32Array, labels: Int32Array, rows: readonly number[], width: number, classes: number, w: Float64Array, b: Float64Array): number {
+/** Summed cross-entropy of `rows` under (w, b): the held-out fold's score in the cross-validation. */
+function lossOf(x: Float32Array, labels: Int32Array, rows: readonly number[], width: number, classes: number, w: Float64Array, b: Float64Array): number {
   const z = logitsOf(x, rows, width, classes, w, b);
-  let correct = 0;
+  let loss = 0;
   rows.forEach((row, r) => {
-    let best = 0;
-    for (let k = 1; k < classes; k++) if (z[r * classes + k] > z[r * classes + best]) best = k;
-    if (best === labels[row]) correct++;
+    let max = -Infinity;
+    for (let k = 0; k < classes; k++) max = Math.max(max, z[r * classes + k]);
+    let sum = 0;
+    for (let k = 0; k < classes; k++) sum += Math.exp(z[r * classes + k] - max);
+    loss += Math.log(sum) + max - z[r * classes + labels[row]];
   });
-  return correct / Math.max(rows.length, 1);
+  return loss;
 }
 
 /**
  * Fits the head on `features` (row-major `[labels.length, width]`) and returns it in the raw
  * feature space, ready for the model's dense layer. The L2 strength is the grid value with the
- * best k-fold accuracy on these same training features (ties go to the stronger one), so a
- * validation split stays unseen.
+ * lowest k-fold cross-entropy on these same training features (ties go to the stronger one), so a
+ * validation split stays unseen. Cross-entropy rather than accuracy: a fold holds a few dozen
+ * images, so strengths often tie or differ by one image in accuracy, and accuracy cannot see how
+ * much a prior's confident rows are worth (docs/results.md, 2026-12-03: choosing by accuracy took
+ * the weakest pull towards the pretrained rows and lost 3-5 points on held-out images).
  */
 export function fitSoftmaxHead(features: Float32Array, labels: Int32Array, options: HeadFitOptions): SoftmaxHead {
   const n = labels.length;
   const width = features.length / n;
   const { classes } = options;
-  const o = { classes, iterations: options.iterations ?? 300, labelSmoothing: options.labelSmoothing ?? 0 };
-  const { x, mean, scale } = standardise(features, n, width);
+  const standardised = standardise(features, n, width);
+  const { x, mean, scale } = standardised;
+  const prior = options.prior && options.prior.known.some(Boolean) ? options.prior : null;
+  const centre = prior ? standardisedPrior(prior, standardised, width, classes) : null;
+  const o = { classes, iterations: options.iterations ?? 300, labelSmoothing: options.labelSmoothing ?? 0, centre };
   const all = Array.from({ length: n }, (_, i) => i);
-  const grid = options.l2Grid ?? DEFAULT_GRID;
+  const grid = options.l2Grid ?? (prior ? PRIOR_GRID : DEFAULT_GRID);
   const folds = Math.min(options.folds ?? 3, n);
   let l2 = grid[grid.length - 1];
   if (grid.length > 1 && folds >= 2) {
     // Strongest first, so a tie keeps the stronger L2. Each fold's fits share their rows, so they
     // are fitted together; the scores add up in the same order as fitting them one by one.
     const candidates = [...grid].reverse();
-    const score = candidates.map(() => 0);
+    const loss = candidates.map(() => 0);
     for (let f = 0; f < folds; f++) {
       const held = all.filter((i) => i % folds === f);
       const kept = all.filter((i) => i % folds !== f);
       fitSharingRows(x, labels, kept, width, candidates, o).forEach(({ w, b }, c) => {
-        score[c] += accuracyOf(x, labels, held, width, classes, w, b) * held.length;
+        loss[c] += lossOf(x, labels, held, width, classes, w, b);
       });
     }
-    let bestScore = -1;
+    let bestLoss = Infinity;
     candidates.forEach((candidate, c) => {
-      if (score[c] > bestScore + 1e-9) {
-        bestScore = score[c];
+      if (loss[c] < bestLoss - 1e-9) {
+        bestLoss = loss[c];
         l2 = candidate;
       }
     });

@@ -26,6 +26,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const LAYER = 'stage2.unit1.pw1';
 const ARCH: ModelConfig = { scale: 0.25, groups: 3, stem: 'cifar', inputSize: 32, numClasses: 10 };
+const SOURCE_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
 /** A source checkpoint as any run leaves it (untrained weights are enough to test the plumbing). */
 async function writeSourceRun(runDir: string, classes: string[]): Promise<tf.LayersModel> {
@@ -72,20 +73,59 @@ describe('fitSoftmaxHead', () => {
     }
     expect(correct / n).toBeGreaterThan(0.95);
   });
+
+  it('with a prior, a strong pull keeps the known row where the prior has it, and the unknown row is fitted', () => {
+    // Two features, both informative; the prior's class 0 row uses feature 1 only, so a fit pulled
+    // hard to it keeps feature 0's weight near 0 where a free fit would use both.
+    const n = 120;
+    const features = new Float32Array(n * 2);
+    const labels = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      labels[i] = i % 2;
+      const sign = labels[i] ? -1 : 1;
+      features[i * 2] = sign * 2 + Math.sin(i) * 0.5;
+      features[i * 2 + 1] = sign * 2 + Math.cos(i) * 0.5;
+    }
+    const prior = { kernel: Float32Array.from([0, 0, 1.5, 0]), bias: Float32Array.from([0, 0]), known: [true, false] };
+    const pulled = fitSoftmaxHead(features, labels, { classes: 2, l2Grid: [100], prior });
+    expect(pulled.kernel[0]).toBeCloseTo(0, 1); // feature 0 -> class 0 stays at the prior's 0
+    expect(pulled.kernel[2]).toBeCloseTo(1.5, 1); // feature 1 -> class 0 stays at the prior's 1.5
+    const free = fitSoftmaxHead(features, labels, { classes: 2, l2Grid: [1e-3] });
+    expect(Math.abs(free.kernel[0])).toBeGreaterThan(0.5);
+    // The cross-validation picks among the prior grid's strengths.
+    expect([1e-3, 1e-2, 1e-1, 1, 10]).toContain(fitSoftmaxHead(features, labels, { classes: 2, prior }).l2);
+  });
 });
 
 describe('copyWeightsByName', () => {
   it('keeps the fresh head when the classes differ and refuses another architecture in one line', async () => {
     const source = buildShuffleNetV1({ ...ARCH, numClasses: 10 });
     const target = buildShuffleNetV1({ ...ARCH, numClasses: 3 });
-    const report = copyWeightsByName(source, target, { keepHead: false });
+    const report = copyWeightsByName(source, target, { source: SOURCE_CLASSES, target: ['x', 'y', 'z'] });
     expect(report.fresh).toEqual(['classifier']);
     const a = await source.getLayer(LAYER).getWeights()[0].data();
     const b = await target.getLayer(LAYER).getWeights()[0].data();
     expect(Array.from(b)).toEqual(Array.from(a));
     const wider = buildShuffleNetV1({ ...ARCH, scale: 0.5, numClasses: 3 });
-    expect(() => copyWeightsByName(source, wider, { keepHead: false })).toThrow(/cannot start from that model: its layer \S+ has weights \[.*\] where this model needs/);
+    expect(() => copyWeightsByName(source, wider, { source: SOURCE_CLASSES, target: ['x', 'y', 'z'] })).toThrow(/cannot start from that model: its layer \S+ has weights \[.*\] where this model needs/);
     for (const m of [source, target, wider]) m.dispose();
+  });
+
+  it('starts the head rows of classes the source knows by name from the source, and the others fresh', () => {
+    const source = buildShuffleNetV1({ ...ARCH, numClasses: 10 });
+    const target = buildShuffleNetV1({ ...ARCH, numClasses: 3 });
+    const freshKernel = target.getLayer('classifier').getWeights()[0].arraySync() as number[][];
+    const report = copyWeightsByName(source, target, { source: SOURCE_CLASSES, target: ['Dogs', 'sunflower', 'car'] });
+    expect(report.knownClasses).toEqual(['Dogs', 'car']);
+    expect(report.fresh).toEqual([]);
+    const [theirKernel, theirBias] = source.getLayer('classifier').getWeights().map((w) => w.arraySync()) as [number[][], number[]];
+    const [kernel, bias] = target.getLayer('classifier').getWeights().map((w) => w.arraySync()) as [number[][], number[]];
+    const column = (m: number[][], k: number) => m.map((row) => row[k]);
+    expect(column(kernel, 0)).toEqual(column(theirKernel, 5)); // dog
+    expect(column(kernel, 2)).toEqual(column(theirKernel, 1)); // automobile
+    expect(column(kernel, 1)).toEqual(column(freshKernel, 1));
+    expect([bias[0], bias[2]]).toEqual([theirBias[5], theirBias[1]]);
+    for (const m of [source, target]) m.dispose();
   });
 });
 
