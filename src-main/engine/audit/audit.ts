@@ -13,8 +13,8 @@ import { DUPLICATE_METHOD, findDuplicates, type DuplicateGroup, type HashedImage
 import { fileListSplit } from './file-list-split';
 import { healthWarnings, SMALL_SIDE_SHARE, type AuditWarning } from './health';
 import { readImageFacts } from './image-facts';
-import { mirrorMeanFeatures } from './mirror-features';
 import { outOfSampleProbabilities } from './out-of-sample';
+import { featuresOf } from '../transfer/features';
 
 export const DEFAULT_FOLDS = 5;
 /**
@@ -172,7 +172,7 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
       const labels = Int32Array.from(labeled, (image) => image.label);
       const split = fileListSplit(paths, labels, prep, labeled.map((image) => image.pixels));
       const rows = [...labels.keys()];
-      const features = await mirrorMeanFeatures(model, split, rows, prep, { signal, onProgress: (done) => options.onProgress?.('features', done, rows.length) });
+      const features = await featuresOf(model, split, rows, prep, { mirror: true, signal, onProgress: (done) => options.onProgress?.('features', done, rows.length) });
       const outOfSample = await outOfSampleProbabilities(features, labels, relativeKeys(paths), {
         classes: classes.length,
         folds,
