@@ -33,8 +33,9 @@ import {
   type FrozenBackbone,
   type TrainingGraph,
 } from './training-graph';
-import type { Feeds, ReplicaGraph, SharedParam } from './replica-protocol';
+import type { Feeds, ReplicaGraph, SharedParam, StepRunner } from './replica-protocol';
 import { ReplicaPool } from './replicas';
+import { DeviceSession, type TrainingGpu } from './device-session';
 import { trainingReplicaLimit } from '../step/replica-count';
 
 interface Param {
@@ -71,7 +72,7 @@ export class OnnxTrainer implements Trainer {
   private constructor(
     /** The session's tfjs model, which sync() writes into and validation exports. */
     private readonly model: tf.LayersModel,
-    private readonly pool: ReplicaPool,
+    private readonly pool: StepRunner,
     private readonly numClasses: number,
     private readonly microBatchSize: number,
     private readonly params: Param[],
@@ -92,7 +93,9 @@ export class OnnxTrainer implements Trainer {
    * @param variables the model's trainable variables, in `model.trainableWeights` order (as `sgd` holds them)
    * @param sizes the batch size and the micro-batch size of the steps to come; as many replicas
    *   start as a full batch has micro-batches, up to trainingReplicaLimit(). `headOnly`: whether the
-   *   first step will be head-only, so the replicas open that graph first
+   *   first step will be head-only, so the replicas open that graph first. `device`: a GPU
+   *   ('webgpu', 'cuda') runs every micro-batch on one session there (device-session.ts) instead
+   *   of the CPU replicas; without it, the replicas
    * @throws Error when ONNX Runtime is not available or cannot open the graph
    */
   static async create(
@@ -100,7 +103,7 @@ export class OnnxTrainer implements Trainer {
     modelConfig: ModelConfig,
     variables: tf.Variable[],
     sgd: MomentumSgd,
-    sizes: { batchSize: number; microBatchSize: number; headOnly?: boolean },
+    sizes: { batchSize: number; microBatchSize: number; headOnly?: boolean; device?: TrainingGpu },
   ): Promise<OnnxTrainer> {
     const status = onnxRuntimeStatus();
     if (!status.available) throw new Error(`ONNX Runtime is not available: ${status.reason}`);
@@ -172,11 +175,12 @@ export class OnnxTrainer implements Trainer {
         any: encodeOnnxModel(f ? buildTrainingGraph(modelConfig, epsilon, null, f).model : graph.model),
       };
     };
-    const pool = await ReplicaPool.open(count, graphsOf(headOnly), { buffer, layout });
+    const weights = { buffer, layout };
+    const pool = sizes.device ? await DeviceSession.open(sizes.device, graphsOf(headOnly), weights) : await ReplicaPool.open(count, graphsOf(headOnly), weights);
     return new OnnxTrainer(model, pool, modelConfig.numClasses, microBatchSize, params, stats, sgd, variables, `onnxruntime-node ${status.version}`, graphsOf, headOnly);
   }
 
-  /** What runs the steps, for people: `onnxruntime-node 1.30.0 (cpu, 2 replicas)`. */
+  /** What runs the steps, for people: `onnxruntime-node 1.30.0 (cpu, 2 replicas)`, `onnxruntime-node 1.30.0 (webgpu)`. */
   get detail(): string {
     const replicas = this.pool.size === 1 ? '' : `, ${this.pool.size} replicas`;
     return `${this.runtime} (${this.pool.provider}${replicas})`;

@@ -29,3 +29,16 @@ export type ReplicaReply =
   | { type: 'outputs'; outputs: Record<string, Float32Array> }
   | { type: 'done' }
   | { type: 'error'; message: string };
+
+/** What runs a step's micro-batches: the CPU replicas (replicas.ts) or one GPU session (device-session.ts). */
+export interface StepRunner {
+  /** Execution provider the sessions use. */
+  readonly provider: 'cuda' | 'webgpu' | 'cpu';
+  /** How many sessions run side by side. */
+  readonly size: number;
+  /** Swaps the graphs (the same weights, inputs and layout). */
+  reopen(graphs: Record<ReplicaGraph, Uint8Array>): Promise<void>;
+  /** @returns every job's outputs by name, in job order */
+  run(jobs: { graph: ReplicaGraph; feeds: Feeds; weightsVersion: number }[]): Promise<Record<string, Float32Array>[]>;
+  close(): Promise<void>;
+}

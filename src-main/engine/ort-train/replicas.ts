@@ -8,7 +8,7 @@
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../worker-thread';
-import type { Feeds, ReplicaGraph, ReplicaReply, ReplicaRequest, SharedParam } from './replica-protocol';
+import type { Feeds, ReplicaGraph, ReplicaReply, ReplicaRequest, SharedParam, StepRunner } from './replica-protocol';
 
 /** One worker thread; its requests run one at a time, in the order they were made. */
 class Replica {
@@ -53,7 +53,7 @@ class Replica {
   }
 }
 
-export class ReplicaPool {
+export class ReplicaPool implements StepRunner {
   private constructor(
     private readonly replicas: Replica[],
     /** Execution provider the sessions use: 'cuda' or 'cpu'. */
