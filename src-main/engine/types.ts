@@ -140,6 +140,11 @@ export type TrainEvent =
       stepsPerEpoch: number;
       microBatchSize: number;
       startEpoch: number;
+      /**
+       * The classes whose head rows came from `init`'s classes of the same name (model/copy-weights.ts);
+       * empty from scratch, for names the source does not know, and when resuming (the weights come from the checkpoint).
+       */
+      knownClasses: string[];
     }
   | {
       type: 'batch';

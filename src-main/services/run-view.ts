@@ -12,6 +12,7 @@ export function runView(row: RunRow, queuePosition: number | null = null): Run {
     error: row.error,
     backend: row.backend,
     classes: row.classes,
+    knownClasses: row.knownClasses,
     epochsCompleted: row.epochsCompleted,
     epochs: row.epochs,
     bestValAccuracy: row.bestValAccuracy,

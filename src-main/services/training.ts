@@ -210,7 +210,7 @@ export class TrainingService {
     detached(this.context, `Run ${runId}`, async () => {
       let patch: Partial<RunRow>;
       try {
-        const done = await host.call('train', { config, resume }, { signal: controller.signal, onEvent: (event) => this.onEvent(runId, event) });
+        const done = await host.call('train', { config, resume }, { signal: controller.signal, onEvent: (event) => this.onEvent(runId, event, resume) });
         patch = {
           status: done.status,
           epochsCompleted: done.epochsCompleted,
@@ -231,7 +231,8 @@ export class TrainingService {
     return this.view(run);
   }
 
-  private onEvent(runId: number, event: TrainEvent): void {
+  /** @param resume whether the run was resumed: its start event then names no known classes (the weights come from its checkpoint) */
+  private onEvent(runId: number, event: TrainEvent, resume: boolean): void {
     const { storage, events } = this.context;
     switch (event.type) {
       case 'start': {
@@ -242,6 +243,8 @@ export class TrainingService {
           backend: event.backend,
           classes: event.classes,
           epochs: event.config.epochs,
+          // A resumed run keeps what its first start recorded; a resume without a checkpoint starts afresh and names them again.
+          ...(resume && event.knownClasses.length === 0 ? {} : { knownClasses: event.knownClasses }),
         });
         this.publish(run);
         break;

@@ -195,6 +195,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE prediction_jobs ADD COLUMN tta TEXT NOT NULL DEFAULT 'none' CHECK (tta IN ('none', 'flip', 'flip-shift'));
     `,
   },
+  {
+    version: 7,
+    name: 'runs name the classes whose head rows started from the source model',
+    // A JSON array of class names (engine/model/copy-weights.ts CopyReport.knownClasses); NULL for
+    // runs made before this, which the app shows as none.
+    sql: `
+      ALTER TABLE runs ADD COLUMN known_classes_json TEXT;
+    `,
+  },
 ];
 
 /** Brings the database to the newest version, one transaction per migration. Returns the versions applied. */

@@ -13,6 +13,8 @@ export interface RunRow {
   error: string | null;
   backend: string | null;
   classes: string[];
+  /** The classes whose head rows started from the source model's rows of that name; [] for runs from scratch or made before migration 7. */
+  knownClasses: string[];
   epochsCompleted: number;
   epochs: number;
   bestValAccuracy: number | null;
@@ -40,6 +42,7 @@ interface RawRun {
   error: string | null;
   backend: string | null;
   classes_json: string;
+  known_classes_json: string | null;
   epochs_completed: number;
   epochs: number;
   best_val_accuracy: number | null;
@@ -61,6 +64,7 @@ const toRun = (r: RawRun): RunRow => ({
   error: r.error,
   backend: r.backend,
   classes: JSON.parse(r.classes_json) as string[],
+  knownClasses: r.known_classes_json === null ? [] : (JSON.parse(r.known_classes_json) as string[]),
   epochsCompleted: r.epochs_completed,
   epochs: r.epochs,
   bestValAccuracy: r.best_val_accuracy,
@@ -80,6 +84,7 @@ const COLUMNS: Record<keyof Omit<RunRow, 'id' | 'datasetId' | 'startedAt'>, [str
   error: ['error', (v) => v],
   backend: ['backend', (v) => v],
   classes: ['classes_json', (v) => JSON.stringify(v)],
+  knownClasses: ['known_classes_json', (v) => JSON.stringify(v)],
   epochsCompleted: ['epochs_completed', (v) => v],
   epochs: ['epochs', (v) => v],
   bestValAccuracy: ['best_val_accuracy', (v) => v],

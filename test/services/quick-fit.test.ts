@@ -29,6 +29,8 @@ describe('quick fit (linear probe) as a run', () => {
     expect(run).toMatchObject({ status: 'completed', epochsCompleted: 1, epochs: 1 });
     expect(run.backend).toMatch(/frozen 0\.5x backbone, fitted head/);
     expect(run.config).toMatchObject({ init: 'pretrained', linearProbe: true });
+    // The folder's cat and dog are CIFAR-10 classes: their head rows started from the pretrained model's, and the run says so.
+    expect(run.knownClasses).toEqual(['cat', 'dog']);
     expect(epochs).toHaveLength(1);
     // Red against blue through a CIFAR-10 backbone: the fitted head separates them.
     expect(run.bestValAccuracy).toBeGreaterThanOrEqual(0.8);

@@ -5,6 +5,7 @@ import type { Groups, Scale, Stem, TrainConfig, TrainEvent } from '../../engine/
 import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
 import { divergenceMessage } from '../../engine/train/divergence';
+import { pretrainedDir } from '../../engine/checkpoint/pretrained';
 import { bar, formatDuration, percent, type Output } from '../output';
 import { INIT_OPTIONS, runLinearProbe, withInit } from './train-init';
 import { checkTrainingDevice, withDevice } from './train-device';
@@ -98,6 +99,17 @@ function configFromOptions(values: Record<string, string | boolean | undefined>)
   });
 }
 
+/** The model a run started from, in words: the engine's event names the resolved folder. */
+function sourceOf(init: string | undefined): string {
+  let pretrained: string | null = null;
+  try {
+    pretrained = pretrainedDir();
+  } catch {
+    // Not installed: the run started from another folder.
+  }
+  return init !== undefined && pretrained !== null && path.resolve(init) === path.resolve(pretrained) ? "the pretrained model's" : `those of ${init}`;
+}
+
 /** A one-line progress bar per step and a summary line per epoch. */
 function humanProgress(out: Output): (event: TrainEvent) => void {
   let epochs = 0;
@@ -112,6 +124,7 @@ function humanProgress(out: Output): (event: TrainEvent) => void {
             (event.startEpoch > 0 ? `, resuming after epoch ${event.startEpoch}` : '') +
             '\n',
         );
+        if (event.knownClasses.length > 0) process.stderr.write(`Head rows of ${event.knownClasses.join(', ')} start from ${sourceOf(event.config.init)}.\n`);
         break;
       case 'batch':
         out.progress(

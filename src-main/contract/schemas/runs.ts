@@ -57,6 +57,8 @@ export const runSchema = z.object({
   error: z.string().nullable(),
   backend: z.string().nullable(),
   classes: z.array(z.string()),
+  /** The classes whose head rows started from the source model's rows of that name (`init`); absent or [] when none did. */
+  knownClasses: z.array(z.string()).optional(),
   epochsCompleted: z.number().int().min(0),
   epochs: z.number().int().min(0),
   bestValAccuracy: z.number().nullable(),

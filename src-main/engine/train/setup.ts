@@ -13,7 +13,7 @@ import { OnnxTrainer } from '../ort-train/onnx-trainer';
 import { requestedRuntime } from '../runtime/logits-runner';
 import { onnxRuntimeStatus } from '../onnx/onnx-runtime';
 import { buildShuffleNetV1 } from '../model/shufflenet';
-import { copyWeightsByName } from '../model/copy-weights';
+import { copyWeightsByName, type CopyReport } from '../model/copy-weights';
 import type { CheckpointManifest, DatasetSplit, LoadedDataset, ModelConfig, Preprocessing, TrainConfig } from '../types';
 import { latestCheckpoint, readManifest, readTrainingState, resolveCheckpointDir, type TrainState } from '../checkpoint/checkpoint';
 import { spreadSubset } from '../data/data-order';
@@ -124,6 +124,8 @@ export interface SessionModel {
   variables: tf.Variable[];
   sgd: MomentumSgd;
   microBatchSize: number;
+  /** The classes whose head rows came from `init` (CopyReport.knownClasses); empty from scratch or when resuming. */
+  knownClasses: string[];
 }
 
 /**
@@ -141,7 +143,7 @@ export async function prepareModel(config: TrainConfig, classes: readonly string
     inputSize: config.inputSize,
   };
   const model = resume ? await loadModelFromDir(resume.dir) : withSeededRandom(config.seed, () => buildShuffleNetV1(modelConfig, { zeroInitBranches: config.zeroInitBranches }));
-  if (!resume && config.init) await startFrom(model, config.init, classes);
+  const knownClasses = !resume && config.init ? (await startFrom(model, config.init, classes)).knownClasses : [];
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const sgd = new MomentumSgd(
     model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })),
@@ -163,19 +165,19 @@ export async function prepareModel(config: TrainConfig, classes: readonly string
     model.dispose();
     throw error;
   }
-  return { backend: trainer.detail, trainer, modelConfig, model, variables, sgd, microBatchSize };
+  return { backend: trainer.detail, trainer, modelConfig, model, variables, sgd, microBatchSize, knownClasses };
 }
 
 /**
  * Loads `init`'s weights into a fresh model by layer name (model/copy-weights.ts): everything but
  * the head's rows of classes the source does not know by name (all of it, with the same classes).
  */
-async function startFrom(model: tf.LayersModel, init: string, classes: readonly string[]): Promise<void> {
+async function startFrom(model: tf.LayersModel, init: string, classes: readonly string[]): Promise<CopyReport> {
   const dir = await resolveCheckpointDir(init);
   const manifest = await readManifest(dir);
   const source = await loadModelFromDir(dir);
   try {
-    copyWeightsByName(source, model, { source: manifest.classes, target: classes });
+    return copyWeightsByName(source, model, { source: manifest.classes, target: classes });
   } finally {
     source.dispose();
   }

@@ -119,6 +119,7 @@ export async function runTraining(requested: TrainConfig, options: TrainOptions,
       stepsPerEpoch,
       microBatchSize,
       startEpoch: state.epochsCompleted,
+      knownClasses: session.knownClasses,
     });
 
     // The schedule position of the newest checkpoint on disk, so a stop never saves the same point twice.

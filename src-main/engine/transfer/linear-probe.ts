@@ -97,6 +97,9 @@ export async function linearProbe(options: ProbeOptions): Promise<ProbeResult> {
     const data = await loadSessionData(config, null, options.signal);
     const classes = data.dataset.classes;
     const runBackend = `${backend} (frozen ${sourceManifest.model.scale}x backbone, fitted head)`;
+    // The model is built before the start event, so the event can name the classes whose rows the source lent.
+    model = buildShuffleNetV1({ ...arch, inputSize: config.inputSize, numClasses: classes.length });
+    const { knownClasses } = copyWeightsByName(sourceModel, model, { source: sourceManifest.classes, target: classes });
     options.onEvent?.({
       type: 'start',
       backend: runBackend,
@@ -107,9 +110,8 @@ export async function linearProbe(options: ProbeOptions): Promise<ProbeResult> {
       stepsPerEpoch: 1,
       microBatchSize: 0,
       startEpoch: 0,
+      knownClasses,
     });
-    model = buildShuffleNetV1({ ...arch, inputSize: config.inputSize, numClasses: classes.length });
-    const { knownClasses } = copyWeightsByName(sourceModel, model, { source: sourceManifest.classes, target: classes });
 
     const total = data.trainIndices.length + data.validationIndices.length;
     const progress = (done: number) => options.onProgress?.('features', done, total);

@@ -1,0 +1,31 @@
+import { mount } from '@vue/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import RunDetails from '../../src-renderer/components/RunDetails.vue';
+import type { Run } from '../../src-renderer/api/types';
+import { fakeServer, installStores, makeRun, mountOptions, type FakeServer } from './support';
+
+let server: FakeServer;
+afterEach(() => server?.close());
+
+/** The run settings card's rows as label → value, as a person reads them. */
+function rowsOf(run: Run): Map<string, string> {
+  server = fakeServer({});
+  const wrapper = mount(RunDetails, { props: { run }, ...mountOptions(server.client, installStores(server.client)) });
+  const labels = wrapper.findAll('dt').map((dt) => dt.text());
+  const values = wrapper.findAll('dd').map((dd) => dd.text());
+  return new Map(labels.map((label, i) => [label, values[i]]));
+}
+
+describe('RunDetails known classes', () => {
+  it('names the classes whose head rows start from the source model', () => {
+    const rows = rowsOf(makeRun({ config: { init: 'pretrained' }, classes: ['Cats', 'dog', 'ship', 'teapot'], knownClasses: ['Cats', 'dog', 'ship'] }));
+    expect(rows.get('Known classes')).toBe('Cats, dog, ship: head rows start from Pretrained (CIFAR-10)');
+  });
+
+  it('has no such row when the source knew none of them, or for a run made before the field', () => {
+    expect(rowsOf(makeRun({ config: { init: 'pretrained' }, knownClasses: [] })).has('Known classes')).toBe(false);
+    const old = rowsOf(makeRun({ config: { init: 'pretrained' } }));
+    expect(old.has('Known classes')).toBe(false);
+    expect(old.get('Started from')).toBe('Pretrained (CIFAR-10) · all layers fine-tuned');
+  });
+});
