@@ -58,6 +58,7 @@ describe('training through the ML host', () => {
     expect(final.checkpointDir).toEqual(expect.any(String));
     expect(final.durationSec).toBeGreaterThan(0);
     expect(final.config).toMatchObject({ scale: 0.25, stem: 'cifar', inputSize: 16, momentum: expect.any(Number) });
+    expect(final.knownClasses).toEqual([]);
     const detail = await harness.client.invoke('runs.get', { id: run.id });
     expect(detail.epochMetrics).toHaveLength(1);
     expect(detail.epochMetrics[0]).toMatchObject({ epoch: 1, trainLoss: epochs[0].trainLoss });
@@ -73,9 +74,11 @@ describe('training through the ML host', () => {
     expect(a).toMatchObject({ id: first.id, status: 'completed', error: null });
     // The shipped model is 0.5x groups 3; TINY asked for 0.25x, and the source's architecture wins.
     expect(a.config).toMatchObject({ scale: 0.5, groups: 3, stem: 'cifar', inputSize: 16 });
+    // cat and dog are CIFAR-10 classes: their head rows came from the pretrained model's.
+    expect(a.knownClasses).toEqual(['cat', 'dog']);
     const fromRun = harness.next('training.status', (p) => p.runId !== first.id && finished(p), 240_000);
     await harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, init: first.id }, name: 'from a run' });
-    expect((await fromRun).run).toMatchObject({ status: 'completed', error: null });
+    expect((await fromRun).run).toMatchObject({ status: 'completed', error: null, knownClasses: ['cat', 'dog'] });
     await expect(harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, init: 9999 } })).rejects.toThrow(
       'Run 9999 has no checkpoint to start from',
     );
