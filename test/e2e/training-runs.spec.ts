@@ -153,3 +153,27 @@ test('the evaluation measures the best epoch by default and says so', async () =
   await expect(studio.testId('eval-checkpoint')).toContainText('Newest checkpoint (epoch 3), not the best epoch', { timeout: 60_000 });
   await studio.expectNoErrorToast();
 });
+
+test('a Quick fit on a folder of CIFAR-10 class names says which head rows started from the pretrained model', async () => {
+  // Folder names in a person's spelling: "Cats" is the pretrained model's "cat", "ships" its "ship".
+  await makeImageFolder(join(scratch, 'pets'), { classes: ['Cats', 'ships', 'poppies'], perClass: 6, size: 16 });
+  const { client, close } = await connectWs(serve.wsUrl);
+  let petsId: number;
+  try {
+    petsId = (await client.invoke('datasets.addFolder', { path: join(scratch, 'pets'), name: 'Pets' })).id;
+  } finally {
+    close();
+  }
+  await page.reload();
+  await studio.show('training');
+  await studio.testId('train-dataset').selectOption(String(petsId));
+  await studio.testId('cfg-init').selectOption('pretrained');
+  await studio.testId('cfg-linear-probe').check();
+  await studio.testId('run-name-input').fill('Pets quick fit');
+  await studio.testId('train-button').click();
+  await expect(studio.testId('training-progress').getByTestId('run-status')).toHaveAttribute('data-status', 'completed', { timeout: 120_000 });
+  await expect(studio.testId('run-details')).toContainText('Known classesCats, ships: head rows start from Pretrained (CIFAR-10)');
+  await studio.testId('run-details').scrollIntoViewIfNeeded();
+  await studio.snap('known-classes');
+  await studio.expectNoErrorToast();
+});
