@@ -29,3 +29,12 @@ describe('RunDetails known classes', () => {
     expect(old.get('Started from')).toBe('Pretrained (CIFAR-10) · all layers fine-tuned');
   });
 });
+
+describe('RunDetails of a Quick fit', () => {
+  it('shows no schedule or weight decay, which a fitted head never used', () => {
+    const rows = rowsOf(makeRun({ config: { init: 'pretrained', linearProbe: true, batchSize: 128, lr: 0.05, weightDecay: 4e-5 } }));
+    expect(rows.get('Schedule')).toBe('one fitted head, no epochs');
+    expect(rows.get('Regularisation')).toBe('L2 chosen by cross-validation · no augmentation');
+    expect(rowsOf(makeRun({ config: { init: 'pretrained', batchSize: 16, lr: 0.01 } })).get('Schedule')).toContain('batch 16 · lr 0.01');
+  });
+});
