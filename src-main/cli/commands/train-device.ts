@@ -1,31 +1,47 @@
 /**
- * `train --device`: training on a GPU is not built yet (issue 15, item 2), so training runs where
- * it ran before. A GPU named with the flag is refused (the person asked for it explicitly); one
- * from SHUFFLENET_DEVICE, which also steers eval and predict, gets a one-line note instead.
+ * `train --device auto|cuda|webgpu|cpu`: ONNX Runtime's trainer (ort-train/onnx-trainer.ts) reads
+ * the device from SHUFFLENET_DEVICE, as eval and predict do without the flag, so the flag is
+ * handed to it there (the flag wins, for this process's one run). A GPU named either way must
+ * also be what trains: a run that fell back (to tfjs, say) is an error, not a silent CPU run.
  */
 import { UserError } from '../../engine/errors';
-import { DEVICE_CHOICES, requestedDevice } from '../../engine/runtime/devices';
+import { DEVICE_CHOICES, pickDevice, requestedDevice } from '../../engine/runtime/devices';
 import type { TrainEvent } from '../../engine/types';
 import { choiceOption } from '../args';
 
-/** The device training reports: 'cpu', or 'cuda' where the trainer's detail says it opened CUDA (legacy route, CUDA provider installed). */
-export type TrainingDevice = 'cpu' | 'cuda';
+/** The device training reports, read from the trainer's detail (`onnxruntime-node 1.30.0 (webgpu)`). */
+export type TrainingDevice = 'cpu' | 'cuda' | 'webgpu';
 
-/** Checks `--device` / SHUFFLENET_DEVICE for training; returns the note to print, if any. */
-export function checkTrainingDevice(values: Record<string, unknown>): string | null {
+/**
+ * Checks `--device` / SHUFFLENET_DEVICE for training and hands the flag to the trainer.
+ * @returns the device asked for
+ * @throws UserError, before any work, when a named device cannot run here (with its reason)
+ */
+export async function checkTrainingDevice(values: Record<string, unknown>): Promise<ReturnType<typeof requestedDevice>> {
   const flag = values.device === undefined ? undefined : choiceOption(values, 'device', DEVICE_CHOICES, 'auto');
-  if (flag === 'cuda' || flag === 'webgpu') {
-    throw new UserError(`training on the GPU is not built yet: --device ${flag} works for eval and predict; train with --device cpu or auto`, 'bad-option');
-  }
   const device = requestedDevice(flag);
-  return device === 'cuda' || device === 'webgpu' ? `note: training on the GPU is not built yet; SHUFFLENET_DEVICE=${device} applies to eval and predict, this run trains on the CPU` : null;
+  if (device !== 'auto') await pickDevice(device);
+  process.env.SHUFFLENET_DEVICE = device;
+  return device;
 }
 
-/** Adds `device` to each --json training event (read from the start event's trainer detail). */
-export function withDevice(emit: (event: TrainEvent & { device: TrainingDevice }) => void): (event: TrainEvent) => void {
+function deviceOf(backend: string): TrainingDevice {
+  return /\(webgpu/.test(backend) ? 'webgpu' : /\(cuda/.test(backend) ? 'cuda' : 'cpu';
+}
+
+/**
+ * Adds `device` to each training event (read from the start event's trainer detail).
+ * @throws UserError on the start event when `asked` names a GPU that does not run the steps
+ */
+export function withDevice<E>(asked: ReturnType<typeof requestedDevice>, emit: (event: TrainEvent & { device: TrainingDevice }) => E): (event: TrainEvent) => E {
   let device: TrainingDevice = 'cpu';
   return (event) => {
-    if (event.type === 'start' && /\(cuda/.test(event.backend)) device = 'cuda';
-    emit({ ...event, device });
+    if (event.type === 'start') {
+      device = deviceOf(event.backend);
+      if ((asked === 'webgpu' || asked === 'cuda') && device !== asked) {
+        throw new UserError(`device "${asked}" was asked for, but training runs on ${event.backend} (train on ONNX Runtime: --runtime onnx)`, 'bad-option');
+      }
+    }
+    return emit({ ...event, device });
   };
 }

@@ -16,7 +16,7 @@ export const trainCommand: Command = {
   usage:
     'train --dataset <dir> --out <run-dir> [--scale 2.0] [--groups 3] [--stem cifar|imagenet] [--input-size N] [--epochs N] ' +
     '[--batch-size N] [--lr X] [--momentum X] [--weight-decay X] [--warmup-epochs N] [--label-smoothing X] [--seed N] ' +
-    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--zero-init-branches] [--runtime auto|onnx|tfjs] [--device auto|cpu] [--init scratch|pretrained|<run-or-checkpoint-dir>] [--linear-probe] [--head-only-epochs N] [--backbone-lr-scale X] [--resume] [--json]',
+    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--zero-init-branches] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--init scratch|pretrained|<run-or-checkpoint-dir>] [--linear-probe] [--head-only-epochs N] [--backbone-lr-scale X] [--resume] [--json]',
   options: {
     dataset: { type: 'string' },
     out: { type: 'string' },
@@ -44,11 +44,10 @@ export const trainCommand: Command = {
     ...INIT_OPTIONS,
   },
   async run({ values, out, signal }) {
-    const deviceNote = checkTrainingDevice(values);
-    if (deviceNote) process.stderr.write(`${deviceNote}\n`);
+    const asked = await checkTrainingDevice(values);
     const config = await withInit(configFromOptions(values), values);
     if (values['linear-probe']) return runLinearProbe(config, out, signal);
-    const onEvent = out.json ? withDevice((event) => out.line(event)) : humanProgress(out);
+    const onEvent = withDevice(asked, out.json ? (event) => out.line(event) : humanProgress(out));
     const done = await train(config, { signal, onEvent, resume: Boolean(values.resume) });
     if (!out.json) {
       const ended = { completed: 'Finished', stopped: 'Stopped', diverged: 'Diverged' }[done.status];

@@ -35,7 +35,8 @@ import {
 } from './training-graph';
 import type { Feeds, ReplicaGraph, SharedParam, StepRunner } from './replica-protocol';
 import { ReplicaPool } from './replicas';
-import { DeviceSession, type TrainingGpu } from './device-session';
+import { DeviceSession } from './device-session';
+import { requestedDevice, trainingGpu, type DeviceChoice } from '../runtime/devices';
 import { trainingReplicaLimit } from '../step/replica-count';
 
 interface Param {
@@ -93,17 +94,17 @@ export class OnnxTrainer implements Trainer {
    * @param variables the model's trainable variables, in `model.trainableWeights` order (as `sgd` holds them)
    * @param sizes the batch size and the micro-batch size of the steps to come; as many replicas
    *   start as a full batch has micro-batches, up to trainingReplicaLimit(). `headOnly`: whether the
-   *   first step will be head-only, so the replicas open that graph first. `device`: a GPU
-   *   ('webgpu', 'cuda') runs every micro-batch on one session there (device-session.ts) instead
-   *   of the CPU replicas; without it, the replicas
-   * @throws Error when ONNX Runtime is not available or cannot open the graph
+   *   first step will be head-only, so the replicas open that graph first. `device` (without it env
+   *   SHUFFLENET_DEVICE, else 'auto'; runtime/devices.ts trainingGpu): on a GPU every micro-batch
+   *   runs on one session there (device-session.ts), on the CPU on the replicas
+   * @throws Error when ONNX Runtime is not available or cannot open the graph; UserError when the named device is not available
    */
   static async create(
     model: tf.LayersModel,
     modelConfig: ModelConfig,
     variables: tf.Variable[],
     sgd: MomentumSgd,
-    sizes: { batchSize: number; microBatchSize: number; headOnly?: boolean; device?: TrainingGpu },
+    sizes: { batchSize: number; microBatchSize: number; headOnly?: boolean; device?: DeviceChoice },
   ): Promise<OnnxTrainer> {
     const status = onnxRuntimeStatus();
     if (!status.available) throw new Error(`ONNX Runtime is not available: ${status.reason}`);
@@ -176,7 +177,8 @@ export class OnnxTrainer implements Trainer {
       };
     };
     const weights = { buffer, layout };
-    const pool = sizes.device ? await DeviceSession.open(sizes.device, graphsOf(headOnly), weights) : await ReplicaPool.open(count, graphsOf(headOnly), weights);
+    const gpu = await trainingGpu(requestedDevice(sizes.device));
+    const pool = gpu ? await DeviceSession.open(gpu, graphsOf(headOnly), weights) : await ReplicaPool.open(count, graphsOf(headOnly), weights);
     return new OnnxTrainer(model, pool, modelConfig.numClasses, microBatchSize, params, stats, sgd, variables, `onnxruntime-node ${status.version}`, graphsOf, headOnly);
   }
 

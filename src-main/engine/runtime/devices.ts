@@ -163,6 +163,16 @@ export async function pickDevice(choice: DeviceChoice): Promise<DeviceChoiceResu
   return { device: byName('cpu'), passedBy: passed.join('; ') };
 }
 
+/**
+ * The GPU training runs on for `choice`: pickDevice's, as eval and predict pick theirs ('auto'
+ * never takes a software adapter), or null for the CPU (OnnxTrainer's replicas).
+ * @throws UserError when the named device is not available here
+ */
+export async function trainingGpu(choice: DeviceChoice): Promise<'webgpu' | 'cuda' | null> {
+  const { device } = await pickDevice(choice);
+  return device.name === 'cpu' ? null : device.name;
+}
+
 /** "webgpu (NVIDIA)", "webgpu (SwiftShader, software)", "cpu": a device as people read it. */
 export function deviceLabel(device: DeviceStatus): string {
   if (!device.adapter) return device.name;
