@@ -92,8 +92,6 @@ describe('fitSoftmaxHead', () => {
     expect(pulled.kernel[2]).toBeCloseTo(1.5, 1); // feature 1 -> class 0 stays at the prior's 1.5
     const free = fitSoftmaxHead(features, labels, { classes: 2, l2Grid: [1e-3] });
     expect(Math.abs(free.kernel[0])).toBeGreaterThan(0.5);
-    // The cross-validation picks among the prior grid's strengths.
-    expect([1e-3, 1e-2, 1e-1, 1, 10]).toContain(fitSoftmaxHead(features, labels, { classes: 2, prior }).l2);
   });
 });
 
