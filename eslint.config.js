@@ -15,6 +15,23 @@ const mlRuntimes = {
   message: 'TensorFlow.js and ONNX Runtime load only in src-main/engine/ and src-main/ml-host/: use an engine function (through the ML host from the services).',
 };
 
+/** Outside src-main/engine/, the engine is imported only through its two entry points (issue 13:
+ * "the engine has one public index"), so its folders can change behind them: `engine/api`
+ * (index.ts: training, evaluation, prediction, audit, explanations, export; loads TensorFlow.js) for
+ * the CLI and the ML host, and `engine/api/light` (types, errors, decoders, dataset scanning; loads
+ * neither runtime) for everyone. Type-only imports count too: the entries export every public type. */
+const engineEntries = {
+  regex: '(^|/)engine/(?!api(/light)?$)',
+  message: "Import the engine only through 'engine/api' or 'engine/api/light' (export what you need there; inside src-main/engine/ imports are free).",
+};
+
+/** The app's own process (server, services, storage, Electron's main process, the preload) never
+ * loads a model runtime, so of the two entries it may import only the light one. */
+const lightEngineEntry = {
+  regex: '(^|/)engine/(?!api/light$)',
+  message: "This process loads no tfjs or ONNX Runtime: import the engine only through 'engine/api/light' ('engine/api' is for the CLI and the ML host).",
+};
+
 /** Renderer code runs in Chromium: it may use the contract (zod schemas and types, shared by every
  * process) but no other main-side code, no Node built-in and no native package. */
 const rendererWall = [
@@ -50,13 +67,14 @@ function patternRegex({ group, regex }) {
 }
 
 /** A wall as lint rules: `@typescript-eslint/no-restricted-imports` for `import`/`export ... from`
- * (`allowTypeImports` lets type-only imports pass, which vanish at run time), and
+ * (`allowTypeImports` lets type-only imports pass, which vanish at run time; a pattern may set its
+ * own), and
  * `no-restricted-syntax` for `import('...')`, which `no-restricted-imports` does not look at. */
 const walls = (patterns, { allowTypeImports = false } = {}) => ({
   'no-restricted-imports': 'off',
   '@typescript-eslint/no-restricted-imports': [
     'error',
-    { patterns: patterns.map((pattern) => ({ ...pattern, allowTypeImports })) },
+    { patterns: patterns.map((pattern) => ({ allowTypeImports, ...pattern })) },
   ],
   'no-restricted-syntax': [
     'error',
@@ -124,8 +142,16 @@ export default defineConfig(
   },
   {
     files: ['src-main/**/*.ts'],
-    ignores: ['src-main/engine/**', 'src-main/ml-host/**', 'src-main/contract/**'],
-    rules: walls([mlRuntimes], { allowTypeImports: true }),
+    ignores: ['src-main/engine/**', 'src-main/ml-host/**', 'src-main/contract/**', 'src-main/cli/**'],
+    rules: walls([{ ...mlRuntimes, allowTypeImports: true }, lightEngineEntry]),
+  },
+  {
+    files: ['src-main/cli/**/*.ts'],
+    rules: walls([{ ...mlRuntimes, allowTypeImports: true }, engineEntries]),
+  },
+  {
+    files: ['src-main/ml-host/**/*.ts'],
+    rules: walls([engineEntries]),
   },
   {
     files: ['src-main/contract/**/*.ts'],

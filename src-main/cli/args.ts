@@ -1,4 +1,4 @@
-import { UserError } from '../engine/errors';
+import { UserError } from '../engine/api';
 
 /** Reads a numeric option, with a clear error naming the option when it is not a number. */
 export function numberOption(values: Record<string, unknown>, name: string, fallback?: number): number | undefined {

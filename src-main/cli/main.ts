@@ -3,7 +3,7 @@
  * for scripts. A user mistake is one line on stderr and exit code 1, never a stack trace.
  */
 import { parseArgs } from 'node:util';
-import { AbortedError, isDiskFull, isFileTooLarge, UserError } from '../engine/errors';
+import { AbortedError, isDiskFull, isFileTooLarge, UserError } from '../engine/api';
 import type { Command } from './command';
 import { datasetCommand } from './commands/dataset';
 import { evalCommand } from './commands/eval';

@@ -2,7 +2,7 @@
  * The ML host's export operation: the engine's one export-and-verify path, described for the
  * services (which refuse an export whose check does not match).
  */
-import { exportAndVerify } from '../engine/export/export-and-verify';
+import { exportAndVerify } from '../engine/api';
 import type { ExportedModel, Operations } from './protocol';
 
 /**

@@ -1,10 +1,11 @@
 /**
- * The ML host's operations: thin calls into the engine. Engine modules are imported on first use,
- * so scanning a folder never loads TensorFlow.js and a missing native backend only matters to
- * the operations that need one.
+ * The ML host's operations: thin calls into the engine. The engine is imported on first use, through
+ * its light entry (`engine/api/light`) for scanning and downloading, so those never load TensorFlow.js,
+ * and through its index (`engine/api`) for the rest; a missing native backend only matters to the
+ * operations that need one.
  */
 import type { BackendInfoView } from '../contract';
-import type { PredictionItem } from '../engine/types';
+import type { PredictionItem } from '../engine/api/light';
 import type { Operations, OpName, ScanResult } from './protocol';
 
 export type OperationImpl<O extends OpName> = (
@@ -14,11 +15,9 @@ export type OperationImpl<O extends OpName> = (
 ) => Promise<Operations[O]['result']>;
 
 async function ensureBackend(prefer?: BackendInfoView['name']): Promise<BackendInfoView> {
-  const { initBackend } = await import('../engine/backend');
-  const { onnxRuntimeStatus } = await import('../engine/onnx/onnx-runtime');
+  const { initBackend, listDevices, onnxRuntimeStatus, pickDevice, requestedDevice } = await import('../engine/api');
   const info = await initBackend(prefer ? { prefer } : {});
   const onnx = onnxRuntimeStatus();
-  const { listDevices, pickDevice, requestedDevice } = await import('../engine/runtime/devices');
   const devices = onnx.available ? await listDevices() : undefined;
   const device = onnx.available ? (await pickDevice(requestedDevice()).catch(() => pickDevice('auto'))).device.name : undefined;
   return {
@@ -53,8 +52,7 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
   initBackend: (args) => ensureBackend(args.prefer),
 
   async scanDataset(args, emit, signal): Promise<ScanResult> {
-    const { loadDataset } = await import('../engine/data/load-dataset');
-    const { naturalCompare } = await import('../engine/data/files');
+    const { loadDataset, naturalCompare } = await import('../engine/api/light');
     // The first walk event after 100 ms too: a short walk then goes straight to decoding.
     let lastWalk = Date.now();
     const onWalk = (seen: number, found: number) => {
@@ -81,21 +79,21 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
   },
 
   async downloadCifar10(args, emit, signal) {
-    const { downloadCifar10 } = await import('../engine/data/download');
+    const { downloadCifar10 } = await import('../engine/api/light');
     const folder = await downloadCifar10(args.destDir, { url: args.url, signal, onProgress: throttled(emit) });
     return { folder };
   },
 
   async train(args, emit, signal) {
     await ensureBackend();
-    const { train, defaultTrainConfig } = await import('../engine/jobs/train');
+    const { train, defaultTrainConfig } = await import('../engine/api');
     const config = defaultTrainConfig(args.config);
     return train(config, { signal, onEvent: emit, resume: args.resume });
   },
 
   async evaluate(args, emit, signal) {
     await ensureBackend();
-    const { evaluate } = await import('../engine/jobs/evaluate');
+    const { evaluate } = await import('../engine/api');
     return evaluate({ ...args, signal, onProgress: throttled(emit) });
   },
 
@@ -106,13 +104,13 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
 
   async predictFolder(args, emit, signal) {
     await ensureBackend();
-    const { predictFolder } = await import('../engine/jobs/predict');
+    const { predictFolder } = await import('../engine/api');
     return predictFolder({ ...args, ...predictionStream(emit, signal) });
   },
 
   async auditFolder(args, emit, signal) {
     await ensureBackend();
-    const { auditFolder } = await import('../engine/audit/audit-folder');
+    const { auditFolder } = await import('../engine/api');
     let last = 0;
     return auditFolder(args.dir, {
       from: args.from,
@@ -128,7 +126,7 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
 
   async explainImage(args) {
     await ensureBackend();
-    const { explainImage } = await import('../engine/explain/explain-image');
+    const { explainImage } = await import('../engine/api');
     const explained = await explainImage(args);
     const { classIndex, className, probability, width, height, values, preprocessing } = explained;
     return { classIndex, className, probability, width, height, values, fit: preprocessing.fit };
@@ -136,7 +134,7 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
 
   async predictFiles(args, emit, signal) {
     await ensureBackend();
-    const { predictFiles } = await import('../engine/jobs/predict');
+    const { predictFiles } = await import('../engine/api');
     return predictFiles({ ...args, ...predictionStream(emit, signal) });
   },
 };

@@ -3,9 +3,7 @@
  * travel over `child_process.fork` IPC and Electron's `utilityProcess` port.
  */
 import type { BackendInfoView, TrainConfigInput, WireError } from '../contract';
-import type { AuditReport, AuditStage } from '../engine/audit/audit';
-import type { ExportCheck } from '../engine/export/verify';
-import type { EvaluationResult, PredictionItem, SkippedFile, TestTimeAugmentation, TrainConfig, TrainEvent } from '../engine/types';
+import type { AuditReport, AuditStage, ExportCheck, EvaluationResult, PredictionItem, SkippedFile, TestTimeAugmentation, TrainConfig, TrainEvent } from '../engine/api/light';
 
 export type TrainDone = Extract<TrainEvent, { type: 'done' }>;
 

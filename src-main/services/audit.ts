@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { ApiError, type Audit, type AuditImage, type Handlers } from '../contract';
-import type { AuditReport } from '../engine/audit/audit';
-import { mislabeledMessage } from '../engine/audit/health';
+import { type AuditReport, mislabeledMessage } from '../engine/api/light';
 import { detached, errorMessage, notFound, paths, requireDataset, requireRun, type ServiceContext } from './context';
 import { classIdsBySnapshotName, imageIdFromTreeKey, prepareTrainingData } from './training-data';
 

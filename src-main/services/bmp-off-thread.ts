@@ -1,7 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import type { RgbImage } from '../engine/data/bmp';
-import { DecodeError } from '../engine/data/decode-error';
-import { startWorker } from '../engine/worker-thread';
+import { type RgbImage, DecodeError, startWorker } from '../engine/api/light';
 
 export interface BmpRequest {
   id: number;

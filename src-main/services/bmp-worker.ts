@@ -5,8 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
-import { decodeBmp } from '../engine/data/bmp';
-import { DecodeError } from '../engine/data/decode-error';
+import { decodeBmp, DecodeError } from '../engine/api/light';
 import type { BmpReply, BmpRequest } from './bmp-off-thread';
 
 async function decode({ path, size }: BmpRequest): Promise<{ width: number; height: number; data: Uint8Array }> {

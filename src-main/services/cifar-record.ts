@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import sharp from 'sharp';
-import { CIFAR_SIDE, readCifarRecordRgb } from '../engine/data/cifar10';
+import { CIFAR_SIDE, readCifarRecordRgb } from '../engine/api/light';
 
 // The record layout, where a sample lives and reading it as RGB are the engine's (engine/data/cifar10.ts,
 // which loads no tfjs): here is only what the app adds, a display path and a PNG.

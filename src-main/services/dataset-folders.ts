@@ -1,7 +1,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ApiError, type FolderInspection } from '../contract';
-import { isImageFileName } from '../engine/data/files';
+import { isImageFileName } from '../engine/api/light';
 import type { DatasetKind, DatasetRow, Storage } from '../storage';
 
 /** The real path where it resolves, else the plain resolved one (a dataset's folder may be gone). */

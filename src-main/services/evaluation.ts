@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError, type CheckpointKind, type Evaluation, type Handlers } from '../contract';
-import { bestEpoch, epochCheckpointDir } from '../engine/checkpoint/best-checkpoint';
-import type { EvaluationResult } from '../engine/types';
+import { bestEpoch, epochCheckpointDir, type EvaluationResult } from '../engine/api/light';
 import type { DatasetRow, EvaluationRow, EvaluationSampleRow, RunRow } from '../storage';
 import { cifarDisplayPath } from './cifar-record';
 import { notFound, requireDataset, requireRun, type ServiceContext } from './context';

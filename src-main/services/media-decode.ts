@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { DecodeError } from '../engine/data/decode-error';
+import { DecodeError } from '../engine/api/light';
 import { decodeBmpOffThread } from './bmp-off-thread';
 import { MediaError, type ImageFile } from './media-file';
 

@@ -1,12 +1,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ApiError, type Handlers, type Run, type TrainConfigInput } from '../contract';
-import type { TrainEvent } from '../engine/types';
+import { type TrainEvent, divergenceMessage } from '../engine/api/light';
 import type { RunRow } from '../storage';
 import { detached, errorMessage, paths, requireDataset, requireRun, type ServiceContext } from './context';
 import { epochView, runView } from './run-view';
 import { StepHistory } from './step-history';
-import { divergenceMessage } from '../engine/train/divergence';
 import { prepareTrainingData } from './training-data';
 
 type TrainingHandlers = Pick<Handlers, 'training.start' | 'training.stop' | 'training.resume' | 'runs.list' | 'runs.get' | 'runs.remove'>;

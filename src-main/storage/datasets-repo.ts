@@ -1,4 +1,4 @@
-import { joinSkipReason, splitSkipReason } from '../engine/data/decode-error';
+import { joinSkipReason, splitSkipReason } from '../engine/api/light';
 import type { Db } from './database';
 import { now } from './database';
 

@@ -1,4 +1,4 @@
-import type { ClassMetrics, TestTimeAugmentation } from '../engine/types';
+import type { ClassMetrics, TestTimeAugmentation } from '../engine/api/light';
 import type { Db } from './database';
 import { now } from './database';
 

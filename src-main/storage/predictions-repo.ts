@@ -1,4 +1,4 @@
-import type { TestTimeAugmentation } from '../engine/types';
+import type { TestTimeAugmentation } from '../engine/api/light';
 import type { Db } from './database';
 import { now } from './database';
 

@@ -1,4 +1,4 @@
-import type { Divergence, TrainEvent } from '../engine/types';
+import type { Divergence, TrainEvent } from '../engine/api/light';
 import type { Db } from './database';
 import { now } from './database';
 

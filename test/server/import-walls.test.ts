@@ -89,6 +89,29 @@ describe('process walls as lint rules', () => {
     expect(await wallFindings('src-main/ml-host/wall-probe.ts', tfjs + ort)).toEqual([]);
   });
 
+  it('outside the engine, the engine is imported only through engine/api or engine/api/light: types and import() too', async () => {
+    const deep = "import { train } from '../../engine/jobs/train';\nexport const t = train;\n";
+    const deepType = "import type { TrainEvent } from '../engine/types';\nexport type T = TrainEvent;\n";
+    const deepDynamic = "export const load = () => import('../engine/jobs/predict');\n";
+    expect(await wallFindings('src-main/cli/commands/wall-probe.ts', deep)).toEqual([expect.stringMatching(/^line 1: .*Import the engine only through 'engine\/api' or 'engine\/api\/light'/)]);
+    expect(await wallFindings('src-main/ml-host/wall-probe.ts', deepDynamic)).toEqual([expect.stringMatching(/^line 1: Import the engine only through/)]);
+    expect(await wallFindings('src-main/ml-host/wall-probe.ts', deepType)).toHaveLength(1);
+    expect(await wallFindings('src-main/services/wall-probe.ts', deepType)).toHaveLength(1);
+    expect(await wallFindings('src-main/storage/wall-probe.ts', deepType)).toHaveLength(1);
+    const entries = "import { train } from '../../engine/api';\nimport { UserError } from '../../engine/api/light';\nexport const t = [train, UserError];\n";
+    expect(await wallFindings('src-main/cli/commands/wall-probe.ts', entries)).toEqual([]);
+    expect(await wallFindings('src-main/ml-host/wall-probe.ts', "export const load = () => [import('../engine/api'), import('../engine/api/light')];\n")).toEqual([]);
+    // Inside the engine, imports are free.
+    expect(await wallFindings('src-main/engine/jobs/wall-probe.ts', "import { train } from '../train/train';\nexport const t = train;\n")).toEqual([]);
+  });
+
+  it('the app process (server, services, storage, Electron) takes only the light entry, which loads no model runtime', async () => {
+    expect(await wallFindings('src-main/services/wall-probe.ts', "import { DecodeError } from '../engine/api/light';\nexport const d = DecodeError;\n")).toEqual([]);
+    expect(await wallFindings('src-main/services/wall-probe.ts', "import { train } from '../engine/api';\nexport const t = train;\n")).toEqual([expect.stringMatching(/^line 1: .*This process loads no tfjs or ONNX Runtime/)]);
+    expect(await wallFindings('src-main/server/wall-probe.ts', "export const load = () => import('../engine/api');\n")).toHaveLength(1);
+    expect(await wallFindings('src-main/electron/wall-probe.ts', "import type { TrainConfig } from '../engine/api';\nexport type C = TrainConfig;\n")).toHaveLength(1);
+  });
+
   it('the renderer imports only the contract from the main side, in .vue files too', async () => {
     const storage = "import { openDatabase } from '../../src-main/storage/db';\nconsole.log(openDatabase);";
     const contract = "import { ApiError } from '../../src-main/contract/errors';\nconsole.log(ApiError);";

@@ -1,7 +1,6 @@
 /** `dataset audit <dir>`: likely label errors, duplicates and health warnings of an image folder. */
 import { relative } from 'node:path';
-import { auditFolder } from '../../engine/audit/audit-folder';
-import type { AuditReport } from '../../engine/audit/audit';
+import { auditFolder, type AuditReport } from '../../engine/api';
 import type { Command, OptionSpec } from '../command';
 import { numberOption } from '../args';
 import { bar, table } from '../output';

@@ -1,6 +1,4 @@
-import { downloadCifar10 } from '../../engine/data/download';
-import { inspectDataset } from '../../engine/data/load-dataset';
-import { UserError } from '../../engine/errors';
+import { downloadCifar10, inspectDataset, UserError } from '../../engine/api';
 import type { Command } from '../command';
 import { bar, table } from '../output';
 import { AUDIT_OPTIONS, AUDIT_USAGE, auditAction } from './dataset-audit';

@@ -1,9 +1,6 @@
 import path from 'node:path';
 import { TEST_TIME_AUGMENTATIONS } from '../../contract/test-time-augmentation';
-import { evaluate } from '../../engine/jobs/evaluate';
-import { DEVICE_CHOICES } from '../../engine/runtime/devices';
-import { INFERENCE_RUNTIMES } from '../../engine/runtime/logits-runner';
-import type { EvaluationResult } from '../../engine/types';
+import { evaluate, DEVICE_CHOICES, INFERENCE_RUNTIMES, type EvaluationResult } from '../../engine/api';
 import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
 import { bar, percent, table } from '../output';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { exportAndVerify, type ExportCheckOutcome } from '../../engine/export/export-and-verify';
+import { exportAndVerify, type ExportCheckOutcome } from '../../engine/api';
 import { choiceOption, requiredString } from '../args';
 import type { Command } from '../command';
 

@@ -1,7 +1,5 @@
 import os from 'node:os';
-import { initBackend } from '../../engine/backend';
-import { deviceLabel, listDevices, pickDevice } from '../../engine/runtime/devices';
-import { onnxRuntimeStatus } from '../../engine/onnx/onnx-runtime';
+import { initBackend, deviceLabel, listDevices, pickDevice, onnxRuntimeStatus } from '../../engine/api';
 import type { Command } from '../command';
 import { table } from '../output';
 

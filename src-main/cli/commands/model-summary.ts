@@ -1,5 +1,4 @@
-import { modelSummary } from '../../engine/model/summary';
-import type { Groups, Scale, Stem } from '../../engine/types';
+import { modelSummary, type Groups, type Scale, type Stem } from '../../engine/api';
 import { choiceOption, numberOption } from '../args';
 import type { Command } from '../command';
 import { table } from '../output';

@@ -1,10 +1,6 @@
 import path from 'node:path';
 import { TEST_TIME_AUGMENTATIONS } from '../../contract/test-time-augmentation';
-import { UserError } from '../../engine/errors';
-import { predictFolder } from '../../engine/jobs/predict';
-import { DEVICE_CHOICES } from '../../engine/runtime/devices';
-import { INFERENCE_RUNTIMES, type RuntimeInfo } from '../../engine/runtime/logits-runner';
-import type { PredictionItem } from '../../engine/types';
+import { UserError, predictFolder, DEVICE_CHOICES, INFERENCE_RUNTIMES, type RuntimeInfo, type PredictionItem } from '../../engine/api';
 import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
 import { percent } from '../output';

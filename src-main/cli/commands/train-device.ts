@@ -4,9 +4,7 @@
  * handed to it there (the flag wins, for this process's one run). A GPU named either way must
  * also be what trains: a run that fell back (to tfjs, say) is an error, not a silent CPU run.
  */
-import { UserError } from '../../engine/errors';
-import { DEVICE_CHOICES, pickDevice, requestedDevice } from '../../engine/runtime/devices';
-import type { TrainEvent } from '../../engine/types';
+import { UserError, DEVICE_CHOICES, pickDevice, requestedDevice, type TrainEvent } from '../../engine/api';
 import { choiceOption } from '../args';
 
 /** The device training reports, read from the trainer's detail (`onnxruntime-node 1.30.0 (webgpu)`). */

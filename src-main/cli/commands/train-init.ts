@@ -3,10 +3,7 @@
  * `--backbone-lr-scale`): where a run's weights start, the quick path for small folders, and how
  * the started-from model is tuned.
  */
-import { UserError } from '../../engine/errors';
-import { linearProbe, probeOptionsOf } from '../../engine/transfer/linear-probe';
-import { initSource, withInitArchitecture } from '../../engine/train/init-config';
-import type { TrainConfig } from '../../engine/types';
+import { UserError, linearProbe, probeOptionsOf, initSource, withInitArchitecture, type TrainConfig } from '../../engine/api';
 import { numberOption } from '../args';
 import { percent, formatDuration, type Output } from '../output';
 

@@ -1,11 +1,7 @@
 import path from 'node:path';
-import { defaultTrainConfig, train } from '../../engine/jobs/train';
-import { INFERENCE_RUNTIMES } from '../../engine/runtime/logits-runner';
-import type { Groups, Scale, Stem, TrainConfig, TrainEvent } from '../../engine/types';
+import { defaultTrainConfig, train, INFERENCE_RUNTIMES, type Groups, type Scale, type Stem, type TrainConfig, type TrainEvent, divergenceMessage, pretrainedDir } from '../../engine/api';
 import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
-import { divergenceMessage } from '../../engine/train/divergence';
-import { pretrainedDir } from '../../engine/checkpoint/pretrained';
 import { bar, formatDuration, percent, type Output } from '../output';
 import { INIT_OPTIONS, runLinearProbe, withInit } from './train-init';
 import { checkTrainingDevice, withDevice } from './train-device';
