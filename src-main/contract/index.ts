@@ -11,6 +11,7 @@ export * from './connection';
 export * from './channel-listeners';
 export * from './in-memory';
 export * from './test-time-augmentation';
+export * from './devices';
 export * from './schemas/app';
 export * from './schemas/datasets';
 export * from './schemas/evaluation';

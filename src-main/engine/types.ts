@@ -2,6 +2,7 @@
  * Shared engine types: the shapes that the model, data, training and CLI parts agree on.
  * Plain data only (no tensors), so they can cross process boundaries as JSON.
  */
+import type { DeviceChoice } from '../contract/devices';
 import type { TestTimeAugmentation } from '../contract/test-time-augmentation';
 
 export type Stem = 'imagenet' | 'cifar';
@@ -105,6 +106,13 @@ export interface TrainConfig {
    * native TensorFlow.
    */
   runtime?: 'auto' | 'onnx' | 'tfjs';
+  /**
+   * The device ONNX Runtime trains on (runtime/devices.ts trainingGpu): absent, env
+   * SHUFFLENET_DEVICE, else 'auto' (the best device, never a software adapter); a GPU named here
+   * trains on ONNX Runtime there or not at all. Not part of the trajectory: a resume's own value
+   * wins over the checkpoint's (train/setup.ts sessionConfig).
+   */
+  device?: DeviceChoice;
   /**
    * A run or checkpoint folder whose weights the run starts from (checkpoint/pretrained.ts resolves
    * `pretrained` to the shipped CIFAR-10 model); absent to start from scratch. Its architecture

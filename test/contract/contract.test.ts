@@ -40,6 +40,7 @@ describe('schemas', () => {
     expect(trainConfigInputSchema.safeParse({ batchSize: 0 }).success).toBe(false);
     expect(trainConfigInputSchema.safeParse({ lr: 0.1, typo: 1 }).success).toBe(false);
     expect(trainConfigInputSchema.safeParse({ momentum: 1 }).success).toBe(false);
+    expect(trainConfigInputSchema.safeParse({ device: 'gpu' }).success).toBe(false);
     // No client picks what the server fetches (issue 17 item 1e): any url is refused.
     expect(methods['datasets.downloadCifar10'].input.safeParse({ url: 'file:///etc/passwd' }).success).toBe(false);
     expect(methods['datasets.downloadCifar10'].input.safeParse({ url: 'http://127.0.0.1:8080/cifar.tar.gz' }).success).toBe(false);
@@ -50,10 +51,11 @@ describe('schemas', () => {
     const parsed = methods['images.list'].input.parse({ datasetId: 3 });
     expect(parsed).toEqual({ datasetId: 3, filter: {}, order: 'file', offset: 0, limit: 100 });
     expect(methods['images.list'].input.parse({ datasetId: 3, filter: { classId: null } }).filter.classId).toBeNull();
-    expect(trainConfigInputSchema.parse({ scale: 0.5, groups: 3, microBatchSize: 'auto' })).toEqual({
+    expect(trainConfigInputSchema.parse({ scale: 0.5, groups: 3, microBatchSize: 'auto', device: 'webgpu' })).toEqual({
       scale: 0.5,
       groups: 3,
       microBatchSize: 'auto',
+      device: 'webgpu',
     });
   });
 

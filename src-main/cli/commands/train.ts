@@ -4,7 +4,7 @@ import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
 import { bar, formatDuration, percent, type Output } from '../output';
 import { INIT_OPTIONS, runLinearProbe, withInit } from './train-init';
-import { checkTrainingDevice, withDevice } from './train-device';
+import { trainingDevice, withDevice } from './train-device';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -40,10 +40,10 @@ export const trainCommand: Command = {
     ...INIT_OPTIONS,
   },
   async run({ values, out, signal }) {
-    const asked = await checkTrainingDevice(values);
-    const config = await withInit(configFromOptions(values), values);
+    const device = await trainingDevice(values);
+    const config = await withInit({ ...configFromOptions(values), ...(device === undefined ? {} : { device }) }, values);
     if (values['linear-probe']) return runLinearProbe(config, out, signal);
-    const onEvent = withDevice(asked, out.json ? (event) => out.line(event) : humanProgress(out));
+    const onEvent = withDevice(out.json ? (event) => out.line(event) : humanProgress(out));
     const done = await train(config, { signal, onEvent, resume: Boolean(values.resume) });
     if (!out.json) {
       const ended = { completed: 'Finished', stopped: 'Stopped', diverged: 'Diverged' }[done.status];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ONNX_DEVICES } from '../devices';
 
 export const backendName = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
 
@@ -12,9 +13,9 @@ export const backendInfoSchema = z.object({
   onnxRuntime: z.string().nullable().optional(),
   /** ONNX Runtime's devices as `info --json` lists them, and the one jobs run on ('auto'). */
   devices: z
-    .array(z.object({ name: z.enum(['cuda', 'webgpu', 'cpu']), available: z.boolean(), adapter: z.string(), software: z.boolean(), reason: z.string() }))
+    .array(z.object({ name: z.enum(ONNX_DEVICES), available: z.boolean(), adapter: z.string(), software: z.boolean(), reason: z.string() }))
     .optional(),
-  device: z.enum(['cuda', 'webgpu', 'cpu']).optional(),
+  device: z.enum(ONNX_DEVICES).optional(),
 });
 export type BackendInfoView = z.infer<typeof backendInfoSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEVICE_CHOICES } from '../devices';
 
 /** Largest batch the app accepts: past it one step would not fit a desktop's memory at any scale. */
 export const MAX_BATCH_SIZE = 1024;
@@ -31,6 +32,12 @@ export const trainConfigSchema = z.object({
   augment: z.boolean(),
   zeroInitBranches: z.boolean().optional(),
   runtime: z.enum(['auto', 'onnx', 'tfjs']).optional(),
+  /**
+   * What ONNX Runtime trains on (engine/runtime/devices.ts): 'auto' the best device found, never a
+   * software adapter; 'cpu', 'webgpu' or 'cuda' that device or an error. Absent: the ML host's
+   * SHUFFLENET_DEVICE, else 'auto'. A resume may name another device (the checkpoint is the same).
+   */
+  device: z.enum(DEVICE_CHOICES).optional(),
   /** Where the weights start: scratch, the shipped CIFAR-10 model, or an earlier run of this app (its id). */
   init: z.union([z.enum(['scratch', 'pretrained']), z.number().int().positive()]).optional(),
   /**

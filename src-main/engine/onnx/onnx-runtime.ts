@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { OnnxDevice } from '../../contract/devices';
 
 /** The parts of the onnxruntime-node API used here (declared locally: the package is optional). */
 export interface OrtTensor {
@@ -41,8 +42,8 @@ export type OnnxStatus =
   | { available: true; version: string; cudaInstalled: boolean; webgpuBundled: boolean }
   | { available: false; reason: string };
 
-/** The execution providers the app uses. */
-export type OnnxDevice = 'cuda' | 'webgpu' | 'cpu';
+/** The execution providers the app uses (listed once, in contract/devices.ts). */
+export type { OnnxDevice };
 
 const PACKAGE = 'onnxruntime-node';
 let loaded: { ort: OrtModule | null; status: OnnxStatus } | null = null;

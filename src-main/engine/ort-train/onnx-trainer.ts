@@ -94,8 +94,9 @@ export class OnnxTrainer implements Trainer {
    * @param variables the model's trainable variables, in `model.trainableWeights` order (as `sgd` holds them)
    * @param sizes the batch size and the micro-batch size of the steps to come; as many replicas
    *   start as a full batch has micro-batches, up to trainingReplicaLimit(). `headOnly`: whether the
-   *   first step will be head-only, so the replicas open that graph first. `device` (without it env
-   *   SHUFFLENET_DEVICE, else 'auto'; runtime/devices.ts trainingGpu): on a GPU every micro-batch
+   *   first step will be head-only, so the replicas open that graph first. `device` (the training
+   *   config's, as train/setup.ts passes it; without it env SHUFFLENET_DEVICE, else 'auto';
+   *   runtime/devices.ts trainingGpu): on a GPU every micro-batch
    *   runs on one session there (device-session.ts), on the CPU on the replicas
    * @throws Error when ONNX Runtime is not available or cannot open the graph; UserError when the named device is not available
    */

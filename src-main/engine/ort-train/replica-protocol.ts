@@ -1,4 +1,5 @@
 /** Messages between the trainer (replicas.ts) and a training replica (replica-worker.ts). */
+import type { OnnxDevice } from '../onnx/onnx-runtime';
 
 /** Which training graph: `fixed` for the usual micro-batch size, `any` for the others. */
 export type ReplicaGraph = 'fixed' | 'any';
@@ -33,7 +34,7 @@ export type ReplicaReply =
 /** What runs a step's micro-batches: the CPU replicas (replicas.ts) or one GPU session (device-session.ts). */
 export interface StepRunner {
   /** Execution provider the sessions use. */
-  readonly provider: 'cuda' | 'webgpu' | 'cpu';
+  readonly provider: OnnxDevice;
   /** How many sessions run side by side. */
   readonly size: number;
   /** Swaps the graphs (the same weights, inputs and layout). */

@@ -10,9 +10,10 @@ import { UserError } from '../errors';
 import { encodeOnnxModel } from '../onnx/onnx-proto';
 import { createOnnxSession, onnxRuntimeStatus, runOnnx, type OnnxDevice } from '../onnx/onnx-runtime';
 import { missingVulkanLoader, vulkanDrivers } from './vulkan-drivers';
+import { DEVICE_CHOICES, type DeviceChoice } from '../../contract/devices';
 
-export type DeviceChoice = 'auto' | OnnxDevice;
-export const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', 'cuda', 'webgpu', 'cpu'];
+// The list's one home is the contract (import-free, so the training config's schema takes it too).
+export { DEVICE_CHOICES, type DeviceChoice };
 
 /** One device as `info --json` lists it. */
 export interface DeviceStatus {

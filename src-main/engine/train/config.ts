@@ -2,6 +2,7 @@
 import { UserError } from '../errors';
 import type { TrainConfig } from '../types';
 import { FINE_TUNE_DEFAULTS } from '../step/fine-tune';
+import { DEVICE_CHOICES } from '../../contract/devices';
 
 /**
  * A full TrainConfig: the tutorial's recipe (2.0x, groups 3, batch 128, momentum 0.9, weight
@@ -56,6 +57,7 @@ export function validateTrainConfig(c: TrainConfig): void {
     c.microBatchSize === 'auto' || isInt(c.microBatchSize, 1),
     `microBatchSize must be 'auto' or a whole number of at least 1, got ${c.microBatchSize}`,
   );
+  check(c.device === undefined || (DEVICE_CHOICES as readonly string[]).includes(c.device), `device must be one of ${DEVICE_CHOICES.join(', ')}, got "${c.device}"`);
   const { headOnlyEpochs, backboneLrScale } = { ...FINE_TUNE_DEFAULTS, ...c };
   check(isInt(headOnlyEpochs, 0) && headOnlyEpochs <= c.epochs, `headOnlyEpochs must be a whole number from 0 to epochs (${c.epochs}), got ${headOnlyEpochs}`);
   check(isNum(backboneLrScale) && backboneLrScale > 0 && backboneLrScale <= 1, `backboneLrScale must be above 0 and at most 1, got ${backboneLrScale}`);

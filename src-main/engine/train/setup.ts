@@ -11,6 +11,7 @@ import { UserError } from '../errors';
 import { loadModelFromDir } from '../model/file-io';
 import { OnnxTrainer } from '../ort-train/onnx-trainer';
 import { requestedRuntime } from '../runtime/logits-runner';
+import { requestedDevice } from '../runtime/devices';
 import { onnxRuntimeStatus } from '../onnx/onnx-runtime';
 import { buildShuffleNetV1 } from '../model/shufflenet';
 import { copyWeightsByName, type CopyReport } from '../model/copy-weights';
@@ -50,12 +51,22 @@ export async function findResumePoint(outDir: string, resume: boolean): Promise<
 /**
  * The config a session runs with. Resuming keeps everything that shapes the trajectory (model,
  * schedule, seed, batch size, limit) from the checkpoint, so the learning-rate schedule and data
- * order continue unchanged; only where the data and the run live, and how many checkpoints to
- * keep, come from the caller.
+ * order continue unchanged; only where the data and the run live, how many checkpoints to keep
+ * and, when the caller names one, the device come from the caller. The device leaves the
+ * trajectory as it is (up to float32 rounding: checkpoints hold plain weights), so a run started
+ * on a GPU resumes on the CPU and the other way; without one named it keeps the checkpoint's.
  */
 export function sessionConfig(requested: TrainConfig, resume: ResumePoint | null): TrainConfig {
   if (!resume) return requested;
-  return { ...FINE_TUNE_DEFAULTS, ...resume.manifest.config, dataset: requested.dataset, outDir: requested.outDir, keepCheckpoints: requested.keepCheckpoints };
+  const device = requested.device ?? resume.manifest.config.device;
+  return {
+    ...FINE_TUNE_DEFAULTS,
+    ...resume.manifest.config,
+    dataset: requested.dataset,
+    outDir: requested.outDir,
+    keepCheckpoints: requested.keepCheckpoints,
+    ...(device === undefined ? {} : { device }),
+  };
 }
 
 export interface SessionData {
@@ -184,9 +195,11 @@ async function startFrom(model: tf.LayersModel, init: string, classes: readonly 
 }
 
 /**
- * ONNX Runtime's trainer when the run asks for it ('onnx') or may use it ('auto': wherever it
- * loads, unless tfjs runs on native TensorFlow, which trains as fast or, on a GPU, far faster).
- * @throws UserError when 'onnx' was asked for and ONNX Runtime is missing or cannot open the graph
+ * ONNX Runtime's trainer when the run asks for it ('onnx', or a GPU as `device`) or may use it
+ * ('auto': wherever it loads, unless tfjs runs on native TensorFlow, which trains as fast or, on a
+ * GPU, far faster), on `config.device` (else SHUFFLENET_DEVICE, else 'auto'). A GPU named as the
+ * device trains there or the run fails: never a silent fallback to tfjs on the CPU.
+ * @throws UserError when ONNX Runtime was asked for and is missing or cannot open the graph, or the named device cannot run
  */
 async function openOnnxTrainer(
   config: TrainConfig,
@@ -194,16 +207,25 @@ async function openOnnxTrainer(
   m: { model: tf.LayersModel; modelConfig: ModelConfig; variables: tf.Variable[]; sgd: MomentumSgd; sizes: { batchSize: number; microBatchSize: number; headOnly: boolean } },
 ): Promise<OnnxTrainer | null> {
   const runtime = requestedRuntime(config.runtime);
-  if (runtime === 'tfjs' || (runtime === 'auto' && (backend === 'tensorflow' || backend === 'tensorflow-gpu'))) return null;
+  const device = requestedDevice(config.device);
+  const gpuNamed = device === 'webgpu' || device === 'cuda';
+  if (runtime === 'tfjs') {
+    if (gpuNamed) throw new UserError(`device "${device}" trains on ONNX Runtime, but runtime "tfjs" was asked for`, 'bad-option');
+    return null;
+  }
+  if (runtime === 'auto' && !gpuNamed && (backend === 'tensorflow' || backend === 'tensorflow-gpu')) return null;
+  const required = runtime === 'onnx' || gpuNamed;
   const status = onnxRuntimeStatus();
   if (!status.available) {
-    if (runtime === 'onnx') throw new UserError(`Training on ONNX Runtime was asked for, but ${status.reason}`, 'bad-option');
+    if (required) throw new UserError(`Training on ONNX Runtime${gpuNamed ? ` (device "${device}")` : ''} was asked for, but ${status.reason}`, 'bad-option');
     return null;
   }
   try {
-    return await OnnxTrainer.create(m.model, m.modelConfig, m.variables, m.sgd, m.sizes);
+    return await OnnxTrainer.create(m.model, m.modelConfig, m.variables, m.sgd, { ...m.sizes, device });
   } catch (error) {
-    if (runtime === 'onnx') throw new UserError(`ONNX Runtime could not open the training graph: ${(error as Error).message.split('\n')[0]}`, 'bad-option');
-    return null;
+    if (!required) return null;
+    // A named device that cannot run says so itself (runtime/devices.ts pickDevice).
+    if (error instanceof UserError) throw error;
+    throw new UserError(`ONNX Runtime could not open the training graph: ${(error as Error).message.split('\n')[0]}`, 'bad-option');
   }
 }

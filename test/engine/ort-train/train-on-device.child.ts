@@ -4,7 +4,8 @@
  * Usage: train-on-device.child.ts grads  — one training pass's outputs on webgpu (one DeviceSession) and on the cpu provider
  *        train-on-device.child.ts steps  — three SGD steps of OnnxTrainer on webgpu and on the cpu replicas
  *        train-on-device.child.ts resume <dir> — 2 epochs straight on the cpu; epoch 1 on webgpu resumed
- *          on the cpu; epoch 1 on the cpu resumed on webgpu (the device from SHUFFLENET_DEVICE, as `train --device` sets it)
+ *          on the cpu; epoch 1 on the cpu resumed on webgpu (the device in the training config, as `train --device`
+ *          sets it; SHUFFLENET_DEVICE names the other one, so a config that did not reach the trainer shows)
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -106,15 +107,16 @@ if (mode === 'grads') {
   const dir = process.argv[3];
   const dataset = path.join(dir, 'data');
   await makeImageFolder(dataset, { classes: ['a', 'b'], perClass: 10, size: 16 });
-  const trainConfig = (out: string) =>
-    defaultTrainConfig({ dataset, outDir: path.join(dir, out), scale: 0.25, inputSize: 16, epochs: 2, batchSize: 8, lr: 0.01, warmupEpochs: 0, runtime: 'onnx', seed: 5 });
+  const trainConfig = (out: string, device: 'cpu' | 'webgpu') =>
+    defaultTrainConfig({ dataset, outDir: path.join(dir, out), scale: 0.25, inputSize: 16, epochs: 2, batchSize: 8, lr: 0.01, warmupEpochs: 0, runtime: 'onnx', seed: 5, device });
+  const other = { cpu: 'webgpu', webgpu: 'cpu' } as const;
   /** The run's start and epoch events, on `first`, then (when given) stopped after epoch 1 and resumed on `second`. */
-  const run = async (out: string, first: string, second?: string) => {
+  const run = async (out: string, first: 'cpu' | 'webgpu', second?: 'cpu' | 'webgpu') => {
     const events: TrainEvent[] = [];
     const keep = (e: TrainEvent) => (e.type === 'start' || e.type === 'epoch') && events.push(e);
-    process.env.SHUFFLENET_DEVICE = first;
+    process.env.SHUFFLENET_DEVICE = other[first];
     const stop = new AbortController();
-    const ended = await train(trainConfig(out), {
+    const ended = await train(trainConfig(out, first), {
       signal: second ? stop.signal : undefined,
       onEvent: (e) => {
         keep(e);
@@ -122,8 +124,8 @@ if (mode === 'grads') {
       },
     });
     if (!second) return { events, checkpoint: ended.checkpoint };
-    process.env.SHUFFLENET_DEVICE = second;
-    const resumed = await train(trainConfig(out), { resume: true, onEvent: keep });
+    process.env.SHUFFLENET_DEVICE = other[second];
+    const resumed = await train(trainConfig(out, second), { resume: true, onEvent: keep });
     return { events, stoppedAt: ended.checkpoint, checkpoint: resumed.checkpoint };
   };
   const straight = await run('straight', 'cpu');

@@ -63,11 +63,17 @@ describe('training on WebGPU (SwiftShader)', () => {
     if (skipReason) return skipUnlessCi(context, skipReason);
     const dir = mkdtempSync(path.join(tmpdir(), 'shufflenet-webgpu-resume-'));
     try {
-      type Run = { events: { type: string; backend?: string; startEpoch?: number; epoch?: number; trainLoss?: number; valLoss?: number }[]; stoppedAt?: string; checkpoint: string };
+      type Run = {
+        events: { type: string; backend?: string; startEpoch?: number; config?: { device?: string }; epoch?: number; trainLoss?: number; valLoss?: number }[];
+        stoppedAt?: string;
+        checkpoint: string;
+      };
       const { straight, gpuThenCpu, cpuThenGpu } = child('resume', dir) as Record<'straight' | 'gpuThenCpu' | 'cpuThenGpu', Run>;
-      const starts = (run: Run) => run.events.filter((e) => e.type === 'start').map((e) => [e.backend?.replace(/^onnxruntime-node \S+ /, ''), e.startEpoch]);
-      expect(starts(gpuThenCpu)).toEqual([['(webgpu)', 0], ['(cpu)', 1]]);
-      expect(starts(cpuThenGpu)).toEqual([['(cpu)', 0], ['(webgpu)', 1]]);
+      // The device comes from each call's training config (SHUFFLENET_DEVICE names the other one), and the session's config says it.
+      const starts = (run: Run) => run.events.filter((e) => e.type === 'start').map((e) => [e.backend?.replace(/^onnxruntime-node \S+ /, ''), e.startEpoch, e.config?.device]);
+      expect(starts(straight)).toEqual([['(cpu)', 0, 'cpu']]);
+      expect(starts(gpuThenCpu)).toEqual([['(webgpu)', 0, 'webgpu'], ['(cpu)', 1, 'cpu']]);
+      expect(starts(cpuThenGpu)).toEqual([['(cpu)', 0, 'cpu'], ['(webgpu)', 1, 'webgpu']]);
       for (const run of [gpuThenCpu, cpuThenGpu]) {
         expect(path.basename(run.stoppedAt ?? '')).toBe('epoch-0001');
         expect(path.basename(run.checkpoint)).toBe('epoch-0002');
