@@ -71,12 +71,32 @@ export const useAppStore = defineStore('app', () => {
     toasts.value = toasts.value.filter((toast) => toast.id !== id);
   }
 
+  /** A backend learned (loadBackend) before app info arrived, so that answer cannot blank it out. */
+  let learnedBackend: AppInfo['backend'] = null;
+
   async function loadInfo() {
     try {
-      info.value = await api.invoke('app.info', {});
+      const answer = await api.invoke('app.info', {});
+      info.value = { ...answer, backend: answer.backend ?? learnedBackend };
       infoError.value = null;
     } catch (err) {
       infoError.value = reportError(err, 'Could not reach the ShuffleNet Studio backend');
+    }
+  }
+
+  /**
+   * Asks for the ML host's backend and devices when they are not known yet (app.backend starts the
+   * ML host, which training needs anyway): the Training form lists the devices it can pick from.
+   * A failure leaves the backend unknown; the first job reports its own error.
+   */
+  async function loadBackend() {
+    if (info.value?.backend) return;
+    try {
+      const backend = await api.invoke('app.backend', {});
+      learnedBackend = backend;
+      if (info.value) info.value = { ...info.value, backend };
+    } catch {
+      // Not fatal: the form then shows no Device select, and training picks 'auto'.
     }
   }
 
@@ -137,6 +157,7 @@ export const useAppStore = defineStore('app', () => {
     reportError,
     dismiss,
     loadInfo,
+    loadBackend,
     watch,
     unwatch,
     pickFolder,

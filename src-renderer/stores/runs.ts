@@ -7,7 +7,7 @@ import { useApiClient } from '../api/studio-client';
 import type { BatchMetrics, EpochMetrics, Payload, Preset, Run, TrainConfigInput } from '../api/types';
 import { useAppStore } from './app';
 import type { TrainForm } from './training-config';
-import { configFromForm, DEFAULT_FORM, formFromConfig } from './training-config';
+import { configFromForm, DEFAULT_FORM, formFromConfig, matchesPreset } from './training-config';
 
 /** One training step on the charts; `x` is in epochs (2.5 = halfway through the third epoch). */
 export interface BatchPoint {
@@ -123,10 +123,7 @@ export const useRunsStore = defineStore('runs', () => {
     datasetId.value = run.datasetId;
   }
 
-  const formMatches = (preset: Preset) => {
-    const presetForm = formFromConfig(preset.config);
-    return (Object.keys(presetForm) as (keyof TrainForm)[]).every((k) => presetForm[k] === form.value[k]);
-  };
+  const formMatches = (preset: Preset) => matchesPreset(form.value, preset);
 
   /** The person picked the dataset to train on; from now on it stays theirs. */
   function chooseDataset(id: number | null) {
@@ -143,7 +140,8 @@ export const useRunsStore = defineStore('runs', () => {
     presetPicked.value ||= byPerson;
     presetId.value = id;
     presetConfig.value = preset.config;
-    form.value = formFromConfig(preset.config, DEFAULT_FORM);
+    // A preset is a recipe: the device the person picked for this machine stays.
+    form.value = { ...formFromConfig(preset.config, DEFAULT_FORM), device: form.value.device };
   }
 
   /**

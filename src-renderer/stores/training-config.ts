@@ -1,6 +1,7 @@
 import type { z } from 'zod';
+import type { DeviceChoice } from '../../src-main/contract/devices';
 import { trainConfigInputSchema } from '../../src-main/contract/schemas/train-config';
-import type { TrainConfigInput } from '../api/types';
+import type { Preset, TrainConfigInput } from '../api/types';
 
 /** Every field the form edits; `limit` 0 means "use all images". */
 export interface TrainForm {
@@ -27,6 +28,11 @@ export interface TrainForm {
   backboneLrScale: number;
   /** The quick fit: only a new head on the started-from model's features, in seconds (no epochs). */
   linearProbe: boolean;
+  /**
+   * What ONNX Runtime trains on. 'auto' goes out as no device at all, so the ML host's own choice
+   * (SHUFFLENET_DEVICE, else the best device: what the top bar names) decides.
+   */
+  device: DeviceChoice;
 }
 
 /** What the two fine-tuning settings are when they do nothing (and what scratch always sends). */
@@ -53,8 +59,15 @@ export const DEFAULT_FORM: TrainForm = {
   augment: true,
   init: 'scratch',
   linearProbe: false,
+  device: 'auto',
   ...NO_FINE_TUNING,
 };
+
+/** Whether the form still equals a preset's settings; the device is the machine's, not the recipe's, so it does not count. */
+export function matchesPreset(form: TrainForm, preset: Preset): boolean {
+  const presetForm = formFromConfig(preset.config);
+  return (Object.keys(presetForm) as (keyof TrainForm)[]).every((k) => k === 'device' || presetForm[k] === form[k]);
+}
 
 export function formFromConfig(config: TrainConfigInput, base: TrainForm = DEFAULT_FORM): TrainForm {
   const form = { ...base };
@@ -91,10 +104,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  */
 export function configFromForm(form: TrainForm, base: TrainConfigInput = {}): { config: TrainConfigInput; errors: FieldErrors } {
   // The form hides the fine-tuning settings for scratch and for the quick fit: whatever they held then has no say.
-  const { limit, ...rest } = form.init === 'scratch' ? { ...form, ...NO_FINE_TUNING, linearProbe: false } : form.linearProbe ? { ...form, ...NO_FINE_TUNING } : form;
-  const { limit: _baseLimit, ...kept } = base;
+  const { limit, device, ...rest } = form.init === 'scratch' ? { ...form, ...NO_FINE_TUNING, linearProbe: false } : form.linearProbe ? { ...form, ...NO_FINE_TUNING } : form;
+  // The form owns the device: a followed run's device in `base` has no say once the form says Auto.
+  const { limit: _baseLimit, device: _baseDevice, ...kept } = base;
+  const chosen = device === 'auto' ? {} : { device };
   // 0 means every image; anything else, empty or negative included, is for the schema to judge.
-  const config: TrainConfigInput = limit === 0 ? { ...kept, ...rest } : { ...kept, ...rest, limit };
+  const config: TrainConfigInput = limit === 0 ? { ...kept, ...rest, ...chosen } : { ...kept, ...rest, ...chosen, limit };
   const errors: FieldErrors = {};
   const parsed = trainConfigInputSchema.safeParse(config);
   if (!parsed.success) {

@@ -61,6 +61,8 @@ async function fillTinyForm(epochs: number) {
   await studio.testId('cfg-warmup').fill('0');
   // 0.02 diverged by the run's own rule in a 400-epoch run (epoch 9 mean loss 5.48 above 5.1).
   await studio.testId('cfg-lr').fill('0.005');
+  // Named, so the run's config carries it (Auto sends none); the CPU runs on every machine.
+  await studio.testId('cfg-device').selectOption('cpu');
 }
 
 test('a bad setting shows beside its field under Advanced, and Train says why it is off', async () => {
@@ -76,6 +78,22 @@ test('a bad setting shows beside its field under Advanced, and Train says why it
   await expect(studio.testId('cfg-error-momentum')).toHaveCount(0);
   // Closed again, as a person would leave it; fillTinyForm opens it.
   await studio.testId('cfg-advanced').locator('summary').click();
+});
+
+test('the Device select lists the devices the ML host found, each that cannot run disabled with why', async () => {
+  await studio.show('training');
+  // The list comes from app.backend, which starts the ML host: it can take a few seconds.
+  const select = studio.testId('cfg-device');
+  await expect(select).toBeVisible({ timeout: 60_000 });
+  await expect(select.locator('option').first()).toHaveText(/^Auto \((CPU|WebGPU|CUDA)\)$/);
+  await expect(select.locator('option[value="cpu"]')).toBeEnabled();
+  for (const name of ['cuda', 'webgpu']) {
+    const option = select.locator(`option[value="${name}"]`);
+    // Either it runs here (its adapter named), or it is disabled with the ML host's reason as its tooltip.
+    if (await option.isDisabled()) await expect(option).toHaveAttribute('title', /\S/);
+  }
+  await studio.snap('device-select');
+  await studio.expectNoErrorToast();
 });
 
 test('a reload in the middle of a run keeps the whole chart history, the dataset and the settings', async () => {
@@ -97,6 +115,9 @@ test('a reload in the middle of a run keeps the whole chart history, the dataset
   await expect(studio.testId('cfg-epochs')).toHaveValue('400');
   await expect(studio.testId('cfg-batch-size')).toHaveValue('8');
   await expect(studio.testId('cfg-input-size')).toHaveValue('16');
+  // The device went into the run's config and came back with it.
+  await expect(studio.testId('cfg-device')).toHaveValue('cpu', { timeout: 60_000 });
+  await expect(studio.testId('run-details')).toContainText('(cpu');
   await studio.snap('reloaded');
   await studio.expectNoErrorToast();
 });

@@ -237,10 +237,12 @@ describe('useRunsStore', () => {
 });
 
 describe('configFromForm', () => {
-  it('leaves out limit 0 and keeps every other field', () => {
+  it('leaves out limit 0 and device auto, and keeps every other field', () => {
     const { config, errors } = configFromForm(DEFAULT_FORM);
     expect(errors).toEqual({});
     expect(config).not.toHaveProperty('limit');
-    expect(Object.keys(config).sort()).toEqual(Object.keys(DEFAULT_FORM).filter((k) => k !== 'limit').sort());
+    // Auto goes out as no device: the ML host's own pick decides (device-select.test.ts).
+    expect(config).not.toHaveProperty('device');
+    expect(Object.keys(config).sort()).toEqual(Object.keys(DEFAULT_FORM).filter((k) => k !== 'limit' && k !== 'device').sort());
   });
 });
