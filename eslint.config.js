@@ -15,21 +15,23 @@ const mlRuntimes = {
   message: 'TensorFlow.js and ONNX Runtime load only in src-main/engine/ and src-main/ml-host/: use an engine function (through the ML host from the services).',
 };
 
-/** Outside src-main/engine/, the engine is imported only through its two entry points (issue 13:
- * "the engine has one public index"), so its folders can change behind them: `engine/api`
- * (index.ts: training, evaluation, prediction, audit, explanations, export; loads TensorFlow.js) for
- * the CLI and the ML host, and `engine/api/light` (types, errors, decoders, dataset scanning; loads
- * neither runtime) for everyone. Type-only imports count too: the entries export every public type. */
+/** Outside src-main/engine/, the engine is imported only through its entry points in
+ * src-main/engine/api/ (issue 13: "the engine has one public index"), so its folders can change
+ * behind them: `engine/api` (index.ts: training, evaluation, prediction, audit, explanations,
+ * export; loads TensorFlow.js) for the CLI and the ML host, which re-exports `engine/api/light`
+ * (types, errors, plain helpers; Node built-ins only) and `engine/api/scan` (image sniffing,
+ * dataset scanning, the CIFAR-10 download; sharp and tar, no model runtime). Type-only imports
+ * count too: the light entry exports every public type. */
 const engineEntries = {
-  regex: '(^|/)engine/(?!api(/light)?$)',
-  message: "Import the engine only through 'engine/api' or 'engine/api/light' (export what you need there; inside src-main/engine/ imports are free).",
+  regex: '(^|/)engine/(?!api(/light|/scan)?$)',
+  message: "Import the engine only through 'engine/api', 'engine/api/light' or 'engine/api/scan' (export what you need there; inside src-main/engine/ imports are free).",
 };
 
 /** The app's own process (server, services, storage, Electron's main process, the preload) never
- * loads a model runtime, so of the two entries it may import only the light one. */
+ * loads a model runtime, so it may import only the light and scan entries. */
 const lightEngineEntry = {
-  regex: '(^|/)engine/(?!api/light$)',
-  message: "This process loads no tfjs or ONNX Runtime: import the engine only through 'engine/api/light' ('engine/api' is for the CLI and the ML host).",
+  regex: '(^|/)engine/(?!api/(light|scan)$)',
+  message: "This process loads no tfjs or ONNX Runtime: import the engine only through 'engine/api/light' or 'engine/api/scan' ('engine/api' is for the CLI and the ML host).",
 };
 
 /** Renderer code runs in Chromium: it may use the contract (zod schemas and types, shared by every

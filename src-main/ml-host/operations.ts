@@ -1,8 +1,8 @@
 /**
  * The ML host's operations: thin calls into the engine. The engine is imported on first use, through
- * its light entry (`engine/api/light`) for scanning and downloading, so those never load TensorFlow.js,
- * and through its index (`engine/api`) for the rest; a missing native backend only matters to the
- * operations that need one.
+ * `engine/api/scan` (and `light`) for scanning, so scanning a folder never loads TensorFlow.js, and
+ * through its index (`engine/api`) for the rest (it loads tfjs, but initialises no backend: a
+ * missing native backend only matters to the operations that need one).
  */
 import type { BackendInfoView } from '../contract';
 import type { PredictionItem } from '../engine/api/light';
@@ -52,7 +52,8 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
   initBackend: (args) => ensureBackend(args.prefer),
 
   async scanDataset(args, emit, signal): Promise<ScanResult> {
-    const { loadDataset, naturalCompare } = await import('../engine/api/light');
+    const { loadDataset } = await import('../engine/api/scan');
+    const { naturalCompare } = await import('../engine/api/light');
     // The first walk event after 100 ms too: a short walk then goes straight to decoding.
     let lastWalk = Date.now();
     const onWalk = (seen: number, found: number) => {
@@ -79,7 +80,7 @@ export const operations: { [O in OpName]: OperationImpl<O> } = {
   },
 
   async downloadCifar10(args, emit, signal) {
-    const { downloadCifar10 } = await import('../engine/api/light');
+    const { downloadCifar10 } = await import('../engine/api');
     const folder = await downloadCifar10(args.destDir, { url: args.url, signal, onProgress: throttled(emit) });
     return { folder };
   },

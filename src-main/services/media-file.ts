@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
-import { sniffImageFormat, type ImageFormat } from '../engine/api/light';
+import type { ImageFormat } from '../engine/api/light';
+import { sniffImageFormat } from '../engine/api/scan';
 
 /** Larger files are not served: a full image is streamed, but nobody browses 64 MB pictures. */
 export const MAX_MEDIA_BYTES = 64 * 1024 * 1024;

@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ let metafiles: Record<string, Metafile>;
 
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'main-bundle-'));
-  metafiles = await buildMain({ only: ['main', 'ml-host'], outDir, quiet: true });
+  metafiles = await buildMain({ only: ['main', 'ml-host', 'bmp-worker'], outDir, quiet: true });
 });
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
@@ -41,6 +42,23 @@ describe('main-process bundle', () => {
     const engine = main.files.filter((file) => file.startsWith('src-main/engine/'));
     expect(engine.filter((file) => /^src-main\/engine\/(model|ort-train|runtime|export|kernels|transfer)\//.test(file))).toEqual([]);
     expect([...main.files, ...main.externals].filter((name) => name.includes('onnxruntime'))).toEqual([]);
+  });
+
+  // The worker imports the engine's light entry, which must stay Node built-ins only: with the
+  // scan entry's sharp it would require a native module, and its bundle would grow from 6 KB to 190 KB.
+  it("the BMP worker's bundle loads no package, and holds only the engine's plain modules", () => {
+    const worker = moduleGraph(metafiles['bmp-worker']!);
+    expect(worker.files).toContain('src-main/engine/data/bmp.ts');
+    expect(worker.externals.filter((name) => !isBuiltin(name))).toEqual([]);
+    expect(worker.files.filter((file) => file.includes('node_modules'))).toEqual([]);
+  });
+
+  // The app process sniffs images through the engine's scan entry; the CIFAR-10 download (tar) is
+  // the ML host's and stays out of this bundle (120 KB when it slipped in through that entry).
+  it('leaves the CIFAR-10 download and its tar to the ML host', () => {
+    const main = moduleGraph(metafiles.main!);
+    expect(main.files).toContain('src-main/engine/data/decode-image.ts');
+    expect(main.files.filter((file) => /node_modules\/(tar|minipass|minizlib)\//.test(file) || file === 'src-main/engine/data/download.ts')).toEqual([]);
   });
 
   it('keeps native modules and Electron external', () => {

@@ -60,6 +60,15 @@ describe('process walls, transitively', () => {
     expect(packages.filter((p) => ML_PACKAGE.test(p))).toEqual([]);
   });
 
+  it("the engine's light entry (the app process, its BMP worker) reaches no package, only Node built-ins; scan no model runtime", () => {
+    const light = importGraph(join(repo, 'src-main/engine/api/light.ts'));
+    expect(light.files).toContain('src-main/engine/data/bmp.ts');
+    expect(light.packages.filter((p) => !p.startsWith('node:'))).toEqual([]);
+    const scan = importGraph(join(repo, 'src-main/engine/api/scan.ts'));
+    expect(scan.packages).toContain('sharp');
+    expect(scan.packages.filter((p) => ML_PACKAGE.test(p) || p === 'tar')).toEqual([]);
+  });
+
   it('the ML host reaches the engine', () => {
     const { files } = importGraph(join(repo, 'src-main/ml-host/main.ts'));
     expect(files).toContain('src-main/engine/train/train.ts');
@@ -89,24 +98,24 @@ describe('process walls as lint rules', () => {
     expect(await wallFindings('src-main/ml-host/wall-probe.ts', tfjs + ort)).toEqual([]);
   });
 
-  it('outside the engine, the engine is imported only through engine/api or engine/api/light: types and import() too', async () => {
+  it('outside the engine, the engine is imported only through engine/api, engine/api/light or engine/api/scan: types and import() too', async () => {
     const deep = "import { train } from '../../engine/jobs/train';\nexport const t = train;\n";
     const deepType = "import type { TrainEvent } from '../engine/types';\nexport type T = TrainEvent;\n";
     const deepDynamic = "export const load = () => import('../engine/jobs/predict');\n";
-    expect(await wallFindings('src-main/cli/commands/wall-probe.ts', deep)).toEqual([expect.stringMatching(/^line 1: .*Import the engine only through 'engine\/api' or 'engine\/api\/light'/)]);
+    expect(await wallFindings('src-main/cli/commands/wall-probe.ts', deep)).toEqual([expect.stringMatching(/^line 1: .*Import the engine only through 'engine\/api', 'engine\/api\/light' or 'engine\/api\/scan'/)]);
     expect(await wallFindings('src-main/ml-host/wall-probe.ts', deepDynamic)).toEqual([expect.stringMatching(/^line 1: Import the engine only through/)]);
     expect(await wallFindings('src-main/ml-host/wall-probe.ts', deepType)).toHaveLength(1);
     expect(await wallFindings('src-main/services/wall-probe.ts', deepType)).toHaveLength(1);
     expect(await wallFindings('src-main/storage/wall-probe.ts', deepType)).toHaveLength(1);
     const entries = "import { train } from '../../engine/api';\nimport { UserError } from '../../engine/api/light';\nexport const t = [train, UserError];\n";
     expect(await wallFindings('src-main/cli/commands/wall-probe.ts', entries)).toEqual([]);
-    expect(await wallFindings('src-main/ml-host/wall-probe.ts', "export const load = () => [import('../engine/api'), import('../engine/api/light')];\n")).toEqual([]);
+    expect(await wallFindings('src-main/ml-host/wall-probe.ts', "export const load = () => [import('../engine/api'), import('../engine/api/light'), import('../engine/api/scan')];\n")).toEqual([]);
     // Inside the engine, imports are free.
     expect(await wallFindings('src-main/engine/jobs/wall-probe.ts', "import { train } from '../train/train';\nexport const t = train;\n")).toEqual([]);
   });
 
-  it('the app process (server, services, storage, Electron) takes only the light entry, which loads no model runtime', async () => {
-    expect(await wallFindings('src-main/services/wall-probe.ts', "import { DecodeError } from '../engine/api/light';\nexport const d = DecodeError;\n")).toEqual([]);
+  it('the app process (server, services, storage, Electron) takes only the light and scan entries, which load no model runtime', async () => {
+    expect(await wallFindings('src-main/services/wall-probe.ts', "import { DecodeError } from '../engine/api/light';\nimport { sniffImageFormat } from '../engine/api/scan';\nexport const d = [DecodeError, sniffImageFormat];\n")).toEqual([]);
     expect(await wallFindings('src-main/services/wall-probe.ts', "import { train } from '../engine/api';\nexport const t = train;\n")).toEqual([expect.stringMatching(/^line 1: .*This process loads no tfjs or ONNX Runtime/)]);
     expect(await wallFindings('src-main/server/wall-probe.ts', "export const load = () => import('../engine/api');\n")).toHaveLength(1);
     expect(await wallFindings('src-main/electron/wall-probe.ts', "import type { TrainConfig } from '../engine/api';\nexport type C = TrainConfig;\n")).toHaveLength(1);
