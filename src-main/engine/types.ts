@@ -4,10 +4,9 @@
  */
 import type { DeviceChoice } from '../contract/devices';
 import type { TestTimeAugmentation } from '../contract/test-time-augmentation';
+import type { Groups, Scale, Stem } from '../contract/train-config-values';
 
-export type Stem = 'imagenet' | 'cifar';
-export type Groups = 1 | 2 | 3 | 4 | 8;
-export type Scale = 0.25 | 0.5 | 1 | 1.5 | 2;
+export type { Groups, Scale, Stem };
 
 /** What `buildShuffleNetV1` needs. `inputSize` is the square input side in pixels. */
 export interface ModelConfig {
@@ -71,6 +70,11 @@ export interface LoadedDataset {
   skipped: SkippedFile[];
 }
 
+/**
+ * A run's settings. The contract's schema (contract/schemas/train-config.ts) is the same minus
+ * `dataset` and `outDir`, with `init` a run id and the fine-tuning settings optional;
+ * test/contract/train-config.test.ts fails to compile when the two drift apart.
+ */
 export interface TrainConfig {
   dataset: string;
   outDir: string;

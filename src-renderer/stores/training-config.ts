@@ -1,39 +1,20 @@
 import type { z } from 'zod';
-import type { DeviceChoice } from '../../src-main/contract/devices';
-import { trainConfigInputSchema } from '../../src-main/contract/schemas/train-config';
+import { trainConfigInputSchema, type TrainConfigValues } from '../../src-main/contract/schemas/train-config';
 import type { Preset, TrainConfigInput } from '../api/types';
 
-/** Every field the form edits; `limit` 0 means "use all images". */
-export interface TrainForm {
-  scale: 0.25 | 0.5 | 1 | 1.5 | 2;
-  groups: 1 | 2 | 3 | 4 | 8;
-  stem: 'imagenet' | 'cifar';
-  inputSize: number;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  warmupEpochs: number;
-  labelSmoothing: number;
-  weightDecay: number;
-  momentum: number;
-  seed: number;
-  limit: number;
-  /** Fraction of a folder dataset held out for validation. */
-  validationFraction: number;
-  augment: boolean;
-  /** Where the weights start: scratch, the shipped CIFAR-10 model, or an earlier run (its id). */
-  init: 'scratch' | 'pretrained' | number;
-  /** Fine-tuning a started-from model: epochs that train only the head first, and the backbone's share of the rate. */
-  headOnlyEpochs: number;
-  backboneLrScale: number;
-  /** The quick fit: only a new head on the started-from model's features, in seconds (no epochs). */
-  linearProbe: boolean;
-  /**
-   * What ONNX Runtime trains on. 'auto' goes out as no device at all, so the ML host's own choice
-   * (SHUFFLENET_DEVICE, else the best device: what the top bar names) decides.
-   */
-  device: DeviceChoice;
-}
+/** The settings the form shows, each one a field; the rest (checkpoints kept, micro-batch size, runtime) come from a preset or the engine. */
+type FormField =
+  | 'scale' | 'groups' | 'stem' | 'inputSize' | 'epochs' | 'batchSize' | 'lr' | 'warmupEpochs' | 'labelSmoothing'
+  | 'weightDecay' | 'momentum' | 'seed' | 'limit' | 'validationFraction' | 'augment' | 'init' | 'headOnlyEpochs'
+  | 'backboneLrScale' | 'linearProbe' | 'device';
+
+/**
+ * Every field the form edits, typed by the contract's schema (one training config, issue 13), each
+ * one present. Two values mean "absent" in what goes out: `limit` 0 is "use all images", and
+ * `device` 'auto' is no device at all, so the ML host's own choice (SHUFFLENET_DEVICE, else the best
+ * device: what the top bar names) decides.
+ */
+export type TrainForm = Required<Pick<TrainConfigValues, FormField>>;
 
 /** What the two fine-tuning settings are when they do nothing (and what scratch always sends). */
 const NO_FINE_TUNING = { headOnlyEpochs: 0, backboneLrScale: 1 } as const;

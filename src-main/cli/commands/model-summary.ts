@@ -1,4 +1,5 @@
 import { modelSummary, type Groups, type Scale, type Stem } from '../../engine/api';
+import { GROUPS, SCALES, STEMS } from '../../contract/train-config-values';
 import { choiceOption, numberOption } from '../args';
 import type { Command } from '../command';
 import { table } from '../output';
@@ -15,10 +16,10 @@ export const modelSummaryCommand: Command = {
     'input-size': { type: 'string' },
   },
   async run({ values, out }) {
-    const stem = choiceOption<Stem>(values, 'stem', ['imagenet', 'cifar'], 'imagenet');
+    const stem = choiceOption<Stem>(values, 'stem', STEMS, 'imagenet');
     const config = {
-      scale: choiceOption<Scale>(values, 'scale', [0.25, 0.5, 1, 1.5, 2], 2),
-      groups: choiceOption<Groups>(values, 'groups', [1, 2, 3, 4, 8], 3),
+      scale: choiceOption<Scale>(values, 'scale', SCALES, 2),
+      groups: choiceOption<Groups>(values, 'groups', GROUPS, 3),
       numClasses: numberOption(values, 'classes', 10)!,
       stem,
       inputSize: numberOption(values, 'input-size', stem === 'imagenet' ? 224 : 32)!,

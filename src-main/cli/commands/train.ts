@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { defaultTrainConfig, train, INFERENCE_RUNTIMES, type Groups, type Scale, type Stem, type TrainConfig, type TrainEvent, divergenceMessage, pretrainedDir } from '../../engine/api';
+import { GROUPS, SCALES, STEMS } from '../../contract/train-config-values';
 import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
 import { bar, formatDuration, percent, type Output } from '../output';
@@ -62,11 +63,11 @@ export const trainCommand: Command = {
 export const DIVERGED_EXIT_CODE = 3;
 
 function configFromOptions(values: Record<string, string | boolean | undefined>): TrainConfig {
-  const stem = choiceOption<Stem>(values, 'stem', ['imagenet', 'cifar'], 'cifar');
+  const stem = choiceOption<Stem>(values, 'stem', STEMS, 'cifar');
   const microBatch = values['micro-batch'];
   const overrides: Partial<TrainConfig> = {
-    scale: choiceOption<Scale>(values, 'scale', [0.25, 0.5, 1, 1.5, 2], 2),
-    groups: choiceOption<Groups>(values, 'groups', [1, 2, 3, 4, 8], 3),
+    scale: choiceOption<Scale>(values, 'scale', SCALES, 2),
+    groups: choiceOption<Groups>(values, 'groups', GROUPS, 3),
     stem,
     inputSize: numberOption(values, 'input-size', stem === 'imagenet' ? 224 : 32),
     epochs: numberOption(values, 'epochs'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEVICE_CHOICES } from '../devices';
+import { GROUPS, SCALES, STEMS } from '../train-config-values';
 
 /** Largest batch the app accepts: past it one step would not fit a desktop's memory at any scale. */
 export const MAX_BATCH_SIZE = 1024;
@@ -7,15 +8,16 @@ export const MAX_BATCH_SIZE = 1024;
 export const MIN_IMAGENET_INPUT = 32;
 
 /**
- * Mirrors the engine's TrainConfig minus `dataset` and `outDir`, which the app decides. The one
+ * The engine's TrainConfig minus `dataset` and `outDir`, which the app decides, with `init` a run
+ * id instead of a folder (test/contract/train-config.test.ts checks the two types agree). The one
  * place the app's rules for settings live: the service checks requests with it and the training
  * form shows its issues beside each field. Stricter than the engine where a value trains badly
  * (label smoothing above 0.5 leaves the true class a minority share).
  */
 export const trainConfigSchema = z.object({
-  scale: z.union([z.literal(0.25), z.literal(0.5), z.literal(1), z.literal(1.5), z.literal(2)]),
-  groups: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(8)]),
-  stem: z.enum(['imagenet', 'cifar']),
+  scale: z.literal(SCALES),
+  groups: z.literal(GROUPS),
+  stem: z.enum(STEMS),
   inputSize: z.number().int().min(8).max(512),
   epochs: z.number().int().min(1).max(10_000),
   batchSize: z.number().int().min(1).max(MAX_BATCH_SIZE),

@@ -4,9 +4,10 @@
  */
 import { UserError } from '../errors';
 import type { Groups, ModelConfig, Scale } from '../types';
+import { GROUPS, SCALES } from '../../contract/train-config-values';
 
-export const SUPPORTED_GROUPS: readonly Groups[] = [1, 2, 3, 4, 8];
-export const SUPPORTED_SCALES: readonly Scale[] = [0.25, 0.5, 1, 1.5, 2];
+export const SUPPORTED_GROUPS: readonly Groups[] = GROUPS;
+export const SUPPORTED_SCALES: readonly Scale[] = SCALES;
 
 /** Stage output channels at width 1.0x (paper, Table 1). */
 const STAGE_OUT_1X: Record<Groups, readonly [number, number, number]> = {

@@ -1,0 +1,69 @@
+/**
+ * One training config (issue 13): the contract's schema, the engine's TrainConfig and the Training
+ * form's type agree field by field, and the choices are written once (contract/train-config-values.ts).
+ * The type checks are compile-time: `npx tsc --noEmit -p .` (in `npm test`) fails on a drift, the
+ * runtime expectations below only keep the constants used.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { trainConfigSchema, type TrainConfigValues } from '../../src-main/contract/schemas/train-config';
+import { GROUPS, SCALES, STEMS } from '../../src-main/contract/train-config-values';
+import type { TrainConfig } from '../../src-main/engine/types';
+import type { TrainForm } from '../../src-renderer/stores/training-config';
+
+/** True only when A and B are the same type: optional against required and `T` against `T | undefined` count. */
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** An object type's own properties, spelled out, so two ways of building the same type compare equal. */
+type Plain<T> = { [K in keyof T]: T[K] };
+
+/** Where the two differ on purpose: the app decides the folders, names a run to start from by its id (services/training.ts turns it into the run's folder), and may leave the fine-tuning settings out. */
+type AppDecides = 'dataset' | 'outDir';
+type Differs = 'init' | 'headOnlyEpochs' | 'backboneLrScale';
+
+// Every line is `true` only while the types agree; a drift makes that assignment a compile error.
+const sameKeys: Equals<Exclude<keyof TrainConfig, AppDecides>, keyof TrainConfigValues> = true;
+const sameFields: Equals<Plain<Omit<TrainConfig, AppDecides | Differs>>, Plain<Omit<TrainConfigValues, Differs>>> = true;
+const fineTuningFilled: Equals<Plain<Pick<TrainConfig, 'headOnlyEpochs' | 'backboneLrScale'>>, Plain<Required<Pick<TrainConfigValues, 'headOnlyEpochs' | 'backboneLrScale'>>>> = true;
+const initIsAFolder: Equals<TrainConfig['init'], string | undefined> = true;
+// The form's type is the schema's (stores/training-config.ts derives it), every field present.
+const formFields: Equals<Plain<TrainForm>, Plain<Required<Pick<TrainConfigValues, keyof TrainForm>>>> = true;
+
+const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const HOME = 'src-main/contract/train-config-values.ts';
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return /\.(ts|vue)$/.test(entry.name) ? [full] : [];
+  });
+}
+
+/** A list written out as a literal: its items in order, joined by commas or bars (an array, a union type, a z.enum). */
+function written(items: readonly (string | number)[]): RegExp {
+  const item = (value: string | number) => (typeof value === 'string' ? `['"]${value}['"]` : String.raw`(?<![\d.])${String(value).replace('.', String.raw`\.`)}(?![\d.])`);
+  return new RegExp(items.map(item).join(String.raw`\s*[,|]\s*`));
+}
+
+describe('one training config', () => {
+  it('the engine, the contract and the form agree on every field (checked by tsc)', () => {
+    expect([sameKeys, sameFields, fineTuningFilled, initIsAFolder, formFields]).toEqual([true, true, true, true, true]);
+  });
+
+  it('the schema takes its choices from the one list', () => {
+    expect(trainConfigSchema.shape.scale.values).toEqual(new Set(SCALES));
+    expect(trainConfigSchema.shape.groups.values).toEqual(new Set(GROUPS));
+    expect(trainConfigSchema.shape.stem.options).toEqual([...STEMS]);
+    expect(trainConfigSchema.safeParse({ scale: 0.75 }).error?.issues.find((issue) => issue.path[0] === 'scale')).toBeDefined();
+  });
+
+  it('no other source file writes the scales, groups or stems out again', () => {
+    const copies = [SCALES, GROUPS, STEMS].map(written);
+    const found = [...sourceFiles(join(root, 'src-main')), ...sourceFiles(join(root, 'src-renderer'))]
+      .map((file) => relative(root, file))
+      .filter((file) => file !== HOME && copies.some((pattern) => pattern.test(readFileSync(join(root, file), 'utf8'))));
+    expect(found).toEqual([]);
+  });
+});
