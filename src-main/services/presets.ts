@@ -77,6 +77,6 @@ export const PRESETS: readonly Preset[] = [
     // Measured on folder-sample, seeds 0-3, one sitting (docs/results.md, "fine-tuning options"): best
     // validation 0.79/0.88/0.83/1.00, against 0.79/0.83/0.75/1.00 for the one-rate fine-tune and
     // 0.67/0.63/0.71/0.92 from scratch at 0.25x.
-    config: { ...RECIPE, init: 'pretrained', scale: 0.5, groups: 3, stem: 'cifar', inputSize: 32, epochs: 30, batchSize: 16, lr: 0.01, warmupEpochs: 3, headOnlyEpochs: 5, backboneLrScale: 0.1, keepCheckpoints: 2 },
+    config: { ...RECIPE, init: 'pretrained', scale: 1, groups: 3, stem: 'cifar', inputSize: 32, epochs: 30, batchSize: 16, lr: 0.01, warmupEpochs: 3, headOnlyEpochs: 5, backboneLrScale: 0.1, keepCheckpoints: 2 },
   },
 ];

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { trainConfigInputSchema, type TrainConfigValues } from '../../src-main/contract/schemas/train-config';
+import { TRAIN_CONFIG_DEFAULTS } from '../../src-main/contract/train-config-values';
 import type { Preset, TrainConfigInput } from '../api/types';
 
 /** The settings the form shows, each one a field; the rest (checkpoints kept, micro-batch size, runtime) come from a preset or the engine. */
@@ -16,32 +17,40 @@ type FormField =
  */
 export type TrainForm = Required<Pick<TrainConfigValues, FormField>>;
 
-/** What the two fine-tuning settings are when they do nothing (and what scratch always sends). */
-const NO_FINE_TUNING = { headOnlyEpochs: 0, backboneLrScale: 1 } as const;
+/** What the two fine-tuning settings are when they do nothing (and what scratch always sends): the contract's defaults. */
+const NO_FINE_TUNING = { headOnlyEpochs: TRAIN_CONFIG_DEFAULTS.headOnlyEpochs, backboneLrScale: TRAIN_CONFIG_DEFAULTS.backboneLrScale } as const;
 
 /** The architecture of the model `--init pretrained` starts from (resources/pretrained/). */
-export const PRETRAINED_ARCH = { scale: 0.5, groups: 3, stem: 'cifar' } as const;
+export const PRETRAINED_ARCH = { scale: 1, groups: 3, stem: 'cifar' } as const;
 
+/**
+ * The form before the presets arrive, and the value of any setting a preset's or a run's config
+ * leaves out. Both are the engine's defaults (contract/train-config-values.ts), so a config without
+ * a setting shows what the engine trains with. (Until 2026-12-03 the form had its own list: 1.0x,
+ * 10 epochs, 1 warm-up epoch, weight decay 5e-4, seed 42; no person saw it, since the form takes a
+ * preset or the last run's settings as soon as they load.) The settings absent by default take the
+ * form's spelling of "absent": every image (limit 0), scratch, training (no quick fit), Auto.
+ */
 export const DEFAULT_FORM: TrainForm = {
-  scale: 1,
-  groups: 3,
-  stem: 'cifar',
-  inputSize: 32,
-  epochs: 10,
-  batchSize: 128,
-  lr: 0.05,
-  warmupEpochs: 1,
-  labelSmoothing: 0.1,
-  weightDecay: 0.0005,
-  momentum: 0.9,
-  seed: 42,
+  scale: TRAIN_CONFIG_DEFAULTS.scale,
+  groups: TRAIN_CONFIG_DEFAULTS.groups,
+  stem: TRAIN_CONFIG_DEFAULTS.stem,
+  inputSize: TRAIN_CONFIG_DEFAULTS.inputSize,
+  epochs: TRAIN_CONFIG_DEFAULTS.epochs,
+  batchSize: TRAIN_CONFIG_DEFAULTS.batchSize,
+  lr: TRAIN_CONFIG_DEFAULTS.lr,
+  warmupEpochs: TRAIN_CONFIG_DEFAULTS.warmupEpochs,
+  labelSmoothing: TRAIN_CONFIG_DEFAULTS.labelSmoothing,
+  weightDecay: TRAIN_CONFIG_DEFAULTS.weightDecay,
+  momentum: TRAIN_CONFIG_DEFAULTS.momentum,
+  seed: TRAIN_CONFIG_DEFAULTS.seed,
+  validationFraction: TRAIN_CONFIG_DEFAULTS.validationFraction,
+  augment: TRAIN_CONFIG_DEFAULTS.augment,
+  ...NO_FINE_TUNING,
   limit: 0,
-  validationFraction: 0.2,
-  augment: true,
   init: 'scratch',
   linearProbe: false,
   device: 'auto',
-  ...NO_FINE_TUNING,
 };
 
 /** Whether the form still equals a preset's settings; the device is the machine's, not the recipe's, so it does not count. */

@@ -34,10 +34,10 @@ describe('train --init (the shipped pretrained model)', () => {
     const tuned = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'tuned'), '--init', 'pretrained', '--epochs', '1', '--batch-size', '8', '--lr', '0.01', '--json');
     expect(tuned.code).toBe(0);
     const start = JSON.parse(tuned.stdout.split('\n')[0]);
-    expect(start.config).toMatchObject({ scale: 0.5, groups: 3, stem: 'cifar' });
-    const wrong = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'wrong'), '--init', 'pretrained', '--scale', '1.0');
+    expect(start.config).toMatchObject({ scale: 1, groups: 3, stem: 'cifar' });
+    const wrong = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'wrong'), '--init', 'pretrained', '--scale', '0.5');
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr.trim()).toBe('error: --scale 1.0 conflicts with --init pretrained, whose model has scale 0.5; leave --scale out');
+    expect(wrong.stderr.trim()).toBe('error: --scale 0.5 conflicts with --init pretrained, whose model has scale 1; leave --scale out');
     const missing = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'missing'), '--init', path.join(dir, 'nope'));
     expect(missing.stderr.trim()).toMatch(/^error: --init .*nope: no such run or checkpoint folder/);
   });

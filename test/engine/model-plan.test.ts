@@ -10,12 +10,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { allLayers, describeShuffleNet, weightsOf } from '../../src-main/engine/model/plan';
 import { buildShuffleNetV1 } from '../../src-main/engine/model/shufflenet';
 import type { ModelConfig } from '../../src-main/engine/types';
+import { PRETRAINED_NAME } from '../../src-main/engine/checkpoint/pretrained';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const PRETRAINED = path.join(__dirname, '../../resources/pretrained/shufflenet-v1-g3-0.5x-cifar10');
+const PRETRAINED = path.join(__dirname, '../../resources/pretrained', PRETRAINED_NAME);
 
 interface StoredLayer {
   name: string;

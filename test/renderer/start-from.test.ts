@@ -1,7 +1,10 @@
 import { mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
 import TrainingConfigForm from '../../src-renderer/components/TrainingConfigForm.vue';
-import { configFromForm, DEFAULT_FORM, type TrainForm } from '../../src-renderer/stores/training-config';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { configFromForm, DEFAULT_FORM, PRETRAINED_ARCH, type TrainForm } from '../../src-renderer/stores/training-config';
+import { PRETRAINED_NAME } from '../../src-main/engine/checkpoint/pretrained';
 import { makeRun } from './support';
 
 function mountForm(sources = [makeRun({ id: 7, name: 'cats v1', status: 'completed', checkpointDir: '/runs/7', config: { scale: 0.25, groups: 2, stem: 'cifar' } })]) {
@@ -13,10 +16,16 @@ function mountForm(sources = [makeRun({ id: 7, name: 'cats v1', status: 'complet
 }
 
 describe('Start from', () => {
+  it('knows the architecture of the model actually shipped in resources/pretrained/', () => {
+    // The renderer cannot read the manifest, so it holds a copy; this keeps the copy true when the model is remade.
+    const manifest = JSON.parse(readFileSync(path.join(__dirname, '../../resources/pretrained', PRETRAINED_NAME, 'manifest.json'), 'utf8'));
+    expect(PRETRAINED_ARCH).toEqual({ scale: manifest.model.scale, groups: manifest.model.groups, stem: manifest.model.stem });
+  });
+
   it('takes the pretrained model with its architecture, which the form then keeps fixed', async () => {
     const { wrapper, form } = mountForm();
     await wrapper.get('[data-testid="cfg-init"]').setValue('pretrained');
-    expect(form()).toMatchObject({ init: 'pretrained', scale: 0.5, groups: 3, stem: 'cifar' });
+    expect(form()).toMatchObject({ init: 'pretrained', scale: 1, groups: 3, stem: 'cifar' });
     expect((wrapper.get('[data-testid="cfg-scale"]').element as HTMLSelectElement).disabled).toBe(true);
     expect(configFromForm(form()).errors).toEqual({});
     expect(configFromForm(form()).config.init).toBe('pretrained');

@@ -72,8 +72,8 @@ describe('training through the ML host', () => {
     const first = await harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, init: 'pretrained' }, name: 'from pretrained' });
     const a = (await fromPretrained).run;
     expect(a).toMatchObject({ id: first.id, status: 'completed', error: null });
-    // The shipped model is 0.5x groups 3; TINY asked for 0.25x, and the source's architecture wins.
-    expect(a.config).toMatchObject({ scale: 0.5, groups: 3, stem: 'cifar', inputSize: 16 });
+    // The shipped model is 1.0x groups 3; TINY asked for 0.25x, and the source's architecture wins.
+    expect(a.config).toMatchObject({ scale: 1, groups: 3, stem: 'cifar', inputSize: 16 });
     // cat and dog are CIFAR-10 classes: their head rows came from the pretrained model's.
     expect(a.knownClasses).toEqual(['cat', 'dog']);
     const fromRun = harness.next('training.status', (p) => p.runId !== first.id && finished(p), 240_000);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors';
 
 /** The folder under resources/ that holds the shipped checkpoint (scripts/make-pretrained.mjs writes it). */
-export const PRETRAINED_NAME = 'shufflenet-v1-g3-0.5x-cifar10';
+export const PRETRAINED_NAME = 'shufflenet-v1-g3-1.0x-cifar10';
 
 /**
  * The shipped checkpoint folder. Looked up from this module upwards, because the module sits at
