@@ -1,5 +1,5 @@
 import { modelSummary, type Groups, type Scale, type Stem } from '../../engine/api';
-import { GROUPS, SCALES, STEMS } from '../../contract/train-config-values';
+import { defaultInputSize, GROUPS, SCALES, STEMS, TRAIN_CONFIG_DEFAULTS } from '../../contract/train-config-values';
 import { choiceOption, numberOption } from '../args';
 import type { Command } from '../command';
 import { table } from '../output';
@@ -16,13 +16,14 @@ export const modelSummaryCommand: Command = {
     'input-size': { type: 'string' },
   },
   async run({ values, out }) {
+    // The tutorial's model by default, so its ImageNet stem (training defaults to the cifar stem).
     const stem = choiceOption<Stem>(values, 'stem', STEMS, 'imagenet');
     const config = {
-      scale: choiceOption<Scale>(values, 'scale', SCALES, 2),
-      groups: choiceOption<Groups>(values, 'groups', GROUPS, 3),
+      scale: choiceOption<Scale>(values, 'scale', SCALES, TRAIN_CONFIG_DEFAULTS.scale),
+      groups: choiceOption<Groups>(values, 'groups', GROUPS, TRAIN_CONFIG_DEFAULTS.groups),
       numClasses: numberOption(values, 'classes', 10)!,
       stem,
-      inputSize: numberOption(values, 'input-size', stem === 'imagenet' ? 224 : 32)!,
+      inputSize: numberOption(values, 'input-size', defaultInputSize(stem))!,
     };
     const summary = modelSummary(config);
     out.result({ ...summary, config }, (r: typeof summary) =>

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { defaultTrainConfig, train, INFERENCE_RUNTIMES, type Groups, type Scale, type Stem, type TrainConfig, type TrainEvent, divergenceMessage, pretrainedDir } from '../../engine/api';
-import { GROUPS, SCALES, STEMS } from '../../contract/train-config-values';
+import { defaultInputSize, GROUPS, SCALES, STEMS, TRAIN_CONFIG_DEFAULTS } from '../../contract/train-config-values';
 import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
 import { bar, formatDuration, percent, type Output } from '../output';
@@ -63,13 +63,13 @@ export const trainCommand: Command = {
 export const DIVERGED_EXIT_CODE = 3;
 
 function configFromOptions(values: Record<string, string | boolean | undefined>): TrainConfig {
-  const stem = choiceOption<Stem>(values, 'stem', STEMS, 'cifar');
+  const stem = choiceOption<Stem>(values, 'stem', STEMS, TRAIN_CONFIG_DEFAULTS.stem);
   const microBatch = values['micro-batch'];
   const overrides: Partial<TrainConfig> = {
-    scale: choiceOption<Scale>(values, 'scale', SCALES, 2),
-    groups: choiceOption<Groups>(values, 'groups', GROUPS, 3),
+    scale: choiceOption<Scale>(values, 'scale', SCALES, TRAIN_CONFIG_DEFAULTS.scale),
+    groups: choiceOption<Groups>(values, 'groups', GROUPS, TRAIN_CONFIG_DEFAULTS.groups),
     stem,
-    inputSize: numberOption(values, 'input-size', stem === 'imagenet' ? 224 : 32),
+    inputSize: numberOption(values, 'input-size', defaultInputSize(stem)),
     epochs: numberOption(values, 'epochs'),
     batchSize: numberOption(values, 'batch-size'),
     lr: numberOption(values, 'lr'),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEVICE_CHOICES } from '../devices';
-import { GROUPS, SCALES, STEMS } from '../train-config-values';
+import { GROUPS, SCALES, STEMS, TRAIN_CONFIG_DEFAULTS } from '../train-config-values';
 
 /** Largest batch the app accepts: past it one step would not fit a desktop's memory at any scale. */
 export const MAX_BATCH_SIZE = 1024;
@@ -60,8 +60,8 @@ export const trainConfigFieldsSchema = trainConfigSchema.partial();
 /** What a client sends: any subset; the ML host fills the rest with the engine's defaults. */
 export const trainConfigInputSchema = trainConfigFieldsSchema.strict().check((ctx) => {
   const { stem, inputSize, init, epochs, headOnlyEpochs, backboneLrScale, linearProbe } = ctx.value;
-  // The cifar stem is the default (the engine's), so only an explicit ImageNet stem needs the larger input.
-  if (stem === 'imagenet' && inputSize !== undefined && inputSize < MIN_IMAGENET_INPUT) {
+  // Without a stem the default one trains (the cifar stem, which takes any input); without an input size the stem's default.
+  if ((stem ?? TRAIN_CONFIG_DEFAULTS.stem) === 'imagenet' && inputSize !== undefined && inputSize < MIN_IMAGENET_INPUT) {
     ctx.issues.push({ code: 'too_small', origin: 'number', minimum: MIN_IMAGENET_INPUT, inclusive: true, path: ['inputSize'], input: inputSize, message: `The ImageNet stem needs an input of at least ${MIN_IMAGENET_INPUT} px` });
   }
   // The engine's rules (engine/train/config.ts), said for the form: scratch (the default) has no backbone to freeze or slow.

@@ -6,9 +6,13 @@
  */
 import { HEAD_LAYER } from '../model/copy-weights';
 import type { TrainConfig } from '../types';
+import { TRAIN_CONFIG_DEFAULTS } from '../../contract/train-config-values';
 
-/** What a config without the fine-tuning options does (older checkpoints' configs lack them). */
-export const FINE_TUNE_DEFAULTS = { headOnlyEpochs: 0, backboneLrScale: 1 } as const;
+/** What a config without the fine-tuning options does (older checkpoints' configs lack them): the contract's defaults. */
+export const FINE_TUNE_DEFAULTS = {
+  headOnlyEpochs: TRAIN_CONFIG_DEFAULTS.headOnlyEpochs,
+  backboneLrScale: TRAIN_CONFIG_DEFAULTS.backboneLrScale,
+} as const;
 
 /** Whether a trainable weight, by its saved name (`classifier/kernel`), belongs to the classifier head. */
 export function isHeadWeight(name: string): boolean {

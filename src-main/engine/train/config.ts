@@ -3,31 +3,16 @@ import { UserError } from '../errors';
 import type { TrainConfig } from '../types';
 import { FINE_TUNE_DEFAULTS } from '../step/fine-tune';
 import { DEVICE_CHOICES } from '../../contract/devices';
+import { defaultInputSize, TRAIN_CONFIG_DEFAULTS } from '../../contract/train-config-values';
 
 /**
- * A full TrainConfig: the tutorial's recipe (2.0x, groups 3, batch 128, momentum 0.9, weight
- * decay 4e-5, label smoothing 0.1, 4 warm-up epochs, peak lr 0.05) on the cifar stem at 32x32,
- * with `overrides` on top.
+ * A full TrainConfig: the contract's defaults (contract/train-config-values.ts: the tutorial's
+ * recipe on the cifar stem at 32x32; 224x224 for the ImageNet stem), with `overrides` on top.
  */
 export function defaultTrainConfig(overrides: Partial<TrainConfig> & { dataset: string; outDir: string }): TrainConfig {
   return {
-    scale: 2,
-    groups: 3,
-    stem: 'cifar',
-    inputSize: overrides.stem === 'imagenet' ? 224 : 32,
-    epochs: 30,
-    batchSize: 128,
-    lr: 0.05,
-    momentum: 0.9,
-    weightDecay: 4e-5,
-    labelSmoothing: 0.1,
-    warmupEpochs: 4,
-    seed: 0,
-    validationFraction: 0.2,
-    keepCheckpoints: 3,
-    microBatchSize: 'auto',
-    augment: true,
-    ...FINE_TUNE_DEFAULTS,
+    ...TRAIN_CONFIG_DEFAULTS,
+    inputSize: defaultInputSize(overrides.stem ?? TRAIN_CONFIG_DEFAULTS.stem),
     ...overrides,
   };
 }
