@@ -58,8 +58,14 @@ export function pathWithin(root: string, path: string): string {
   return path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}\\`) ? path.slice(prefix.length + 1) : baseName(path);
 }
 
+/** A test-time augmentation's short name ('none', 'flip', 'flip + 1-pixel shift'), the same in every place a result names it. */
+export function ttaName(tta: string): string {
+  if (tta === 'flip-shift') return 'flip + 1-pixel shift';
+  return tta;
+}
+
 /** A test-time augmentation in words ('' for none), the same in every place a result names it. */
 export function ttaLabel(tta: string | null | undefined): string {
   if (!tta || tta === 'none') return '';
-  return tta === 'flip' ? 'flip test-time augmentation' : 'flip + 1-pixel shift test-time augmentation';
+  return `${ttaName(tta)} test-time augmentation`;
 }

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { count, counted } from '../lib/format';
 import { computed, ref, shallowRef } from 'vue';
 import { followJob, type FollowedJob } from '../../src-main/contract/job-events';
+import type { TestTimeAugmentation } from '../../src-main/contract/test-time-augmentation';
 import type { DroppedFile } from '../api/studio-client';
 import { useApiClient } from '../api/studio-client';
 import type { Output, Payload, PredictItem } from '../api/types';
@@ -33,6 +34,14 @@ export const usePredictionsStore = defineStore('predictions', () => {
   const filter = ref<PredictionFilter>({ ...DEFAULT_PREDICTION_FILTER });
   /** Predict with flip test-time augmentation (each image also mirrored, the probabilities averaged). */
   const flipTta = ref(false);
+  /**
+   * The test-time augmentation the shown results were predicted with, as the services report it
+   * (predict.start's answer, then predict.done's), not the checkbox: that one may be changed after a
+   * prediction and only says what the next one will use. Null before any prediction.
+   */
+  const usedTta = ref<TestTimeAugmentation | null>(null);
+  /** What the checkbox asks of the next prediction. */
+  const chosenTta = computed<TestTimeAugmentation>(() => (flipTta.value ? 'flip' : 'none'));
   let job: FollowedJob<'predict.start'> | null = null;
   // Items are shown in batches: re-filtering and re-sorting a big grid per item would stutter.
   const pending: PredictItem[] = [];
@@ -72,6 +81,7 @@ export const usePredictionsStore = defineStore('predictions', () => {
   function finish(done: Payload<'predict.done'>) {
     flush();
     dispose();
+    usedTta.value = done.tta;
     progress.value = { done: done.predicted + done.skipped, total: progress.value.total ?? done.predicted + done.skipped };
     if (done.error) {
       status.value = 'failed';
@@ -88,6 +98,7 @@ export const usePredictionsStore = defineStore('predictions', () => {
     clearTimeout(flushTimer);
     flushTimer = undefined;
     jobId.value = null;
+    usedTta.value = null;
     items.value = [];
     progress.value = { done: 0, total: null };
     error.value = null;
@@ -108,7 +119,8 @@ export const usePredictionsStore = defineStore('predictions', () => {
     reset();
     folder.value = target;
     status.value = 'running';
-    const input = { runId: runId.value, folder: target, ...(flipTta.value ? { tta: 'flip' as const } : {}) };
+    const requested = chosenTta.value;
+    const input = { runId: runId.value, folder: target, ...(requested !== 'none' ? { tta: requested } : {}) };
     const handlers = {
       'predict.item': (payload: Payload<'predict.item'>) => handle({ kind: 'item', payload }),
       'predict.progress': (payload: Payload<'predict.progress'>) => handle({ kind: 'progress', payload }),
@@ -117,6 +129,8 @@ export const usePredictionsStore = defineStore('predictions', () => {
     // Before the events held for this job replay, so their progress is not overwritten by the start's.
     const onStarted = (started: Output<'predict.start'>) => {
       jobId.value = started.jobId;
+      // The services say which one the job runs with; one that does not say runs what was asked.
+      usedTta.value = started.tta ?? requested;
       progress.value = { done: 0, total: started.total };
     };
     job = followJob(api, 'predict.start', input, handlers, onStarted);
@@ -181,6 +195,8 @@ export const usePredictionsStore = defineStore('predictions', () => {
     error,
     filter,
     flipTta,
+    chosenTta,
+    usedTta,
     predicted,
     skipped,
     labels,

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Locator } from '@playwright/test';
@@ -142,6 +142,7 @@ test('11 + 13. Prediction: the grid uses the window, Accept counts what it takes
   await studio.testId('predict-folder-submit').click();
   await expect(studio.testId('predict-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   await expect(studio.testId('predict-count')).toHaveText(`${PREDICT_COUNT} of ${PREDICT_COUNT} shown`);
+  await expect(studio.testId('predict-tta-used')).toHaveText('Test-time augmentation: none');
   const grid = studio.testId('prediction-grid');
   expect(await gridHeight(grid)).toBeGreaterThan(550);
   await studio.snap('prediction-1280x900');
@@ -199,5 +200,28 @@ test('13. a changed filter scrolls to the top, and filters do not carry over to 
   await expect(studio.testId('predict-min-confidence')).toHaveValue('0');
   await expect(studio.testId('predict-sort')).toHaveValue('confidence-desc');
   await expect(studio.testId('predict-count')).toHaveText(`${PREDICT_COUNT} of ${PREDICT_COUNT} shown`);
+  await studio.expectNoErrorToast();
+});
+
+test('the summary names the test-time augmentation the prediction used, as its CSV does', async () => {
+  await studio.testId('predict-tta-flip').check();
+  // Ticking it changes the next prediction, not what the shown one used.
+  await expect(studio.testId('predict-tta-used')).toHaveText('Test-time augmentation: none · the next prediction uses flip');
+  await studio.testId('predict-folder-submit').click();
+  await expect(studio.testId('predict-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await expect(studio.testId('predict-tta-used')).toHaveText('Test-time augmentation: flip');
+  await expect(studio.testId('predict-count')).toHaveText(`${PREDICT_COUNT} of ${PREDICT_COUNT} shown`);
+  await studio.snap('prediction-tta-flip');
+
+  const downloading = studio.page.waitForEvent('download');
+  await studio.testId('predict-export-csv').click();
+  const csv = readFileSync((await (await downloading).path())!, 'utf8').replace(/^\uFEFF/, '');
+  const [header, ...rows] = csv.trim().split(/\r?\n/);
+  expect(header!.split(',').at(-1)).toBe('tta');
+  expect(rows).toHaveLength(PREDICT_COUNT);
+  expect(new Set(rows.map((row) => row.split(',').at(-1)))).toEqual(new Set(['flip']));
+
+  await studio.testId('predict-tta-flip').uncheck();
+  await expect(studio.testId('predict-tta-used')).toHaveText('Test-time augmentation: flip · the next prediction uses none');
   await studio.expectNoErrorToast();
 });
