@@ -9,6 +9,7 @@ export function runView(row: RunRow, queuePosition: number | null = null): Run {
     name: row.name,
     status: row.status,
     config: row.config,
+    resolvedConfig: row.resolvedConfig,
     error: row.error,
     backend: row.backend,
     classes: row.classes,

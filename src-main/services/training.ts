@@ -238,7 +238,8 @@ export class TrainingService {
         const current = storage.runs.get(runId);
         const run = storage.runs.update(runId, {
           status: current?.status === 'stopping' ? 'stopping' : 'running',
-          config: visibleConfig(event.config as unknown as Record<string, unknown>, (current?.config ?? {}) as TrainConfigInput),
+          // Beside the requested config, which stays as asked (a resume asks again with it).
+          resolvedConfig: visibleConfig(event.config as unknown as Record<string, unknown>, (current?.config ?? {}) as TrainConfigInput),
           backend: event.backend,
           classes: event.classes,
           epochs: event.config.epochs,

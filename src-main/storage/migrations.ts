@@ -204,6 +204,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN known_classes_json TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'runs keep the config they asked for beside the one the engine resolved',
+    // config_json stays what was asked for; the engine's full config (defaults filled, a source
+    // model's architecture) goes beside it at the run's start. Before this the start overwrote
+    // config_json with it, so a run that has started (it names its backend) has only that one.
+    sql: `
+      ALTER TABLE runs ADD COLUMN resolved_config_json TEXT;
+      UPDATE runs SET resolved_config_json = config_json WHERE backend IS NOT NULL;
+    `,
+  },
 ];
 
 /** Brings the database to the newest version, one transaction per migration. Returns the versions applied. */

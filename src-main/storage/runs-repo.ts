@@ -9,7 +9,10 @@ export interface RunRow {
   datasetId: number;
   name: string;
   status: RunStatus;
+  /** The settings the run was asked for (training.start), never rewritten. */
   config: Record<string, unknown>;
+  /** The engine's full config from the run's start event (defaults filled); null until it started. */
+  resolvedConfig: Record<string, unknown> | null;
   error: string | null;
   backend: string | null;
   classes: string[];
@@ -39,6 +42,7 @@ interface RawRun {
   name: string;
   status: RunStatus;
   config_json: string;
+  resolved_config_json: string | null;
   error: string | null;
   backend: string | null;
   classes_json: string;
@@ -61,6 +65,7 @@ const toRun = (r: RawRun): RunRow => ({
   name: r.name,
   status: r.status,
   config: JSON.parse(r.config_json) as Record<string, unknown>,
+  resolvedConfig: r.resolved_config_json === null ? null : (JSON.parse(r.resolved_config_json) as Record<string, unknown>),
   error: r.error,
   backend: r.backend,
   classes: JSON.parse(r.classes_json) as string[],
@@ -81,6 +86,7 @@ const COLUMNS: Record<keyof Omit<RunRow, 'id' | 'datasetId' | 'startedAt'>, [str
   name: ['name', (v) => v],
   status: ['status', (v) => v],
   config: ['config_json', (v) => JSON.stringify(v)],
+  resolvedConfig: ['resolved_config_json', (v) => (v === null ? null : JSON.stringify(v))],
   error: ['error', (v) => v],
   backend: ['backend', (v) => v],
   classes: ['classes_json', (v) => JSON.stringify(v)],

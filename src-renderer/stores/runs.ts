@@ -7,7 +7,7 @@ import { useApiClient } from '../api/studio-client';
 import type { BatchMetrics, EpochMetrics, Payload, Preset, Run, TrainConfigInput } from '../api/types';
 import { useAppStore } from './app';
 import type { TrainForm } from './training-config';
-import { configFromForm, DEFAULT_FORM, formFromConfig, matchesPreset } from './training-config';
+import { configFromForm, DEFAULT_FORM, formFromConfig, matchesPreset, runSettings } from './training-config';
 
 /** One training step on the charts; `x` is in epochs (2.5 = halfway through the third epoch). */
 export interface BatchPoint {
@@ -70,14 +70,14 @@ export const useRunsStore = defineStore('runs', () => {
     if (!run) return null;
     const batch = lastBatch.value;
     const lastEpoch = epochs.value[epochs.value.length - 1];
-    const total = run.epochs || run.config.epochs || 1;
+    const total = run.epochs || runSettings(run).epochs || 1;
     if (!batch) {
       const done = lastEpoch?.epoch ?? run.epochsCompleted;
       return { epoch: done, epochs: total, step: 0, stepsPerEpoch: 0, imagesPerSec: 0, etaSec: null, fraction: Math.min(1, done / total) };
     }
     const fraction = Math.min(1, (batch.epoch - 1 + batch.step / batch.stepsPerEpoch) / total);
     const remainingSteps = (total - batch.epoch) * batch.stepsPerEpoch + (batch.stepsPerEpoch - batch.step);
-    const batchSize = run.config.batchSize ?? form.value.batchSize;
+    const batchSize = runSettings(run).batchSize ?? form.value.batchSize;
     const etaSec = batch.imagesPerSec > 0 ? (remainingSteps * batchSize) / batch.imagesPerSec : (lastEpoch?.etaSec ?? null);
     return { epoch: batch.epoch, epochs: total, step: batch.step, stepsPerEpoch: batch.stepsPerEpoch, imagesPerSec: batch.imagesPerSec, etaSec, fraction };
   });
@@ -115,8 +115,8 @@ export const useRunsStore = defineStore('runs', () => {
 
   /** The form shows a run's settings: its dataset, and every value it trains with (presets' hidden ones too). */
   function followRun(run: Run) {
-    const config = run.config as Record<string, unknown>;
-    form.value = formFromConfig(run.config, DEFAULT_FORM);
+    const config = runSettings(run) as Record<string, unknown>;
+    form.value = formFromConfig(runSettings(run), DEFAULT_FORM);
     presetConfig.value = Object.fromEntries(SETTINGS.filter((k) => config[k] !== undefined && config[k] !== null).map((k) => [k, config[k]])) as TrainConfigInput;
     presetId.value = presets.value.find((p) => formMatches(p))?.id ?? null;
     presetPicked.value = true;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { trainConfigInputSchema, type TrainConfigValues } from '../../src-main/contract/schemas/train-config';
 import { TRAIN_CONFIG_DEFAULTS } from '../../src-main/contract/train-config-values';
-import type { Preset, TrainConfigInput } from '../api/types';
+import type { Preset, Run, TrainConfigInput } from '../api/types';
 
 /** The settings the form shows, each one a field; the rest (checkpoints kept, micro-batch size, runtime) come from a preset or the engine. */
 type FormField =
@@ -57,6 +57,11 @@ export const DEFAULT_FORM: TrainForm = {
 export function matchesPreset(form: TrainForm, preset: Preset): boolean {
   const presetForm = formFromConfig(preset.config);
   return (Object.keys(presetForm) as (keyof TrainForm)[]).every((k) => k === 'device' || presetForm[k] === form[k]);
+}
+
+/** What a run trains with: the engine's resolved config once it started (defaults filled, a source model's architecture), else what it asked for. */
+export function runSettings(run: Pick<Run, 'config' | 'resolvedConfig'>): Run['config'] {
+  return run.resolvedConfig ?? run.config;
 }
 
 export function formFromConfig(config: TrainConfigInput, base: TrainForm = DEFAULT_FORM): TrainForm {

@@ -38,3 +38,14 @@ describe('RunDetails of a Quick fit', () => {
     expect(rowsOf(makeRun({ config: { init: 'pretrained', batchSize: 16, lr: 0.01 } })).get('Schedule')).toContain('batch 16 · lr 0.01');
   });
 });
+
+describe('RunDetails of a started run', () => {
+  it('shows what it trained with (the resolved config), not only what it asked for', () => {
+    const asked = { init: 'pretrained' as const, scale: 0.25 as const, epochs: 1 };
+    const queued = rowsOf(makeRun({ config: asked, resolvedConfig: null }));
+    expect(queued.get('Model')).toBe('ShuffleNetV1 0.25×');
+    const started = rowsOf(makeRun({ config: asked, resolvedConfig: { ...asked, scale: 1, groups: 3, stem: 'cifar', inputSize: 32, seed: 0 } }));
+    expect(started.get('Model')).toBe('ShuffleNetV1 1× · groups 3 · cifar stem · 32 px');
+    expect(started.get('Data')).toBe('all images · seed 0');
+  });
+});

@@ -198,6 +198,16 @@ describe('useRunsStore', () => {
     runs.unwatchLive();
   });
 
+  it('fills the form from what a started run trains with (its resolved config), not only what it asked for', async () => {
+    const asked = { ...fullConfig, init: 'pretrained' as const, scale: 0.25 as const, epochs: 40 };
+    const running = makeRun({ id: 7, status: 'running', config: asked, resolvedConfig: { ...asked, scale: 1 }, epochs: 40 });
+    server = fakeServer({ 'runs.list': () => [running], 'presets.list': () => presets, 'runs.get': () => ({ ...running, epochMetrics: [], stepMetrics: [] }) });
+    installStores(server.client);
+    const runs = useRunsStore();
+    await runs.load();
+    expect(runs.form).toMatchObject({ init: 'pretrained', scale: 1, epochs: 40 });
+  });
+
   it('says that a run pressed while another trains is queued, and waits for a load in progress', async () => {
     const ahead = makeRun({ id: 3, name: 'first', status: 'running' });
     let answerList: (runs: Run[]) => void = () => undefined;

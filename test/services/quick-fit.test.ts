@@ -27,7 +27,7 @@ describe('quick fit (linear probe) as a run', () => {
     const { run } = await ended;
     off();
     expect(run).toMatchObject({ status: 'completed', epochsCompleted: 1, epochs: 1 });
-    expect(run.backend).toMatch(/frozen 0\.5x backbone, fitted head/);
+    expect(run.backend).toMatch(/frozen 1x backbone, fitted head/);
     expect(run.config).toMatchObject({ init: 'pretrained', linearProbe: true });
     // The folder's cat and dog are CIFAR-10 classes: their head rows started from the pretrained model's, and the run says so.
     expect(run.knownClasses).toEqual(['cat', 'dog']);

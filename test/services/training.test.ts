@@ -57,7 +57,7 @@ describe('training through the ML host', () => {
     expect(final.bestValAccuracy).toBeGreaterThanOrEqual(0);
     expect(final.checkpointDir).toEqual(expect.any(String));
     expect(final.durationSec).toBeGreaterThan(0);
-    expect(final.config).toMatchObject({ scale: 0.25, stem: 'cifar', inputSize: 16, momentum: expect.any(Number) });
+    expect(final.resolvedConfig).toMatchObject({ scale: 0.25, stem: 'cifar', inputSize: 16, momentum: expect.any(Number) });
     expect(final.knownClasses).toEqual([]);
     const detail = await harness.client.invoke('runs.get', { id: run.id });
     expect(detail.epochMetrics).toHaveLength(1);
@@ -73,7 +73,7 @@ describe('training through the ML host', () => {
     const a = (await fromPretrained).run;
     expect(a).toMatchObject({ id: first.id, status: 'completed', error: null });
     // The shipped model is 1.0x groups 3; TINY asked for 0.25x, and the source's architecture wins.
-    expect(a.config).toMatchObject({ scale: 1, groups: 3, stem: 'cifar', inputSize: 16 });
+    expect(a.resolvedConfig).toMatchObject({ scale: 1, groups: 3, stem: 'cifar', inputSize: 16 });
     // cat and dog are CIFAR-10 classes: their head rows came from the pretrained model's.
     expect(a.knownClasses).toEqual(['cat', 'dog']);
     const fromRun = harness.next('training.status', (p) => p.runId !== first.id && finished(p), 240_000);

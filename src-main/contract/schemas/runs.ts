@@ -52,8 +52,13 @@ export const runSchema = z.object({
   datasetId: id,
   name: z.string(),
   status: runStatus,
-  /** What was asked for while queued; the engine's full resolved config once the run started. */
+  /** The settings the run was asked for (training.start), as asked. */
   config: trainConfigFieldsSchema.loose(),
+  /**
+   * The engine's full config once the run started: every default filled, and the architecture of
+   * the model it started from; null (or absent from an older server) until then.
+   */
+  resolvedConfig: trainConfigFieldsSchema.loose().nullable().optional(),
   error: z.string().nullable(),
   backend: z.string().nullable(),
   classes: z.array(z.string()),
