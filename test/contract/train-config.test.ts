@@ -99,7 +99,7 @@ describe('one training config', () => {
 
   it('no other source file writes the defaults out again', () => {
     // Three or more settings at their default values in one file is a list of defaults (two occur
-    // by chance: the pretrained model's 0.5x, groups 3, cifar stem). Not counted: services/presets.ts,
+    // by chance, such as groups 3 and the cifar stem). Not counted: services/presets.ts,
     // whose presets are recipes written out in full so the form shows every value.
     const literal = (value: string | number | boolean) =>
       typeof value === 'string' ? `['"]${value}['"]` : typeof value === 'number' ? String.raw`(?:${String(value).replace('.', String.raw`\.`)}|${value.toExponential().replace(/[.+]/g, String.raw`\$&`)})(?![\d.e])` : String(value);
