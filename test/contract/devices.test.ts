@@ -3,25 +3,16 @@
  * `app.backend`'s device list and the engine's option check take that list, and no other file of
  * the app writes the three names out again.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { root, sourceFiles } from './source-files';
 import { backendInfoSchema } from '../../src-main/contract/schemas/app';
 import { trainConfigSchema } from '../../src-main/contract/schemas/train-config';
 import { DEVICE_CHOICES, ONNX_DEVICES } from '../../src-main/contract/devices';
 import { requestedDevice } from '../../src-main/engine/runtime/devices';
 
-const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const HOME = 'src-main/contract/devices.ts';
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return /\.(ts|vue)$/.test(entry.name) ? [full] : [];
-  });
-}
 
 /** The orders three items can be written in. */
 function orders<T>(items: readonly T[]): T[][] {

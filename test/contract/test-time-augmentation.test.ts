@@ -3,26 +3,17 @@
  * schema takes that list, and no other file of the app writes it out again, except migration 6,
  * whose CHECK is frozen SQL and must still agree.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { root, sourceFiles } from './source-files';
 import { testTimeAugmentation } from '../../src-main/contract/schemas/evaluation';
 import { TEST_TIME_AUGMENTATIONS } from '../../src-main/contract/test-time-augmentation';
 import { requestedTta } from '../../src-main/engine/runtime/tta';
 import { MIGRATIONS } from '../../src-main/storage';
 
-const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const HOME = 'src-main/contract/test-time-augmentation.ts';
 const FROZEN = 'src-main/storage/migrations.ts';
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return /\.(ts|vue)$/.test(entry.name) ? [full] : [];
-  });
-}
 
 describe('test-time augmentations', () => {
   it('the contract’s schema and the engine’s option check take the one list', () => {

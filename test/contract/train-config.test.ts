@@ -5,10 +5,10 @@
  * The type checks are compile-time: `npx tsc --noEmit -p .` (in `npm test`) fails on a drift, the
  * runtime expectations below only keep the constants used.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { root, sourceFiles } from './source-files';
 import { trainConfigSchema, type TrainConfigValues } from '../../src-main/contract/schemas/train-config';
 import { defaultInputSize, GROUPS, SCALES, STEMS, TRAIN_CONFIG_DEFAULTS } from '../../src-main/contract/train-config-values';
 import { FINE_TUNE_DEFAULTS } from '../../src-main/engine/step/fine-tune';
@@ -37,16 +37,7 @@ const formFields: Equals<Plain<TrainForm>, Plain<Required<Pick<TrainConfigValues
 // A default for every setting a run always has, and none for those absent by default.
 const defaultsCoverRequired: Equals<keyof typeof TRAIN_CONFIG_DEFAULTS, Exclude<RequiredKeys<TrainConfig>, AppDecides>> = true;
 
-const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const HOME = 'src-main/contract/train-config-values.ts';
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return /\.(ts|vue)$/.test(entry.name) ? [full] : [];
-  });
-}
 
 /** A list written out as a literal: its items in order, joined by commas or bars (an array, a union type, a z.enum). */
 function written(items: readonly (string | number)[]): RegExp {
