@@ -20,7 +20,7 @@ const mlRuntimes = {
  * behind them: `engine/api` (index.ts: training, evaluation, prediction, audit, explanations,
  * export; loads TensorFlow.js) for the CLI and the ML host, which re-exports `engine/api/light`
  * (types, errors, plain helpers; Node built-ins only) and `engine/api/scan` (image sniffing,
- * dataset scanning, the CIFAR-10 download; sharp and tar, no model runtime). Type-only imports
+ * dataset scanning; sharp and jpeg-js, no model runtime; the CIFAR-10 download is in the index). Type-only imports
  * count too: the light entry exports every public type. */
 const engineEntries = {
   regex: '(^|/)engine/(?!api(/light|/scan)?$)',
