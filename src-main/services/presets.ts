@@ -75,7 +75,7 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'small-folder',
     name: 'Small image folder',
-    description: 'Starts from the ShuffleNetV1 1.0x this app pretrained on CIFAR-10 (86.6% top-1): 5 epochs train only the new head, then all of it with the backbone at a tenth of the rate; 32x32, 30 epochs at batch 16, lr 0.01. For a few dozen images per class: about a minute for 120 images on a busy 2-core CPU; 86-87% on 300 held-out images of 3 CIFAR-10 classes after 40 per class, named as CIFAR-10 names them or not. Quick fit: the same in seconds, and 85-86% on all 10 classes from 50 images each.',
+    description: 'Starts from the ShuffleNetV1 1.0x this app pretrained on CIFAR-10 (86.6% top-1): 5 epochs train only the new head, then all of it with the backbone at a tenth of the rate; 32x32, 30 epochs at batch 16, lr 0.01. For a few dozen images per class: 1-3 minutes for 120 images on a busy 2-core CPU (measured 41-167 s); 86-87% on 300 held-out images of 3 CIFAR-10 classes after 40 per class, named as CIFAR-10 names them or not. Quick fit: the same in seconds, and 85-86% on all 10 classes from 50 images each.',
     // Measured on folder-sample, seeds 0-3, one sitting (docs/results.md, "fine-tuning options"): best
     // validation 0.79/0.88/0.83/1.00, against 0.79/0.83/0.75/1.00 for the one-rate fine-tune and
     // 0.67/0.63/0.71/0.92 from scratch at 0.25x.
