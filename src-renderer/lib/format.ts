@@ -8,6 +8,11 @@ export function fixed(value: number | null | undefined, digits = 3): string {
   return value.toFixed(digits);
 }
 
+/** ONNX Runtime's device as people write it ('CUDA', 'WebGPU', 'CPU'): the top bar and the Device select name devices alike. */
+export function deviceName(device: string): string {
+  return ({ cuda: 'CUDA', webgpu: 'WebGPU', cpu: 'CPU' } as Record<string, string>)[device] ?? device;
+}
+
 /** "42s", "3m 05s", "1h 02m". */
 export function duration(seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return '—';

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { configFromForm, DEFAULT_FORM, PRETRAINED_ARCH, type TrainForm } from '../../src-renderer/stores/training-config';
 import { PRETRAINED_NAME } from '../../src-main/engine/checkpoint/pretrained';
+import { PRESETS } from '../../src-main/services/presets';
 import { makeRun } from './support';
 
 function mountForm(sources = [makeRun({ id: 7, name: 'cats v1', status: 'completed', checkpointDir: '/runs/7', config: { scale: 0.25, groups: 2, stem: 'cifar' } })]) {
@@ -17,9 +18,15 @@ function mountForm(sources = [makeRun({ id: 7, name: 'cats v1', status: 'complet
 
 describe('Start from', () => {
   it('knows the architecture of the model actually shipped in resources/pretrained/', () => {
-    // The renderer cannot read the manifest, so it holds a copy; this keeps the copy true when the model is remade.
+    // The renderer cannot read the manifest, so it holds a copy, as does every preset that starts from
+    // the pretrained model (a preset's scale that differs is refused when training starts); this keeps
+    // the copies true when the model is remade.
     const manifest = JSON.parse(readFileSync(path.join(__dirname, '../../resources/pretrained', PRETRAINED_NAME, 'manifest.json'), 'utf8'));
-    expect(PRETRAINED_ARCH).toEqual({ scale: manifest.model.scale, groups: manifest.model.groups, stem: manifest.model.stem });
+    const shipped = { scale: manifest.model.scale, groups: manifest.model.groups, stem: manifest.model.stem };
+    expect(PRETRAINED_ARCH).toEqual(shipped);
+    const fromPretrained = PRESETS.filter((p) => p.config.init === 'pretrained');
+    expect(fromPretrained.map((p) => p.id)).toContain('small-folder');
+    for (const p of fromPretrained) expect({ scale: p.config.scale, groups: p.config.groups, stem: p.config.stem }).toEqual(shipped);
   });
 
   it('takes the pretrained model with its architecture, which the form then keeps fixed', async () => {
