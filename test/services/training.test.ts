@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset, Payload, Run } from '../../src-main/contract';
 import { makeImageFolder, removeDir, startHarness, TINY, tempDir, writeBroken, writePng, type Harness } from './helpers';
 import { hasEnded } from '../../src-main/contract';
+import { TRAIN_CONFIG_DEFAULTS } from '../../src-main/contract/train-config-values';
+import { PRETRAINED_ARCH } from '../../src-renderer/stores/training-config';
 
 let root: string;
 let harness: Harness;
@@ -69,11 +71,18 @@ describe('training through the ML host', () => {
 
   it('starts a run from the pretrained model and another from that run, each with its source\'s architecture', async () => {
     const fromPretrained = harness.next('training.status', (p) => finished(p), 240_000);
-    const first = await harness.client.invoke('training.start', { datasetId: dataset.id, config: { ...TINY, init: 'pretrained' }, name: 'from pretrained' });
+    const requested = { ...TINY, init: 'pretrained' as const };
+    const first = await harness.client.invoke('training.start', { datasetId: dataset.id, config: requested, name: 'from pretrained' });
+    expect(first).toMatchObject({ config: requested, resolvedConfig: null });
     const a = (await fromPretrained).run;
     expect(a).toMatchObject({ id: first.id, status: 'completed', error: null });
-    // The shipped model is 1.0x groups 3; TINY asked for 0.25x, and the source's architecture wins.
-    expect(a.resolvedConfig).toMatchObject({ scale: 1, groups: 3, stem: 'cifar', inputSize: 16 });
+    // The request stays as sent; beside it the engine's config (issue 13): the shipped model's
+    // architecture, not the 0.25x TINY asked for, the defaults TINY left out, and no folders.
+    expect(a.config).toEqual(requested);
+    expect(a.resolvedConfig).toMatchObject({ ...PRETRAINED_ARCH, inputSize: 16, epochs: 1, init: 'pretrained', seed: TRAIN_CONFIG_DEFAULTS.seed, momentum: TRAIN_CONFIG_DEFAULTS.momentum, headOnlyEpochs: 0 });
+    expect(a.resolvedConfig).not.toHaveProperty('dataset');
+    expect(a.resolvedConfig).not.toHaveProperty('outDir');
+    expect(await harness.client.invoke('runs.get', { id: a.id })).toMatchObject({ config: requested, resolvedConfig: a.resolvedConfig });
     // cat and dog are CIFAR-10 classes: their head rows came from the pretrained model's.
     expect(a.knownClasses).toEqual(['cat', 'dog']);
     const fromRun = harness.next('training.status', (p) => p.runId !== first.id && finished(p), 240_000);
