@@ -8,6 +8,9 @@
 export const ONNX_DEVICES = ['cuda', 'webgpu', 'cpu'] as const;
 export type OnnxDevice = (typeof ONNX_DEVICES)[number];
 
+/** The devices that are a GPU: training there runs one session instead of the CPU replicas. */
+export type GpuDevice = Exclude<OnnxDevice, 'cpu'>;
+
 /** What a job may ask for: 'auto' first, then the devices in the order 'auto' tries them. */
 export const DEVICE_CHOICES = ['auto', ...ONNX_DEVICES] as const;
 export type DeviceChoice = (typeof DEVICE_CHOICES)[number];

@@ -6,9 +6,7 @@
  */
 import { createOnnxSession, runOnnxNamed, type OnnxSession } from '../onnx/onnx-runtime';
 import type { Feeds, ReplicaGraph, SharedParam, StepRunner } from './replica-protocol';
-
-/** The GPU devices a DeviceSession opens on. */
-export type TrainingGpu = 'webgpu' | 'cuda';
+import type { GpuDevice } from '../../contract/devices';
 
 export class DeviceSession implements StepRunner {
   readonly size = 1;
@@ -20,7 +18,7 @@ export class DeviceSession implements StepRunner {
   private version = -1;
 
   private constructor(
-    readonly provider: TrainingGpu,
+    readonly provider: GpuDevice,
     private graphs: Record<ReplicaGraph, Uint8Array>,
     private readonly weights: { shared: Float32Array; layout: SharedParam[] },
   ) {
@@ -31,7 +29,7 @@ export class DeviceSession implements StepRunner {
    * Opens the fixed-size graph on `device` (the any-size one when first run, as a replica does).
    * @throws Error when the device's provider cannot open the graph (no fallback to the CPU)
    */
-  static async open(device: TrainingGpu, graphs: Record<ReplicaGraph, Uint8Array>, weights: { buffer: SharedArrayBuffer; layout: SharedParam[] }): Promise<DeviceSession> {
+  static async open(device: GpuDevice, graphs: Record<ReplicaGraph, Uint8Array>, weights: { buffer: SharedArrayBuffer; layout: SharedParam[] }): Promise<DeviceSession> {
     const runner = new DeviceSession(device, graphs, { shared: new Float32Array(weights.buffer), layout: weights.layout });
     await runner.reopen(graphs);
     return runner;

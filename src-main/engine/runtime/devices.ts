@@ -10,7 +10,7 @@ import { UserError } from '../errors';
 import { encodeOnnxModel } from '../onnx/onnx-proto';
 import { createOnnxSession, onnxRuntimeStatus, runOnnx, type OnnxDevice } from '../onnx/onnx-runtime';
 import { missingVulkanLoader, vulkanDrivers } from './vulkan-drivers';
-import { DEVICE_CHOICES, type DeviceChoice } from '../../contract/devices';
+import { DEVICE_CHOICES, type DeviceChoice, type GpuDevice } from '../../contract/devices';
 
 // The list's one home is the contract (import-free, so the training config's schema takes it too).
 export { DEVICE_CHOICES, type DeviceChoice };
@@ -169,7 +169,7 @@ export async function pickDevice(choice: DeviceChoice): Promise<DeviceChoiceResu
  * never takes a software adapter), or null for the CPU (OnnxTrainer's replicas).
  * @throws UserError when the named device is not available here
  */
-export async function trainingGpu(choice: DeviceChoice): Promise<'webgpu' | 'cuda' | null> {
+export async function trainingGpu(choice: DeviceChoice): Promise<GpuDevice | null> {
   const { device } = await pickDevice(choice);
   return device.name === 'cpu' ? null : device.name;
 }
