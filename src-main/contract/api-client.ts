@@ -7,13 +7,14 @@ import type { ClientMessage, ServerMessage } from './wire';
 const isId = (value: unknown): value is number | string => typeof value === 'number' || (typeof value === 'string' && value !== '');
 
 /**
- * The contract's wire (wire.ts) for the core: `{id, method, input}` out; `{id, result}`,
- * `{id, error}` and `{event, payload}` in. Checked by hand rather than with wire.ts's zod schema
- * so the renderer's client needs no validator; anything else (e.g. the server's `id: null` reply
- * to an unreadable frame) is ignored.
+ * The contract's wire (wire.ts) for the core: `{id, method, input}` and `{id, listen: [names]}` /
+ * `{id, unlisten: [names]}` out; `{id, result}`, `{id, error}` and `{event, payload}` in. Checked
+ * by hand rather than with wire.ts's zod schema so the renderer's client needs no validator;
+ * anything else (e.g. the server's `id: null` reply to an unreadable frame) is ignored.
  */
 export const contractCodec: RpcCodec<ClientMessage, ServerMessage> = {
   request: (id, method, input) => ({ id, method, input }),
+  listen: (id, names, listening) => (listening ? { id, listen: [...names] } : { id, unlisten: [...names] }),
   decode(raw): Incoming {
     if (!raw || typeof raw !== 'object') return null;
     const message = raw as Record<string, unknown>;

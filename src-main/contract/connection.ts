@@ -1,28 +1,42 @@
 import { apiClientOf, createContractCore } from './api-client';
-import { ApiError } from './errors';
+import { ApiError, toWireError } from './errors';
 import type { ApiRouter } from './router';
 import type { ApiClient, ClientChannel, ServerChannel, TransportKind } from './transport';
-import { clientMessageSchema } from './wire';
+import { parseClientMessage } from './wire';
 
 /**
- * Serves one client connection: answers its requests through the router and forwards every event.
- * Returns a function that detaches the connection (also called when the channel closes).
+ * Serves one client connection: answers its calls through the router, keeps the set of event
+ * names it listens to, and forwards only those events. Returns a function that detaches the
+ * connection (also called when the channel closes, which drops its set).
  */
 export function serveChannel(router: ApiRouter, channel: ServerChannel, transport: TransportKind): () => void {
-  const stopEvents = router.onEvent((event, payload) => channel.send({ event, payload }));
+  const events = router.connectionEvents((event, payload) => channel.send({ event, payload }));
   const gone = new AbortController();
   const stopMessages = channel.onMessage((raw) => {
-    const parsed = clientMessageSchema.safeParse(raw);
-    if (!parsed.success) {
-      const id = typeof (raw as { id?: unknown })?.id === 'number' || typeof (raw as { id?: unknown })?.id === 'string';
-      if (id) channel.send({ id: (raw as { id: string | number }).id, error: { code: 'invalid-input', message: 'Malformed request' } });
+    const parsed = parseClientMessage(raw);
+    if (!parsed.ok) {
+      const id = (raw as { id?: unknown } | null)?.id;
+      if (typeof id === 'number' || typeof id === 'string') channel.send({ id, error: { code: 'invalid-input', message: parsed.error } });
       return;
     }
-    void router.handleMessage(parsed.data, { transport, signal: gone.signal }).then((reply) => channel.send(reply));
+    const message = parsed.message;
+    if ('method' in message) {
+      void router.handleMessage(message, { transport, signal: gone.signal }).then((reply) => channel.send(reply));
+      return;
+    }
+    // Applied here, before the next message is read: a call sent after this listen message
+    // cannot emit before the listener is in place (what followJob relies on).
+    try {
+      if ('listen' in message) events.listen(message.listen);
+      else events.unlisten(message.unlisten);
+      channel.send({ id: message.id, result: null });
+    } catch (error) {
+      channel.send({ id: message.id, error: toWireError(error) });
+    }
   });
   const detach = () => {
     gone.abort();
-    stopEvents();
+    events.close();
     stopMessages();
     stopClose();
   };

@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'invalid-input',
   'invalid-output',
   'unknown-method',
+  'unknown-event',
   'not-found',
   'user-error',
   'conflict',

@@ -19,11 +19,15 @@ export interface FollowedJob<M extends MethodName> {
 }
 
 /**
- * Starts a job and hands its events, and only its events, to `handlers`. Events are broadcast to
- * every connection and a job's first ones can arrive before the start call's answer says which
- * job is ours, so the listeners go on before the request is sent and hold what comes until the
- * id is known: then `onStarted` runs, the held events of this job replay in order, and the
- * others' are dropped. The one place the app waits for a job id; works over any `ApiClient`.
+ * Starts a job and hands its events, and only its events, to `handlers`. A connection gets every
+ * job's events of the names it listens to, and a job's first ones can arrive before the start
+ * call's answer says which job is ours, so the listeners go on before the request is sent and
+ * hold what comes until the id is known: then `onStarted` runs, the held events of this job
+ * replay in order, and the others' are dropped. Subscribing first is also what makes the server
+ * send them at all: the listen message and the start request go over the same ordered channel
+ * (socket, in-memory pair, the window's IPC), and the server applies a listen before it reads the
+ * next message, so it listens before the job can emit. The one place the app waits for a job id;
+ * works over any `ApiClient`.
  */
 export function followJob<M extends JobMethodName>(
   client: ApiClient,

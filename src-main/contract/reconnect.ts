@@ -24,9 +24,10 @@ export interface Reconnecting {
 }
 
 /**
- * Keeps a core connected: dials, attaches each connection once it is open (the core then sends
- * the calls that waited), and dials again after a delay when it ends. Calls in flight on a lost
- * connection are the core's business (it fails them: the other end forgot them).
+ * Keeps a core connected: dials, attaches each connection once it is open (the core then tells it
+ * every event name it listens to, and sends the calls that waited, in that order), and dials again
+ * after a delay when it ends. Calls in flight on a lost connection are the core's business (it
+ * fails them: the other end forgot them, as it forgot what the connection listened to).
  */
 export function keepConnected<Out, In>(core: RpcClientCore<Out, In>, dial: Dialer<Out, In>, options: ReconnectOptions): Reconnecting {
   const listeners = new Set<(state: ConnectionState) => void>();

@@ -1,10 +1,32 @@
 import { ApiError, toWireError } from './errors';
-import { events, isEventName, type EventName, type Payload } from './events';
+import { eventNames, events, isEventName, type EventName, type Payload } from './events';
 import { isMethodName, methods, type MethodName } from './methods';
 import type { CallContext, EventSink, Handler, Handlers } from './transport';
-import type { ClientMessage, ServerMessage } from './wire';
+import type { RequestMessage, ServerMessage } from './wire';
 
 export type EventListener = (event: EventName, payload: unknown) => void;
+
+/**
+ * The events of one connection (a socket, an in-memory pair, an Electron window): it gets an
+ * event only while it listens to that event's name. `close` when the connection goes.
+ */
+export interface ConnectionEvents {
+  /** Adds names; throws `unknown-event` (and adds none) if any name is not a contract event. */
+  listen(names: readonly string[]): void;
+  /** Removes names (ones not listened to are fine); throws `unknown-event` like `listen`. */
+  unlisten(names: readonly string[]): void;
+  readonly names: ReadonlySet<EventName>;
+  close(): void;
+}
+
+/** The names as contract events, or an `unknown-event` error naming the first stranger. */
+export function checkEventNames(names: readonly string[]): EventName[] {
+  const unknown = names.find((name) => !isEventName(name));
+  if (unknown !== undefined) {
+    throw new ApiError('unknown-event', `Unknown event "${unknown}"; the events are ${eventNames.join(', ')}`);
+  }
+  return names as EventName[];
+}
 
 export interface RouterOptions {
   /** Called for handler bugs the client only sees as `internal` / `invalid-output`, and for bad events. */
@@ -13,11 +35,13 @@ export interface RouterOptions {
 
 /**
  * Binds handlers to the contract: validates every input, runs the handler, validates its output,
- * and turns failures into `ApiError`s. Transports feed it messages and forward its events.
+ * and turns failures into `ApiError`s. Transports feed it messages and, for each connection,
+ * forward the events that connection listens to (`connectionEvents`).
  */
 export class ApiRouter implements EventSink {
   private readonly handlers: Partial<Record<MethodName, Handler<MethodName>>> = {};
-  private readonly listeners = new Set<EventListener>();
+  /** Who listens to each event name (one entry per connection that listens). */
+  private readonly listeners = new Map<EventName, Set<EventListener>>();
 
   constructor(private readonly options: RouterOptions = {}) {}
 
@@ -58,7 +82,7 @@ export class ApiRouter implements EventSink {
   }
 
   /** Answers one wire request; never throws. */
-  async handleMessage(message: ClientMessage, context: CallContext): Promise<ServerMessage> {
+  async handleMessage(message: RequestMessage, context: CallContext): Promise<ServerMessage> {
     try {
       return { id: message.id, result: await this.call(message.method, message.input, context) };
     } catch (error) {
@@ -76,12 +100,34 @@ export class ApiRouter implements EventSink {
       this.options.onError?.(`emit ${event}`, checked.error);
       return;
     }
-    for (const listener of this.listeners) listener(event, checked.data);
+    for (const deliver of [...(this.listeners.get(event) ?? [])]) deliver(event, checked.data);
   }
 
-  onEvent(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * A new connection's events, delivered through `deliver`; it listens to nothing until told.
+   * Listening is applied at once (synchronously), so a transport that handles a listen message
+   * before the call after it has the listener in place before that call's handler can emit.
+   */
+  connectionEvents(deliver: EventListener): ConnectionEvents {
+    const names = new Set<EventName>();
+    const add = (name: EventName) => {
+      const set = this.listeners.get(name) ?? new Set();
+      this.listeners.set(name, set);
+      set.add(deliver);
+      names.add(name);
+    };
+    const remove = (name: EventName) => {
+      const set = this.listeners.get(name);
+      set?.delete(deliver);
+      if (set?.size === 0) this.listeners.delete(name);
+      names.delete(name);
+    };
+    return {
+      listen: (list) => checkEventNames(list).forEach(add),
+      unlisten: (list) => checkEventNames(list).forEach(remove),
+      names,
+      close: () => [...names].forEach(remove),
+    };
   }
 }
 

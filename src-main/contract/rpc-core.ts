@@ -4,7 +4,8 @@ import type { MessageChannel } from './transport';
 /**
  * The one client half of every request/reply pipe in the app (browser WebSocket, in-memory tests,
  * the ML host child process): it numbers calls, keeps the calls waiting for replies, matches
- * replies and errors to them, and hands events to listeners. What differs between pipes is only
+ * replies and errors to them, tells the other end which event names it listens to (where the
+ * pipe has named events), and hands events to listeners. What differs between pipes is only
  * the shape of their messages (a codec) and what a lost connection means (the error options).
  *
  * No Node or DOM imports (and no zod): the renderer bundles this file.
@@ -16,7 +17,7 @@ export type RequestId = number | string;
 export type Incoming =
   | { kind: 'result'; id: RequestId; value: unknown }
   | { kind: 'error'; id: RequestId; error: WireError }
-  /** A broadcast event, delivered to `subscribe(name)` listeners. */
+  /** A named event, delivered to `subscribe(name)` listeners. */
   | { kind: 'event'; name: string; payload: unknown }
   /** An event of one call (the ML host's progress), delivered to that call's `onEvent`. */
   | { kind: 'call-event'; id: RequestId; event: unknown }
@@ -26,6 +27,12 @@ export interface RpcCodec<Out, In> {
   request(id: number, method: string, input: unknown): Out;
   /** Asks the other end to stop a call. Without it an aborted call is dropped here at once. */
   cancel?(id: number): Out;
+  /**
+   * Tells the other end to start (`listening`) or stop sending the events of `names`, answered by
+   * a result or error for `id`. Without it the other end sends what it sends (the ML host's events
+   * belong to calls) and `subscribe` is local only.
+   */
+  listen?(id: number, names: readonly string[], listening: boolean): Out;
   decode(message: In): Incoming;
 }
 
@@ -41,6 +48,8 @@ export interface RpcCoreOptions<Out, In> {
   notConnectedError?(): ApiError;
   /** A listener that throws must not break delivery to the others (default: console.error). */
   onListenerError?(where: string, error: unknown): void;
+  /** The other end refused a listen message (an event name it does not know; default: console.error). */
+  onListenRefused?(what: string, error: ApiError): void;
 }
 
 export interface RpcCallOptions {
@@ -64,6 +73,8 @@ export class RpcClientCore<Out, In> {
   private nextId = 1;
   private readonly pending = new Map<RequestId, Pending<Out>>();
   private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+  /** Listen messages sent on the current channel and not answered yet: id -> what they asked. */
+  private readonly listening = new Map<RequestId, string>();
   private channel: MessageChannel<Out, In> | null = null;
   private detachChannel: (() => void) | null = null;
   private closedWith: ApiError | null = null;
@@ -90,6 +101,9 @@ export class RpcClientCore<Out, In> {
       stopMessages();
       stopClose();
     };
+    // A new connection (a reconnect) knows nothing of this client: tell it every name listened to,
+    // before the calls that waited, so events those calls cause are not lost.
+    if (this.listeners.size > 0) this.sendListen([...this.listeners.keys()], true);
     for (const call of this.pending.values()) {
       if (call.sent) continue;
       clearTimeout(call.queueTimer);
@@ -122,13 +136,27 @@ export class RpcClientCore<Out, In> {
     });
   }
 
+  /**
+   * Adds a listener for the events named `name`. The other end is told only when the first one of
+   * a name comes (listen) and the last one goes (unlisten). A listen message goes out at once on
+   * the same ordered channel as calls, so the other end has it before any call made after
+   * `subscribe` returns: events that call causes reach the listener. Events sent before the
+   * other end read it do not.
+   */
   subscribe(name: string, listener: (payload: unknown) => void): () => void {
-    const set = this.listeners.get(name) ?? new Set();
-    this.listeners.set(name, set);
+    let set = this.listeners.get(name);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(name, set);
+      this.sendListen([name], true);
+    }
     set.add(listener);
+    const own = set;
     return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(name) === set) this.listeners.delete(name);
+      own.delete(listener);
+      if (own.size > 0 || this.listeners.get(name) !== own) return;
+      this.listeners.delete(name);
+      this.sendListen([name], false);
     };
   }
 
@@ -147,6 +175,28 @@ export class RpcClientCore<Out, In> {
     this.detachChannel?.();
     this.detachChannel = null;
     this.channel = null;
+    this.listening.clear();
+  }
+
+  /** Sends a listen message now, or nothing while unattached (`attach` sends the whole set). */
+  private sendListen(names: readonly string[], listening: boolean): void {
+    const listen = this.options.codec.listen;
+    if (!listen || !this.channel) return;
+    const id = this.nextId++;
+    this.listening.set(id, `${listening ? 'listen' : 'unlisten'} ${names.join(', ')}`);
+    this.channel.send(listen(id, names, listening));
+  }
+
+  /** Settles a listen message's answer; false when `id` is not one. */
+  private answerListen(id: RequestId, error: WireError | null): boolean {
+    const what = this.listening.get(id);
+    if (what === undefined) return false;
+    this.listening.delete(id);
+    if (!error) return true;
+    const refused = new ApiError(error.code, error.message);
+    if (this.options.onListenRefused) this.options.onListenRefused(what, refused);
+    else console.error(`The server refused "${what}":`, refused.message);
+    return true;
   }
 
   /** The connection ended: the other end forgot the calls it had, so they can never be answered. */
@@ -184,8 +234,10 @@ export class RpcClientCore<Out, In> {
     if (!message) return;
     switch (message.kind) {
       case 'result':
+        if (this.answerListen(message.id, null)) return;
         return this.settle(message.id, (call) => call.resolve(message.value));
       case 'error':
+        if (this.answerListen(message.id, message.error)) return;
         return this.settle(message.id, (call) => call.reject(new ApiError(message.error.code, message.error.message)));
       case 'call-event': {
         const onEvent = this.pending.get(message.id)?.onEvent;

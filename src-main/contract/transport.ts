@@ -10,7 +10,7 @@ export interface ApiClient {
   subscribe<E extends EventName>(event: E, callback: (payload: Payload<E>) => void): () => void;
 }
 
-/** Where services push events; the router fans them out to every connected client. */
+/** Where services push events; the router sends each to the connections that listen to its name. */
 export interface EventSink {
   emit<E extends EventName>(event: E, payload: Payload<E>): void;
 }

@@ -54,7 +54,6 @@ async function start(): Promise<void> {
   router.register(dialogHandlers(mainWindow, trackKnownFolders(router, services, dataDir)));
   handleMediaProtocol(appSession, (request) => services.media.handle(request));
   const unbind = bindIpc(ipcMain, router, {
-    targets: () => BrowserWindow.getAllWindows().map((window) => window.webContents),
     onRejected: (url, method) => console.warn(`Refused IPC call ${String(method)} from ${url ?? 'an unknown frame'}`),
   });
 

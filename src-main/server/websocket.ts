@@ -23,16 +23,16 @@ function socketChannel(socket: WebSocket): ServerChannel {
     },
     onMessage(listener) {
       const handler = (data: Buffer, isBinary: boolean) => {
-        if (isBinary) return replyUnreadable(socket, 'Binary frames are not understood: send JSON text frames {id, method, input}');
+        if (isBinary) return replyUnreadable(socket, 'Binary frames are not understood: send JSON text frames {id, method, input} or {id, listen: [event names]}');
         let message: unknown;
         try {
           message = JSON.parse(data.toString('utf8'));
         } catch {
-          return replyUnreadable(socket, `Not JSON (${data.length} bytes): send JSON text frames {id, method, input}`);
+          return replyUnreadable(socket, `Not JSON (${data.length} bytes): send JSON text frames {id, method, input} or {id, listen: [event names]}`);
         }
-        // Without an id the contract's reply ("Malformed request") has nowhere to go.
+        // Without an id the contract's reply ("Malformed request", "Unknown event") has nowhere to go.
         const id = (message as { id?: unknown } | null)?.id;
-        if (typeof id !== 'number' && typeof id !== 'string') return replyUnreadable(socket, 'A request needs an id (a number or a string): {id, method, input}');
+        if (typeof id !== 'number' && typeof id !== 'string') return replyUnreadable(socket, 'A request needs an id (a number or a string): {id, method, input} or {id, listen: [event names]}');
         listener(message as ClientMessage);
       };
       socket.on('message', handler);
@@ -49,7 +49,10 @@ function socketChannel(socket: WebSocket): ServerChannel {
   };
 }
 
-/** The `/ws` endpoint: every socket gets every event and may call every method. */
+/**
+ * The `/ws` endpoint: every socket may call every method, and gets the events it listens to
+ * (`{id, listen: [names]}`), until it closes.
+ */
 export class WebSocketEndpoint {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 

@@ -137,6 +137,8 @@ describe('in-memory transport', () => {
     const { client } = connectInMemory(router);
     const got: number[] = [];
     const stop = client.subscribe('predict.progress', (p) => got.push(p.done));
+    // Events go only to connections that listen, and the listen message crosses the pair like any message.
+    await new Promise((r) => setTimeout(r, 5));
     router.emit('predict.progress', { jobId: 'j', done: 1, total: 3 });
     router.emit('predict.progress', { jobId: 'j', done: -5, total: 3 });
     await new Promise((r) => setTimeout(r, 5));

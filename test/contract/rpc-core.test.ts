@@ -45,7 +45,7 @@ describe('RpcClientCore', { timeout: 5000 }, () => {
     const a = core.invoke('datasets.get', { id: 1 });
     const b = core.invoke('datasets.get', { id: 2 });
     await until(() => requests.length === 2);
-    expect(requests.map((r) => r.input)).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(requests.map((r) => ('input' in r ? r.input : r))).toEqual([{ id: 1 }, { id: 2 }]);
     expect(requests[0].id).not.toBe(requests[1].id);
     server.send({ id: requests[1].id, result: 'two' });
     server.send({ id: requests[0].id, result: 'one' });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMain } from '../../scripts/build-main.mjs';
-import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../src-main/electron/ipc-channels';
+import { EVENT_CHANNEL, INVOKE_CHANNEL, LISTEN_CHANNEL } from '../../src-main/electron/ipc-channels';
 
 type Listener = (event: unknown, message: unknown) => void;
 
@@ -27,11 +27,17 @@ function loadPreload(reply: (method: string, input: unknown) => unknown) {
   const exposed: { key: string; api: Record<string, unknown> }[] = [];
   const listeners = new Map<string, Listener>();
   const invoked: unknown[][] = [];
+  /** The sets of event names the preload told the main process, in order. */
+  const listened: unknown[] = [];
   const electron = {
     contextBridge: { exposeInMainWorld: (key: string, api: Record<string, unknown>) => exposed.push({ key, api }) },
     ipcRenderer: {
       on: (channel: string, listener: Listener) => listeners.set(channel, listener),
       invoke: async (channel: string, method: string, input: unknown) => {
+        if (channel === LISTEN_CHANNEL) {
+          listened.push(method);
+          return { result: null };
+        }
         invoked.push([channel, method, input]);
         return reply(method, input);
       },
@@ -45,7 +51,7 @@ function loadPreload(reply: (method: string, input: unknown) => unknown) {
   };
   const module = { exports: {} };
   vm.runInNewContext(bundle, { require, module, exports: module.exports, __filename: 'preload.js', __dirname: '.' });
-  return { exposed, listeners, invoked };
+  return { exposed, listeners, invoked, listened };
 }
 
 describe('preload bridge', () => {
@@ -86,6 +92,21 @@ describe('preload bridge', () => {
     stop();
     push({}, { event: 'predict.item', payload: { n: 3 } });
     expect(got).toEqual([{ n: 1 }]);
+  });
+
+  it('tells the main process its whole set of event names at start and when a name gains its first or loses its last subscriber', () => {
+    const { exposed, listened } = loadPreload(() => ({ result: null }));
+    const api = exposed[0]!.api as { subscribe: (e: string, cb: (p: unknown) => void) => () => void };
+    // At start: none, so a reloaded page does not inherit what the last one listened to.
+    expect(listened).toEqual([[]]);
+    const stopA = api.subscribe('predict.item', () => {});
+    const stopB = api.subscribe('predict.item', () => {});
+    const stopDone = api.subscribe('predict.done', () => {});
+    stopA();
+    expect(listened).toEqual([[], ['predict.item'], ['predict.item', 'predict.done']]);
+    stopB();
+    stopDone();
+    expect(listened.slice(3)).toEqual([['predict.done'], []]);
   });
 
   it('pathForFile uses webUtils.getPathForFile', () => {

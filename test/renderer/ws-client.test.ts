@@ -124,6 +124,8 @@ describe('createWsClient', () => {
     await client.invoke('runs.list', {});
     const seen: number[] = [];
     const off = client.subscribe('evaluation.progress', (p) => seen.push(p.done));
+    // The server sends only what a socket listens to: let the listen message reach it first.
+    await client.invoke('runs.list', {});
     router.emit('evaluation.progress', { runId: 1, done: 1, total: 2 });
     await until(() => seen.length === 1);
     off();
