@@ -1,16 +1,39 @@
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { computed, ref } from 'vue';
 import type { SuggestionsStatus } from '../../src-main/contract/schemas/suggestions';
 import { useApiClient } from '../api/studio-client';
+import type { Run } from '../api/types';
 import { counted } from '../lib/format';
 import { useAppStore } from './app';
 import { useLabelingStore } from './labeling';
 import { useRunsStore } from './runs';
 
 /**
- * The labeling view's model help: suggested labels from the dataset's newest run (computed in the
- * ML host, with progress and Cancel), "Accept all above X%" with its undo, and "Retrain with new
- * labels", which continues from that run.
+ * Runs whose model ended with a finished checkpoint: completed, or stopped by the person (its best
+ * epoch's weights stay). A run still training, failed or diverged is not offered to suggest.
+ */
+const FINISHED: readonly Run['status'][] = ['completed', 'stopped'];
+
+/**
+ * The runs that can suggest labels for a dataset, newest first (the service's order: start time,
+ * then id). Only the dataset's own runs: suggestions.start refuses a run of another dataset, whose
+ * class list need not be this one's.
+ */
+export function suggestingRuns(runs: readonly Run[], datasetId: number | null): Run[] {
+  return runs
+    .filter((run) => run.datasetId === datasetId && run.checkpointDir !== null && FINISHED.includes(run.status))
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id - a.id);
+}
+
+/** The run a dataset suggests with until the person picks one: its newest completed run, else its newest usable (stopped) one. */
+export function defaultSuggestingRun(candidates: readonly Run[]): Run | null {
+  return candidates.find((run) => run.status === 'completed') ?? candidates[0] ?? null;
+}
+
+/**
+ * The labeling view's model help: suggested labels from a run the person picks (the dataset's
+ * newest by default; computed in the ML host, with progress and Cancel), "Accept all above X%"
+ * with its undo, and "Retrain with new labels", which continues from the run that suggested.
  */
 export const useSuggestionsStore = defineStore('suggestions', () => {
   const api = useApiClient();
@@ -24,6 +47,32 @@ export const useSuggestionsStore = defineStore('suggestions', () => {
   /** The last accept, for its Undo button. */
   const lastAccept = ref<{ acceptId: string; updated: number } | null>(null);
   let stops: (() => void)[] = [];
+  /**
+   * The person's pick per dataset id. Kept in this store while the app runs, as the Training view
+   * keeps its dataset and preset picks (nothing in the renderer outlives a reload).
+   */
+  const picked = ref<Record<number, number>>({});
+
+  const candidates = computed(() => suggestingRuns(runs.runs, labeling.datasetId));
+  /** The run "Suggest labels" asks: the person's pick while it can still suggest, else the default. */
+  const chosenRun = computed(() => {
+    const id = labeling.datasetId === null ? undefined : picked.value[labeling.datasetId];
+    return candidates.value.find((run) => run.id === id) ?? defaultSuggestingRun(candidates.value);
+  });
+  /** Why no run can suggest for this dataset, in words for the bar; null when one can. */
+  const noRunReason = computed(() => {
+    if (candidates.value.length > 0) return null;
+    const own = runs.runs.filter((run) => run.datasetId === labeling.datasetId);
+    const training = own.find((run) => runs.isActive(run));
+    if (training) return `Run “${training.name}” is ${training.queuePosition ? 'waiting to train' : 'still training'}: it can suggest labels once it finishes.`;
+    if (own.length > 0) return 'No run of this dataset finished with a model: train one to the end and it will suggest labels.';
+    return 'Train a model on this dataset first: it will suggest a label for every unlabeled image.';
+  });
+
+  function choose(runId: number) {
+    if (labeling.datasetId === null) return;
+    picked.value = { ...picked.value, [labeling.datasetId]: runId };
+  }
 
   async function refresh() {
     const datasetId = labeling.datasetId;
@@ -33,7 +82,11 @@ export const useSuggestionsStore = defineStore('suggestions', () => {
     }
     try {
       const next = await api.invoke('suggestions.status', { datasetId });
-      if (labeling.datasetId === datasetId) status.value = next;
+      if (labeling.datasetId !== datasetId) return;
+      status.value = next;
+      // A run trained elsewhere (another tab, the CLI) is one this window has not heard of: the picker needs it.
+      const known = (ref: { id: number } | null) => ref === null || runs.runs.some((run) => run.id === ref.id);
+      if (!known(next.newestRun) || !known(next.run)) await runs.load();
     } catch (err) {
       app.reportError(err, 'Could not read the suggestions');
     }
@@ -62,9 +115,14 @@ export const useSuggestionsStore = defineStore('suggestions', () => {
 
   async function start() {
     const datasetId = labeling.datasetId;
+    const run = chosenRun.value;
     if (datasetId === null) return;
+    if (!run) {
+      app.notify(noRunReason.value ?? 'Choose a run to suggest labels with.', 'info');
+      return;
+    }
     try {
-      const { jobId, total } = await api.invoke('suggestions.start', { datasetId });
+      const { jobId, total } = await api.invoke('suggestions.start', { datasetId, runId: run.id });
       progress.value = { jobId, done: 0, total };
     } catch (err) {
       app.reportError(err, 'Could not suggest labels');
@@ -116,17 +174,35 @@ export const useSuggestionsStore = defineStore('suggestions', () => {
     }
   }
 
-  /** Trains again on today's labels, starting from the newest run's weights with its settings. */
+  /** Trains again on today's labels, from the weights and settings of the run that made the suggestions (the one older than the labels). */
   async function retrain() {
-    const newest = status.value?.newestRun;
-    if (!newest) return null;
+    const from = status.value?.run ?? status.value?.newestRun;
+    if (!from) return null;
     await runs.load();
-    const run = runs.runs.find((r) => r.id === newest.id);
+    const run = runs.runs.find((r) => r.id === from.id);
     if (!run) return null;
     const started = await runs.retrainFrom(run);
     if (started) app.notify(`Retraining from “${run.name}” as “${started.name}”: follow it in Training.`, 'success');
     return started;
   }
 
-  return { status, progress, minConfidence, busy, lastAccept, refresh, watch, unwatch, start, cancel, acceptAbove, undoAccept, retrain };
+  return {
+    status,
+    progress,
+    minConfidence,
+    busy,
+    lastAccept,
+    candidates,
+    chosenRun,
+    noRunReason,
+    choose,
+    refresh,
+    watch,
+    unwatch,
+    start,
+    cancel,
+    acceptAbove,
+    undoAccept,
+    retrain,
+  };
 });

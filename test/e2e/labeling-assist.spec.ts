@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { hasEnded, type ApiClient } from '../../src-main/contract';
+import { hasEnded, type ApiClient, type TrainConfigInput } from '../../src-main/contract';
+import { runLabel } from '../../src-renderer/lib/run-label';
 import { makeImageFolder, syntheticImage } from '../fixtures/image-folder';
 import { connectWs } from '../fixtures/ws-client';
 import { serveSpecHooks, startServe, type ServeInstance } from './serve-harness';
@@ -10,9 +11,10 @@ import { StudioPage } from './studio-page';
 
 /**
  * Labeling that learns, as a person uses it in Chromium against the real serve mode (issue 16):
- * suggestions from the newest run, one key to accept one, "Accept all at least X% sure" and its
- * undo, least certain first, "trained before N labels changed", multi-select labeling, and the
- * heatmap toggle. A tiny run is trained through the API first.
+ * the run that suggests picked from the dataset's runs, one key to accept a suggestion, "Accept
+ * all at least X% sure" and its undo, least certain first, "trained before N labels changed",
+ * multi-select labeling, and the heatmap toggle. A tiny run is trained through the API first, then
+ * a quick fit from it, so the older run is the one not picked by default.
  */
 test.describe.configure({ mode: 'serial' });
 
@@ -26,6 +28,8 @@ let studio: StudioPage;
 let api: ApiClient;
 let closeApi: () => void;
 let datasetId: number;
+let tinyId: number;
+let quickId: number;
 
 test.beforeAll(async ({ browser }) => {
   scratch = mkdtempSync(join(tmpdir(), 'studio-e2e-assist-'));
@@ -35,14 +39,23 @@ test.beforeAll(async ({ browser }) => {
   serve = await startServe();
   ({ client: api, close: closeApi } = await connectWs(serve.wsUrl));
   datasetId = (await api.invoke('datasets.addFolder', { path: shapes, name: 'Shapes' })).id;
-  const finished = new Promise<string>((resolve) => {
-    api.subscribe('training.status', ({ run }) => {
-      if (hasEnded(run.status)) resolve(run.error ?? run.status);
+  const train = async (config: TrainConfigInput, name: string) => {
+    const finished = new Promise<string>((resolve) => {
+      const stop = api.subscribe('training.status', ({ run }) => {
+        if (run.name === name && hasEnded(run.status)) {
+          stop();
+          resolve(run.error ?? run.status);
+        }
+      });
     });
-  });
+    const run = await api.invoke('training.start', { datasetId, config, name });
+    expect(await finished).toBe('completed');
+    return run.id;
+  };
   const config = { scale: 0.25, groups: 3, stem: 'cifar', inputSize: SIZE, epochs: 2, batchSize: 8, lr: 0.01, warmupEpochs: 0, augment: false } as const;
-  await api.invoke('training.start', { datasetId, config, name: 'Shapes tiny' });
-  expect(await finished).toBe('completed');
+  tinyId = await train(config, 'Shapes tiny');
+  // The newer run, which the picker offers first: a quick fit of a new head on the tiny run's features.
+  quickId = await train({ ...config, init: tinyId, linearProbe: true }, 'Shapes quick fit');
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   studio = new StudioPage(page, 'labeling-assist');
@@ -54,14 +67,24 @@ serveSpecHooks(() => ({ page: studio?.page, serve, scratch }));
 
 const unlabeledCount = async () => (await api.invoke('datasets.get', { id: datasetId })).unlabeledCount;
 
-test('the newest run suggests labels; Enter accepts one, and the model is then older than the labels', async () => {
+test('a picked run suggests labels and the bar names it; Enter accepts one, and that model is then older than the labels', async () => {
   await studio.show('labeling');
   await studio.testId('labeling-dataset').selectOption(String(datasetId));
   await studio.testId('labeling-filter').selectOption('unlabeled');
   await expect(studio.testId('labeling-count')).toHaveText(`${LOOSE} images`);
-  await expect(studio.testId('suggestions-bar')).toContainText('Shapes tiny');
+  // Both runs are offered, newest first, and the newest is the default; the older one is picked.
+  const picker = studio.testId('suggestions-run');
+  const tiny = (await api.invoke('runs.list', {})).find((run) => run.id === tinyId)!;
+  const tinyLabel = runLabel(tiny);
+  await expect(picker.locator('option')).toHaveText([/^Run “Shapes quick fit”/, tinyLabel]);
+  await expect(picker.locator('option:checked')).toHaveText(/^Run “Shapes quick fit”/);
+  await picker.selectOption({ label: tinyLabel });
+  await studio.snap('suggestions-run-picked');
   await studio.testId('suggestions-start').click();
   await expect(studio.testId('suggestions-summary')).toContainText(`${LOOSE} suggestions`, { timeout: 60_000 });
+  await expect(studio.testId('suggestions-by')).toHaveText(`Suggested by ${tinyLabel}`);
+  await expect(studio.testId('suggestions-start')).toHaveText('Suggest again');
+  expect((await api.invoke('suggestions.status', { datasetId })).run?.id).toBe(tinyId);
   await expect(studio.testId('tile-suggestion')).toHaveCount(LOOSE);
 
   // Least certain first: the grid's order is the service's, smallest margin first.
@@ -79,6 +102,10 @@ test('the newest run suggests labels; Enter accepts one, and the model is then o
   expect(await unlabeledCount()).toBe(LOOSE - 1);
   await expect(studio.testId('suggestions-stale')).toHaveText('trained before 1 label changed');
   await expect(studio.testId('suggestions-retrain')).toBeVisible();
+  // The pick stays while the person moves through the app.
+  await studio.show('datasets');
+  await studio.show('labeling');
+  await expect(picker.locator('option:checked')).toHaveText(tinyLabel);
   await studio.snap('suggestion-accepted');
   await studio.expectNoErrorToast();
 });
@@ -142,10 +169,11 @@ test('the same toggle overlays the heatmaps on a predicted folder; the Training 
   await expect(studio.testId('cfg-linear-probe')).toBeVisible();
   await studio.testId('cfg-linear-probe').check();
   await expect(studio.testId('cfg-epochs')).toBeHidden();
-  const runs = await api.invoke('runs.list', {});
-  await expect(studio.testId(`run-from-${runs[0].id}`)).toHaveText('Scratch');
+  await expect(studio.testId(`run-from-${tinyId}`)).toHaveText('Scratch');
   await studio.snap('training-quick-fit');
-  await expect(studio.testId('run-details')).toContainText('Started fromScratch');
+  await expect(studio.testId(`run-from-${quickId}`)).toHaveText('Run “Shapes tiny”');
+  // The Training view shows the newest run, the quick fit.
+  await expect(studio.testId('run-details')).toContainText('Started fromRun “Shapes tiny” · quick fit: new head only');
   await studio.testId('run-list').scrollIntoViewIfNeeded();
   await studio.snap('run-list-started-from');
   await studio.expectNoErrorToast();
