@@ -27,7 +27,7 @@ export const suggestionsStatusSchema = z.object({
   computedAt: timestamp.nullable(),
   /** Images labeled, relabeled or unlabeled since that run started ("trained before 37 labels changed"). */
   labelsChangedSince: z.number().int().min(0).nullable(),
-  /** The newest run of this dataset with a checkpoint: what "Suggest labels" and "Retrain" start from. */
+  /** The newest run of this dataset with a checkpoint: what `suggestions.start` uses when it names no run (the Labeling view names the run picked beside "Suggest labels"). */
   newestRun: runRef.nullable(),
   /** A suggestion job in progress. */
   jobId: jobId.nullable(),
