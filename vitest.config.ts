@@ -18,6 +18,10 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/renderer/**'],
           pool: 'forks',
+          // Two files at a time on the 2-core machine (vitest's default is cores - 1 = one): much of
+          // a file's time is single-threaded (tsx transforms and imports, model building, child
+          // processes starting), which the other file's work fills.
+          maxWorkers: 2,
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },
