@@ -2,11 +2,12 @@
  * Issue 16's targets for `dataset audit`, measured on folders cut from the CIFAR-10 test split:
  *  - label errors: 500 images (50 per class) with 25 (5%) moved into a wrong class folder; the
  *    top 25 of the likely-mislabeled list should hold at least 15 of them (precision@25 >= 0.6),
- *    and the same folder without moves should have fewer than 5 images flagged (default threshold);
+ *    and the same folder without moves should have fewer than 5 images flagged (default threshold:
+ *    calibrated per audit, flag-threshold.ts; --threshold fixes one);
  *  - near-duplicates: copies saved as JPEG, scaled up and scaled down are grouped with their
  *    original; distinct images of one class are not.
  *
- *   npm run bench:audit -- [--seeds 0,1,2] [--from pretrained|RUN] [--json]
+ *   npm run bench:audit -- [--seeds 0,1,2] [--from pretrained|RUN] [--threshold SCORE] [--json]
  *
  * Each seed takes its own 50 images per class (seed s: the class's images s*50 .. s*50+49 in
  * test-file order) and its own moves. Needs ../shared/datasets/cifar10 (or SHUFFLENET_DATASETS).
@@ -31,11 +32,14 @@ const { values: opts } = parseArgs({
     from: { type: 'string', default: 'pretrained' },
     'per-class': { type: 'string', default: '50' },
     moved: { type: 'string', default: '25' },
+    /** A fixed flagging threshold, as `dataset audit --threshold`; default: calibrated per audit. */
+    threshold: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
 const perClass = Number(opts['per-class']);
 const movedCount = Number(opts.moved);
+const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
 const datasets = path.resolve(process.env.SHUFFLENET_DATASETS ?? path.resolve(import.meta.dirname, '../../shared/datasets'));
 const cifar = path.join(datasets, 'cifar10/cifar-10-batches-bin');
 if (!existsSync(path.join(cifar, 'test_batch.bin'))) throw new Error(`needs the CIFAR-10 test split at ${cifar}/test_batch.bin`);
@@ -72,7 +76,7 @@ async function labelErrors(test: DatasetSplit, seed: number) {
     const clean = path.join(dir, 'clean');
     const files = await writeFolder(test, clean, seed);
     const t0 = performance.now();
-    const cleanReport = await auditFolder(clean, { from: opts.from!, seed });
+    const cleanReport = await auditFolder(clean, { from: opts.from!, seed, threshold });
     const cleanSec = (performance.now() - t0) / 1000;
 
     const noisy = path.join(dir, 'noisy');
@@ -91,7 +95,7 @@ async function labelErrors(test: DatasetSplit, seed: number) {
       originalClass.set(to, CIFAR10_CLASSES[label]);
     }
     const t1 = performance.now();
-    const noisyReport = await auditFolder(noisy, { from: opts.from!, seed });
+    const noisyReport = await auditFolder(noisy, { from: opts.from!, seed, threshold });
     const noisySec = (performance.now() - t1) / 1000;
     const list = noisyReport.likelyMislabeled;
     const flagged = list.filter((m) => m.flagged);
@@ -99,6 +103,11 @@ async function labelErrors(test: DatasetSplit, seed: number) {
       seed,
       cvAccuracyClean: cleanReport.method.crossValidationAccuracy,
       cvAccuracyNoisy: noisyReport.method.crossValidationAccuracy,
+      // The flagging threshold each audit used (calibrated on its own heads unless --threshold), and the fitted temperature.
+      cleanThreshold: cleanReport.method.threshold,
+      noisyThreshold: noisyReport.method.threshold,
+      cleanTemperature: cleanReport.method.temperature,
+      noisyTemperature: noisyReport.method.temperature,
       cleanListed: cleanReport.likelyMislabeled.length,
       cleanFlagged: cleanReport.likelyMislabeled.filter((m) => m.flagged).length,
       noisyListed: list.length,

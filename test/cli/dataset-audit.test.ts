@@ -35,6 +35,17 @@ describe('dataset audit', () => {
     }
     expect(report.warnings.every((w: unknown) => typeof w === 'string')).toBe(true);
     expect(report.method.model.endsWith(PRETRAINED_NAME)).toBe(true);
+    expect(report.method.thresholdFrom).toBe('calibrated');
+  });
+
+  it('flags from the threshold it is given, and says so', () => {
+    const { code, stdout } = runCli({}, 'dataset', 'audit', data, '--threshold', '0.5', '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.method).toMatchObject({ threshold: 0.5, thresholdFrom: 'given', temperature: null });
+    expect(report.method.labelErrors).toMatch(/flagged when 1 - p\(label\) >= 0\.5 \(given\)$/);
+    for (const m of report.likelyMislabeled) expect(m.flagged).toBe(m.score >= 0.5);
+    expect(report.likelyMislabeled.some((m: { score: number }) => m.score >= 0.5)).toBe(true);
   });
 
   it('says in one line what is wrong with a folder it cannot audit', async () => {
@@ -47,6 +58,7 @@ describe('dataset audit', () => {
       [[path.join(dir, 'missing')], /^error: Folder not found: .*missing$/],
       [[cifar], /^error: .*cifar is a CIFAR-10 binary folder; dataset audit works on image folders \(one sub-folder per class\)$/],
       [[one], /^error: cannot audit .*one for label errors: it needs labeled images in at least 2 classes, and only only has any$/],
+      [[data, '--threshold', '1.5'], /^error: threshold is a score 1 - p\(label\), from 0 to 1; got 1\.5$/],
       [[data, '--folds', '11'], /^error: cannot audit .*photos for label errors: 11-fold cross-validation needs at least 11 labeled images per class, and circle has 10, plain has 9$/],
     ];
     for (const [args, message] of cases) {

@@ -5,7 +5,7 @@ import type { Command, OptionSpec } from '../command';
 import { numberOption } from '../args';
 import { bar, table } from '../output';
 
-export const AUDIT_USAGE = 'dataset audit <dir> [--run RUN] [--folds 5] [--threshold 0.98] [--json]';
+export const AUDIT_USAGE = 'dataset audit <dir> [--run RUN] [--folds 5] [--threshold SCORE] [--json]';
 
 export const AUDIT_OPTIONS: OptionSpec = {
   run: { type: 'string' },
@@ -51,7 +51,7 @@ function humanReport(r: FolderReport): string {
   if (r.likelyMislabeled.length > 0) {
     const flagged = r.likelyMislabeled.filter((m) => m.flagged).length;
     const listed = r.likelyMislabeled.slice(0, Math.max(flagged, SHOWN_ISSUES));
-    lines.push(`Label issues, most suspicious first (score = 1 - p(label); * = flagged, score >= ${r.method.threshold}): ${flagged} flagged of ${r.likelyMislabeled.length}`);
+    lines.push(`Label issues, most suspicious first (score = 1 - p(label); * = flagged, score >= ${r.method.threshold}${r.method.thresholdFrom === 'calibrated' ? ', calibrated' : ''}): ${flagged} flagged of ${r.likelyMislabeled.length}`);
     lines.push(table([['', 'score', 'label', 'suggested', 'file'], ...listed.map((m) => [m.flagged ? '*' : '', m.score.toFixed(3), m.label, m.suggested, shown(m.path)])]));
     if (listed.length < r.likelyMislabeled.length) lines.push(`(${r.likelyMislabeled.length - listed.length} more with lower scores in --json)`);
     lines.push('');

@@ -9,6 +9,7 @@ import { AbortedError, UserError } from '../errors';
 import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { resolveInit } from '../checkpoint/pretrained';
 import { findLabelIssues } from './confident-learning';
+import { calibratedFlagThreshold } from './flag-threshold';
 import { DUPLICATE_METHOD, findDuplicates, type DuplicateGroup, type HashedImage } from './duplicates';
 import { fileListSplit } from './file-list-split';
 import { healthWarnings, SMALL_SIDE_SHARE, type AuditWarning } from './health';
@@ -17,13 +18,6 @@ import { outOfSampleProbabilities } from './out-of-sample';
 import { featuresOf } from '../transfer/features';
 
 export const DEFAULT_FOLDS = 5;
-/**
- * Default score (1 - p(label)) from which a label issue is flagged. Set with the 0.5x backbone, where
- * fewer than 5 of 500 correctly filed CIFAR-10 test images reached it on every seed; with the 1.0x
- * shipped since, seed 4 flags 12 (docs/results.md, npm run bench:audit, 2026-12-03): its surer
- * heads want a threshold from their own calibration, not yet built.
- */
-export const DEFAULT_MISLABEL_THRESHOLD = 0.98;
 /**
  * Bytes of decoded pixels the hashing stage keeps for the features stage, so no image is decoded
  * twice: 50,000 images of a 32x32 store take 150 MB. Past it (large stores, large folders) the
@@ -50,7 +44,10 @@ export interface AuditOptions {
   /** Files the caller already could not read (a folder scan's skipped list): reported as unreadable. */
   skipped?: readonly { path: string; reason: string }[];
   folds?: number;
-  /** Score from which an issue is flagged (default DEFAULT_MISLABEL_THRESHOLD). */
+  /**
+   * Score (1 - p(label), 0 to 1) from which an issue is flagged. Default: set from the held-out
+   * heads' calibration (flag-threshold.ts), so that it suits whatever backbone gave the features.
+   */
   threshold?: number;
   /** Seeds the folds. */
   seed?: number;
@@ -93,7 +90,12 @@ export interface AuditReport {
     folds: number;
     /** The checkpoint folder whose backbone gave the features. */
     model: string;
-    threshold: number;
+    /** Score from which an issue is flagged; null when label errors were not looked for and none was given. */
+    threshold: number | null;
+    /** Where the threshold came from: the `threshold` option, or the heads' calibration; null when neither. */
+    thresholdFrom: 'given' | 'calibrated' | null;
+    /** The temperature the calibration fitted to the heads' probabilities; null when not calibrated. */
+    temperature: number | null;
     /** Share of labeled images whose out-of-sample top class is their label; null when not run. */
     crossValidationAccuracy: number | null;
   };
@@ -126,6 +128,10 @@ function relativeKeys(paths: readonly string[]): string[] {
 
 function checkOptions(options: AuditOptions, folds: number): void {
   if (!Number.isInteger(folds) || folds < 2) throw new UserError(`folds must be a whole number of at least 2, got ${folds}`, 'bad-option');
+  const { threshold } = options;
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) {
+    throw new UserError(`threshold is a score 1 - p(label), from 0 to 1; got ${threshold}`, 'bad-option');
+  }
   for (const item of options.items) {
     if (!isAbsolute(item.path)) throw new UserError(`audit paths must be absolute, got ${item.path}`, 'bad-option');
     if (item.label !== null && !(Number.isInteger(item.label) && item.label >= 0 && item.label < options.classes.length)) {
@@ -137,7 +143,6 @@ function checkOptions(options: AuditOptions, folds: number): void {
 export async function auditDataset(options: AuditOptions): Promise<AuditReport> {
   const { items, classes, signal } = options;
   const folds = options.folds ?? DEFAULT_FOLDS;
-  const threshold = options.threshold ?? DEFAULT_MISLABEL_THRESHOLD;
   checkOptions(options, folds);
   if (options.from === 'scratch') throw new UserError('an audit needs a trained model: a run, a checkpoint folder or pretrained', 'bad-option');
   const from = options.from === 'pretrained' ? (resolveInit('pretrained') as string) : options.from;
@@ -168,6 +173,9 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
     const problem = labelCheckProblem(classCounts, folds);
     let likelyMislabeled: MislabeledImage[] = [];
     let crossValidationAccuracy: number | null = null;
+    let threshold = options.threshold ?? null;
+    let thresholdFrom: AuditReport['method']['thresholdFrom'] = threshold === null ? null : 'given';
+    let temperature: number | null = null;
     let labelErrors = `not looked for: ${problem}`;
     if (problem === null) {
       const paths = labeled.map((image) => image.path);
@@ -183,19 +191,27 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
         onProgress: (done, total) => options.onProgress?.('cross-validation', done, total),
       });
       crossValidationAccuracy = outOfSample.accuracy;
+      let thresholdWords = 'given';
+      if (threshold === null) {
+        const calibrated = calibratedFlagThreshold(outOfSample.probabilities, labels, classes.length);
+        ({ threshold, temperature } = calibrated);
+        thresholdFrom = 'calibrated';
+        thresholdWords = `calibrated: at temperature ${temperature.toFixed(2)} the heads expect ${calibrated.expectedFalseFlags.toFixed(1)} correctly labeled images of ${labels.length} to score this high`;
+      }
+      const cut = threshold;
       likelyMislabeled = findLabelIssues(outOfSample.probabilities, labels, classes.length).map((issue) => ({
         path: paths[issue.index],
         label: classes[issue.label],
         suggested: classes[issue.suggested],
         score: issue.score,
-        flagged: issue.score >= threshold,
+        flagged: issue.score >= cut,
         labelProbability: issue.labelProbability,
         suggestedProbability: issue.suggestedProbability,
       }));
       labelErrors =
         `confident learning (Northcutt et al. 2021; per-class thresholds, confident joint, prune by noise rate, ranked by self-confidence; also any image below chance on its label with another class first) ` +
         `on out-of-sample probabilities from ${folds}-fold stratified cross-validation of a softmax head (L2 ${outOfSample.l2}) ` +
-        `on the model's frozen features (mean of each image and its mirror); flagged when 1 - p(label) >= ${threshold}`;
+        `on the model's frozen features (mean of each image and its mirror); flagged when 1 - p(label) >= ${threshold} (${thresholdWords})`;
     }
 
     // The pixels have served the features; the rest of the audit needs only the hashes.
@@ -216,7 +232,16 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
       warningDetails,
       smallImages,
       unreadable,
-      method: { labelErrors, duplicates: DUPLICATE_METHOD, folds, model: dir, threshold, crossValidationAccuracy },
+      method: {
+        labelErrors,
+        duplicates: DUPLICATE_METHOD,
+        folds,
+        model: dir,
+        threshold,
+        thresholdFrom,
+        temperature,
+        crossValidationAccuracy,
+      },
     };
   } finally {
     model.dispose();
