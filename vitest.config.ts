@@ -10,6 +10,11 @@ export default defineConfig({
     reporters: ['default', './test/skip-reasons-reporter.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // Two files at a time on the 2-core machine (vitest's default is cores - 1 = one): much of a
+    // file's time is single-threaded (tsx transforms and imports, model building, child processes
+    // starting), which the other file's work fills. Set here, not per project: vitest refuses
+    // projects of one group with different maxWorkers.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -18,10 +23,6 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/renderer/**'],
           pool: 'forks',
-          // Two files at a time on the 2-core machine (vitest's default is cores - 1 = one): much of
-          // a file's time is single-threaded (tsx transforms and imports, model building, child
-          // processes starting), which the other file's work fills.
-          maxWorkers: 2,
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },
