@@ -12,7 +12,8 @@ import tseslint from 'typescript-eslint';
  * outside the engine and ML host"): serve mode, the services and the renderer stay free of them. */
 const mlRuntimes = {
   group: ['@tensorflow/*', 'onnxruntime-*'],
-  message: 'TensorFlow.js and ONNX Runtime load only in src-main/engine/ and src-main/ml-host/: use an engine function (through the ML host from the services).',
+  message:
+    'TensorFlow.js and ONNX Runtime load only in src-main/engine/ and src-main/ml-host/: use an engine function (through the ML host from the services).',
 };
 
 /** Outside src-main/engine/, the engine is imported only through its entry points in
@@ -24,14 +25,16 @@ const mlRuntimes = {
  * count too: the light entry exports every public type. */
 const engineEntries = {
   regex: '(^|/)engine/(?!api(/light|/scan)?$)',
-  message: "Import the engine only through 'engine/api', 'engine/api/light' or 'engine/api/scan' (export what you need there; inside src-main/engine/ imports are free).",
+  message:
+    "Import the engine only through 'engine/api', 'engine/api/light' or 'engine/api/scan' (export what you need there; inside src-main/engine/ imports are free).",
 };
 
 /** The app's own process (server, services, storage, Electron's main process, the preload) never
  * loads a model runtime, so it may import only the light and scan entries. */
 const lightEngineEntry = {
   regex: '(^|/)engine/(?!api/(light|scan)$)',
-  message: "This process loads no tfjs or ONNX Runtime: import the engine only through 'engine/api/light' or 'engine/api/scan' ('engine/api' is for the CLI and the ML host).",
+  message:
+    "This process loads no tfjs or ONNX Runtime: import the engine only through 'engine/api/light' or 'engine/api/scan' ('engine/api' is for the CLI and the ML host).",
 };
 
 /** Renderer code runs in Chromium: it may use the contract (zod schemas and types, shared by every
@@ -63,9 +66,7 @@ const contractWall = [
 /** A pattern's `group` globs as one regular expression, for `import('...')` calls. */
 function patternRegex({ group, regex }) {
   if (regex) return regex;
-  return group
-    .map((glob) => `^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`)
-    .join('|');
+  return group.map((glob) => `^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).join('|');
 }
 
 /** A wall as lint rules: `@typescript-eslint/no-restricted-imports` for `import`/`export ... from`
@@ -74,10 +75,7 @@ function patternRegex({ group, regex }) {
  * `no-restricted-syntax` for `import('...')`, which `no-restricted-imports` does not look at. */
 const walls = (patterns, { allowTypeImports = false } = {}) => ({
   'no-restricted-imports': 'off',
-  '@typescript-eslint/no-restricted-imports': [
-    'error',
-    { patterns: patterns.map((pattern) => ({ allowTypeImports, ...pattern })) },
-  ],
+  '@typescript-eslint/no-restricted-imports': ['error', { patterns: patterns.map((pattern) => ({ allowTypeImports, ...pattern })) }],
   'no-restricted-syntax': [
     'error',
     ...patterns.map((pattern) => ({
@@ -91,8 +89,16 @@ const walls = (patterns, { allowTypeImports = false } = {}) => ({
 export default defineConfig(
   // Build output, installed packages and test artefacts (the .gitignore's list).
   globalIgnores([
-    'dist/**', 'dist-*/**', 'node_modules/**', 'release/**', '.cache/**', 'test-results/**',
-    'playwright-report/**', 'runs/**', 'tmp/**', '.scratch/**',
+    'dist/**',
+    'dist-*/**',
+    'node_modules/**',
+    'release/**',
+    '.cache/**',
+    'test-results/**',
+    'playwright-report/**',
+    'runs/**',
+    'tmp/**',
+    '.scratch/**',
   ]),
   js.configs.recommended,
   tseslint.configs.recommended,
@@ -110,23 +116,21 @@ export default defineConfig(
     rules: {
       // Unused names are findings, but `_`-prefixed ones are deliberate (an ignored argument or a
       // destructured-away field), and a caught error that is not read needs no name juggling.
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
-      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
       // `tsc` already reports undefined names with better messages, and `no-undef` does not know
       // TypeScript's ambient types (NodeJS, DOM lib; 89 false findings): typescript-eslint advises off.
       'no-undef': 'off',
     },
   },
   {
-    // Layout rules of eslint-plugin-vue's recommended set that the templates do not follow: a
-    // formatter's job, not a gate's; on 2026-12-02 they gave 842, 224, 24 and 6 findings across the
-    // 40 .vue files, a rewrite of nearly every template for no change in behaviour.
+    // Layout rules of eslint-plugin-vue's recommended set: Prettier lays the templates out
+    // (`npm run format:check` in `npm test`), and these rules disagree with its layout.
     files: ['**/*.vue'],
     rules: {
       'vue/max-attributes-per-line': 'off',
       'vue/singleline-html-element-content-newline': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
+      'vue/html-closing-bracket-newline': 'off',
       'vue/html-self-closing': 'off',
       'vue/html-indent': 'off',
     },

@@ -51,7 +51,10 @@ const cifarDir = path.join(datasets, 'cifar10/cifar-10-batches-bin');
 
 /** A class-balanced pool (POOL / 10 per class) and, from the rest, HELDOUT held-out images, from one shuffle of the test split. */
 function cutTestSplit(labels: Int32Array): { pool: number[]; heldout: number[] } {
-  const order = shuffled(Array.from({ length: labels.length }, (_, i) => i), createRng(CUT_SEED));
+  const order = shuffled(
+    Array.from({ length: labels.length }, (_, i) => i),
+    createRng(CUT_SEED),
+  );
   const perClass = new Array<number>(CLASSES).fill(0);
   const pool: number[] = [];
   const rest: number[] = [];
@@ -77,7 +80,7 @@ function margins(features: Float32Array, rows: readonly number[], head: SoftmaxH
     }
     const max = Math.max(...z);
     let sum = 0;
-    for (let k = 0; k < CLASSES; k++) sum += (z[k] = Math.exp(z[k] - max));
+    for (let k = 0; k < CLASSES; k++) sum += z[k] = Math.exp(z[k] - max);
     const p = Array.from(z, (v) => v / sum).sort((a, b) => b - a);
     out[r] = p[0] - p[1];
   });
@@ -105,7 +108,11 @@ function headFitter(pool: Labeled, width: number, l2Grid: readonly number[] | un
     const key = rows.join(',');
     let head = cache.get(key);
     if (!head) {
-      head = fitSoftmaxHead(rowsOf(pool.x, rows, width), Int32Array.from(rows, (i) => pool.y[i]), { classes: CLASSES, l2Grid });
+      head = fitSoftmaxHead(
+        rowsOf(pool.x, rows, width),
+        Int32Array.from(rows, (i) => pool.y[i]),
+        { classes: CLASSES, l2Grid },
+      );
       cache.set(key, head);
     }
     return head;
@@ -130,7 +137,11 @@ function simulate(order: Order, seed: number, pool: Labeled, held: Labeled, fitH
       next = unlabeled.slice(0, STEP); // already in shuffled order
     } else {
       const m = margins(pool.x, unlabeled, head);
-      next = unlabeled.map((i, r) => ({ i, m: m[r] })).sort((a, b) => a.m - b.m || a.i - b.i).slice(0, STEP).map((e) => e.i);
+      next = unlabeled
+        .map((i, r) => ({ i, m: m[r] }))
+        .sort((a, b) => a.m - b.m || a.i - b.i)
+        .slice(0, STEP)
+        .map((e) => e.i);
     }
     const taken = new Set(next);
     labeled.push(...next);
@@ -155,7 +166,6 @@ const featureSec = (performance.now() - started) / 1000;
 if (!opts.json) console.error(`features: ${POOL} + ${HELDOUT} images x ${width} in ${featureSec.toFixed(0)} s (${backend})`);
 const poolData = { x: poolX, y: Int32Array.from(pool, (i) => test.labels[i]) };
 const heldData = { x: heldX, y: Int32Array.from(heldout, (i) => test.labels[i]) };
-
 
 /**
  * fitSoftmaxHead picks L2 by 3-fold CV on every fit; at ten rounds x two orders x several seeds that
@@ -202,7 +212,10 @@ const summary = {
   bench: 'active-labeling',
   backend,
   model: `pretrained ${path.basename(pretrainedDir())}, frozen; softmax head (fitSoftmaxHead) refitted each round`,
-  l2: l2 === 'each' ? "fitSoftmaxHead's 3-fold CV on each fit" : `${l2} for every fit (${opts.l2 === 'once' ? "fitSoftmaxHead's 3-fold CV once, on the whole labeled pool" : 'given'})`,
+  l2:
+    l2 === 'each'
+      ? "fitSoftmaxHead's 3-fold CV on each fit"
+      : `${l2} for every fit (${opts.l2 === 'once' ? "fitSoftmaxHead's 3-fold CV once, on the whole labeled pool" : 'given'})`,
   uncertainty: 'margin: top-1 minus top-2 softmax probability, smallest first',
   pool: POOL,
   heldout: HELDOUT,
@@ -219,7 +232,12 @@ const summary = {
 };
 
 if (opts.svg) {
-  const all = rounds.flatMap((r) => [r.leastCertain.mean - r.leastCertain.sd, r.random.mean - r.random.sd, r.leastCertain.mean + r.leastCertain.sd, r.random.mean + r.random.sd]);
+  const all = rounds.flatMap((r) => [
+    r.leastCertain.mean - r.leastCertain.sd,
+    r.random.mean - r.random.sd,
+    r.leastCertain.mean + r.leastCertain.sd,
+    r.random.mean + r.random.sd,
+  ]);
   const yMin = Math.floor(Math.min(...all) * 20) / 20;
   const yMax = Math.ceil(Math.max(...all) * 20) / 20;
   const svg = lineChartSvg({
@@ -232,7 +250,11 @@ if (opts.svg) {
     yStep: 0.05,
     yFormat: (y) => `${Math.round(y * 100)}%`,
     series: [
-      { name: 'least certain first (margin)', color: '#d9480f', points: rounds.map((r) => ({ x: r.labeled, y: r.leastCertain.mean, spread: r.leastCertain.sd })) },
+      {
+        name: 'least certain first (margin)',
+        color: '#d9480f',
+        points: rounds.map((r) => ({ x: r.labeled, y: r.leastCertain.mean, spread: r.leastCertain.sd })),
+      },
       { name: 'random order', color: '#1c7ed6', points: rounds.map((r) => ({ x: r.labeled, y: r.random.mean, spread: r.random.sd })) },
     ],
     note: `Mean of ${SEEDS} seeds, band ±1 sd. Frozen pretrained 0.5x backbone (trained on CIFAR-10 train), softmax head refitted each round.`,

@@ -82,7 +82,10 @@ async function labelErrors(test: DatasetSplit, seed: number) {
     const noisy = path.join(dir, 'noisy');
     await writeFolder(test, noisy, seed);
     const rand = random(seed);
-    const order = files.map((f, i) => ({ i, r: rand() })).sort((a, b) => a.r - b.r).slice(0, movedCount);
+    const order = files
+      .map((f, i) => ({ i, r: rand() }))
+      .sort((a, b) => a.r - b.r)
+      .slice(0, movedCount);
     const moved = new Set<string>();
     const originalClass = new Map<string, string>();
     for (const { i } of order) {
@@ -152,7 +155,10 @@ async function nearDuplicates(test: DatasetSplit) {
           [path.join(folder, `${index}-copy.png`), await png(pixels, k).png().toBuffer()],
         ] as const;
         for (const [to, bytes] of made) await writeFile(to, bytes);
-        copies.set(file, made.map(([to]) => to));
+        copies.set(
+          file,
+          made.map(([to]) => to),
+        );
       }),
     );
     const report = await auditFolder(dir, { from: opts.from! });
@@ -168,7 +174,13 @@ async function nearDuplicates(test: DatasetSplit) {
     // A false group: one holding two originals (distinct test images).
     const originalsSet = new Set(chosen.map((index) => `${index}.png`));
     const falseGroups = report.duplicates.filter((paths) => paths.filter((p) => originalsSet.has(path.basename(p))).length > 1);
-    return { distinctImages: chosen.length, copiedImages: copies.size, found, falseGroups: falseGroups.length, falseGroupPaths: falseGroups.map((g) => g.map((p) => path.relative(dir, p))) };
+    return {
+      distinctImages: chosen.length,
+      copiedImages: copies.size,
+      found,
+      falseGroups: falseGroups.length,
+      falseGroupPaths: falseGroups.map((g) => g.map((p) => path.relative(dir, p))),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

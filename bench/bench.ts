@@ -126,10 +126,13 @@ async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
   const config: ModelConfig = { scale, groups: 3, numClasses: 10, stem, inputSize: size };
   const model = buildShuffleNetV1(config);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const sgd = new MomentumSgd(model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })), {
-    momentum: defaults.momentum,
-    weightDecay: defaults.weightDecay,
-  });
+  const sgd = new MomentumSgd(
+    model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })),
+    {
+      momentum: defaults.momentum,
+      weightDecay: defaults.weightDecay,
+    },
+  );
   const batch = Number(opts['train-batch'] ?? defaults.batchSize);
   const runtime = opts['train-runtime'];
   const native = backend === 'tensorflow' || backend === 'tensorflow-gpu';
@@ -140,10 +143,7 @@ async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
   const pixels = Uint8Array.from({ length: batch * size * size * 3 }, (_, i) => (i * 7919) % 256);
   const labels = Int32Array.from({ length: batch }, (_, i) => i % 10);
   const ctx = { model, variables, sgd, prep, labelSmoothing: defaults.labelSmoothing, microBatchSize };
-  const step = () =>
-    trainer
-      ? trainer.step(pixels, labels, 0.01, { prep, labelSmoothing: defaults.labelSmoothing })
-      : trainStep(ctx, pixels, labels, 0.01);
+  const step = () => (trainer ? trainer.step(pixels, labels, 0.01, { prep, labelSmoothing: defaults.labelSmoothing }) : trainStep(ctx, pixels, labels, 0.01));
 
   for (let i = 0; i < warmup; i++) await step();
   let elapsed = 0;
@@ -179,7 +179,24 @@ async function timeEngine(stem: Stem, backend: string): Promise<Measure[]> {
 function timePytorch(m: Omit<Measure, 'imagesPerSec'>): number | null {
   const script = path.join(SHARED_BENCH, 'pytorch_shufflenet.py');
   if (!existsSync(script) || !existsSync('/usr/bin/python3')) return null;
-  const args = [script, 'bench', '--mode', m.mode, '--stem', m.stem, '--size', String(m.size), '--batch', String(m.batch), '--scale', String(scale), '--iters', String(steps), '--warmup', String(warmup)];
+  const args = [
+    script,
+    'bench',
+    '--mode',
+    m.mode,
+    '--stem',
+    m.stem,
+    '--size',
+    String(m.size),
+    '--batch',
+    String(m.batch),
+    '--scale',
+    String(scale),
+    '--iters',
+    String(steps),
+    '--warmup',
+    String(warmup),
+  ];
   const result = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
   if (result.status !== 0) {
     log(`pytorch ${m.mode} ${m.stem}: failed (${result.stderr.trim().split('\n').pop()})`);
@@ -215,13 +232,31 @@ const onnxRatio = (stem: Stem) => {
 console.log(['what', 'batch', 'engine images/s', 'pytorch images/s', 'ratio', 'onnxruntime images/s'].join('\t'));
 for (const r of rows) {
   const ort = r.onnxruntime ? r.onnxruntime.toFixed(2) : '-';
-  console.log([`${r.mode} ${r.stem}@${r.size}`, r.batch, r.imagesPerSec.toFixed(2), r.pytorch ?? '-', r.pytorch ? (r.imagesPerSec / r.pytorch).toFixed(3) : '-', ort].join('\t'));
+  console.log(
+    [
+      `${r.mode} ${r.stem}@${r.size}`,
+      r.batch,
+      r.imagesPerSec.toFixed(2),
+      r.pytorch ?? '-',
+      r.pytorch ? (r.imagesPerSec / r.pytorch).toFixed(3) : '-',
+      ort,
+    ].join('\t'),
+  );
 }
 if (onnxComparisons.length > 0) {
   console.log(['onnxruntime', 'batch', 'threads', "engine's export images/s", "pytorch's export images/s", 'ratio'].join('\t'));
   for (const c of onnxComparisons) {
     const ratio = onnxRatio(c.stem);
-    console.log([`infer ${c.stem}@${c.size}`, c.batch, c.threads, c.engineExport.imagesPerSec.toFixed(2), c.pytorchExport?.imagesPerSec.toFixed(2) ?? '-', ratio?.toFixed(3) ?? '-'].join('\t'));
+    console.log(
+      [
+        `infer ${c.stem}@${c.size}`,
+        c.batch,
+        c.threads,
+        c.engineExport.imagesPerSec.toFixed(2),
+        c.pytorchExport?.imagesPerSec.toFixed(2) ?? '-',
+        ratio?.toFixed(3) ?? '-',
+      ].join('\t'),
+    );
   }
 }
 if (opts.json) {

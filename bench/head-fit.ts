@@ -14,7 +14,7 @@ import { fitSoftmaxHead } from '../src-main/engine/transfer/softmax-head';
 const { values: opts } = parseArgs({ options: { size: { type: 'string', default: '400x480x10' }, repeat: { type: 'string', default: '1' } } });
 const [n, width, classes] = opts.size!.split('x').map(Number);
 let seed = 1;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
 const features = Float32Array.from({ length: n * width }, random);
 const labels = Int32Array.from({ length: n }, (_, i) => i % classes);
 // A little signal, so the L2 search has something to choose between.

@@ -41,7 +41,9 @@ async function writeJpegs(): Promise<void> {
     await Promise.all(
       indices.map((index, k) => {
         const raw = pixels ? Buffer.from(pixels.subarray(k * 3072, (k + 1) * 3072)) : Buffer.alloc(3072, index % 256);
-        return sharp(raw, { raw: { width: 32, height: 32, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(folder, `${String(index).padStart(5, '0')}.jpg`));
+        return sharp(raw, { raw: { width: 32, height: 32, channels: 3 } })
+          .jpeg({ quality: 90 })
+          .toFile(path.join(folder, `${String(index).padStart(5, '0')}.jpg`));
       }),
     );
   }

@@ -110,7 +110,10 @@ async function writeWeights(variables: { name: string; variable: tf.Variable }[]
 const backend = await initBackend(opts.backend ? { prefer: opts.backend as BackendName } : {});
 await fs.mkdir(opts.out, { recursive: true });
 const model = withSeededRandom(settings.seed, () =>
-  buildShuffleNetV1({ scale: settings.scale, groups: settings.groups, numClasses: 10, stem: 'cifar', inputSize: 32 }, { zeroInitBranches: settings.zeroInitBranches }),
+  buildShuffleNetV1(
+    { scale: settings.scale, groups: settings.groups, numClasses: 10, stem: 'cifar', inputSize: 32 },
+    { zeroInitBranches: settings.zeroInitBranches },
+  ),
 );
 const named = model.trainableWeights.map((w) => ({ name: w.originalName, variable: w.read() as tf.Variable }));
 const index = await writeWeights(named, path.join(opts.out, 'weights.bin'));
@@ -144,7 +147,12 @@ const sgd = new MomentumSgd(named, { momentum: settings.momentum, weightDecay: s
 const ctx = { model, variables: named.map((n) => n.variable), sgd, prep, labelSmoothing: settings.labelSmoothing, microBatchSize: settings.microBatch };
 const losses: number[] = [];
 for (let s = 0; s < steps; s++) {
-  const result = await trainStep(ctx, pixels.subarray(s * batch * imageBytes, (s + 1) * batch * imageBytes), labels.subarray(s * batch, (s + 1) * batch), rateAt(s));
+  const result = await trainStep(
+    ctx,
+    pixels.subarray(s * batch * imageBytes, (s + 1) * batch * imageBytes),
+    labels.subarray(s * batch, (s + 1) * batch),
+    rateAt(s),
+  );
   losses.push(result.lossSum / result.count);
   process.stderr.write(`step ${s + 1}: lr ${rateAt(s).toFixed(4)} loss ${losses.at(-1)!.toFixed(4)}\n`);
 }

@@ -83,7 +83,9 @@ async function makeFolders(root: string): Promise<{ trainDir: string; heldOutDir
     await mkdir(dir, { recursive: true });
     const rgb = Buffer.alloc(32 * 32 * 3);
     planarToHwc(raw, i * CIFAR_RECORD_BYTES + 1, rgb, 0);
-    await sharp(rgb, { raw: { width: 32, height: 32, channels: 3 } }).png().toFile(path.join(dir, `${i}.png`));
+    await sharp(rgb, { raw: { width: 32, height: 32, channels: 3 } })
+      .png()
+      .toFile(path.join(dir, `${i}.png`));
   }
   for (const [label, count] of taken) {
     if (count < perClass + heldOut) throw new Error(`test_batch holds only ${count} images of ${CIFAR10_CLASSES[label]}`);
@@ -136,7 +138,14 @@ try {
         const mine = rows.filter((r) => r.init === init && r.mode === mode);
         const mean = mine.reduce((a, r) => a + r.heldOutTop1[tta], 0) / mine.length;
         const seconds = mine.map((r) => r.trainSec);
-        return { init, mode, tta, perSeed: mine.map((r) => Number(r.heldOutTop1[tta].toFixed(4))), mean: Number(mean.toFixed(4)), trainSec: [Math.min(...seconds), Math.max(...seconds)] };
+        return {
+          init,
+          mode,
+          tta,
+          perSeed: mine.map((r) => Number(r.heldOutTop1[tta].toFixed(4))),
+          mean: Number(mean.toFixed(4)),
+          trainSec: [Math.min(...seconds), Math.max(...seconds)],
+        };
       }),
     ),
   );
@@ -144,7 +153,9 @@ try {
   if (opts.json) console.log(JSON.stringify(report));
   else {
     for (const s of summary) {
-      console.log(`${s.init.padEnd(30)} ${s.mode.padEnd(13)} TTA ${s.tta.padEnd(10)} held-out top-1 per seed ${s.perSeed.join(' / ')}  mean ${s.mean.toFixed(4)}  trained in ${s.trainSec.map((t) => t.toFixed(1)).join('-')} s`);
+      console.log(
+        `${s.init.padEnd(30)} ${s.mode.padEnd(13)} TTA ${s.tta.padEnd(10)} held-out top-1 per seed ${s.perSeed.join(' / ')}  mean ${s.mean.toFixed(4)}  trained in ${s.trainSec.map((t) => t.toFixed(1)).join('-')} s`,
+      );
     }
   }
 } finally {

@@ -45,7 +45,14 @@ function frameIntervals(page: Page, ms: number): Promise<number[]> {
 function summary(intervals: number[]) {
   const sorted = [...intervals].sort((a, b) => a - b);
   const at = (q: number) => Number(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))].toFixed(1));
-  return { frames: intervals.length, fps: Number((intervals.length / seconds).toFixed(1)), p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), over50Ms: intervals.filter((t) => t > 50).length };
+  return {
+    frames: intervals.length,
+    fps: Number((intervals.length / seconds).toFixed(1)),
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: at(1),
+    over50Ms: intervals.filter((t) => t > 50).length,
+  };
 }
 
 const build = spawnSync('npm', ['run', 'build:renderer', '--silent'], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', process.stderr, 'inherit'] });

@@ -62,7 +62,11 @@ const result = {
     p99: loopDelay.percentile(99) / 1e6 - RESOLUTION_MS,
     max: loopDelay.max / 1e6 - RESOLUTION_MS,
   },
-  runsListRoundTripMs: { p50: roundTrips[Math.floor(roundTrips.length * 0.5)], p99: roundTrips[Math.floor(roundTrips.length * 0.99)], calls: roundTrips.length },
+  runsListRoundTripMs: {
+    p50: roundTrips[Math.floor(roundTrips.length * 0.5)],
+    p99: roundTrips[Math.floor(roundTrips.length * 0.99)],
+    calls: roundTrips.length,
+  },
 };
 console.log(opts.json ? JSON.stringify(result) : result);
 process.exit(0);

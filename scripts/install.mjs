@@ -15,9 +15,7 @@ const useCi = existsSync('package-lock.json') && !process.argv.includes('--no-ci
 // changed. A stamp of the lock file, written after the last good install, lets a repeated
 // `node scripts/install.mjs && npm start` go straight on. `--force` reinstalls anyway.
 const STAMP = 'node_modules/.shufflenet-installed';
-const lockHash = existsSync('package-lock.json')
-  ? createHash('sha256').update(readFileSync('package-lock.json')).update(process.version).digest('hex')
-  : null;
+const lockHash = existsSync('package-lock.json') ? createHash('sha256').update(readFileSync('package-lock.json')).update(process.version).digest('hex') : null;
 const upToDate = lockHash !== null && !process.argv.includes('--force') && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === lockHash;
 if (upToDate) {
   console.log('node_modules matches package-lock.json: nothing to install (--force reinstalls).');
@@ -26,7 +24,7 @@ if (upToDate) {
   if (install.status !== 0) process.exit(install.status ?? 1);
   if (lockHash !== null) writeFileSync(STAMP, lockHash);
   console.log(
-    'About the warnings above: EBADENGINE comes from electron-builder\'s @electron/rebuild, which asks for Node 22 only when packaging installers; ' +
+    "About the warnings above: EBADENGINE comes from electron-builder's @electron/rebuild, which asks for Node 22 only when packaging installers; " +
       'the app, the CLI and the tests run on Node 20. "Unknown project config onnxruntime-node-install" is .npmrc telling onnxruntime-node not to download CUDA parts.',
   );
 }

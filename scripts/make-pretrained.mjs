@@ -16,7 +16,24 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const NAME = 'shufflenet-v1-g3-1.0x-cifar10';
-const TRAIN_ARGS = ['--scale', '1.0', '--groups', '3', '--stem', 'cifar', '--epochs', '15', '--batch-size', '128', '--lr', '0.2', '--warmup-epochs', '1', '--weight-decay', '5e-4'];
+const TRAIN_ARGS = [
+  '--scale',
+  '1.0',
+  '--groups',
+  '3',
+  '--stem',
+  'cifar',
+  '--epochs',
+  '15',
+  '--batch-size',
+  '128',
+  '--lr',
+  '0.2',
+  '--warmup-epochs',
+  '1',
+  '--weight-decay',
+  '5e-4',
+];
 
 function option(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -49,7 +66,10 @@ if (!from) {
 }
 
 const checkpoints = join(run, 'checkpoints');
-const last = readdirSync(checkpoints).filter((n) => /^epoch-\d+$/.test(n)).sort().at(-1);
+const last = readdirSync(checkpoints)
+  .filter((n) => /^epoch-\d+$/.test(n))
+  .sort()
+  .at(-1);
 if (!last) {
   console.error(`make-pretrained: ${checkpoints} holds no end-of-epoch checkpoint`);
   process.exit(1);
@@ -64,7 +84,14 @@ mkdirSync(out, { recursive: true });
 const files = ['model.json', 'weights.bin'];
 for (const file of files) copyFileSync(join(source, file), join(out, file));
 const manifest = JSON.parse(readFileSync(join(source, 'manifest.json'), 'utf8'));
-const sha256 = Object.fromEntries(files.map((f) => [f, createHash('sha256').update(readFileSync(join(out, f))).digest('hex')]));
+const sha256 = Object.fromEntries(
+  files.map((f) => [
+    f,
+    createHash('sha256')
+      .update(readFileSync(join(out, f)))
+      .digest('hex'),
+  ]),
+);
 const commit = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
 const shipped = {
   ...manifest,

@@ -15,9 +15,7 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 // Checked first: a machine without the binary learns it in a moment, not after two builds.
 const binary = electronBinary(root);
 if (!binary.path) {
-  console.error(
-    `Electron's binary is not installed here (${binary.reason}); run \`npm run serve\` to open the same app in a browser.`,
-  );
+  console.error(`Electron's binary is not installed here (${binary.reason}); run \`npm run serve\` to open the same app in a browser.`);
   process.exit(1);
 }
 

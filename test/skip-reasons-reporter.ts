@@ -13,7 +13,7 @@ export default class SkipReasonsReporter implements Reporter {
     const result = testCase.result();
     if (result.state !== 'skipped' || testCase.options.mode === 'todo') return;
     const file = relative(process.cwd(), testCase.module.moduleId);
-    this.skipped.push(`  ${file} > ${testCase.fullName}: ${result.note ?? 'skipped by its skipIf condition (see the file\'s warning above)'}`);
+    this.skipped.push(`  ${file} > ${testCase.fullName}: ${result.note ?? "skipped by its skipIf condition (see the file's warning above)"}`);
   }
 
   onTestRunEnd(): void {

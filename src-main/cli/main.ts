@@ -67,7 +67,12 @@ async function main(argv: string[]): Promise<number> {
   });
 
   const out = createOutput(Boolean(parsed.values.json));
-  const code = await command.run({ values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals, out, signal: controller.signal });
+  const code = await command.run({
+    values: parsed.values as Record<string, string | boolean | undefined>,
+    positionals: parsed.positionals,
+    out,
+    signal: controller.signal,
+  });
   return code ?? 0;
 }
 

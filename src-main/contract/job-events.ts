@@ -51,7 +51,15 @@ export function followNewRun(
   handlers: RunHandlers,
   onStarted?: (run: Output<'training.start'>) => void,
 ): FollowedJob<'training.start'> {
-  return follow(client, 'training.start', input, handlers, (run) => run.id, (payload) => (payload as { runId: number }).runId, onStarted);
+  return follow(
+    client,
+    'training.start',
+    input,
+    handlers,
+    (run) => run.id,
+    (payload) => (payload as { runId: number }).runId,
+    onStarted,
+  );
 }
 
 /** The listeners, the holding and the replay behind followJob and followNewRun. */

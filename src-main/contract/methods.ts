@@ -48,10 +48,7 @@ export const methods = {
   // whoever runs the app set in SHUFFLENET_CIFAR_MIRROR (engine/data/download.ts).
   'datasets.downloadCifar10': method(empty, z.object({ jobId })),
   'datasets.remove': method(z.strictObject({ id }), z.object({})),
-  'datasets.exportLabeled': method(
-    z.strictObject({ id, destDir: pathString }),
-    z.object({ written: z.number().int().min(0), destDir: z.string() }),
-  ),
+  'datasets.exportLabeled': method(z.strictObject({ id, destDir: pathString }), z.object({ written: z.number().int().min(0), destDir: z.string() })),
 
   'images.list': method(
     z.strictObject({
@@ -80,10 +77,7 @@ export const methods = {
   ),
 
   /** Predicts every unlabeled image with a run (the dataset's newest by default) and stores its guess; progress in `suggestions.progress`. */
-  'suggestions.start': method(
-    z.strictObject({ datasetId: id, runId: id.optional() }),
-    z.object({ jobId, total: z.number().int().min(0) }),
-  ),
+  'suggestions.start': method(z.strictObject({ datasetId: id, runId: id.optional() }), z.object({ jobId, total: z.number().int().min(0) })),
   'suggestions.cancel': method(z.strictObject({ jobId }), z.object({})),
   'suggestions.status': method(z.strictObject({ datasetId: id }), suggestionsStatusSchema),
   /** Labels every unlabeled image whose suggestion is at least `minConfidence` sure (of `classId` only, when given). */
@@ -102,15 +96,9 @@ export const methods = {
   'audit.keep': method(z.strictObject({ datasetId: id, imageId: id }), z.object({})),
 
   /** Grad-CAM of one image under a run's model (the newest of the image's dataset by default): where it looked for `classIndex`, else its top class. */
-  'explain.image': method(
-    z.strictObject({ kind: explainTarget, id, runId: id.optional(), classIndex: z.number().int().min(0).optional() }),
-    heatmapSchema,
-  ),
+  'explain.image': method(z.strictObject({ kind: explainTarget, id, runId: id.optional(), classIndex: z.number().int().min(0).optional() }), heatmapSchema),
 
-  'training.start': method(
-    z.strictObject({ datasetId: id, config: trainConfigInputSchema.default({}), name: name.optional() }),
-    runSchema,
-  ),
+  'training.start': method(z.strictObject({ datasetId: id, config: trainConfigInputSchema.default({}), name: name.optional() }), runSchema),
   'training.stop': method(z.strictObject({ runId: id }), runSchema),
   'training.resume': method(z.strictObject({ runId: id }), runSchema),
 

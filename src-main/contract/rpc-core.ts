@@ -166,7 +166,10 @@ export class RpcClientCore<Out, In> {
     this.closedWith = error;
     const channel = this.channel;
     this.detach();
-    this.failAll(() => true, () => error);
+    this.failAll(
+      () => true,
+      () => error,
+    );
     this.listeners.clear();
     channel?.close(reason);
   }
@@ -202,7 +205,10 @@ export class RpcClientCore<Out, In> {
   /** The connection ended: the other end forgot the calls it had, so they can never be answered. */
   private lose(reason: string): void {
     this.detach();
-    this.failAll((call) => call.sent, () => this.options.lostError(reason));
+    this.failAll(
+      (call) => call.sent,
+      () => this.options.lostError(reason),
+    );
   }
 
   private failAll(which: (call: Pending<Out>) => boolean, error: () => ApiError): void {

@@ -47,6 +47,4 @@ export function parseClientMessage(raw: unknown): { ok: true; message: ClientMes
 
 // Server messages are checked by the client core's codec (api-client.ts), without zod.
 export type ServerMessage =
-  | { id: string | number; result: unknown }
-  | { id: string | number; error: { code: string; message: string } }
-  | { event: string; payload: unknown };
+  { id: string | number; result: unknown } | { id: string | number; error: { code: string; message: string } } | { event: string; payload: unknown };

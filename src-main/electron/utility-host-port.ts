@@ -13,11 +13,7 @@ export interface UtilityProcessLike {
   on(event: 'error', listener: (type: string, location: string, report: string) => void): this;
 }
 
-export type UtilityFork = (
-  modulePath: string,
-  args: string[],
-  options: { env: NodeJS.ProcessEnv; stdio: 'pipe'; serviceName: string },
-) => UtilityProcessLike;
+export type UtilityFork = (modulePath: string, args: string[], options: { env: NodeJS.ProcessEnv; stdio: 'pipe'; serviceName: string }) => UtilityProcessLike;
 
 export interface UtilityHostPortOptions {
   /** `utilityProcess.fork` in the app. */

@@ -67,8 +67,7 @@ function wasmOutFile(name: string): string {
 /** A worker_threads Worker that behaves like the Web Worker Emscripten's pthread glue expects. */
 function pthreadWorkerClass(): typeof NodeWorker {
   const require = createRequire(import.meta.url);
-  const source = (require(wasmOutFile('tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string })
-    .wasmWorkerContents;
+  const source = (require(wasmOutFile('tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string }).wasmWorkerContents;
   // The source is a template literal holding "\n" escapes as real newlines inside string literals.
   const workerCode = source.replace(/\n/g, '\\n');
   const mainScript = wasmOutFile('tfjs-backend-wasm-threaded-simd.js');

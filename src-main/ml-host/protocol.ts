@@ -3,7 +3,17 @@
  * travel over `child_process.fork` IPC and Electron's `utilityProcess` port.
  */
 import type { BackendInfoView, TrainConfigInput, WireError } from '../contract';
-import type { AuditReport, AuditStage, ExportCheck, EvaluationResult, PredictionItem, SkippedFile, TestTimeAugmentation, TrainConfig, TrainEvent } from '../engine/api/light';
+import type {
+  AuditReport,
+  AuditStage,
+  ExportCheck,
+  EvaluationResult,
+  PredictionItem,
+  SkippedFile,
+  TestTimeAugmentation,
+  TrainConfig,
+  TrainEvent,
+} from '../engine/api/light';
 
 export type TrainDone = Extract<TrainEvent, { type: 'done' }>;
 
@@ -89,11 +99,7 @@ export interface ExplainedImage {
 
 export type OpName = keyof Operations;
 
-export type HostRequest =
-  | { type: 'call'; id: number; op: OpName; args: unknown }
-  | { type: 'cancel'; id: number };
+export type HostRequest = { type: 'call'; id: number; op: OpName; args: unknown } | { type: 'cancel'; id: number };
 
 export type HostReply =
-  | { type: 'event'; id: number; event: unknown }
-  | { type: 'result'; id: number; value: unknown }
-  | { type: 'error'; id: number; error: WireError };
+  { type: 'event'; id: number; event: unknown } | { type: 'result'; id: number; value: unknown } | { type: 'error'; id: number; error: WireError };

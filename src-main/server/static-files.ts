@@ -53,12 +53,29 @@ export async function serveStatic(rendererDir: string, pathname: string, respons
   }
   const wanted = normalize(join(root, decoded));
   const inside = wanted === root || wanted.startsWith(root + sep);
-  const file = inside ? await stat(wanted).then((s) => (s.isFile() ? wanted : s.isDirectory() ? join(wanted, 'index.html') : null), () => null) : null;
+  const file = inside
+    ? await stat(wanted).then(
+        (s) => (s.isFile() ? wanted : s.isDirectory() ? join(wanted, 'index.html') : null),
+        () => null,
+      )
+    : null;
   const fallback = join(root, 'index.html');
-  const chosen = file && (await stat(file).then((s) => s.isFile(), () => false)) ? file : extname(pathname) === '' ? fallback : null;
+  const chosen =
+    file &&
+    (await stat(file).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+      ? file
+      : extname(pathname) === ''
+        ? fallback
+        : null;
   const body = chosen ? await readFile(chosen).catch(() => null) : null;
   if (body === null) {
-    const indexMissing = !(await stat(fallback).then((s) => s.isFile(), () => false));
+    const indexMissing = !(await stat(fallback).then(
+      (s) => s.isFile(),
+      () => false,
+    ));
     if (indexMissing) {
       response.writeHead(503, { ...headers, 'content-type': 'text/html; charset=utf-8' });
       response.end(MISSING_BUILD);

@@ -23,7 +23,8 @@ function socketChannel(socket: WebSocket): ServerChannel {
     },
     onMessage(listener) {
       const handler = (data: Buffer, isBinary: boolean) => {
-        if (isBinary) return replyUnreadable(socket, 'Binary frames are not understood: send JSON text frames {id, method, input} or {id, listen: [event names]}');
+        if (isBinary)
+          return replyUnreadable(socket, 'Binary frames are not understood: send JSON text frames {id, method, input} or {id, listen: [event names]}');
         let message: unknown;
         try {
           message = JSON.parse(data.toString('utf8'));
@@ -32,7 +33,8 @@ function socketChannel(socket: WebSocket): ServerChannel {
         }
         // Without an id the contract's reply ("Malformed request", "Unknown event") has nowhere to go.
         const id = (message as { id?: unknown } | null)?.id;
-        if (typeof id !== 'number' && typeof id !== 'string') return replyUnreadable(socket, 'A request needs an id (a number or a string): {id, method, input} or {id, listen: [event names]}');
+        if (typeof id !== 'number' && typeof id !== 'string')
+          return replyUnreadable(socket, 'A request needs an id (a number or a string): {id, method, input} or {id, listen: [event names]}');
         listener(message as ClientMessage);
       };
       socket.on('message', handler);

@@ -23,7 +23,8 @@ export class AcceptLog {
   /** The record of `acceptId`, removed from the log. */
   take(acceptId: string): AcceptRecord {
     const record = this.storage.predictions.takeAccept(acceptId);
-    if (!record) throw new ApiError('not-found', `That accept can no longer be undone (it was undone already, or is older than the last ${KEPT_ACCEPTS} accepts)`);
+    if (!record)
+      throw new ApiError('not-found', `That accept can no longer be undone (it was undone already, or is older than the last ${KEPT_ACCEPTS} accepts)`);
     return record;
   }
 }

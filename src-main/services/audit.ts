@@ -98,7 +98,12 @@ export class AuditService {
           },
         );
         const imageIds: Record<string, number> = {};
-        const reported = [...report.likelyMislabeled.map((m) => m.path), ...report.duplicates.flat(), ...report.smallImages.map((s) => s.path), ...report.unreadable.map((u) => u.path)];
+        const reported = [
+          ...report.likelyMislabeled.map((m) => m.path),
+          ...report.duplicates.flat(),
+          ...report.smallImages.map((s) => s.path),
+          ...report.unreadable.map((u) => u.path),
+        ];
         for (const path of reported) {
           const id = imageIdFromTreeKey(relative(snapshot, path).split(sep).join('/'));
           if (id !== null) imageIds[path] = id;
@@ -123,7 +128,9 @@ export class AuditService {
     const image = (path: string): AuditImage & { row: ReturnType<typeof storage.images.get> } => {
       const id = stored.imageIds[path] ?? null;
       const row = id === null ? undefined : storage.images.get(id);
-      return row ? { imageId: row.id, path: row.path, thumbUrl: media.url('thumb', 'image', row.id), row } : { imageId: null, path, thumbUrl: null, row: undefined };
+      return row
+        ? { imageId: row.id, path: row.path, thumbUrl: media.url('thumb', 'image', row.id), row }
+        : { imageId: null, path, thumbUrl: null, row: undefined };
     };
     const plain = ({ imageId, path, thumbUrl }: AuditImage): AuditImage => ({ imageId, path, thumbUrl });
     const likelyMislabeled = report.likelyMislabeled.flatMap((entry) => {
@@ -132,7 +139,17 @@ export class AuditService {
       const suggestedClassId = classIds.get(entry.suggested);
       if (!found.row || labelClassId === undefined || suggestedClassId === undefined) return [];
       if (found.row.classId !== labelClassId || kept.has(found.row.id) || found.row.excluded) return [];
-      return [{ ...plain(found), labelClassId, suggestedClassId, score: entry.score, flagged: entry.flagged, labelProbability: entry.labelProbability, suggestedProbability: entry.suggestedProbability }];
+      return [
+        {
+          ...plain(found),
+          labelClassId,
+          suggestedClassId,
+          score: entry.score,
+          flagged: entry.flagged,
+          labelProbability: entry.labelProbability,
+          suggestedProbability: entry.suggestedProbability,
+        },
+      ];
     });
     return {
       datasetId,
@@ -143,7 +160,8 @@ export class AuditService {
       duplicateGroups: report.duplicateGroups.map((group) => ({ kind: group.kind, scope: group.scope, images: group.paths.map((path) => plain(image(path))) })),
       classCounts: report.classCounts,
       warnings: report.warningDetails.flatMap((warning) => {
-        if (warning.kind !== 'mislabeled' || warning.paths.length === 0) return [{ kind: warning.kind, message: warning.message, images: warning.paths.map((path) => plain(image(path))) }];
+        if (warning.kind !== 'mislabeled' || warning.paths.length === 0)
+          return [{ kind: warning.kind, message: warning.message, images: warning.paths.map((path) => plain(image(path))) }];
         // Images answered since the audit (kept, relabeled, excluded) leave this warning as they leave the list.
         const open = likelyMislabeled.filter((entry) => entry.flagged);
         if (open.length === 0) return [];

@@ -91,16 +91,20 @@ export function datasetHandlers(context: ServiceContext, training: TrainingServi
     const cancel = new AbortController();
     if (scanId !== undefined) scans.set(scanId, cancel);
     try {
-      return await host.call('scanDataset', { dir }, {
-        signal: call.signal ? AbortSignal.any([cancel.signal, call.signal]) : cancel.signal,
-        onEvent: (e) =>
-          events.emit(
-            'datasets.scanProgress',
-            e.type === 'walk'
-              ? { path: dir, scanId, phase: 'walk', seen: e.seen, found: e.found, done: 0, total: 0 }
-              : { path: dir, scanId, phase: 'decode', done: e.done, total: e.total ?? e.done, found: e.total ?? e.done },
-          ),
-      });
+      return await host.call(
+        'scanDataset',
+        { dir },
+        {
+          signal: call.signal ? AbortSignal.any([cancel.signal, call.signal]) : cancel.signal,
+          onEvent: (e) =>
+            events.emit(
+              'datasets.scanProgress',
+              e.type === 'walk'
+                ? { path: dir, scanId, phase: 'walk', seen: e.seen, found: e.found, done: 0, total: 0 }
+                : { path: dir, scanId, phase: 'decode', done: e.done, total: e.total ?? e.done, found: e.total ?? e.done },
+            ),
+        },
+      );
     } finally {
       if (scanId !== undefined) scans.delete(scanId);
     }
@@ -165,13 +169,19 @@ export function datasetHandlers(context: ServiceContext, training: TrainingServi
 
     'datasets.downloadCifar10': () => {
       const jobId = randomUUID();
-      const progress = (phase: 'download' | 'verify' | 'done' | 'error', extra: { received?: number; total?: number | null; message?: string; datasetId?: number } = {}) =>
-        events.emit('datasets.downloadProgress', { jobId, phase, received: extra.received ?? 0, total: extra.total ?? null, ...extra });
+      const progress = (
+        phase: 'download' | 'verify' | 'done' | 'error',
+        extra: { received?: number; total?: number | null; message?: string; datasetId?: number } = {},
+      ) => events.emit('datasets.downloadProgress', { jobId, phase, received: extra.received ?? 0, total: extra.total ?? null, ...extra });
       detached(context, 'CIFAR-10 download', async () => {
         try {
-          const { folder } = await host.call('downloadCifar10', { destDir: paths.downloads(context.dataDir) }, {
-            onEvent: (e) => progress('download', { received: e.done, total: e.total }),
-          });
+          const { folder } = await host.call(
+            'downloadCifar10',
+            { destDir: paths.downloads(context.dataDir) },
+            {
+              onEvent: (e) => progress('download', { received: e.done, total: e.total }),
+            },
+          );
           progress('verify');
           const dataset = store(await scan(folder), 'CIFAR-10');
           progress('done', { datasetId: dataset.id });

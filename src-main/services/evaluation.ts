@@ -8,10 +8,7 @@ import { notFound, requireDataset, requireRun, type ServiceContext } from './con
 import { csvText } from './csv';
 import { imageIdFromTreeKey } from './training-data';
 
-type EvaluationHandlers = Pick<
-  Handlers,
-  'evaluation.run' | 'evaluation.get' | 'evaluation.listForRun' | 'evaluation.samples' | 'evaluation.export'
->;
+type EvaluationHandlers = Pick<Handlers, 'evaluation.run' | 'evaluation.get' | 'evaluation.listForRun' | 'evaluation.samples' | 'evaluation.export'>;
 
 const evaluationView = (row: EvaluationRow): Evaluation => ({ ...row });
 
@@ -36,7 +33,14 @@ export function chooseCheckpoint(context: ServiceContext, run: RunRow, wanted: C
   return { path: run.runDir, checkpoint: { kind: 'last', epoch: run.epochsCompleted } };
 }
 
-function storeResult(context: ServiceContext, run: RunRow, dataset: DatasetRow, split: string, result: EvaluationResult, checkpoint: EvaluationRow['checkpoint']): number {
+function storeResult(
+  context: ServiceContext,
+  run: RunRow,
+  dataset: DatasetRow,
+  split: string,
+  result: EvaluationResult,
+  checkpoint: EvaluationRow['checkpoint'],
+): number {
   const samples: Omit<EvaluationSampleRow, 'id' | 'evaluationId'>[] = (result.samples ?? result.misclassified).map((m) => ({
     sampleKey: m.id,
     ...sampleSource(context, dataset, m.id),

@@ -6,8 +6,11 @@ import { cifarPng } from './cifar-record';
 
 /** A class name made safe as a folder name on every OS. */
 export function folderName(name: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what this replaces
-  const safe = name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_').replace(/[. ]+$/, '').trim();
+  const safe = name
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this replaces
+    .replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_')
+    .replace(/[. ]+$/, '')
+    .trim();
   return safe === '' || safe === '.' || safe === '..' ? '_' : safe;
 }
 

@@ -23,7 +23,13 @@ export function imageView(context: ServiceContext, row: ImageRow | ListedImageRo
     thumbUrl: context.media.url('thumb', 'image', row.id),
     imageUrl: context.media.url('image', 'image', row.id),
     ...(suggested
-      ? { suggestion: { classId: suggested.suggestedClassId as number, confidence: suggested.suggestedConfidence as number, margin: suggested.suggestedMargin as number } }
+      ? {
+          suggestion: {
+            classId: suggested.suggestedClassId as number,
+            confidence: suggested.suggestedConfidence as number,
+            margin: suggested.suggestedMargin as number,
+          },
+        }
       : {}),
     ...(row.excluded ? { excluded: true } : {}),
   };

@@ -33,7 +33,9 @@ async function load(image: ImageFile): Promise<sharp.Sharp> {
 async function decodeFailure(image: ImageFile, path: string, error: unknown): Promise<MediaError> {
   const message = error instanceof DecodeError ? error.reason : error instanceof Error ? error.message.split('\n')[0] : String(error);
   if (/pixel limit/i.test(message)) {
-    const { width = 0, height = 0 } = await sharp(image.realPath, { limitInputPixels: false }).metadata().catch(() => ({ width: 0, height: 0 }));
+    const { width = 0, height = 0 } = await sharp(image.realPath, { limitInputPixels: false })
+      .metadata()
+      .catch(() => ({ width: 0, height: 0 }));
     return new MediaError(415, `${path} is ${width}x${height} pixels; pictures over ${MAX_DECODE_PIXELS / 1e6} megapixels are not previewed`);
   }
   return new MediaError(415, `Cannot decode ${path}: ${message}`);

@@ -90,18 +90,24 @@ export class MediaService {
   }
 
   private async thumbnail(image: ImageFile, path: string, size: number, signal?: AbortSignal): Promise<MediaFile> {
-    const key = createHash('sha256').update(JSON.stringify([image.realPath, image.size, image.mtimeMs, size])).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify([image.realPath, image.size, image.mtimeMs, size]))
+      .digest('hex');
     const cached = join(this.cacheDir, key.slice(0, 2), `${key}.jpg`);
     const body =
       (await readFile(cached).catch(() => null)) ??
-      (await this.jobs.run(key, async () => {
-        const made = await thumbnailJpeg(image, path, size);
-        await mkdir(dirname(cached), { recursive: true });
-        const partial = `${cached}.${process.pid}.tmp`;
-        await writeFile(partial, made);
-        await rename(partial, cached);
-        return made;
-      }, signal));
+      (await this.jobs.run(
+        key,
+        async () => {
+          const made = await thumbnailJpeg(image, path, size);
+          await mkdir(dirname(cached), { recursive: true });
+          const partial = `${cached}.${process.pid}.tmp`;
+          await writeFile(partial, made);
+          await rename(partial, cached);
+          return made;
+        },
+        signal,
+      ));
     return { body, length: body.length, contentType: 'image/jpeg' };
   }
 

@@ -67,7 +67,8 @@ export class PredictionAccepts {
         if (inserted) record.addedImageIds.push(inserted.id);
       } else if (existing.classId === null && existing.skippedReason === null) {
         // Only unlabeled images take the prediction: a label the person gave stays.
-        if (storage.images.assign([existing.id], target.id, datasetId) > 0) record.relabeled.push({ imageId: existing.id, previousClassId: null, classId: target.id });
+        if (storage.images.assign([existing.id], target.id, datasetId) > 0)
+          record.relabeled.push({ imageId: existing.id, previousClassId: null, classId: target.id });
       }
     }
     return record;

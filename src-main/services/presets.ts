@@ -51,14 +51,16 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'mindspore-tutorial',
     name: 'MindSpore tutorial',
-    description: 'ShuffleNetV1 2.0x, groups 3, 224x224 (ImageNet stem), batch 128, lr 0.05 with warm-up then cosine, label smoothing 0.1. Needs a GPU to finish in reasonable time.',
+    description:
+      'ShuffleNetV1 2.0x, groups 3, 224x224 (ImageNet stem), batch 128, lr 0.05 with warm-up then cosine, label smoothing 0.1. Needs a GPU to finish in reasonable time.',
     // The defaults are this recipe; the tutorial itself runs on ImageNet-sized inputs.
     config: { ...DEFAULTS, stem: 'imagenet', inputSize: IMAGENET_INPUT_SIZE },
   },
   {
     id: 'fast-cifar',
     name: 'Fast CIFAR',
-    description: 'ShuffleNetV1 0.5x, groups 3, 32x32 (CIFAR stem), 2 epochs on the first 2,000 training images: a first model in a minute or two on a CPU (about 250 images/s with ONNX Runtime on 2 cores). Remove the image limit and add epochs for a real model.',
+    description:
+      'ShuffleNetV1 0.5x, groups 3, 32x32 (CIFAR stem), 2 epochs on the first 2,000 training images: a first model in a minute or two on a CPU (about 250 images/s with ONNX Runtime on 2 cores). Remove the image limit and add epochs for a real model.',
     // Small and short so a first model exists in a minute or two on a CPU: 0.5x, 2 epochs on 2,000
     // images, batch 64 for more steps from them, half an epoch of warm-up as 2 epochs leave no room
     // for the default 4. lr 0.01 because 0.05, 0.03 and 0.02 diverged (see above). Why 2 checkpoints
@@ -68,7 +70,8 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'cifar10-15-minutes',
     name: 'CIFAR-10 in 15 minutes',
-    description: 'ShuffleNetV1 0.5x, groups 3, 32x32 (CIFAR stem), 4 epochs on every training image, batch 128, lr 0.2 after half an epoch of warm-up: measured 66.6% top-1 and 97.1% top-5 on the CIFAR-10 test set after 14 min 07 s on a 2-core AMD EPYC (68.5% with flip + shift test-time augmentation). Short of the MindSpore tutorial\'s 81.5%, which took this app 67 minutes with "CIFAR-10, 15 epochs".',
+    description:
+      'ShuffleNetV1 0.5x, groups 3, 32x32 (CIFAR stem), 4 epochs on every training image, batch 128, lr 0.2 after half an epoch of warm-up: measured 66.6% top-1 and 97.1% top-5 on the CIFAR-10 test set after 14 min 07 s on a 2-core AMD EPYC (68.5% with flip + shift test-time augmentation). Short of the MindSpore tutorial\'s 81.5%, which took this app 67 minutes with "CIFAR-10, 15 epochs".',
     // The recipe measured within issue 18's 15-minute budget (see above): the fastest width that
     // learns well, the epochs that fit, the reference script's peak lr 0.2 after half an epoch of
     // warm-up. Why 2 checkpoints kept instead of 3 is not recorded.
@@ -77,20 +80,32 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'cifar10-15-epochs',
     name: 'CIFAR-10, 15 epochs',
-    description: 'ShuffleNetV1 1.0x, groups 3, 32x32 (CIFAR stem), 15 epochs on every training image, batch 128, lr 0.2 after one warm-up epoch: measured 86.6% top-1 and 99.5% top-5 on the CIFAR-10 test set after 1 h 31 min on a 2-core Intel Xeon (the MindSpore tutorial: 81.5% / 97.5% after 250 epochs).',
+    description:
+      'ShuffleNetV1 1.0x, groups 3, 32x32 (CIFAR stem), 15 epochs on every training image, batch 128, lr 0.2 after one warm-up epoch: measured 86.6% top-1 and 99.5% top-5 on the CIFAR-10 test set after 1 h 31 min on a 2-core Intel Xeon (the MindSpore tutorial: 81.5% / 97.5% after 250 epochs).',
     // The reference PyTorch script's recipe (width, lr, warm-up, weight decay), not the tutorial's, for 15 epochs.
     config: { ...DEFAULTS, scale: 1, epochs: 15, lr: 0.2, warmupEpochs: 1, weightDecay: 5e-4 },
   },
   {
     id: 'small-folder',
     name: 'Small image folder',
-    description: 'Starts from the ShuffleNetV1 1.0x this app pretrained on CIFAR-10 (86.6% top-1): 5 epochs train only the new head, then all of it with the backbone at a tenth of the rate; 32x32, 30 epochs at batch 16, lr 0.01. For a few dozen images per class: 1-3 minutes for 120 images on a busy 2-core CPU (measured 41-167 s); 86-87% on 300 held-out images of 3 CIFAR-10 classes after 40 per class, named as CIFAR-10 names them or not. Quick fit: the same in seconds, and 85-86% on all 10 classes from 50 images each.',
+    description:
+      'Starts from the ShuffleNetV1 1.0x this app pretrained on CIFAR-10 (86.6% top-1): 5 epochs train only the new head, then all of it with the backbone at a tenth of the rate; 32x32, 30 epochs at batch 16, lr 0.01. For a few dozen images per class: 1-3 minutes for 120 images on a busy 2-core CPU (measured 41-167 s); 86-87% on 300 held-out images of 3 CIFAR-10 classes after 40 per class, named as CIFAR-10 names them or not. Quick fit: the same in seconds, and 85-86% on all 10 classes from 50 images each.',
     // Measured on folder-sample, seeds 0-3, one sitting (docs/results.md, "fine-tuning options"): best
     // validation 0.79/0.88/0.83/1.00, against 0.79/0.83/0.75/1.00 for the one-rate fine-tune and
     // 0.67/0.63/0.71/0.92 from scratch at 0.25x.
     // Fine-tunes the shipped 1.0x model with the recipe measured above: batch 16 so a few dozen
     // images give enough steps, lr 0.01 and 3 warm-up epochs, the head alone first and then the
     // backbone at a tenth of the rate. Why 2 checkpoints kept instead of 3 is not recorded.
-    config: { ...DEFAULTS, init: 'pretrained', scale: 1, batchSize: 16, lr: 0.01, warmupEpochs: 3, headOnlyEpochs: 5, backboneLrScale: 0.1, keepCheckpoints: 2 },
+    config: {
+      ...DEFAULTS,
+      init: 'pretrained',
+      scale: 1,
+      batchSize: 16,
+      lr: 0.01,
+      warmupEpochs: 3,
+      headOnlyEpochs: 5,
+      backboneLrScale: 0.1,
+      keepCheckpoints: 2,
+    },
   },
 ];

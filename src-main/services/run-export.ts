@@ -100,7 +100,8 @@ export class RunExportService {
     const base = exportBaseName(run);
     const out = format === 'onnx' ? join(dir, `${base}.onnx`) : destDir ? join(dir, `${base}-tfjs`) : dir;
     const key = `${format}\u0000${out}`;
-    if (this.busy.has(key)) throw new ApiError('conflict', `The ${format === 'onnx' ? 'ONNX' : 'TensorFlow.js'} export of run ${runId} is already being written`);
+    if (this.busy.has(key))
+      throw new ApiError('conflict', `The ${format === 'onnx' ? 'ONNX' : 'TensorFlow.js'} export of run ${runId} is already being written`);
     this.busy.add(key);
     try {
       // The default folder holds the latest export only, so no file of an older one lingers.
@@ -130,7 +131,10 @@ export class RunExportService {
     if (!run?.runDir) return null;
     const dir = this.defaultDir(run, format);
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    const names = entries.filter((e) => e.isFile() && DOWNLOAD_NAME.test(e.name)).map((e) => e.name).sort();
+    const names = entries
+      .filter((e) => e.isFile() && DOWNLOAD_NAME.test(e.name))
+      .map((e) => e.name)
+      .sort();
     return names.length > 0 ? { dir, names, baseName: `${exportBaseName(run)}-${format}` } : null;
   }
 

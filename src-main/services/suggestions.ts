@@ -12,15 +12,15 @@ import { classIdsBySnapshotName } from './training-data';
  */
 export const SUGGESTION_TTA = 'flip';
 
-type SuggestionHandlers = Pick<
-  Handlers,
-  'suggestions.start' | 'suggestions.cancel' | 'suggestions.status' | 'suggestions.accept' | 'suggestions.undoAccept'
->;
+type SuggestionHandlers = Pick<Handlers, 'suggestions.start' | 'suggestions.cancel' | 'suggestions.status' | 'suggestions.accept' | 'suggestions.undoAccept'>;
 
 /** The newest run of a dataset that has a checkpoint to predict with, or null. */
 export function newestRunWithCheckpoint(context: ServiceContext, datasetId: number): RunRow | null {
   const runs = context.storage.runs.list().filter((run) => run.datasetId === datasetId && run.checkpointDir !== null);
-  return runs.reduce<RunRow | null>((newest, run) => (newest === null || run.startedAt > newest.startedAt || (run.startedAt === newest.startedAt && run.id > newest.id) ? run : newest), null);
+  return runs.reduce<RunRow | null>(
+    (newest, run) => (newest === null || run.startedAt > newest.startedAt || (run.startedAt === newest.startedAt && run.id > newest.id) ? run : newest),
+    null,
+  );
 }
 
 const runRef = (run: RunRow) => ({ id: run.id, name: run.name, startedAt: run.startedAt });
@@ -80,7 +80,12 @@ export class SuggestionService {
           this.running.delete(oldJob);
         }
         const jobId = randomUUID();
-        this.launch(jobId, datasetId, run, images.map((image) => ({ id: image.id, path: image.path })));
+        this.launch(
+          jobId,
+          datasetId,
+          run,
+          images.map((image) => ({ id: image.id, path: image.path })),
+        );
         return { jobId, total: images.length };
       },
 
@@ -99,7 +104,8 @@ export class SuggestionService {
         const record: AcceptRecord = { datasetId, addedImageIds: [], relabeled: [], createdClassIds: [] };
         storage.db.transaction(() => {
           for (const row of rows) {
-            if (storage.images.assign([row.imageId], row.classId, datasetId) > 0) record.relabeled.push({ imageId: row.imageId, previousClassId: null, classId: row.classId });
+            if (storage.images.assign([row.imageId], row.classId, datasetId) > 0)
+              record.relabeled.push({ imageId: row.imageId, previousClassId: null, classId: row.classId });
           }
         })();
         if (record.relabeled.length === 0) return { updated: 0, acceptId: null };

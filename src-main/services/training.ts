@@ -44,9 +44,10 @@ export class TrainingService {
   /** Runs a previous session left running or waiting can no longer finish: say so instead of showing them as running. */
   failInterrupted(): void {
     for (const run of this.context.storage.runs.unfinished()) {
-      const error = run.status === 'queued' && run.epochsCompleted === 0 && !run.backend
-        ? 'The app stopped while this run waited to start; resume it to start it'
-        : 'The app stopped while this run was training; resume it to continue';
+      const error =
+        run.status === 'queued' && run.epochsCompleted === 0 && !run.backend
+          ? 'The app stopped while this run waited to start; resume it to start it'
+          : 'The app stopped while this run was training; resume it to continue';
       this.context.storage.runs.update(run.id, { status: 'failed', error, endedAt: run.endedAt ?? new Date().toISOString() });
     }
   }
@@ -152,7 +153,11 @@ export class TrainingService {
     const run = requireRun(this.context, runId);
     if (this.active.has(runId) || this.line.some((w) => w.runId === runId)) return this.view(run);
     if (run.status === 'completed') throw new ApiError('conflict', `Run ${runId} already completed all its epochs`);
-    if (run.status === 'diverged') throw new ApiError('conflict', `Run ${runId} diverged; resuming would diverge again: start a new run (${run.divergence?.remedy ?? 'lower the learning rate'})`);
+    if (run.status === 'diverged')
+      throw new ApiError(
+        'conflict',
+        `Run ${runId} diverged; resuming would diverge again: start a new run (${run.divergence?.remedy ?? 'lower the learning rate'})`,
+      );
     if (!run.dataDir) throw new ApiError('conflict', `Run ${runId} has no prepared data to resume from`);
     if (!this.busy) return this.launch(runId, true);
     this.line.push({ runId, resume: true, prepared: true });
@@ -192,7 +197,8 @@ export class TrainingService {
   private initFolder(init: TrainConfigInput['init']): string | undefined {
     if (typeof init !== 'number') return init;
     const source = this.context.storage.runs.get(init);
-    if (!source?.checkpointDir) throw new ApiError('user-error', `Run ${init} has no checkpoint to start from: train it first, or start from the pretrained model`);
+    if (!source?.checkpointDir)
+      throw new ApiError('user-error', `Run ${init} has no checkpoint to start from: train it first, or start from the pretrained model`);
     return source.runDir;
   }
 
@@ -220,7 +226,10 @@ export class TrainingService {
           ...(done.divergence ? { divergence: done.divergence, error: divergenceMessage(done.divergence) } : {}),
         };
       } catch (error) {
-        patch = controller.signal.aborted && error instanceof ApiError && error.code === 'aborted' ? { status: 'stopped' } : { status: 'failed', error: errorMessage(error) };
+        patch =
+          controller.signal.aborted && error instanceof ApiError && error.code === 'aborted'
+            ? { status: 'stopped' }
+            : { status: 'failed', error: errorMessage(error) };
       }
       // Idle before the status goes out, so a client may resume or start again at once; then the next in line starts.
       this.active.delete(runId);

@@ -16,7 +16,9 @@ export class AuditsRepo {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM audit_kept WHERE image_id IN (SELECT id FROM images WHERE dataset_id = ?)').run(datasetId);
       this.db
-        .prepare('INSERT INTO audits (dataset_id, created_at, report_json) VALUES (?, ?, ?) ON CONFLICT (dataset_id) DO UPDATE SET created_at = excluded.created_at, report_json = excluded.report_json')
+        .prepare(
+          'INSERT INTO audits (dataset_id, created_at, report_json) VALUES (?, ?, ?) ON CONFLICT (dataset_id) DO UPDATE SET created_at = excluded.created_at, report_json = excluded.report_json',
+        )
         .run(datasetId, new Date().toISOString(), reportJson);
     })();
   }
@@ -32,9 +34,9 @@ export class AuditsRepo {
   }
 
   kept(datasetId: number): Set<number> {
-    const rows = this.db
-      .prepare('SELECT k.image_id AS id FROM audit_kept k JOIN images i ON i.id = k.image_id WHERE i.dataset_id = ?')
-      .all(datasetId) as { id: number }[];
+    const rows = this.db.prepare('SELECT k.image_id AS id FROM audit_kept k JOIN images i ON i.id = k.image_id WHERE i.dataset_id = ?').all(datasetId) as {
+      id: number;
+    }[];
     return new Set(rows.map((r) => r.id));
   }
 }

@@ -83,9 +83,8 @@ export class DatasetsRepo {
   create(input: { name: string; kind: DatasetKind; root: string; classes: readonly string[]; images: readonly NewImage[] }): number {
     return this.db.transaction(() => {
       const id = Number(
-        this.db
-          .prepare('INSERT INTO datasets (name, kind, root, created_at) VALUES (?, ?, ?, ?)')
-          .run(input.name, input.kind, input.root, now()).lastInsertRowid,
+        this.db.prepare('INSERT INTO datasets (name, kind, root, created_at) VALUES (?, ?, ?, ?)').run(input.name, input.kind, input.root, now())
+          .lastInsertRowid,
       );
       const insertClass = this.db.prepare('INSERT INTO classes (dataset_id, position, name) VALUES (?, ?, ?)');
       const classIds = input.classes.map((name, position) => Number(insertClass.run(id, position, name).lastInsertRowid));
@@ -97,9 +96,7 @@ export class DatasetsRepo {
   /** Adds images to an existing dataset; returns how many were new (same sample key = already there). */
   addImages(datasetId: number, images: readonly { sampleKey: string; path: string; classId: number | null }[]): number {
     return this.db.transaction(() => {
-      const insert = this.db.prepare(
-        'INSERT OR IGNORE INTO images (dataset_id, sample_key, path, class_id) VALUES (?, ?, ?, ?)',
-      );
+      const insert = this.db.prepare('INSERT OR IGNORE INTO images (dataset_id, sample_key, path, class_id) VALUES (?, ?, ?, ?)');
       let added = 0;
       for (const image of images) added += insert.run(datasetId, image.sampleKey, image.path, image.classId).changes;
       return added;
@@ -133,7 +130,9 @@ export class DatasetsRepo {
         if (name === null) return null;
         let id = classIds.get(name);
         if (id === undefined) {
-          const { next } = this.db.prepare('SELECT COALESCE(MAX(position) + 1, 0) AS next FROM classes WHERE dataset_id = ?').get(datasetId) as { next: number };
+          const { next } = this.db.prepare('SELECT COALESCE(MAX(position) + 1, 0) AS next FROM classes WHERE dataset_id = ?').get(datasetId) as {
+            next: number;
+          };
           id = Number(this.db.prepare('INSERT INTO classes (dataset_id, position, name) VALUES (?, ?, ?)').run(datasetId, next, name).lastInsertRowid);
           classIds.set(name, id);
         }
@@ -141,7 +140,9 @@ export class DatasetsRepo {
       };
       const known = new Map(
         (
-          this.db.prepare('SELECT id, sample_key AS sampleKey, class_id AS classId, skipped_reason AS skipped FROM images WHERE dataset_id = ?').all(datasetId) as {
+          this.db
+            .prepare('SELECT id, sample_key AS sampleKey, class_id AS classId, skipped_reason AS skipped FROM images WHERE dataset_id = ?')
+            .all(datasetId) as {
             id: number;
             sampleKey: string;
             classId: number | null;

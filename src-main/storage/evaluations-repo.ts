@@ -145,8 +145,6 @@ export class EvaluationsRepo {
   }
 
   allSamples(evaluationId: number): EvaluationSampleRow[] {
-    return this.db
-      .prepare(`SELECT ${SAMPLE_COLUMNS} FROM evaluation_samples WHERE evaluation_id = ? ORDER BY id`)
-      .all(evaluationId) as EvaluationSampleRow[];
+    return this.db.prepare(`SELECT ${SAMPLE_COLUMNS} FROM evaluation_samples WHERE evaluation_id = ? ORDER BY id`).all(evaluationId) as EvaluationSampleRow[];
   }
 }

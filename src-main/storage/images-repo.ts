@@ -42,9 +42,7 @@ export class ImagesRepo {
   }
 
   bySampleKey(datasetId: number, sampleKey: string): ImageRow | undefined {
-    return this.db
-      .prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE dataset_id = ? AND sample_key = ?`)
-      .get(datasetId, sampleKey) as ImageRow | undefined;
+    return this.db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE dataset_id = ? AND sample_key = ?`).get(datasetId, sampleKey) as ImageRow | undefined;
   }
 
   private where(datasetId: number, filter: ImageFilter): { clause: string; params: (number | string)[] } {
@@ -144,20 +142,14 @@ export class ImagesRepo {
   }
 
   classByName(datasetId: number, name: string): ClassRow | undefined {
-    const row = this.db.prepare('SELECT id FROM classes WHERE dataset_id = ? AND name = ?').get(datasetId, name) as
-      | { id: number }
-      | undefined;
+    const row = this.db.prepare('SELECT id FROM classes WHERE dataset_id = ? AND name = ?').get(datasetId, name) as { id: number } | undefined;
     return row && this.getClass(row.id);
   }
 
   createClass(datasetId: number, name: string): ClassRow {
     const id = this.db.transaction(() => {
-      const { next } = this.db
-        .prepare('SELECT COALESCE(MAX(position) + 1, 0) AS next FROM classes WHERE dataset_id = ?')
-        .get(datasetId) as { next: number };
-      return Number(
-        this.db.prepare('INSERT INTO classes (dataset_id, position, name) VALUES (?, ?, ?)').run(datasetId, next, name).lastInsertRowid,
-      );
+      const { next } = this.db.prepare('SELECT COALESCE(MAX(position) + 1, 0) AS next FROM classes WHERE dataset_id = ?').get(datasetId) as { next: number };
+      return Number(this.db.prepare('INSERT INTO classes (dataset_id, position, name) VALUES (?, ?, ?)').run(datasetId, next, name).lastInsertRowid);
     })();
     return this.getClass(id) as ClassRow;
   }

@@ -230,11 +230,7 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
     if (migration.version <= current) continue;
     db.transaction(() => {
       db.exec(migration.sql);
-      db.prepare('INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-        migration.version,
-        migration.name,
-        new Date().toISOString(),
-      );
+      db.prepare('INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, new Date().toISOString());
       db.pragma(`user_version = ${migration.version}`);
     })();
     applied.push(migration.version);

@@ -77,9 +77,7 @@ export class PredictionsRepo {
 
   /** Ends a job; also used at start-up for jobs an earlier session left running. */
   finishJob(id: string, status: Exclude<PredictionJobStatus, 'running'>, error: string | null = null): void {
-    this.db
-      .prepare('UPDATE prediction_jobs SET status = ?, error = ?, finished_at = ? WHERE id = ?')
-      .run(status, error, now(), id);
+    this.db.prepare('UPDATE prediction_jobs SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error, now(), id);
   }
 
   setTotal(id: string, total: number | null): void {

@@ -130,9 +130,7 @@ export class RunsRepo {
 
   /** Runs the last app session left unfinished (the app quit or crashed while they ran). */
   unfinished(): RunRow[] {
-    return (
-      this.db.prepare(`SELECT * FROM runs WHERE status IN ('queued', 'running', 'stopping')`).all() as RawRun[]
-    ).map(toRun);
+    return (this.db.prepare(`SELECT * FROM runs WHERE status IN ('queued', 'running', 'stopping')`).all() as RawRun[]).map(toRun);
   }
 
   update(id: number, patch: RunPatch): RunRow {

@@ -21,12 +21,12 @@ export class SuggestionsRepo {
   replace(datasetId: number, runId: number, rows: readonly SuggestionRow[]): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM suggestions WHERE dataset_id = ?').run(datasetId);
-      const insert = this.db.prepare(
-        'INSERT INTO suggestions (image_id, dataset_id, class_id, confidence, margin) VALUES (?, ?, ?, ?, ?)',
-      );
+      const insert = this.db.prepare('INSERT INTO suggestions (image_id, dataset_id, class_id, confidence, margin) VALUES (?, ?, ?, ?, ?)');
       for (const row of rows) insert.run(row.imageId, datasetId, row.classId, row.confidence, row.margin);
       this.db
-        .prepare('INSERT INTO suggestion_sets (dataset_id, run_id, computed_at) VALUES (?, ?, ?) ON CONFLICT (dataset_id) DO UPDATE SET run_id = excluded.run_id, computed_at = excluded.computed_at')
+        .prepare(
+          'INSERT INTO suggestion_sets (dataset_id, run_id, computed_at) VALUES (?, ?, ?) ON CONFLICT (dataset_id) DO UPDATE SET run_id = excluded.run_id, computed_at = excluded.computed_at',
+        )
         .run(datasetId, runId, new Date().toISOString());
     })();
   }
@@ -52,7 +52,9 @@ export class SuggestionsRepo {
   /** Unlabeled, usable images that have a suggestion. */
   count(datasetId: number): number {
     const { n } = this.db
-      .prepare('SELECT COUNT(*) AS n FROM suggestions s JOIN images i ON i.id = s.image_id WHERE s.dataset_id = ? AND i.class_id IS NULL AND i.skipped_reason IS NULL')
+      .prepare(
+        'SELECT COUNT(*) AS n FROM suggestions s JOIN images i ON i.id = s.image_id WHERE s.dataset_id = ? AND i.class_id IS NULL AND i.skipped_reason IS NULL',
+      )
       .get(datasetId) as { n: number };
     return n;
   }

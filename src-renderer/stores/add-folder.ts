@@ -99,7 +99,9 @@ export function useFolderAdding(api: StudioClient, onError: (err: unknown) => vo
       return null;
     }
     const name = options.name;
-    return withScan(inspection.path, (scanId) => api.invoke('datasets.addFolder', name ? { path: inspection.path, name, scanId } : { path: inspection.path, scanId }));
+    return withScan(inspection.path, (scanId) =>
+      api.invoke('datasets.addFolder', name ? { path: inspection.path, name, scanId } : { path: inspection.path, scanId }),
+    );
   }
 
   /** Scans a folder dataset again (new files, files gone); its progress shows like an add's. */

@@ -39,7 +39,10 @@ export const useAppStore = defineStore('app', () => {
 
   function closeLater(id: number, kind: Toast['kind']) {
     clearTimeout(timers.get(id));
-    timers.set(id, setTimeout(() => dismiss(id), TOAST_MS[kind]));
+    timers.set(
+      id,
+      setTimeout(() => dismiss(id), TOAST_MS[kind]),
+    );
   }
 
   function notify(message: string, kind: Toast['kind'] = 'info', code?: string) {

@@ -118,12 +118,23 @@ export const useAuditStore = defineStore('audit', () => {
         audit.value = { ...audit.value, likelyMislabeled: audit.value.likelyMislabeled.filter((entry) => entry.imageId !== imageId) };
       }
       // The Datasets grid shows the new label or the excluded mark without a reload.
-      if (action === 'relabel') datasets.images.patch((image) => image.id === imageId, (image) => ({ ...image, classId: item.suggestedClassId }));
-      if (action === 'exclude') datasets.images.patch((image) => image.id === imageId, (image) => ({ ...image, excluded: true }));
+      if (action === 'relabel')
+        datasets.images.patch(
+          (image) => image.id === imageId,
+          (image) => ({ ...image, classId: item.suggestedClassId }),
+        );
+      if (action === 'exclude')
+        datasets.images.patch(
+          (image) => image.id === imageId,
+          (image) => ({ ...image, excluded: true }),
+        );
       await Promise.all([load(id), action === 'relabel' ? datasets.refresh(id) : null]);
       return true;
     } catch (err) {
-      app.reportError(err, action === 'relabel' ? 'Could not relabel the image' : action === 'keep' ? 'Could not keep the label' : 'Could not exclude the image');
+      app.reportError(
+        err,
+        action === 'relabel' ? 'Could not relabel the image' : action === 'keep' ? 'Could not keep the label' : 'Could not exclude the image',
+      );
       return false;
     } finally {
       busy.value = false;

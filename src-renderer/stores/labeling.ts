@@ -179,7 +179,10 @@ export const useLabelingStore = defineStore('labeling', () => {
     try {
       await api.invoke('labels.assign', { imageIds: ids, classId });
       const changed = new Set(ids);
-      images.patch((item) => changed.has(item.id), (item) => ({ ...item, classId }));
+      images.patch(
+        (item) => changed.has(item.id),
+        (item) => ({ ...item, classId }),
+      );
       await datasets.refresh(datasetId.value);
       if (ids.length === 1) await next();
     } catch (err) {

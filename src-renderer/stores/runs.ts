@@ -20,7 +20,15 @@ export interface BatchPoint {
   lr: number;
 }
 
-const toPoint = (b: BatchMetrics): BatchPoint => ({ x: stepX(b), epoch: b.epoch, step: b.step, stepsPerEpoch: b.stepsPerEpoch, loss: b.loss, accuracy: b.accuracy, lr: b.lr });
+const toPoint = (b: BatchMetrics): BatchPoint => ({
+  x: stepX(b),
+  epoch: b.epoch,
+  step: b.step,
+  stepsPerEpoch: b.stepsPerEpoch,
+  loss: b.loss,
+  accuracy: b.accuracy,
+  lr: b.lr,
+});
 const SETTINGS = Object.keys(trainConfigSchema.shape) as (keyof TrainConfigInput)[];
 
 export interface TrainingProgress {
@@ -96,7 +104,8 @@ export const useRunsStore = defineStore('runs', () => {
         presets.value = presetList;
         // The quick preset first: a first model in minutes matters more than the heavy recipe.
         // Not over a form that follows a run or the person (a custom form has no preset id either).
-        if (presetId.value === null && !presetPicked.value && presetList.length > 0) applyPreset((presetList.find((p) => p.id === 'fast-cifar') ?? presetList[0]).id, false);
+        if (presetId.value === null && !presetPicked.value && presetList.length > 0)
+          applyPreset((presetList.find((p) => p.id === 'fast-cifar') ?? presetList[0]).id, false);
         // A reload or a second tab shows the run in progress (else the newest), with its data and settings in the form.
         const inProgress = runList.find((r) => ACTIVE.includes(r.status) && !r.queuePosition) ?? null;
         const focus = inProgress ?? runList[0] ?? null;
@@ -117,7 +126,9 @@ export const useRunsStore = defineStore('runs', () => {
   function followRun(run: Run) {
     const config = runSettings(run) as Record<string, unknown>;
     form.value = formFromConfig(runSettings(run), DEFAULT_FORM);
-    presetConfig.value = Object.fromEntries(SETTINGS.filter((k) => config[k] !== undefined && config[k] !== null).map((k) => [k, config[k]])) as TrainConfigInput;
+    presetConfig.value = Object.fromEntries(
+      SETTINGS.filter((k) => config[k] !== undefined && config[k] !== null).map((k) => [k, config[k]]),
+    ) as TrainConfigInput;
     presetId.value = presets.value.find((p) => formMatches(p))?.id ?? null;
     presetPicked.value = true;
     datasetId.value = run.datasetId;
@@ -254,7 +265,11 @@ export const useRunsStore = defineStore('runs', () => {
     const ahead = training.value;
     const onStarted = (run: Run) => {
       upsert(runs.value.find((r) => r.id === run.id && r.status !== 'queued') ?? run);
-      if (run.queuePosition) app.notify(`“${run.name}” is queued (${ordinal(run.queuePosition)} in line): it starts when ${ahead ? `“${ahead.name}”` : 'the run in training'} ends.`, 'info');
+      if (run.queuePosition)
+        app.notify(
+          `“${run.name}” is queued (${ordinal(run.queuePosition)} in line): it starts when ${ahead ? `“${ahead.name}”` : 'the run in training'} ends.`,
+          'info',
+        );
       resetLive();
       selectedId.value = run.id;
     };
@@ -281,7 +296,11 @@ export const useRunsStore = defineStore('runs', () => {
       const run = await api.invoke(method, { runId });
       upsert(run);
       if (method === 'training.resume') lastBatch.value = null;
-      if (method === 'training.resume' && run.queuePosition) app.notify(`“${run.name}” is queued (${ordinal(run.queuePosition)} in line): it resumes when ${ahead ? `“${ahead.name}”` : 'the run in training'} ends.`, 'info');
+      if (method === 'training.resume' && run.queuePosition)
+        app.notify(
+          `“${run.name}” is queued (${ordinal(run.queuePosition)} in line): it resumes when ${ahead ? `“${ahead.name}”` : 'the run in training'} ends.`,
+          'info',
+        );
       syncSubscription();
     } catch (err) {
       app.reportError(err, method === 'training.stop' ? 'Could not stop the run' : 'Could not resume the run');
@@ -331,6 +350,6 @@ export const useRunsStore = defineStore('runs', () => {
 /** 1st, 2nd, 3rd, 4th… for a place in line. */
 export function ordinal(n: number): string {
   const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
   return `${n}${suffix}`;
 }

@@ -5,9 +5,26 @@ import type { Preset, Run, TrainConfigInput } from '../api/types';
 
 /** The settings the form shows, each one a field; the rest (checkpoints kept, micro-batch size, runtime) come from a preset or the engine. */
 type FormField =
-  | 'scale' | 'groups' | 'stem' | 'inputSize' | 'epochs' | 'batchSize' | 'lr' | 'warmupEpochs' | 'labelSmoothing'
-  | 'weightDecay' | 'momentum' | 'seed' | 'limit' | 'validationFraction' | 'augment' | 'init' | 'headOnlyEpochs'
-  | 'backboneLrScale' | 'linearProbe' | 'device';
+  | 'scale'
+  | 'groups'
+  | 'stem'
+  | 'inputSize'
+  | 'epochs'
+  | 'batchSize'
+  | 'lr'
+  | 'warmupEpochs'
+  | 'labelSmoothing'
+  | 'weightDecay'
+  | 'momentum'
+  | 'seed'
+  | 'limit'
+  | 'validationFraction'
+  | 'augment'
+  | 'init'
+  | 'headOnlyEpochs'
+  | 'backboneLrScale'
+  | 'linearProbe'
+  | 'device';
 
 /**
  * Every field the form edits, typed by the contract's schema (one training config, issue 13), each
@@ -99,7 +116,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  */
 export function configFromForm(form: TrainForm, base: TrainConfigInput = {}): { config: TrainConfigInput; errors: FieldErrors } {
   // The form hides the fine-tuning settings for scratch and for the quick fit: whatever they held then has no say.
-  const { limit, device, ...rest } = form.init === 'scratch' ? { ...form, ...NO_FINE_TUNING, linearProbe: false } : form.linearProbe ? { ...form, ...NO_FINE_TUNING } : form;
+  const { limit, device, ...rest } =
+    form.init === 'scratch' ? { ...form, ...NO_FINE_TUNING, linearProbe: false } : form.linearProbe ? { ...form, ...NO_FINE_TUNING } : form;
   // The form owns the device: a followed run's device in `base` has no say once the form says Auto.
   const { limit: _baseLimit, device: _baseDevice, ...kept } = base;
   const chosen = device === 'auto' ? {} : { device };

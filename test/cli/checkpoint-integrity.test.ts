@@ -34,7 +34,8 @@ async function mountSmallDisk(name: string, kilobytes: number): Promise<{ mountP
   const mountPoint = path.join(dir, name);
   await mkdir(mountPoint);
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil(kilobytes)}k`, 'tmpfs', mountPoint], { encoding: 'utf8' });
-  if (mounted.status !== 0) return { skip: `cannot mount a small tmpfs here (${(mounted.stderr || mounted.error?.message || '').trim()}); skipping the real disk-full test` };
+  if (mounted.status !== 0)
+    return { skip: `cannot mount a small tmpfs here (${(mounted.stderr || mounted.error?.message || '').trim()}); skipping the real disk-full test` };
   return { mountPoint, unmount: () => spawnSync('umount', [mountPoint]) };
 }
 
@@ -63,7 +64,10 @@ describe('checkpoint integrity in the CLI', () => {
     const { createdAt } = JSON.parse(await readFile(path.join(checkpointOf(damaged), 'manifest.json'), 'utf8'));
     const expected = `error: checkpoint ${weights} is corrupted: its SHA-256 does not match the manifest (written ${createdAt})`;
 
-    for (const args of [['predict', '--run', damaged, data], ['eval', '--run', damaged, '--dataset', data, '--split', 'validation']]) {
+    for (const args of [
+      ['predict', '--run', damaged, data],
+      ['eval', '--run', damaged, '--dataset', data, '--split', 'validation'],
+    ]) {
       const result = runCli({}, ...args);
       expect(expectOneLineError(result).startsWith(expected), result.stderr).toBe(true);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -86,7 +90,10 @@ describe('checkpoint integrity in the CLI', () => {
     await writeFile(manifestFile, JSON.stringify(manifest));
 
     for (const runtime of ['auto', 'tfjs']) {
-      for (const args of [['predict', '--run', nan, data], ['eval', '--run', nan, '--dataset', data, '--split', 'validation']]) {
+      for (const args of [
+        ['predict', '--run', nan, data],
+        ['eval', '--run', nan, '--dataset', data, '--split', 'validation'],
+      ]) {
         const result = runCli({}, ...args, '--runtime', runtime);
         expect(expectOneLineError(result), result.stderr).toBe(
           `error: the model of checkpoint ${checkpoint} gives non-finite outputs (NaN or infinity): its weights are broken, e.g. by a run that diverged; use an earlier checkpoint of the run or train again`,
@@ -106,8 +113,10 @@ describe('checkpoint integrity in the CLI', () => {
       const result = runCli({}, 'train', '--dataset', data, '--out', full, '--epochs', '2', ...TINY);
       const line = expectOneLineError(result);
       expect(line).toMatch(
-        new RegExp(`^error: No space left on the disk of ${path.join(full, 'checkpoints')}: checkpoint epoch-0002 needs (\\d+) kB and (\\d+) kB are free there; ` +
-          `the previous checkpoint ${checkpointOf(full)} is intact; free some space, then resume the run$`),
+        new RegExp(
+          `^error: No space left on the disk of ${path.join(full, 'checkpoints')}: checkpoint epoch-0002 needs (\\d+) kB and (\\d+) kB are free there; ` +
+            `the previous checkpoint ${checkpointOf(full)} is intact; free some space, then resume the run$`,
+        ),
       );
       const [, needs, free] = /needs (\d+) kB and (\d+) kB/.exec(line) ?? [];
       expect(Number(needs) * 1000).toBeGreaterThanOrEqual(checkpointBytes * 0.98);
@@ -131,7 +140,9 @@ describe('checkpoint integrity in the CLI', () => {
     const out = path.join(dir, 'efbig-run');
     const result = runCliLimited(limitKb, {}, 'train', '--dataset', data, '--out', out, '--epochs', '1', ...TINY);
     expect(expectOneLineError(result)).toMatch(
-      new RegExp(`^error: The file system of ${path.join(out, 'checkpoints')} refuses a file that large \\(EFBIG\\): checkpoint epoch-0001 needs \\d+ kB; .* the run has no earlier checkpoint$`),
+      new RegExp(
+        `^error: The file system of ${path.join(out, 'checkpoints')} refuses a file that large \\(EFBIG\\): checkpoint epoch-0001 needs \\d+ kB; .* the run has no earlier checkpoint$`,
+      ),
     );
   }, 120_000);
 

@@ -19,7 +19,11 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'studio-cli-runtime-'));
   data = path.join(dir, 'shapes');
   const classes = [...(await makeImageFolder(data, { perClass: 6, size: 16 }))].sort();
-  const written = await writeCheckpoint(path.join(dir, 'checkpoint'), { scale: 0.25, groups: 2, numClasses: classes.length, stem: 'cifar', inputSize: 16 }, { classes });
+  const written = await writeCheckpoint(
+    path.join(dir, 'checkpoint'),
+    { scale: 0.25, groups: 2, numClasses: classes.length, stem: 'cifar', inputSize: 16 },
+    { classes },
+  );
   written.model.dispose();
   run = written.dir;
 });
@@ -33,7 +37,10 @@ if (skipOnnx) console.warn(skipOnnx);
 
 describe('--runtime', () => {
   it('is refused with one line naming the choices when it is not one of them', () => {
-    for (const command of [['eval', '--run', run, '--dataset', data], ['predict', '--run', run, data]]) {
+    for (const command of [
+      ['eval', '--run', run, '--dataset', data],
+      ['predict', '--run', run, data],
+    ]) {
       const r = cli({}, ...command, '--runtime', 'fast');
       expect(r.code).not.toBe(0);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -67,7 +74,11 @@ describe('--runtime', () => {
     const onnx = cli({}, 'predict', '--run', run, data, '--runtime', 'onnx');
     expect(onnx.code, onnx.stderr).toBe(0);
     expect(onnx.stderr).toMatch(/^running on onnxruntime-node \S+ \((cpu|cuda)\)$/m);
-    const topClass = (stdout: string) => stdout.trim().split('\n').map((line) => line.replace(/ \d+\.\d%/g, '').split(',')[0]);
+    const topClass = (stdout: string) =>
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.replace(/ \d+\.\d%/g, '').split(',')[0]);
     expect(topClass(onnx.stdout)).toEqual(topClass(tfjs.stdout));
     expect(topClass(tfjs.stdout)).toHaveLength(6 * 3);
   });

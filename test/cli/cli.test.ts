@@ -56,10 +56,35 @@ describe('cli', () => {
     expect(inspection.classes).toEqual([...classes].sort());
 
     const run = path.join(dir, 'run');
-    const trained = cli('train', '--dataset', data, '--out', run, '--scale', '0.25', '--groups', '2', '--stem', 'cifar', '--input-size', '16',
-      '--epochs', '1', '--batch-size', '8', '--lr', '0.05', '--warmup-epochs', '0', '--json');
+    const trained = cli(
+      'train',
+      '--dataset',
+      data,
+      '--out',
+      run,
+      '--scale',
+      '0.25',
+      '--groups',
+      '2',
+      '--stem',
+      'cifar',
+      '--input-size',
+      '16',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '8',
+      '--lr',
+      '0.05',
+      '--warmup-epochs',
+      '0',
+      '--json',
+    );
     expect(trained.code, trained.stderr).toBe(0);
-    const events = trained.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const events = trained.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const types = new Set(events.map((e) => e.type));
     for (const type of ['start', 'batch', 'epoch', 'checkpoint', 'done']) expect(types).toContain(type);
 
@@ -76,9 +101,17 @@ describe('cli', () => {
     await writeBrokenFiles(toPredict);
     const predicted = cli('predict', '--run', run, toPredict, '--json');
     expect(predicted.code, predicted.stderr).toBe(0);
-    const lines = predicted.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = predicted.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.filter((l) => 'top' in l)).toHaveLength(3);
-    expect(lines.filter((l) => 'skipped' in l).map((l) => path.basename(l.path)).sort()).toEqual(['broken.jpg', 'empty.png', 'truncated.png']);
+    expect(
+      lines
+        .filter((l) => 'skipped' in l)
+        .map((l) => path.basename(l.path))
+        .sort(),
+    ).toEqual(['broken.jpg', 'empty.png', 'truncated.png']);
     for (const line of lines.filter((l) => 'top' in l)) {
       expect(classes).toContain(line.top[0].label);
       expect(line.top[0].probability).toBeGreaterThan(0);

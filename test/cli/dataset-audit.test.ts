@@ -59,7 +59,10 @@ describe('dataset audit', () => {
       [[cifar], /^error: .*cifar is a CIFAR-10 binary folder; dataset audit works on image folders \(one sub-folder per class\)$/],
       [[one], /^error: cannot audit .*one for label errors: it needs labeled images in at least 2 classes, and only only has any$/],
       [[data, '--threshold', '1.5'], /^error: threshold is a score 1 - p\(label\), from 0 to 1; got 1\.5$/],
-      [[data, '--folds', '11'], /^error: cannot audit .*photos for label errors: 11-fold cross-validation needs at least 11 labeled images per class, and circle has 10, plain has 9$/],
+      [
+        [data, '--folds', '11'],
+        /^error: cannot audit .*photos for label errors: 11-fold cross-validation needs at least 11 labeled images per class, and circle has 10, plain has 9$/,
+      ],
     ];
     for (const [args, message] of cases) {
       const { code, stdout, stderr } = runCli({}, 'dataset', 'audit', ...args, '--json');

@@ -33,10 +33,33 @@ describe('--device', () => {
       await makeImageFolder(data, { classes: ['a', 'b'], perClass: 4, size: 16 });
       const out = path.join(dir, 'run');
       // SHUFFLENET_DEVICE names a GPU that cannot run: a flag that reached the trainer only through it would fail.
-      const args = ['train', '--dataset', data, '--out', out, '--scale', '0.25', '--input-size', '16', '--epochs', '1', '--batch-size', '8', '--runtime', 'onnx', '--device', 'cpu', '--json'];
+      const args = [
+        'train',
+        '--dataset',
+        data,
+        '--out',
+        out,
+        '--scale',
+        '0.25',
+        '--input-size',
+        '16',
+        '--epochs',
+        '1',
+        '--batch-size',
+        '8',
+        '--runtime',
+        'onnx',
+        '--device',
+        'cpu',
+        '--json',
+      ];
       const r = runCli({ ...NO_WEBGPU, SHUFFLENET_DEVICE: 'webgpu', SHUFFLENET_WASM_THREADS: '1' }, ...args);
       expect(r.code, r.stderr).toBe(0);
-      const start = r.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((e) => e.type === 'start');
+      const start = r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+        .find((e) => e.type === 'start');
       expect([start.device, start.config.device]).toEqual(['cpu', 'cpu']);
       expect((await readManifest((await latestCheckpoint(out)) ?? '')).config.device).toBe('cpu');
     } finally {

@@ -10,7 +10,11 @@ export function runCli(env: Record<string, string>, ...args: string[]): { code: 
 }
 
 /** The same with `ulimit -f` set to `fileSizeKb` (null: no limit): files grow no larger, writes past it fail with EFBIG. */
-export function runCliLimited(fileSizeKb: number | null, env: Record<string, string>, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+export function runCliLimited(
+  fileSizeKb: number | null,
+  env: Record<string, string>,
+  ...args: string[]
+): { code: number | null; stdout: string; stderr: string } {
   const node = [process.execPath, '--import', 'tsx', 'src-main/cli/main.ts', ...args];
   const [command, ...argv] = fileSizeKb === null ? node : ['bash', '-c', `ulimit -f ${fileSizeKb} && exec "$@"`, 'bash', ...node];
   const result = spawnSync(command, argv, {

@@ -17,9 +17,32 @@ afterAll(async () => {
 });
 
 const train = (out: string, ...extra: string[]) =>
-  runCli({ SHUFFLENET_CACHE_DIR: path.join(root, 'cache') }, 'train', '--dataset', path.join(root, 'data'), '--out', path.join(root, out),
-    '--scale', '0.25', '--groups', '2', '--stem', 'cifar', '--input-size', '16', '--epochs', '3', '--batch-size', '8', '--warmup-epochs', '0',
-    '--no-augment', '--lr', '50', ...extra);
+  runCli(
+    { SHUFFLENET_CACHE_DIR: path.join(root, 'cache') },
+    'train',
+    '--dataset',
+    path.join(root, 'data'),
+    '--out',
+    path.join(root, out),
+    '--scale',
+    '0.25',
+    '--groups',
+    '2',
+    '--stem',
+    'cifar',
+    '--input-size',
+    '16',
+    '--epochs',
+    '3',
+    '--batch-size',
+    '8',
+    '--warmup-epochs',
+    '0',
+    '--no-augment',
+    '--lr',
+    '50',
+    ...extra,
+  );
 
 describe('cli train at an absurd learning rate', () => {
   it('says in one line that the run diverged and what to change, and exits 3', () => {

@@ -25,13 +25,32 @@ describe('train --init (the shipped pretrained model)', () => {
     expect(done.valAccuracy).toBeGreaterThanOrEqual(0.8);
     const predicted = runCli({}, 'predict', '--run', run, path.join(data, 'circle'), '--json');
     expect(predicted.code).toBe(0);
-    const lines = predicted.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = predicted.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const top = lines.filter((l) => l.top).map((l) => l.top[0].label);
     expect(top.filter((label) => label === 'circle').length).toBeGreaterThanOrEqual(6);
   });
 
   it('fine-tunes from it for an epoch, and refuses a model flag that contradicts it in one line', () => {
-    const tuned = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'tuned'), '--init', 'pretrained', '--epochs', '1', '--batch-size', '8', '--lr', '0.01', '--json');
+    const tuned = runCli(
+      {},
+      'train',
+      '--dataset',
+      data,
+      '--out',
+      path.join(dir, 'tuned'),
+      '--init',
+      'pretrained',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '8',
+      '--lr',
+      '0.01',
+      '--json',
+    );
     expect(tuned.code).toBe(0);
     const start = JSON.parse(tuned.stdout.split('\n')[0]);
     expect(start.config).toMatchObject({ scale: 1, groups: 3, stem: 'cifar' });
@@ -43,10 +62,33 @@ describe('train --init (the shipped pretrained model)', () => {
   });
 
   it('takes --head-only-epochs and --backbone-lr-scale into the run, and refuses them without --init in one line', () => {
-    const tuned = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'phased'), '--init', 'pretrained', '--epochs', '2', '--head-only-epochs', '1', '--backbone-lr-scale', '0.1', '--batch-size', '8', '--lr', '0.01', '--json');
+    const tuned = runCli(
+      {},
+      'train',
+      '--dataset',
+      data,
+      '--out',
+      path.join(dir, 'phased'),
+      '--init',
+      'pretrained',
+      '--epochs',
+      '2',
+      '--head-only-epochs',
+      '1',
+      '--backbone-lr-scale',
+      '0.1',
+      '--batch-size',
+      '8',
+      '--lr',
+      '0.01',
+      '--json',
+    );
     expect(tuned.stderr).toBe('');
     expect(tuned.code).toBe(0);
-    const lines = tuned.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = tuned.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0].config).toMatchObject({ headOnlyEpochs: 1, backboneLrScale: 0.1, epochs: 2 });
     expect(lines.at(-1)).toMatchObject({ status: 'completed', epochsCompleted: 2 });
     const scratch = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'scratch-phased'), '--head-only-epochs', '2');

@@ -34,7 +34,10 @@ describe('cli --tta', () => {
   it('predict --tta flip --json says so in its last line', () => {
     const predicted = cli('predict', '--run', fixture.run, path.join(fixture.dataset, fixture.classes[0]), '--tta', 'flip', '--json');
     expect(predicted.code, predicted.stderr).toBe(0);
-    const lines = predicted.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = predicted.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.at(-1).done).toMatchObject({ count: 10, skipped: 0, tta: 'flip' });
   });
 

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ApiError,
-  ApiRouter,
-  connectInMemory,
-  events,
-  methods,
-  trainConfigInputSchema,
-  type Dataset,
-  type Handlers,
-} from '../../src-main/contract';
+import { ApiError, ApiRouter, connectInMemory, events, methods, trainConfigInputSchema, type Dataset, type Handlers } from '../../src-main/contract';
 
 const dataset: Dataset = {
   id: 1,

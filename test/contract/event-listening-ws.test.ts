@@ -106,7 +106,13 @@ describe('serve /ws endpoint: events only for names a socket listens to', { time
         opened.push(this);
       }
     }
-    const client = createWsClient({ url, httpBase: '', token: null, WebSocketImpl: Recorded as unknown as typeof globalThis.WebSocket, reconnectMs: { min: 10, max: 20 } });
+    const client = createWsClient({
+      url,
+      httpBase: '',
+      token: null,
+      WebSocketImpl: Recorded as unknown as typeof globalThis.WebSocket,
+      reconnectMs: { min: 10, max: 20 },
+    });
     try {
       const steps: number[] = [];
       client.subscribe('training.batch', (p) => steps.push(p.step));

@@ -196,7 +196,10 @@ describe('events go only to connections that listen', { timeout: 5000 }, () => {
       const waiting = core.invoke('runs.list', {});
       await waiting;
       expect(servers).toHaveLength(2);
-      expect(servers[1].got.map(({ id: _id, ...rest }) => rest)).toEqual([{ listen: ['training.batch', 'training.epoch'] }, { method: 'runs.list', input: {} }]);
+      expect(servers[1].got.map(({ id: _id, ...rest }) => rest)).toEqual([
+        { listen: ['training.batch', 'training.epoch'] },
+        { method: 'runs.list', input: {} },
+      ]);
       router.emit('training.batch', batch(3));
       await until(() => steps.length === 1);
       expect(steps).toEqual([3]);

@@ -52,13 +52,18 @@ describe('followJob', { timeout: 5000 }, () => {
       return { jobId: 'j', total: 1 };
     });
     const seen: string[] = [];
-    const job = followJob(client, 'predict.start', { runId: 1, folder: '/in' }, {
-      'predict.done': () => {
-        seen.push('done');
-        job.stop();
+    const job = followJob(
+      client,
+      'predict.start',
+      { runId: 1, folder: '/in' },
+      {
+        'predict.done': () => {
+          seen.push('done');
+          job.stop();
+        },
+        'predict.progress': () => seen.push('progress'),
       },
-      'predict.progress': () => seen.push('progress'),
-    });
+    );
     await job.started;
     router.emit('predict.progress', { jobId: 'j', done: 1, total: 1 });
     await tick();

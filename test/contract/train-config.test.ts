@@ -30,7 +30,10 @@ type Differs = 'init' | 'headOnlyEpochs' | 'backboneLrScale';
 // Every line is `true` only while the types agree; a drift makes that assignment a compile error.
 const sameKeys: Equals<Exclude<keyof TrainConfig, AppDecides>, keyof TrainConfigValues> = true;
 const sameFields: Equals<Plain<Omit<TrainConfig, AppDecides | Differs>>, Plain<Omit<TrainConfigValues, Differs>>> = true;
-const fineTuningFilled: Equals<Plain<Pick<TrainConfig, 'headOnlyEpochs' | 'backboneLrScale'>>, Plain<Required<Pick<TrainConfigValues, 'headOnlyEpochs' | 'backboneLrScale'>>>> = true;
+const fineTuningFilled: Equals<
+  Plain<Pick<TrainConfig, 'headOnlyEpochs' | 'backboneLrScale'>>,
+  Plain<Required<Pick<TrainConfigValues, 'headOnlyEpochs' | 'backboneLrScale'>>>
+> = true;
 const initIsAFolder: Equals<TrainConfig['init'], string | undefined> = true;
 // The form's type is the schema's (stores/training-config.ts derives it), every field present.
 const formFields: Equals<Plain<TrainForm>, Plain<Required<Pick<TrainConfigValues, keyof TrainForm>>>> = true;
@@ -41,7 +44,8 @@ const HOME = 'src-main/contract/train-config-values.ts';
 
 /** A list written out as a literal: its items in order, joined by commas or bars (an array, a union type, a z.enum). */
 function written(items: readonly (string | number)[]): RegExp {
-  const item = (value: string | number) => (typeof value === 'string' ? `['"]${value}['"]` : String.raw`(?<![\d.])${String(value).replace('.', String.raw`\.`)}(?![\d.])`);
+  const item = (value: string | number) =>
+    typeof value === 'string' ? `['"]${value}['"]` : String.raw`(?<![\d.])${String(value).replace('.', String.raw`\.`)}(?![\d.])`;
   return new RegExp(items.map(item).join(String.raw`\s*[,|]\s*`));
 }
 
@@ -78,7 +82,9 @@ describe('one training config', () => {
 
   it('the form starts from the same defaults, and spells the absent settings as absent', () => {
     const shared = Object.keys(DEFAULT_FORM).filter((key) => key in TRAIN_CONFIG_DEFAULTS);
-    expect(Object.fromEntries(shared.map((key) => [key, DEFAULT_FORM[key as keyof TrainForm]]))).toEqual(Object.fromEntries(shared.map((key) => [key, TRAIN_CONFIG_DEFAULTS[key as keyof typeof TRAIN_CONFIG_DEFAULTS]])));
+    expect(Object.fromEntries(shared.map((key) => [key, DEFAULT_FORM[key as keyof TrainForm]]))).toEqual(
+      Object.fromEntries(shared.map((key) => [key, TRAIN_CONFIG_DEFAULTS[key as keyof typeof TRAIN_CONFIG_DEFAULTS]])),
+    );
     const absent = Object.fromEntries(Object.entries(DEFAULT_FORM).filter(([key]) => !(key in TRAIN_CONFIG_DEFAULTS)));
     expect(absent).toEqual({ limit: 0, init: 'scratch', linearProbe: false, device: 'auto' });
     // What the untouched form sends trains like a run that names nothing but the folders.
@@ -93,7 +99,11 @@ describe('one training config', () => {
     // by chance, such as groups 3 and the cifar stem). services/presets.ts included: its presets
     // spread the defaults and write only where they differ.
     const literal = (value: string | number | boolean) =>
-      typeof value === 'string' ? `['"]${value}['"]` : typeof value === 'number' ? String.raw`(?:${String(value).replace('.', String.raw`\.`)}|${value.toExponential().replace(/[.+]/g, String.raw`\$&`)})(?![\d.e])` : String(value);
+      typeof value === 'string'
+        ? `['"]${value}['"]`
+        : typeof value === 'number'
+          ? String.raw`(?:${String(value).replace('.', String.raw`\.`)}|${value.toExponential().replace(/[.+]/g, String.raw`\$&`)})(?![\d.e])`
+          : String(value);
     const pairs = Object.entries(TRAIN_CONFIG_DEFAULTS).map(([key, value]) => new RegExp(String.raw`\b${key}:\s*${literal(value)}`));
     const found = [...sourceFiles(join(root, 'src-main')), ...sourceFiles(join(root, 'src-renderer'))]
       .map((file) => relative(root, file))

@@ -63,7 +63,10 @@ test('Check dataset: the copy is a warning with its images, and R relabels the s
   await expect(copies).toHaveCount(1);
   await copies.getByTestId('health-warning-toggle').click();
   await expect(copies.getByTestId('health-warning-image')).toHaveCount(2);
-  const titles = await copies.getByTestId('health-warning-image').locator('figure').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('title')));
+  const titles = await copies
+    .getByTestId('health-warning-image')
+    .locator('figure')
+    .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('title')));
   expect(titles.sort()).toEqual([folder.copy, folder.copied].sort());
 
   // The ocean drawing under poppies is a likely error, suggested as ocean.

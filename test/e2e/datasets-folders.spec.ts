@@ -21,7 +21,10 @@ let studio: StudioPage;
 
 async function png(path: string, rgb: [number, number, number], size = 32): Promise<void> {
   mkdirSync(join(path, '..'), { recursive: true });
-  await sharp(Buffer.alloc(size * size * 3, 0).map((_, i) => rgb[i % 3]!), { raw: { width: size, height: size, channels: 3 } })
+  await sharp(
+    Buffer.alloc(size * size * 3, 0).map((_, i) => rgb[i % 3]!),
+    { raw: { width: size, height: size, channels: 3 } },
+  )
     .png()
     .toFile(path);
 }
@@ -39,7 +42,9 @@ test.beforeAll(async ({ browser }) => {
   for (const n of [10, 2, 0, 1, 11]) await png(join(scratch, 'animals', 'cats', `${n}.png`), [220, 60, 60]);
   for (const n of [0, 1, 2]) await png(join(scratch, 'animals', 'dogs', `${n}.png`), [60, 60, 220]);
   // messy: two "broken 3.jpg", a broken link and a link to /.
-  const jpeg = await sharp(Buffer.alloc(32 * 32 * 3, 128), { raw: { width: 32, height: 32, channels: 3 } }).jpeg().toBuffer();
+  const jpeg = await sharp(Buffer.alloc(32 * 32 * 3, 128), { raw: { width: 32, height: 32, channels: 3 } })
+    .jpeg()
+    .toBuffer();
   for (const cls of ['ants', 'bees']) {
     for (const n of [0, 1]) await png(join(scratch, 'messy', cls, `${n}.png`), [60, 200, 60]);
     writeFileSync(join(scratch, 'messy', cls, 'broken 3.jpg'), jpeg.subarray(0, jpeg.length >> 1));
@@ -53,7 +58,9 @@ test.beforeAll(async ({ browser }) => {
   // big: enough images that a scan can be stopped midway
   const noisy = Buffer.alloc(192 * 192 * 3);
   for (let i = 0; i < noisy.length; i++) noisy[i] = (i * 7919) % 251;
-  const big = await sharp(noisy, { raw: { width: 192, height: 192, channels: 3 } }).png().toBuffer();
+  const big = await sharp(noisy, { raw: { width: 192, height: 192, channels: 3 } })
+    .png()
+    .toBuffer();
   mkdirSync(join(scratch, 'big', 'things'), { recursive: true });
   for (let i = 0; i < 1500; i++) writeFileSync(join(scratch, 'big', 'things', `${i}.png`), big);
 

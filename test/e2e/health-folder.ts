@@ -35,7 +35,11 @@ async function drawing(hue: number, seed: number): Promise<Buffer> {
   for (let i = 0; i < count; i++) {
     const fill = `hsl(${hue + (rand() - 0.5) * 24}, ${70 + rand() * 30}%, ${35 + rand() * 30}%)`;
     const [x, y, r] = [rand() * 64, rand() * 64, 6 + rand() * 16];
-    shapes.push(rand() < 0.5 ? `<circle cx="${x}" cy="${y}" r="${r}" fill="${fill}"/>` : `<rect x="${x - r}" y="${y - r / 2}" width="${2 * r}" height="${r}" fill="${fill}" transform="rotate(${rand() * 180} ${x} ${y})"/>`);
+    shapes.push(
+      rand() < 0.5
+        ? `<circle cx="${x}" cy="${y}" r="${r}" fill="${fill}"/>`
+        : `<rect x="${x - r}" y="${y - r / 2}" width="${2 * r}" height="${r}" fill="${fill}" transform="rotate(${rand() * 180} ${x} ${y})"/>`,
+    );
   }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="rgb(${grey},${grey},${grey})"/>${shapes.join('')}</svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();

@@ -31,7 +31,9 @@ async function syntheticImage(classIndex: number, n: number): Promise<Buffer> {
       }
     }
   }
-  return sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** Writes image `n` of class `classIndex` to `dest`, from folder-sample or generated. */

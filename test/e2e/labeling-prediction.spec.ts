@@ -85,7 +85,10 @@ test('9. switching dataset in Labeling shows its classes, and a class typed at o
   await expect(studio.testId('labeling-count')).toHaveText('20 images');
   // Ten keys for ten classes (0 is the 10th), ten different colours.
   await expect(studio.testId('class-key')).toHaveText(['1', '2', '3', '4', '5', '6', '7', '8', '9', '0']);
-  const swatches = await studio.testId('class-palette').locator('[data-testid^="assign-class-"] .swatch').evaluateAll((nodes) => nodes.map((n) => getComputedStyle(n).backgroundColor));
+  const swatches = await studio
+    .testId('class-palette')
+    .locator('[data-testid^="assign-class-"] .swatch')
+    .evaluateAll((nodes) => nodes.map((n) => getComputedStyle(n).backgroundColor));
   expect(new Set(swatches.slice(0, 10)).size).toBe(10);
   await studio.page.keyboard.press('Escape');
   await studio.testId('labeling-tile').first().focus();
@@ -169,7 +172,9 @@ test('11 + 13. Prediction: the grid uses the window, Accept counts what it takes
   const accepted = Number(/Accept (\d+) as labels/.exec(await studio.testId('predict-accept').innerText())?.[1]);
   expect(accepted).toBeGreaterThan(0);
   await studio.testId('predict-accept').click();
-  await expect(studio.page.locator('[data-testid="toast"][data-kind="success"]').last()).toHaveText(new RegExp(`Added ${accepted} images? to “Shapes” with their predicted labels`));
+  await expect(studio.page.locator('[data-testid="toast"][data-kind="success"]').last()).toHaveText(
+    new RegExp(`Added ${accepted} images? to “Shapes” with their predicted labels`),
+  );
   await expect(studio.testId('predict-accept-done')).toContainText('“Shapes”');
   await expect.poll(async () => (await api.invoke('datasets.get', { id: shapesId })).imageCount).toBe(before.imageCount + accepted);
   await studio.snap('prediction-accepted');

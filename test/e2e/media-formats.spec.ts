@@ -56,6 +56,9 @@ test('every format shows as a thumbnail and as a full image', async () => {
     ),
   );
   for (const sample of formats) {
-    expect(full.find((image) => image.title === sample.file), sample.file).toEqual({ title: sample.file, width: sample.width, height: sample.height });
+    expect(
+      full.find((image) => image.title === sample.file),
+      sample.file,
+    ).toEqual({ title: sample.file, width: sample.width, height: sample.height });
   }
 });

@@ -25,7 +25,10 @@ let scratch: string;
 let studio: StudioPage;
 
 /** onnxruntime-node is optional; null when it does not load here. */
-function onnxRuntime(): { InferenceSession: { create(bytes: Uint8Array): Promise<OrtSession> }; Tensor: new (t: 'float32', d: Float32Array, dims: number[]) => unknown } | null {
+function onnxRuntime(): {
+  InferenceSession: { create(bytes: Uint8Array): Promise<OrtSession> };
+  Tensor: new (t: 'float32', d: Float32Array, dims: number[]) => unknown;
+} | null {
   try {
     return createRequire(import.meta.url)('onnxruntime-node');
   } catch {

@@ -165,7 +165,11 @@ test('4. evaluate the run and open a confusion-matrix cell', async () => {
   const cells = studio.testId('cm-cell');
   await expect(cells).toHaveCount(labeling.classes.length ** 2);
   const values = await cells.evaluateAll((nodes) =>
-    nodes.map((node) => ({ t: Number(node.getAttribute('data-true')), p: Number(node.getAttribute('data-pred')), value: Number(node.getAttribute('data-value')) })),
+    nodes.map((node) => ({
+      t: Number(node.getAttribute('data-true')),
+      p: Number(node.getAttribute('data-pred')),
+      value: Number(node.getAttribute('data-value')),
+    })),
   );
   const evaluated = values.reduce((sum, cell) => sum + cell.value, 0);
   expect(evaluated).toBeGreaterThan(0);
@@ -179,10 +183,17 @@ test('4. evaluate the run and open a confusion-matrix cell', async () => {
   await expect(gallery).toBeVisible();
   await expect(gallery).toContainText(`${cell.value} image${cell.value === 1 ? '' : 's'}`);
   const samples = gallery.getByTestId('cell-sample');
-  await expect(samples).toHaveCount(Math.min(cell.value, await samples.count() || cell.value));
+  await expect(samples).toHaveCount(Math.min(cell.value, (await samples.count()) || cell.value));
   await expect(samples.first()).toContainText('true:');
   // Thumbnails load through the token-guarded media route.
-  await expect.poll(() => samples.first().locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  await expect
+    .poll(() =>
+      samples
+        .first()
+        .locator('img')
+        .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth),
+    )
+    .toBeGreaterThan(0);
   await studio.snap('confusion-cell');
 
   // The same run again with flip test-time augmentation: a second result, which says it used it.

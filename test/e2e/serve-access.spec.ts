@@ -17,7 +17,10 @@ test.afterAll(async () => {
 
 test('serve prints one URL with a token; requests without it are refused', async ({ request }) => {
   expect(serve.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{16,}$/);
-  const stdoutLines = serve.output().split('\n').filter((line) => line.includes('http://'));
+  const stdoutLines = serve
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('http://'));
   expect(stdoutLines).toHaveLength(1);
 
   for (const path of ['/', '/index.html', '/media/thumb/image/1', '/api/upload?batch=x']) {

@@ -27,11 +27,12 @@ export interface ServeInstance {
  */
 export async function startServe(options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ServeInstance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'studio-e2e-data-'));
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src-main/server/main.ts', '--port', '0', '--data-dir', dataDir],
-    { cwd: root, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/server/main.ts', '--port', '0', '--data-dir', dataDir], {
+    cwd: root,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let log = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));

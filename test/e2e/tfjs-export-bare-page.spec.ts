@@ -67,7 +67,18 @@ test.beforeAll(async ({ browser }) => {
         if (hasEnded(run.status)) resolve(run.error ?? run.status);
       });
     });
-    const config = { scale: 0.25, groups: 3, stem: 'cifar', inputSize: SIZE, epochs: 10, batchSize: 8, lr: 0.05, warmupEpochs: 0, augment: false, zeroInitBranches: true } as const;
+    const config = {
+      scale: 0.25,
+      groups: 3,
+      stem: 'cifar',
+      inputSize: SIZE,
+      epochs: 10,
+      batchSize: 8,
+      lr: 0.05,
+      warmupEpochs: 0,
+      augment: false,
+      zeroInitBranches: true,
+    } as const;
     const run = await client.invoke('training.start', { datasetId: dataset.id, config, name: 'Shapes bare page' });
     expect(await finished).toBe('completed');
     const exported = await client.invoke('runs.export', { runId: run.id, format: 'tfjs' });
@@ -119,7 +130,10 @@ function appPredictions(): Map<string, Ranked[]> {
     { cwd: repoRoot, encoding: 'utf8', timeout: 180_000 },
   );
   expect(result.status, result.stderr).toBe(0);
-  const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { path?: string; top?: Ranked[] });
+  const lines = result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { path?: string; top?: Ranked[] });
   // The last line is the summary ({"done": ...}), not an image.
   return new Map(lines.filter((item) => item.path !== undefined).map((item) => [item.path!.split('/').pop()!, item.top ?? []]));
 }

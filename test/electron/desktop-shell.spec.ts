@@ -39,15 +39,19 @@ test('the preload bridge exposes exactly invoke, subscribe and pathForFile, and 
   const keys = await window.evaluate(() => Object.keys((globalThis as unknown as { studio: object }).studio).sort());
   expect(keys).toEqual(['invoke', 'pathForFile', 'subscribe']);
   const info = await window.evaluate(() =>
-    (globalThis as unknown as { studio: { invoke(m: string, i: unknown): Promise<{ mode: string; dataDir: string; capabilities: object }> } }).studio.invoke('app.info', {}),
+    (globalThis as unknown as { studio: { invoke(m: string, i: unknown): Promise<{ mode: string; dataDir: string; capabilities: object }> } }).studio.invoke(
+      'app.info',
+      {},
+    ),
   );
   expect(info.mode).toBe('electron');
   expect(info.dataDir).toBe(dataDir);
   expect(info.capabilities).toMatchObject({ nativeDialogs: true });
   const error = await window.evaluate(() =>
-    (globalThis as unknown as { studio: { invoke(m: string, i: unknown): Promise<unknown> } }).studio
-      .invoke('datasets.get', { id: 424242 })
-      .then(() => null, (e: { code: string; message: string }) => ({ code: e.code, message: e.message })),
+    (globalThis as unknown as { studio: { invoke(m: string, i: unknown): Promise<unknown> } }).studio.invoke('datasets.get', { id: 424242 }).then(
+      () => null,
+      (e: { code: string; message: string }) => ({ code: e.code, message: e.message }),
+    ),
   );
   expect(error).toMatchObject({ code: 'not-found' });
 });
@@ -69,9 +73,14 @@ test('a dropped file resolves to its real path, and its thumbnail loads through 
   const folder = join(scratch, 'photos');
   mkdirSync(join(folder, 'red'), { recursive: true });
   mkdirSync(join(folder, 'blue'), { recursive: true });
-  for (const [name, colour] of [['red', { r: 220, g: 30, b: 30 }], ['blue', { r: 30, g: 30, b: 220 }]] as const) {
+  for (const [name, colour] of [
+    ['red', { r: 220, g: 30, b: 30 }],
+    ['blue', { r: 30, g: 30, b: 220 }],
+  ] as const) {
     for (let i = 0; i < 3; i++) {
-      await sharp({ create: { width: 32, height: 32, channels: 3, background: colour } }).png().toFile(join(folder, name, `${i}.png`));
+      await sharp({ create: { width: 32, height: 32, channels: 3, background: colour } })
+        .png()
+        .toFile(join(folder, name, `${i}.png`));
     }
   }
   writeFileSync(join(folder, 'notes.txt'), 'not an image');
@@ -128,10 +137,15 @@ test('the main process never loads TensorFlow.js; the ML host runs in a utility 
 test('training in the ML host runs on ONNX Runtime replicas (worker threads inside the utility process)', async () => {
   const { window } = launched;
   const folder = join(scratch, 'shapes');
-  for (const [name, colour] of [['light', { r: 230, g: 230, b: 230 }], ['dark', { r: 20, g: 20, b: 20 }]] as const) {
+  for (const [name, colour] of [
+    ['light', { r: 230, g: 230, b: 230 }],
+    ['dark', { r: 20, g: 20, b: 20 }],
+  ] as const) {
     mkdirSync(join(folder, name), { recursive: true });
     for (let i = 0; i < 4; i++) {
-      await sharp({ create: { width: 32, height: 32, channels: 3, background: colour } }).png().toFile(join(folder, name, `${i}.png`));
+      await sharp({ create: { width: 32, height: 32, channels: 3, background: colour } })
+        .png()
+        .toFile(join(folder, name, `${i}.png`));
     }
   }
   // Micro-batches of 4 in a batch of 8: two parts, so up to two replicas start.
@@ -139,7 +153,7 @@ test('training in the ML host runs on ONNX Runtime replicas (worker threads insi
   const run = await window.evaluate(
     async ({ path, config }) => {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the page's bridge is untyped inside evaluate(); the test reads fields of its replies
-    const studio = (globalThis as unknown as { studio: { invoke(m: string, i: unknown): Promise<any> } }).studio;
+      const studio = (globalThis as unknown as { studio: { invoke(m: string, i: unknown): Promise<any> } }).studio;
       const dataset = await studio.invoke('datasets.addFolder', { path });
       const started = await studio.invoke('training.start', { datasetId: dataset.id, config, name: 'replicas' });
       for (let i = 0; i < 600; i++) {

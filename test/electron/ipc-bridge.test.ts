@@ -189,7 +189,9 @@ describe('Electron IPC bridge', () => {
     expect(unknown.error.message).toMatch(/Unknown event "training\.bach"; the events are .*training\.batch/);
     expect(((await listen(window, 'predict.done')) as { error: { code: string } }).error.code).toBe('invalid-input');
     expect(((await listen(window, [3])) as { error: { code: string } }).error.code).toBe('invalid-input');
-    expect(await listen(window, ['predict.done'], 'https://example.com/')).toEqual({ error: { code: 'forbidden', message: 'This page may not call the app.' } });
+    expect(await listen(window, ['predict.done'], 'https://example.com/')).toEqual({
+      error: { code: 'forbidden', message: 'This page may not call the app.' },
+    });
     expect(rejected).toEqual(['https://example.com/']);
     router.emit('predict.progress', { jobId: 'j1', done: 1, total: 3 });
     router.emit('predict.done', { jobId: 'j1', predicted: 1, skipped: 0, tta: 'none' });

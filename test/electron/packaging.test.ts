@@ -63,7 +63,10 @@ describe('electron-builder.yml', () => {
 
   it('keeps native modules and the wasm binaries outside the asar', () => {
     for (const pattern of ['better-sqlite3', 'sharp', '@img', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'tfjs-backend-wasm/dist/*.wasm']) {
-      expect(config.asarUnpack.some((entry) => entry.includes(pattern)), pattern).toBe(true);
+      expect(
+        config.asarUnpack.some((entry) => entry.includes(pattern)),
+        pattern,
+      ).toBe(true);
     }
   });
 
@@ -75,7 +78,11 @@ describe('electron-builder.yml', () => {
   });
 
   it('points at real PNG icons of 512 and 256 pixels', async () => {
-    for (const [file, size] of [[config.linux.icon, 512], [config.mac.icon, 512], [config.win.icon, 256]] as const) {
+    for (const [file, size] of [
+      [config.linux.icon, 512],
+      [config.mac.icon, 512],
+      [config.win.icon, 256],
+    ] as const) {
       expect(existsSync(join(root, file)), file).toBe(true);
       const meta = await sharp(join(root, file)).metadata();
       expect([meta.format, meta.width, meta.height], file).toEqual(['png', size, size]);

@@ -86,10 +86,7 @@ describe('initBackend', () => {
     const info = await initBackend();
     expect(info.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(info.notLoaded.map((n) => n.reason)).toEqual([
-      'not tried: SHUFFLENET_BACKEND asks for wasm',
-      'not tried: SHUFFLENET_BACKEND asks for wasm',
-    ]);
+    expect(info.notLoaded.map((n) => n.reason)).toEqual(['not tried: SHUFFLENET_BACKEND asks for wasm', 'not tried: SHUFFLENET_BACKEND asks for wasm']);
     process.env.SHUFFLENET_BACKEND = 'cpu';
     expect((await initBackend()).name).toBe('cpu');
     expect((await initBackend({ prefer: 'wasm' })).name).toBe('wasm');
@@ -99,9 +96,7 @@ describe('initBackend', () => {
     const before = await initBackend({ prefer: 'wasm' });
     const attempt = initBackend({ prefer: 'tensorflow' });
     await expect(attempt).rejects.toBeInstanceOf(UserError);
-    await expect(attempt).rejects.toThrow(
-      'Backend "tensorflow" (from the backend option) is not available: package @tensorflow/tfjs-node not installed',
-    );
+    await expect(attempt).rejects.toThrow('Backend "tensorflow" (from the backend option) is not available: package @tensorflow/tfjs-node not installed');
     process.env.SHUFFLENET_BACKEND = 'tensorflow-gpu';
     await expect(initBackend()).rejects.toThrow(/SHUFFLENET_BACKEND.*@tensorflow\/tfjs-node-gpu not installed/);
     expect(backendInfo()).toBe(before);
@@ -121,7 +116,10 @@ describe('initBackend', () => {
         const root = join(dir, 'node_modules', '@tensorflow', name);
         await mkdir(root, { recursive: true });
         await writeFile(join(root, 'package.json'), JSON.stringify({ name: `@tensorflow/${name}`, main: 'index.js' }));
-        await writeFile(join(root, 'index.js'), `throw new Error(${JSON.stringify(`${message}\n    at Module._extensions..node (node:internal/modules/cjs/loader)`)});`);
+        await writeFile(
+          join(root, 'index.js'),
+          `throw new Error(${JSON.stringify(`${message}\n    at Module._extensions..node (node:internal/modules/cjs/loader)`)});`,
+        );
       }
       const probe = join(dir, 'probe.mts');
       const backendModule = resolve('src-main/engine/backend.ts');
@@ -142,7 +140,9 @@ describe('initBackend', () => {
 
   it('rejects an unknown backend name with a UserError', async () => {
     process.env.SHUFFLENET_BACKEND = 'webgpu';
-    await expect(initBackend()).rejects.toThrow(new UserError('SHUFFLENET_BACKEND="webgpu" is not a backend: use one of tensorflow-gpu, tensorflow, wasm, cpu'));
+    await expect(initBackend()).rejects.toThrow(
+      new UserError('SHUFFLENET_BACKEND="webgpu" is not a backend: use one of tensorflow-gpu, tensorflow, wasm, cpu'),
+    );
     delete process.env.SHUFFLENET_BACKEND;
     await expect(initBackend({ prefer: 'gpu' as never })).rejects.toBeInstanceOf(UserError);
   });

@@ -51,7 +51,10 @@ describe('evaluate', () => {
     expect(result.top5).toBe(1);
     expect(result.loss).toBeGreaterThan(0);
     expect(result.misclassified.map((m) => m.id).sort()).toEqual(
-      indices.filter((i) => predicted[i] !== split.labels[i]).map((i) => split.id(i)).sort(),
+      indices
+        .filter((i) => predicted[i] !== split.labels[i])
+        .map((i) => split.id(i))
+        .sort(),
     );
     for (const m of result.misclassified) {
       expect(m.predicted).not.toBe(m.trueLabel);

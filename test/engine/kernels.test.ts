@@ -189,7 +189,11 @@ describe('DepthwiseConv2dNativeBackpropFilter on wasm matches cpu', () => {
     const x = data(c.x);
     const dy = data(convOutShape(c, true, c.dilations));
     await expectSameOnBothBackends(() =>
-      runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: t(x), dy: t(dy) }, { strides: c.strides, pad: c.pad, dilations: c.dilations, filterShape: c.filter }),
+      runKernel(
+        tf.DepthwiseConv2dNativeBackpropFilter,
+        { x: t(x), dy: t(dy) },
+        { strides: c.strides, pad: c.pad, dilations: c.dilations, filterShape: c.filter },
+      ),
     );
   });
 });
@@ -199,7 +203,11 @@ describe('DepthwiseConv2dNativeBackpropInput on wasm matches cpu', () => {
     const filter = data(c.filter);
     const dy = data(convOutShape(c, true, c.dilations));
     await expectSameOnBothBackends(() =>
-      runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: t(dy), filter: t(filter) }, { strides: c.strides, pad: c.pad, dilations: c.dilations, inputShape: c.x }),
+      runKernel(
+        tf.DepthwiseConv2dNativeBackpropInput,
+        { dy: t(dy), filter: t(filter) },
+        { strides: c.strides, pad: c.pad, dilations: c.dilations, inputShape: c.x },
+      ),
     );
   });
 });
@@ -232,14 +240,11 @@ const matMulCases: MatMulCase[] = [
 ];
 
 describe('BatchMatMul on wasm matches cpu', () => {
-  it.each(matMulCases.map((c) => [`a ${c.a}${c.transposeA ? 'ᵀ' : ''} b ${c.b}${c.transposeB ? 'ᵀ' : ''}`, c] as const))(
-    '%s',
-    async (_, c) => {
-      const a = data(c.a);
-      const b = data(c.b);
-      await expectSameOnBothBackends(() => tf.matMul(t(a), t(b), c.transposeA, c.transposeB));
-    },
-  );
+  it.each(matMulCases.map((c) => [`a ${c.a}${c.transposeA ? 'ᵀ' : ''} b ${c.b}${c.transposeB ? 'ᵀ' : ''}`, c] as const))('%s', async (_, c) => {
+    const a = data(c.a);
+    const b = data(c.b);
+    await expectSameOnBothBackends(() => tf.matMul(t(a), t(b), c.transposeA, c.transposeB));
+  });
 });
 
 describe('BatchMatMul with few rows on wasm', () => {
@@ -264,7 +269,10 @@ describe('BatchMatMul broadcasting on wasm', () => {
     const expected = tf.tidy(() => {
       const as = tf.unstack(t(a).reshape([2, 29, 31]));
       const bs = tf.unstack(t(b).reshape([3, 31, 27]));
-      return tf.stack(as.map((ai) => tf.stack(bs.map((bj) => tf.matMul(ai, bj))))).dataSync().slice();
+      return tf
+        .stack(as.map((ai) => tf.stack(bs.map((bj) => tf.matMul(ai, bj)))))
+        .dataSync()
+        .slice();
     });
     expect(relativeError(actual, expected)).toBeLessThan(TOLERANCE);
   });
@@ -290,12 +298,16 @@ describe.each([1, 2])('depthwise gradients with dilation 2 on wasm, channel mult
     const dy = data(dyShape);
     await tf.setBackend('wasm');
     const actual = tf.tidy(() =>
-      runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: t(dy), filter: t(filter) }, { ...c, dilations: 2, inputShape: c.x }).dataSync().slice(),
+      runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: t(dy), filter: t(filter) }, { ...c, dilations: 2, inputShape: c.x })
+        .dataSync()
+        .slice(),
     );
     await tf.setBackend('cpu');
     const wide = { values: spread(filter.values), shape: [5, 5, 7, multiplier] };
     const expected = tf.tidy(() =>
-      runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: t(dy), filter: t(wide) }, { ...c, dilations: 1, inputShape: c.x }).dataSync().slice(),
+      runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: t(dy), filter: t(wide) }, { ...c, dilations: 1, inputShape: c.x })
+        .dataSync()
+        .slice(),
     );
     expect(relativeError(actual, expected)).toBeLessThan(TOLERANCE);
   });
@@ -305,11 +317,15 @@ describe.each([1, 2])('depthwise gradients with dilation 2 on wasm, channel mult
     const dy = data(dyShape);
     await tf.setBackend('wasm');
     const actual = tf.tidy(() =>
-      runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: t(x), dy: t(dy) }, { ...c, dilations: 2, filterShape: [3, 3, 7, multiplier] }).dataSync().slice(),
+      runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: t(x), dy: t(dy) }, { ...c, dilations: 2, filterShape: [3, 3, 7, multiplier] })
+        .dataSync()
+        .slice(),
     );
     await tf.setBackend('cpu');
     const wide = tf.tidy(() =>
-      runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: t(x), dy: t(dy) }, { ...c, dilations: 1, filterShape: [5, 5, 7, multiplier] }).dataSync().slice(),
+      runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: t(x), dy: t(dy) }, { ...c, dilations: 1, filterShape: [5, 5, 7, multiplier] })
+        .dataSync()
+        .slice(),
     );
     const expected = new Float32Array(3 * 3 * outChannels);
     for (let ky = 0; ky < 3; ky++) {
@@ -343,21 +359,18 @@ describe('MaxPoolGrad on wasm matches cpu', () => {
     { x: [2, 11, 10, 2], filterSize: [3, 2] as [number, number], strides: [2, 3] as [number, number], pad: 'valid' as const, ties: false },
     { x: [2, 9, 9, 6], filterSize: 3, strides: 1, pad: 'same' as const, ties: true },
   ];
-  it.each(cases.map((c) => [`x ${c.x} window ${c.filterSize} strides ${c.strides} ${c.pad}${c.ties ? ' with ties' : ''}`, c] as const))(
-    '%s',
-    async (_, c) => {
-      const x = data(c.x);
-      // Values from {-1, 0, 1} make most windows hold several equal maxima.
-      if (c.ties) x.values.forEach((v, i) => (x.values[i] = Math.round(v)));
-      const out = tf.backend_util.computePool2DInfo(c.x as [number, number, number, number], c.filterSize, c.strides, 1, c.pad).outShape;
-      const dy = data(out);
-      await expectSameOnBothBackends(() => {
-        const input = t(x);
-        const output = tf.maxPool(input as tf.Tensor4D, c.filterSize, c.strides, c.pad);
-        return runKernel(tf.MaxPoolGrad, { dy: t(dy), input, output }, { filterSize: c.filterSize, strides: c.strides, pad: c.pad });
-      });
-    },
-  );
+  it.each(cases.map((c) => [`x ${c.x} window ${c.filterSize} strides ${c.strides} ${c.pad}${c.ties ? ' with ties' : ''}`, c] as const))('%s', async (_, c) => {
+    const x = data(c.x);
+    // Values from {-1, 0, 1} make most windows hold several equal maxima.
+    if (c.ties) x.values.forEach((v, i) => (x.values[i] = Math.round(v)));
+    const out = tf.backend_util.computePool2DInfo(c.x as [number, number, number, number], c.filterSize, c.strides, 1, c.pad).outShape;
+    const dy = data(out);
+    await expectSameOnBothBackends(() => {
+      const input = t(x);
+      const output = tf.maxPool(input as tf.Tensor4D, c.filterSize, c.strides, c.pad);
+      return runKernel(tf.MaxPoolGrad, { dy: t(dy), input, output }, { filterSize: c.filterSize, strides: c.strides, pad: c.pad });
+    });
+  });
 });
 
 describe('Identity and Cast on wasm share data and match cpu', () => {
@@ -415,7 +428,9 @@ describe('tf.batchNorm gradient', () => {
     const grads = (f: Fn): ArrayLike<number>[] =>
       tf.tidy(() => {
         const loss = (...ts: tf.Tensor[]): tf.Tensor => tf.sum(tf.mul(f(ts[0], ts[1], ts[2], ts[3], ts[4]), t(weights)));
-        return tf.grads(loss)([x, mean, variance, offset, scale].map(t)).map((g) => g.dataSync().slice());
+        return tf
+          .grads(loss)([x, mean, variance, offset, scale].map(t))
+          .map((g) => g.dataSync().slice());
       });
     await tf.setBackend('wasm');
     const onWasm = grads(fused);
@@ -430,15 +445,18 @@ describe('tf.batchNorm gradient', () => {
     const weights = data([4, 5, 3, 6]);
     const grad = (fusedOp: boolean): ArrayLike<number> =>
       tf.tidy(() =>
-        tf.grad((xt: tf.Tensor) => {
-          const { mean, variance } = tf.moments(xt, [0, 1, 2]);
-          const scale = tf.fill([6], 1.5);
-          const offset = tf.fill([6], 0.25);
-          const y = fusedOp
-            ? tf.batchNorm(xt, mean, variance, offset, scale, epsilon)
-            : tf.add(tf.mul(tf.mul(tf.sub(xt, mean), tf.rsqrt(tf.add(variance, epsilon))), scale), offset);
-          return tf.sum(tf.mul(y, t(weights)));
-        })(t(x)).dataSync().slice(),
+        tf
+          .grad((xt: tf.Tensor) => {
+            const { mean, variance } = tf.moments(xt, [0, 1, 2]);
+            const scale = tf.fill([6], 1.5);
+            const offset = tf.fill([6], 0.25);
+            const y = fusedOp
+              ? tf.batchNorm(xt, mean, variance, offset, scale, epsilon)
+              : tf.add(tf.mul(tf.mul(tf.sub(xt, mean), tf.rsqrt(tf.add(variance, epsilon))), scale), offset);
+            return tf.sum(tf.mul(y, t(weights)));
+          })(t(x))
+          .dataSync()
+          .slice(),
       );
     await tf.setBackend('wasm');
     const onWasm = grad(true);

@@ -18,8 +18,9 @@ const LOADER = new Set(['tsx', 'esbuild', 'get-tsconfig', 'resolve-pkg-maps']);
 
 const [entry, then] = process.argv.slice(2);
 const { port1, port2 } = new MessageChannel();
-const hooks = 'let port; export function initialize(data) { port = data.port; }\n'
-  + 'export async function load(url, context, next) { port.postMessage(url); return next(url, context); }';
+const hooks =
+  'let port; export function initialize(data) { port = data.port; }\n' +
+  'export async function load(url, context, next) { port.postMessage(url); return next(url, context); }';
 register(`data:text/javascript,${encodeURIComponent(hooks)}`, { data: { port: port2 }, transferList: [port2] });
 
 const loaded = (await import(pathToFileURL(entry!).href)) as { onnxRuntimeStatus?: () => unknown };
@@ -28,7 +29,11 @@ if (then === 'onnx') loaded.onnxRuntimeStatus!();
 const files = Object.keys(createRequire(import.meta.url).cache);
 for (let message = receiveMessageOnPort(port1); message; message = receiveMessageOnPort(port1)) files.push(String(message.message));
 port1.close();
-const packages = new Set(files.map((file) => /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(decodeURIComponent(file))?.[1]?.replace('\\', '/')).filter((name) => name !== undefined && !LOADER.has(name)));
+const packages = new Set(
+  files
+    .map((file) => /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(decodeURIComponent(file))?.[1]?.replace('\\', '/'))
+    .filter((name) => name !== undefined && !LOADER.has(name)),
+);
 // tfjs-core keeps its engine in this global: a second sign of tfjs, whatever way it was loaded.
 const tfjsEngine = '_tfengine' in globalThis;
 console.log(JSON.stringify({ packages: [...packages].sort(), tfjsEngine }));

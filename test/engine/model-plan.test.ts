@@ -26,7 +26,13 @@ interface StoredLayer {
 
 /** Each layer's name, class and the layers it reads, in the topology's order. */
 function wiring(topology: { config: { layers: StoredLayer[] } }): string[] {
-  return topology.config.layers.map((l) => `${l.name} ${l.class_name} <- ${l.inbound_nodes.flat().map((n) => n[0]).join(',')}`);
+  return topology.config.layers.map(
+    (l) =>
+      `${l.name} ${l.class_name} <- ${l.inbound_nodes
+        .flat()
+        .map((n) => n[0])
+        .join(',')}`,
+  );
 }
 
 const configs: ModelConfig[] = [
@@ -39,8 +45,9 @@ describe('describeShuffleNet', () => {
   it.each(configs)('lists every weight of the tfjs model, under its name and shape, in order (%o)', (config) => {
     const model = buildShuffleNetV1(config);
     const described = allLayers(describeShuffleNet(config)).flatMap(weightsOf);
-    expect(model.weights.map((w) => `${w.originalName} [${w.shape}] ${w.trainable}`).sort())
-      .toEqual(described.map((w) => `${w.name} [${w.shape}] ${w.trainable}`).sort());
+    expect(model.weights.map((w) => `${w.originalName} [${w.shape}] ${w.trainable}`).sort()).toEqual(
+      described.map((w) => `${w.name} [${w.shape}] ${w.trainable}`).sort(),
+    );
     // Layer by layer the tfjs model holds them in the list's order too.
     expect(model.layers.flatMap((l) => l.weights.map((w) => w.originalName))).toEqual(described.map((w) => w.name));
     model.dispose();
@@ -50,11 +57,16 @@ describe('describeShuffleNet', () => {
     const config = configs[0];
     const net = describeShuffleNet(config);
     const names = [
-      ...allLayers(net).flatMap((l) => l.kind === 'avgPool' || (l.kind === 'depthwiseConv' && l.stride === 2) ? [l.padLayer, l.name] : [l.name]),
+      ...allLayers(net).flatMap((l) => (l.kind === 'avgPool' || (l.kind === 'depthwiseConv' && l.stride === 2) ? [l.padLayer, l.name] : [l.name])),
       ...net.units.map((u) => u.merge.name),
     ];
     const model = buildShuffleNetV1(config);
-    expect(model.layers.map((l) => l.name).filter((n) => n !== 'image').sort()).toEqual(names.sort());
+    expect(
+      model.layers
+        .map((l) => l.name)
+        .filter((n) => n !== 'image')
+        .sort(),
+    ).toEqual(names.sort());
     model.dispose();
   });
 
@@ -68,7 +80,12 @@ describe('describeShuffleNet', () => {
     const built = model.toJSON(null, false) as unknown as { config: { layers: StoredLayer[] } };
     expect(wiring(built)).toEqual(wiring(stored.modelTopology));
     const manifest = stored.weightsManifest.flatMap((g) => g.weights).map((w) => `${w.name} [${w.shape}]`);
-    expect(allLayers(describeShuffleNet(config)).flatMap(weightsOf).map((w) => `${w.name} [${w.shape}]`).sort()).toEqual([...manifest].sort());
+    expect(
+      allLayers(describeShuffleNet(config))
+        .flatMap(weightsOf)
+        .map((w) => `${w.name} [${w.shape}]`)
+        .sort(),
+    ).toEqual([...manifest].sort());
     model.dispose();
   });
 

@@ -120,11 +120,7 @@ describe('network layout', () => {
     expect(plan.stemChannels).toBe(48);
     expect(plan.units[0]).toMatchObject({ name: 'stage2.unit1', firstGroups: 1, groups: 3, stride: 2, branchChannels: 432 });
     expect(plan.units[1]).toMatchObject({ firstGroups: 3, stride: 1, branchChannels: 480 });
-    expect(plan.units.filter((u) => u.stride === 2).map((u) => u.name)).toEqual([
-      'stage2.unit1',
-      'stage3.unit1',
-      'stage4.unit1',
-    ]);
+    expect(plan.units.filter((u) => u.stride === 2).map((u) => u.name)).toEqual(['stage2.unit1', 'stage3.unit1', 'stage4.unit1']);
   });
 
   it('rejects unsupported configurations with a UserError', () => {

@@ -107,7 +107,14 @@ describe('ChannelShuffle', () => {
     const layer = new ChannelShuffle({ groups: 2 });
     const x = tf.tensor4d([0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15], [1, 1, 2, 6]);
     // [g=2, c/g=3] = [[0,1,2],[3,4,5]] transposed and flattened.
-    expect((layer.apply(x) as tf.Tensor).arraySync()).toEqual([[[[0, 3, 1, 4, 2, 5], [10, 13, 11, 14, 12, 15]]]]);
+    expect((layer.apply(x) as tf.Tensor).arraySync()).toEqual([
+      [
+        [
+          [0, 3, 1, 4, 2, 5],
+          [10, 13, 11, 14, 12, 15],
+        ],
+      ],
+    ]);
     const three = new ChannelShuffle({ groups: 3 }).apply(tf.range(0, 6).reshape([1, 1, 1, 6])) as tf.Tensor;
     expect(Array.from(three.dataSync())).toEqual([0, 2, 4, 1, 3, 5]);
   });

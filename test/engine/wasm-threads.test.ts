@@ -51,7 +51,12 @@ afterAll(() => {
 
 describe('requestedWasmThreads', () => {
   it('reads SHUFFLENET_WASM_THREADS: 0 and 1 mean one thread, N means N', () => {
-    for (const [raw, threads] of [['0', 1], ['1', 1], ['2', 2], [' 8 ', 8]] as const) {
+    for (const [raw, threads] of [
+      ['0', 1],
+      ['1', 1],
+      ['2', 2],
+      [' 8 ', 8],
+    ] as const) {
       process.env.SHUFFLENET_WASM_THREADS = raw;
       expect(requestedWasmThreads().threads).toBe(threads);
     }
@@ -103,14 +108,10 @@ describe('threaded wasm backend', () => {
     await initBackend({ prefer: 'wasm' });
     const a = values(3 * 65 * 33);
     const b = values(3 * 47 * 65);
-    expect(
-      await relativeError(() => tf.matMul(tf.tensor3d(a, [3, 65, 33]), tf.tensor3d(b, [3, 47, 65]), true, true)),
-    ).toBeLessThan(TOLERANCE);
+    expect(await relativeError(() => tf.matMul(tf.tensor3d(a, [3, 65, 33]), tf.tensor3d(b, [3, 47, 65]), true, true))).toBeLessThan(TOLERANCE);
     const x = values(4 * 17 * 17 * 24);
     const w = values(3 * 3 * 24 * 40);
-    expect(
-      await relativeError(() => tf.conv2d(tf.tensor4d(x, [4, 17, 17, 24]), tf.tensor4d(w, [3, 3, 24, 40]), 2, 'same')),
-    ).toBeLessThan(TOLERANCE);
+    expect(await relativeError(() => tf.conv2d(tf.tensor4d(x, [4, 17, 17, 24]), tf.tensor4d(w, [3, 3, 24, 40]), 2, 'same'))).toBeLessThan(TOLERANCE);
   });
 
   it('a process that trained on 2 threads exits by itself', async () => {

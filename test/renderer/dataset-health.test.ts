@@ -79,7 +79,10 @@ describe('DatasetHealth', () => {
     expect(warnings[1]!.find('[data-testid="health-warning-images"]').exists()).toBe(false);
     await warnings[1]!.find('[data-testid="health-warning-toggle"]').trigger('click');
     expect(warnings[1]!.find('[data-testid="health-warning-toggle"]').attributes('aria-expanded')).toBe('true');
-    expect(warnings[1]!.findAll('[data-testid="health-warning-image"] img').map((img) => img.attributes('src'))).toEqual(['/media/thumb/image/1', '/media/thumb/image/2']);
+    expect(warnings[1]!.findAll('[data-testid="health-warning-image"] img').map((img) => img.attributes('src'))).toEqual([
+      '/media/thumb/image/1',
+      '/media/thumb/image/2',
+    ]);
     // A file that has no row (unreadable) shows its name instead of a thumbnail.
     await warnings[2]!.find('[data-testid="health-warning-toggle"]').trigger('click');
     expect(warnings[2]!.find('[data-testid="health-warning-image"]').text()).toBe('broken.jpg');

@@ -110,12 +110,19 @@ describe('useDatasetsStore', () => {
     installStores(client);
     const datasets = useDatasetsStore();
     const file = (name: string) => new File(['x'], name);
-    await datasets.addDropped([file('pets')], [
-      { file: file('a.png'), relativePath: 'pets/cat/a.png' },
-      { file: file('b.png'), relativePath: 'pets/dog/b.png' },
-    ]);
+    await datasets.addDropped(
+      [file('pets')],
+      [
+        { file: file('a.png'), relativePath: 'pets/cat/a.png' },
+        { file: file('b.png'), relativePath: 'pets/dog/b.png' },
+      ],
+    );
     expect(uploaded).toEqual(['pets/cat/a.png', 'pets/dog/b.png']);
-    expect(server.calls.find((c) => c.method === 'datasets.addFolder')?.input).toEqual({ path: '/srv/uploads/b1/pets', name: 'pets', scanId: expect.any(String) });
+    expect(server.calls.find((c) => c.method === 'datasets.addFolder')?.input).toEqual({
+      path: '/srv/uploads/b1/pets',
+      name: 'pets',
+      scanId: expect.any(String),
+    });
     expect(datasets.selectedId).toBe(3);
     expect(datasets.upload).toBeNull();
   });
@@ -161,13 +168,20 @@ describe('useDatasetsStore', () => {
     server = fakeServer({
       'datasets.inspectFolder': ({ path }) => ({ path, subfolders: 1, looseImages: 0, parent: '/', existing: null }),
       'datasets.addFolder': () => {
-        throw Object.assign(new Error('No readable image in /bad: all 2 files were skipped (…); nothing was added'), { name: 'UserError', code: 'dataset-unreadable' });
+        throw Object.assign(new Error('No readable image in /bad: all 2 files were skipped (…); nothing was added'), {
+          name: 'UserError',
+          code: 'dataset-unreadable',
+        });
       },
     });
     installStores(server.client);
     const datasets = useDatasetsStore();
     expect(await datasets.addFolder('/bad')).toBeNull();
-    expect(datasets.folderNotice).toEqual({ kind: 'unreadable', path: '/bad', message: 'No readable image in /bad: all 2 files were skipped (…); nothing was added' });
+    expect(datasets.folderNotice).toEqual({
+      kind: 'unreadable',
+      path: '/bad',
+      message: 'No readable image in /bad: all 2 files were skipped (…); nothing was added',
+    });
     expect(useAppStore().toasts.filter((t) => t.kind === 'success')).toEqual([]);
   });
 

@@ -28,7 +28,16 @@ const backend: BackendInfoView = {
 function mountForm(props: { backend?: BackendInfoView | null }, initial: Partial<TrainForm> = {}) {
   let form: TrainForm = { ...DEFAULT_FORM, ...initial };
   const wrapper = mount(TrainingConfigForm, {
-    props: { presets: [], sources: [], ...props, modelValue: form, 'onUpdate:modelValue': (v: TrainForm) => { form = v; void wrapper.setProps({ modelValue: v }); } },
+    props: {
+      presets: [],
+      sources: [],
+      ...props,
+      modelValue: form,
+      'onUpdate:modelValue': (v: TrainForm) => {
+        form = v;
+        void wrapper.setProps({ modelValue: v });
+      },
+    },
   });
   return { wrapper, form: () => form };
 }
@@ -37,7 +46,11 @@ describe('the Device select', () => {
   it('is not shown while the devices are unknown, or where ONNX Runtime does not load', () => {
     expect(mountForm({ backend: null }).wrapper.find('[data-testid="cfg-device"]').exists()).toBe(false);
     const { devices: _none, device: _picked, ...tfjsOnly } = backend;
-    expect(mountForm({ backend: { ...tfjsOnly, onnxRuntime: null } }).wrapper.find('[data-testid="cfg-device"]').exists()).toBe(false);
+    expect(
+      mountForm({ backend: { ...tfjsOnly, onnxRuntime: null } })
+        .wrapper.find('[data-testid="cfg-device"]')
+        .exists(),
+    ).toBe(false);
   });
 
   it('lists Auto and each device, a device that cannot run disabled with its reason, and sets the form', async () => {

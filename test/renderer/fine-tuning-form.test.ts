@@ -7,7 +7,15 @@ import { configFromForm, DEFAULT_FORM, type TrainForm } from '../../src-renderer
 function mountForm(initial: Partial<TrainForm> = {}) {
   let form: TrainForm = { ...DEFAULT_FORM, ...initial };
   const wrapper = mount(TrainingConfigForm, {
-    props: { presets: [], sources: [], modelValue: form, 'onUpdate:modelValue': (v: TrainForm) => { form = v; void wrapper.setProps({ modelValue: v }); } },
+    props: {
+      presets: [],
+      sources: [],
+      modelValue: form,
+      'onUpdate:modelValue': (v: TrainForm) => {
+        form = v;
+        void wrapper.setProps({ modelValue: v });
+      },
+    },
   });
   return { wrapper, form: () => form };
 }
@@ -31,11 +39,13 @@ describe('Fine-tuning settings', () => {
     expect(scratch.config).toMatchObject({ init: 'scratch', headOnlyEpochs: 0, backboneLrScale: 1 });
   });
 
-  it('show the contract\'s message beside the field', () => {
+  it("show the contract's message beside the field", () => {
     const { errors } = configFromForm({ ...DEFAULT_FORM, init: 'pretrained', epochs: 4, headOnlyEpochs: 6, backboneLrScale: 0 });
     expect(errors).toEqual({ headOnlyEpochs: 'Head-only epochs can be at most the 4 epochs of the run.', backboneLrScale: 'Must be greater than 0.' });
     expect(trainConfigInputSchema.safeParse({ headOnlyEpochs: 2 }).error?.issues[0].message).toBe('Head-only epochs need a model to start from, not scratch');
-    expect(trainConfigInputSchema.safeParse({ init: 'scratch', backboneLrScale: 0.5 }).error?.issues[0].message).toBe('A backbone rate scale needs a model to start from, not scratch');
+    expect(trainConfigInputSchema.safeParse({ init: 'scratch', backboneLrScale: 0.5 }).error?.issues[0].message).toBe(
+      'A backbone rate scale needs a model to start from, not scratch',
+    );
     expect(trainConfigInputSchema.safeParse({ init: 'pretrained', headOnlyEpochs: 2, backboneLrScale: 0.1 }).success).toBe(true);
     expect(trainConfigInputSchema.safeParse({ init: 7, headOnlyEpochs: 1.5 }).success).toBe(false);
   });

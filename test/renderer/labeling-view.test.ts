@@ -12,7 +12,15 @@ let server: FakeServer;
 afterEach(() => server?.close());
 
 /** What the server says of a dataset nothing was trained on yet. */
-const noSuggestions = ({ datasetId }: { datasetId: number }) => ({ datasetId, run: null, count: 0, computedAt: null, labelsChangedSince: null, newestRun: null, jobId: null });
+const noSuggestions = ({ datasetId }: { datasetId: number }) => ({
+  datasetId,
+  run: null,
+  count: 0,
+  computedAt: null,
+  labelsChangedSince: null,
+  newestRun: null,
+  jobId: null,
+});
 
 async function mountLabeling(dataset = makeDataset()) {
   const labels = new Map<number, number | null>([1, 2, 3, 4].map((id) => [id, null]));

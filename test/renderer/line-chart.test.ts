@@ -8,7 +8,10 @@ const spiky = [{ name: 'validation', color: 'red', markers: true, points: [1, 2,
 
 function topTick(capOutliers: boolean): number {
   const chart = mount(LineChart, { props: { title: 'Loss', series: spiky, xMax: 6, capOutliers } });
-  const ticks = chart.findAll('.grid text[text-anchor="end"]').map((t) => Number(t.text())).filter(Number.isFinite);
+  const ticks = chart
+    .findAll('.grid text[text-anchor="end"]')
+    .map((t) => Number(t.text()))
+    .filter(Number.isFinite);
   return Math.max(...ticks);
 }
 

@@ -85,7 +85,9 @@ describe('PredictionGrid', () => {
   it('tells an empty filter from no predictions', () => {
     server = fakeServer({});
     const pinia = installStores(server.client);
-    expect(mount(PredictionGrid, { props: { items: [], predictedCount: 3 }, ...mountOptions(server.client, pinia) }).text()).toContain('No predictions match the filters');
+    expect(mount(PredictionGrid, { props: { items: [], predictedCount: 3 }, ...mountOptions(server.client, pinia) }).text()).toContain(
+      'No predictions match the filters',
+    );
     expect(mount(PredictionGrid, { props: { items: [], predictedCount: 0 }, ...mountOptions(server.client, pinia) }).text()).toContain('No predictions yet');
   });
 });
@@ -97,7 +99,12 @@ describe('PredictionView', () => {
     server = fakeServer({
       'predict.start': () => {
         for (const item of list) server.router.emit('predict.item', { jobId: 'job-1', item });
-        server.router.emit('predict.done', { jobId: 'job-1', predicted: list.filter((i) => 'top' in i).length, skipped: list.filter((i) => 'skipped' in i).length, tta: 'none' });
+        server.router.emit('predict.done', {
+          jobId: 'job-1',
+          predicted: list.filter((i) => 'top' in i).length,
+          skipped: list.filter((i) => 'skipped' in i).length,
+          tta: 'none',
+        });
         return { jobId: 'job-1', total: list.length };
       },
       'predict.accept': ({ itemIds, datasetId }) => ({ added: itemIds?.length ?? 0, acceptId: 'a-1', datasetId, datasetName: 'pets' }),
@@ -155,7 +162,10 @@ describe('PredictionView', () => {
     for (const [sort, ids] of Object.entries(expected)) {
       await wrapper.find('[data-testid="predict-sort"]').setValue(sort);
       await settle();
-      expect(store.visible.map((i) => i.id), sort).toEqual(ids);
+      expect(
+        store.visible.map((i) => i.id),
+        sort,
+      ).toEqual(ids);
       // Five tiles fit the 600 x 400 box, so every one of the list is rendered.
       expect(tilePaths(wrapper), sort).toEqual(store.visible.map((i) => i.path));
       expect(wrapper.find('[data-testid="predict-accept"]').text(), sort).toBe(`Accept ${store.visible.length} as labels`);

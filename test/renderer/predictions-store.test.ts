@@ -17,7 +17,10 @@ function predictionServer() {
   server = fakeServer({
     'predict.start': () => {
       server.router.emit('predict.item', { jobId: 'job-1', item: predicted(1, '/in/a.png', 'cat', 0.9) });
-      server.router.emit('predict.item', { jobId: 'job-1', item: { id: 2, path: '/in/broken.jpg', skipped: 'Input buffer contains unsupported image format' } });
+      server.router.emit('predict.item', {
+        jobId: 'job-1',
+        item: { id: 2, path: '/in/broken.jpg', skipped: 'Input buffer contains unsupported image format' },
+      });
       server.router.emit('predict.progress', { jobId: 'job-1', done: 2, total: 3 });
       return { jobId: 'job-1', total: 3 };
     },

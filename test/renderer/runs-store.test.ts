@@ -26,7 +26,12 @@ const fullConfig = {
 
 const presets: Preset[] = [
   { id: 'fast-cifar', name: 'Fast CIFAR', description: 'cifar stem at 32', config: fullConfig },
-  { id: 'mindspore-tutorial', name: 'MindSpore tutorial', description: '2.0x, groups 3, 224', config: { ...fullConfig, scale: 2, stem: 'imagenet', inputSize: 224, batchSize: 128 } },
+  {
+    id: 'mindspore-tutorial',
+    name: 'MindSpore tutorial',
+    description: '2.0x, groups 3, 224',
+    config: { ...fullConfig, scale: 2, stem: 'imagenet', inputSize: 224, batchSize: 128 },
+  },
   { id: 'small-folder', name: 'Small image folder', description: 'many short epochs', config: { ...fullConfig, scale: 0.25, epochs: 30, batchSize: 16 } },
 ];
 
@@ -89,7 +94,17 @@ describe('useRunsStore', () => {
 
     server.router.emit('training.batch', { runId: run!.id, epoch: 2, step: 2, stepsPerEpoch: 4, loss: 1.5, accuracy: 0.5, lr: 0.05, imagesPerSec: 80 });
     server.router.emit('training.epoch', {
-      runId: run!.id, epoch: 1, epochs: 2, trainLoss: 2, trainAccuracy: 0.3, valLoss: 1.8, valAccuracy: 0.4, valTop5: 1, lr: 0.05, elapsedSec: 3, etaSec: 3,
+      runId: run!.id,
+      epoch: 1,
+      epochs: 2,
+      trainLoss: 2,
+      trainAccuracy: 0.3,
+      valLoss: 1.8,
+      valAccuracy: 0.4,
+      valTop5: 1,
+      lr: 0.05,
+      elapsedSec: 3,
+      etaSec: 3,
     });
     server.router.emit('training.batch', { runId: 999, epoch: 1, step: 1, stepsPerEpoch: 4, loss: 9, accuracy: 0, lr: 1, imagesPerSec: 1 });
     await settle();
@@ -134,7 +149,17 @@ describe('useRunsStore', () => {
     runs.watchLive();
     runs.unwatchLive();
     server.router.emit('training.epoch', {
-      runId: 5, epoch: 9, epochs: 9, trainLoss: 1, trainAccuracy: 1, valLoss: 1, valAccuracy: 1, valTop5: 1, lr: 0, elapsedSec: 1, etaSec: 0,
+      runId: 5,
+      epoch: 9,
+      epochs: 9,
+      trainLoss: 1,
+      trainAccuracy: 1,
+      valLoss: 1,
+      valAccuracy: 1,
+      valTop5: 1,
+      lr: 0,
+      elapsedSec: 1,
+      etaSec: 0,
     });
     await settle();
     expect(runs.epochs).toEqual([]);
@@ -166,7 +191,15 @@ describe('useRunsStore', () => {
 
   it('after a reload shows the run in progress: its dataset, its settings in the form, and every step drawn so far', async () => {
     const config = { ...fullConfig, scale: 0.25 as const, epochs: 400, batchSize: 16, keepCheckpoints: 2, zeroInitBranches: true };
-    const steps = Array.from({ length: 12 }, (_, i) => ({ epoch: Math.floor(i / 4) + 1, step: (i % 4) + 1, stepsPerEpoch: 4, loss: 2 - i / 10, accuracy: i / 20, lr: 0.01 * (i + 1), imagesPerSec: 90 }));
+    const steps = Array.from({ length: 12 }, (_, i) => ({
+      epoch: Math.floor(i / 4) + 1,
+      step: (i % 4) + 1,
+      stepsPerEpoch: 4,
+      loss: 2 - i / 10,
+      accuracy: i / 20,
+      lr: 0.01 * (i + 1),
+      imagesPerSec: 90,
+    }));
     const running = makeRun({ id: 7, datasetId: 2, status: 'running', config, epochs: 30, epochsCompleted: 2 });
     server = fakeServer({
       'runs.list': () => [running, makeRun({ id: 6, datasetId: 1, status: 'completed' })],
@@ -242,7 +275,11 @@ describe('useRunsStore', () => {
     const runs = useRunsStore();
     runs.chooseDataset(1);
     expect(await runs.start()).toBeNull();
-    expect(useAppStore().toasts[0]).toMatchObject({ kind: 'error', code: 'internal', message: 'Could not start training: Dataset 1 has fewer than two labeled classes' });
+    expect(useAppStore().toasts[0]).toMatchObject({
+      kind: 'error',
+      code: 'internal',
+      message: 'Could not start training: Dataset 1 has fewer than two labeled classes',
+    });
   });
 });
 
@@ -253,6 +290,10 @@ describe('configFromForm', () => {
     expect(config).not.toHaveProperty('limit');
     // Auto goes out as no device: the ML host's own pick decides (device-select.test.ts).
     expect(config).not.toHaveProperty('device');
-    expect(Object.keys(config).sort()).toEqual(Object.keys(DEFAULT_FORM).filter((k) => k !== 'limit' && k !== 'device').sort());
+    expect(Object.keys(config).sort()).toEqual(
+      Object.keys(DEFAULT_FORM)
+        .filter((k) => k !== 'limit' && k !== 'device')
+        .sort(),
+    );
   });
 });

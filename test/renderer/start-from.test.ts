@@ -8,10 +8,20 @@ import { PRETRAINED_NAME } from '../../src-main/engine/checkpoint/pretrained';
 import { PRESETS } from '../../src-main/services/presets';
 import { makeRun } from './support';
 
-function mountForm(sources = [makeRun({ id: 7, name: 'cats v1', status: 'completed', checkpointDir: '/runs/7', config: { scale: 0.25, groups: 2, stem: 'cifar' } })]) {
+function mountForm(
+  sources = [makeRun({ id: 7, name: 'cats v1', status: 'completed', checkpointDir: '/runs/7', config: { scale: 0.25, groups: 2, stem: 'cifar' } })],
+) {
   let form: TrainForm = { ...DEFAULT_FORM };
   const wrapper = mount(TrainingConfigForm, {
-    props: { presets: [], sources, modelValue: form, 'onUpdate:modelValue': (v: TrainForm) => { form = v; void wrapper.setProps({ modelValue: v }); } },
+    props: {
+      presets: [],
+      sources,
+      modelValue: form,
+      'onUpdate:modelValue': (v: TrainForm) => {
+        form = v;
+        void wrapper.setProps({ modelValue: v });
+      },
+    },
   });
   return { wrapper, form: () => form };
 }
@@ -38,7 +48,7 @@ describe('Start from', () => {
     expect(configFromForm(form()).config.init).toBe('pretrained');
   });
 
-  it('offers earlier runs with a checkpoint and takes the chosen run\'s architecture', async () => {
+  it("offers earlier runs with a checkpoint and takes the chosen run's architecture", async () => {
     const { wrapper, form } = mountForm();
     const options = wrapper.findAll('[data-testid="cfg-init"] option').map((o) => o.text());
     expect(options).toEqual(['Pretrained on CIFAR-10 (small folders)', 'Scratch (random weights)', 'Run “cats v1”']);

@@ -20,7 +20,16 @@ afterEach(() => server?.close());
 
 const at = (minute: number) => new Date(Date.UTC(2025, 0, 1, 0, minute)).toISOString();
 const finished = (id: number, datasetId: number, minute: number, overrides: Partial<Run> = {}) =>
-  makeRun({ id, datasetId, name: `run ${id}`, status: 'completed', startedAt: at(minute), checkpointDir: `/runs/${id}`, bestValAccuracy: 0.5 + id / 100, ...overrides });
+  makeRun({
+    id,
+    datasetId,
+    name: `run ${id}`,
+    status: 'completed',
+    startedAt: at(minute),
+    checkpointDir: `/runs/${id}`,
+    bestValAccuracy: 0.5 + id / 100,
+    ...overrides,
+  });
 
 const pets = makeDataset({ id: 1, name: 'pets' });
 const birds = makeDataset({ id: 2, name: 'birds', classes: [{ id: 7, name: 'owl', count: 2 }] });
@@ -28,7 +37,8 @@ const birds = makeDataset({ id: 2, name: 'birds', classes: [{ id: 7, name: 'owl'
 /** Mounts the bar over `runs`; `stored` says which run made the dataset's stored suggestions. */
 async function mountBar(runs: Run[], stored: Record<number, { runId: number; changed: number }> = {}) {
   const ref = (run: Run) => ({ id: run.id, name: run.name, startedAt: run.startedAt });
-  const newest = (datasetId: number) => runs.filter((r) => r.datasetId === datasetId && r.checkpointDir).sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+  const newest = (datasetId: number) =>
+    runs.filter((r) => r.datasetId === datasetId && r.checkpointDir).sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
   server = fakeServer({
     'datasets.list': () => [pets, birds],
     'datasets.get': ({ id }) => (id === 1 ? pets : birds),
@@ -40,7 +50,15 @@ async function mountBar(runs: Run[], stored: Record<number, { runId: number; cha
       const made = stored[datasetId];
       const run = made ? runs.find((r) => r.id === made.runId)! : null;
       const latest = newest(datasetId);
-      return { datasetId, run: run && ref(run), count: run ? 4 : 0, computedAt: run ? at(90) : null, labelsChangedSince: made?.changed ?? null, newestRun: latest ? ref(latest) : null, jobId: null };
+      return {
+        datasetId,
+        run: run && ref(run),
+        count: run ? 4 : 0,
+        computedAt: run ? at(90) : null,
+        labelsChangedSince: made?.changed ?? null,
+        newestRun: latest ? ref(latest) : null,
+        jobId: null,
+      };
     },
     'suggestions.start': () => ({ jobId: 'job-1', total: 4 }),
     'training.start': ({ datasetId }) => makeRun({ id: 99, datasetId, name: 'retrained', status: 'running', startedAt: at(99) }),
@@ -60,7 +78,10 @@ async function mountBar(runs: Run[], stored: Record<number, { runId: number; cha
 }
 
 const picker = (wrapper: ReturnType<typeof mount>) => wrapper.find('[data-testid="suggestions-run"]');
-const options = (wrapper: ReturnType<typeof mount>) => picker(wrapper).findAll('option').map((o) => o.text());
+const options = (wrapper: ReturnType<typeof mount>) =>
+  picker(wrapper)
+    .findAll('option')
+    .map((o) => o.text());
 /** The option the select shows (happy-dom's select.value lags behind the selectedIndex Vue sets). */
 const shown = (wrapper: ReturnType<typeof mount>) => {
   const select = picker(wrapper).element as HTMLSelectElement;
@@ -149,7 +170,9 @@ describe('SuggestionsBar run picker', () => {
     expect(picker(wrapper).attributes('disabled')).toBeDefined();
     expect(options(wrapper)).toEqual(['No run can suggest']);
     expect(wrapper.find('[data-testid="suggestions-start"]').attributes('disabled')).toBeDefined();
-    expect(wrapper.find('[data-testid="suggestions-no-run"]').text()).toBe('Train a model on this dataset first: it will suggest a label for every unlabeled image.');
+    expect(wrapper.find('[data-testid="suggestions-no-run"]').text()).toBe(
+      'Train a model on this dataset first: it will suggest a label for every unlabeled image.',
+    );
     wrapper.unmount();
 
     const training = await mountBar([finished(1, 1, 10, { name: 'first', status: 'running' })]);

@@ -87,8 +87,8 @@ describe('ThumbnailGrid', () => {
   });
 
   it('renders the empty slot for an empty list', () => {
-    const Host = defineComponent(() => () =>
-      h(ThumbnailGrid, { items: [] }, { default: () => null, empty: () => h('p', { class: 'nothing' }, 'Nothing here') }),
+    const Host = defineComponent(
+      () => () => h(ThumbnailGrid, { items: [] }, { default: () => null, empty: () => h('p', { class: 'nothing' }, 'Nothing here') }),
     );
     expect(mount(Host).find('.nothing').text()).toBe('Nothing here');
   });

@@ -60,7 +60,10 @@ describe('TrainingView', () => {
   it('shows a failed run’s error and offers Resume', async () => {
     const wrapper = await mountTraining({
       'runs.list': () => [makeRun({ id: 3, status: 'failed', error: 'The ML host exited with code 134', epochsCompleted: 1, epochs: 2 })],
-      'runs.get': ({ id }) => ({ ...makeRun({ id, status: 'failed', error: 'The ML host exited with code 134', epochsCompleted: 1, epochs: 2 }), epochMetrics: [] }),
+      'runs.get': ({ id }) => ({
+        ...makeRun({ id, status: 'failed', error: 'The ML host exited with code 134', epochsCompleted: 1, epochs: 2 }),
+        epochMetrics: [],
+      }),
     });
     await useRunsStore().load();
     await settle();
@@ -101,7 +104,9 @@ describe('TrainingView', () => {
       'training.stop': ({ runId }) => ({ ...queued, id: runId, status: 'stopped', queuePosition: null }),
     });
     expect(wrapper.get('[data-testid="train-button"]').text()).toBe('Add to queue');
-    expect(wrapper.get('[data-testid="train-queue-note"]').text()).toBe('“first” is training: a new run waits its turn (2nd in line) and starts when the runs ahead end.');
+    expect(wrapper.get('[data-testid="train-queue-note"]').text()).toBe(
+      '“first” is training: a new run waits its turn (2nd in line) and starts when the runs ahead end.',
+    );
     expect(wrapper.get('[data-testid="run-queue-position-4"]').text()).toBe('1st in line');
     expect(wrapper.find('[data-testid="run-queue-position-3"]').exists()).toBe(false);
     await wrapper.get('[data-testid="run-cancel-4"]').trigger('click');
@@ -111,7 +116,15 @@ describe('TrainingView', () => {
   });
 
   it('after a reload draws the learning rate of every step so far, not from the reload on', async () => {
-    const steps = Array.from({ length: 8 }, (_, i) => ({ epoch: Math.floor(i / 4) + 1, step: (i % 4) + 1, stepsPerEpoch: 4, loss: 2, accuracy: 0.2, lr: 0.01 * (i + 1), imagesPerSec: 50 }));
+    const steps = Array.from({ length: 8 }, (_, i) => ({
+      epoch: Math.floor(i / 4) + 1,
+      step: (i % 4) + 1,
+      stepsPerEpoch: 4,
+      loss: 2,
+      accuracy: 0.2,
+      lr: 0.01 * (i + 1),
+      imagesPerSec: 50,
+    }));
     const running = makeRun({ id: 8, datasetId: 2, status: 'running', epochs: 4, epochsCompleted: 2, config: { epochs: 4, batchSize: 16 } });
     const wrapper = await mountTraining({
       'datasets.list': () => [makeDataset(), makeDataset({ id: 2, name: 'birds' })],

@@ -44,7 +44,9 @@ afterAll(async () => {
 
 describe('the CIFAR-10 download source', () => {
   it('refuses a request that names a URL, and fetches nothing', async () => {
-    await expect(api.client.invoke('datasets.downloadCifar10', { url: `${target.base}/internal-admin` } as never)).rejects.toMatchObject({ code: 'invalid-input' });
+    await expect(api.client.invoke('datasets.downloadCifar10', { url: `${target.base}/internal-admin` } as never)).rejects.toMatchObject({
+      code: 'invalid-input',
+    });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(target.asked).toEqual([]);
   });

@@ -33,7 +33,17 @@ beforeAll(async () => {
       }
     });
   });
-  const config = { scale: 0.25, groups: 3, stem: 'cifar', inputSize: 16, epochs: 1, batchSize: 8, warmupEpochs: 0, augment: false, validationFraction: 0.25 } as const;
+  const config = {
+    scale: 0.25,
+    groups: 3,
+    stem: 'cifar',
+    inputSize: 16,
+    epochs: 1,
+    batchSize: 8,
+    warmupEpochs: 0,
+    augment: false,
+    validationFraction: 0.25,
+  } as const;
   const run = await client.invoke('training.start', { datasetId: dataset.id, config, name: 'tiny pets' });
   await done;
   onnx = await client.invoke('runs.export', { runId: run.id, format: 'onnx' });

@@ -91,7 +91,9 @@ describe('process walls as lint rules', () => {
   it('tfjs and ONNX Runtime are refused outside the engine and the ML host, static or dynamic', async () => {
     const tfjs = "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n";
     const ort = "export const load = () => import('onnxruntime-node');\n";
-    expect(await wallFindings('src-main/services/wall-probe.ts', tfjs)).toEqual([expect.stringMatching(/^line 1: .*TensorFlow\.js and ONNX Runtime load only/)]);
+    expect(await wallFindings('src-main/services/wall-probe.ts', tfjs)).toEqual([
+      expect.stringMatching(/^line 1: .*TensorFlow\.js and ONNX Runtime load only/),
+    ]);
     expect(await wallFindings('src-main/cli/wall-probe.ts', ort)).toEqual([expect.stringMatching(/^line 1: .*TensorFlow\.js and ONNX Runtime load only/)]);
     expect(await wallFindings('src-renderer/stores/wall-probe.ts', tfjs)).toHaveLength(1);
     expect(await wallFindings('src-main/engine/wall-probe.ts', tfjs + ort)).toEqual([]);
@@ -102,32 +104,52 @@ describe('process walls as lint rules', () => {
     const deep = "import { train } from '../../engine/jobs/train';\nexport const t = train;\n";
     const deepType = "import type { TrainEvent } from '../engine/types';\nexport type T = TrainEvent;\n";
     const deepDynamic = "export const load = () => import('../engine/jobs/predict');\n";
-    expect(await wallFindings('src-main/cli/commands/wall-probe.ts', deep)).toEqual([expect.stringMatching(/^line 1: .*Import the engine only through 'engine\/api', 'engine\/api\/light' or 'engine\/api\/scan'/)]);
+    expect(await wallFindings('src-main/cli/commands/wall-probe.ts', deep)).toEqual([
+      expect.stringMatching(/^line 1: .*Import the engine only through 'engine\/api', 'engine\/api\/light' or 'engine\/api\/scan'/),
+    ]);
     expect(await wallFindings('src-main/ml-host/wall-probe.ts', deepDynamic)).toEqual([expect.stringMatching(/^line 1: Import the engine only through/)]);
     expect(await wallFindings('src-main/ml-host/wall-probe.ts', deepType)).toHaveLength(1);
     expect(await wallFindings('src-main/services/wall-probe.ts', deepType)).toHaveLength(1);
     expect(await wallFindings('src-main/storage/wall-probe.ts', deepType)).toHaveLength(1);
     const entries = "import { train } from '../../engine/api';\nimport { UserError } from '../../engine/api/light';\nexport const t = [train, UserError];\n";
     expect(await wallFindings('src-main/cli/commands/wall-probe.ts', entries)).toEqual([]);
-    expect(await wallFindings('src-main/ml-host/wall-probe.ts', "export const load = () => [import('../engine/api'), import('../engine/api/light'), import('../engine/api/scan')];\n")).toEqual([]);
+    expect(
+      await wallFindings(
+        'src-main/ml-host/wall-probe.ts',
+        "export const load = () => [import('../engine/api'), import('../engine/api/light'), import('../engine/api/scan')];\n",
+      ),
+    ).toEqual([]);
     // Inside the engine, imports are free.
     expect(await wallFindings('src-main/engine/jobs/wall-probe.ts', "import { train } from '../train/train';\nexport const t = train;\n")).toEqual([]);
   });
 
   it('the app process (server, services, storage, Electron) takes only the light and scan entries, which load no model runtime', async () => {
-    expect(await wallFindings('src-main/services/wall-probe.ts', "import { DecodeError } from '../engine/api/light';\nimport { sniffImageFormat } from '../engine/api/scan';\nexport const d = [DecodeError, sniffImageFormat];\n")).toEqual([]);
-    expect(await wallFindings('src-main/services/wall-probe.ts', "import { train } from '../engine/api';\nexport const t = train;\n")).toEqual([expect.stringMatching(/^line 1: .*This process loads no tfjs or ONNX Runtime/)]);
+    expect(
+      await wallFindings(
+        'src-main/services/wall-probe.ts',
+        "import { DecodeError } from '../engine/api/light';\nimport { sniffImageFormat } from '../engine/api/scan';\nexport const d = [DecodeError, sniffImageFormat];\n",
+      ),
+    ).toEqual([]);
+    expect(await wallFindings('src-main/services/wall-probe.ts', "import { train } from '../engine/api';\nexport const t = train;\n")).toEqual([
+      expect.stringMatching(/^line 1: .*This process loads no tfjs or ONNX Runtime/),
+    ]);
     expect(await wallFindings('src-main/server/wall-probe.ts', "export const load = () => import('../engine/api');\n")).toHaveLength(1);
-    expect(await wallFindings('src-main/electron/wall-probe.ts', "import type { TrainConfig } from '../engine/api';\nexport type C = TrainConfig;\n")).toHaveLength(1);
+    expect(
+      await wallFindings('src-main/electron/wall-probe.ts', "import type { TrainConfig } from '../engine/api';\nexport type C = TrainConfig;\n"),
+    ).toHaveLength(1);
   });
 
   it('the renderer imports only the contract from the main side, in .vue files too', async () => {
     const storage = "import { openDatabase } from '../../src-main/storage/db';\nconsole.log(openDatabase);";
     const contract = "import { ApiError } from '../../src-main/contract/errors';\nconsole.log(ApiError);";
-    expect(await wallFindings('src-renderer/components/WallProbe.vue', vue(storage))).toEqual([expect.stringMatching(/^line 2: .*The renderer may import only src-main\/contract\//)]);
+    expect(await wallFindings('src-renderer/components/WallProbe.vue', vue(storage))).toEqual([
+      expect.stringMatching(/^line 2: .*The renderer may import only src-main\/contract\//),
+    ]);
     expect(await wallFindings('src-renderer/components/WallProbe.vue', vue(contract))).toEqual([]);
     expect(await wallFindings('src-renderer/stores/wall-probe.ts', "export const s = () => import('../../src-main/services/index');\n")).toHaveLength(1);
-    expect(await wallFindings('src-renderer/views/WallProbe.vue', vue("import { readFileSync } from 'node:fs';\nconsole.log(readFileSync);"))).toEqual([expect.stringContaining('Chromium')]);
+    expect(await wallFindings('src-renderer/views/WallProbe.vue', vue("import { readFileSync } from 'node:fs';\nconsole.log(readFileSync);"))).toEqual([
+      expect.stringContaining('Chromium'),
+    ]);
   });
 
   it('the contract imports nothing but zod and its own files', async () => {

@@ -59,7 +59,11 @@ function noise(): Buffer {
 describe('serve survives malformed WebSocket frames (issue 17 item 1)', () => {
   const probes: { name: string; bytes: () => Buffer[]; code: number }[] = [
     // The header alone announces 20 MB; the server must refuse before buffering it all.
-    { name: 'a 20 MB text frame (over maxPayload)', bytes: () => [clientFrame(OPCODE.text, Buffer.alloc(1 << 20, 0x61), { length: 20 * 1024 * 1024 })], code: 1009 },
+    {
+      name: 'a 20 MB text frame (over maxPayload)',
+      bytes: () => [clientFrame(OPCODE.text, Buffer.alloc(1 << 20, 0x61), { length: 20 * 1024 * 1024 })],
+      code: 1009,
+    },
     { name: 'a 3-byte text frame of invalid UTF-8', bytes: () => [clientFrame(OPCODE.text, Buffer.from([0xe0, 0xa4, 0x41]))], code: 1007 },
     { name: 'a frame with RSV2 set', bytes: () => [clientFrame(OPCODE.text, Buffer.from('{}'), { rsv: 0x20 })], code: 1002 },
     { name: 'a frame with RSV3 set', bytes: () => [clientFrame(OPCODE.text, Buffer.from('{}'), { rsv: 0x10 })], code: 1002 },

@@ -90,7 +90,13 @@ describe('serve mode', () => {
     const { client, close } = createRpcClient(wsChannel(socket));
     const info = await client.invoke('app.info', {});
     expect(info).toMatchObject({ mode: 'serve', dataDir: server.dataDir, capabilities: { nativeDialogs: false, upload: true } });
-    expect((await client.invoke('presets.list', {})).map((p) => p.id)).toEqual(['mindspore-tutorial', 'fast-cifar', 'cifar10-15-minutes', 'cifar10-15-epochs', 'small-folder']);
+    expect((await client.invoke('presets.list', {})).map((p) => p.id)).toEqual([
+      'mindspore-tutorial',
+      'fast-cifar',
+      'cifar10-15-minutes',
+      'cifar10-15-epochs',
+      'small-folder',
+    ]);
     await expect(client.invoke('datasets.get', { id: 42 })).rejects.toMatchObject({ name: 'ApiError', code: 'not-found' });
     await expect(client.invoke('dialogs.openFolder', {})).rejects.toMatchObject({ code: 'unavailable' });
     close();
@@ -98,8 +104,14 @@ describe('serve mode', () => {
 
   it('serves thumbnails of an uploaded folder by the URLs the services hand out', async () => {
     const upload = async (name: string, body: Buffer) =>
-      fetch(`${base}/api/upload?batch=pets&token=${server.token}`, { method: 'POST', body: new Uint8Array(body), headers: { 'x-relative-path': encodeURIComponent(name) } });
-    const red = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#c33' } }).png().toBuffer();
+      fetch(`${base}/api/upload?batch=pets&token=${server.token}`, {
+        method: 'POST',
+        body: new Uint8Array(body),
+        headers: { 'x-relative-path': encodeURIComponent(name) },
+      });
+    const red = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#c33' } })
+      .png()
+      .toBuffer();
     await upload('cat/a.png', red);
     await upload('dog/b.png', red);
     const { folder } = (await (await upload('cat/c.png', red)).json()) as { folder: string };
@@ -128,7 +140,9 @@ describe('serve mode', () => {
     expect(readFileSync(path, 'utf8')).toBe('png bytes');
     const bad = await fetch(url, { method: 'POST', body: 'x', headers: { 'x-relative-path': '../../evil.png' } });
     expect(bad.status).toBe(400);
-    expect((await fetch(`${base}/api/upload?batch=../x&token=${server.token}`, { method: 'POST', body: 'x', headers: { 'x-relative-path': 'a.png' } })).status).toBe(400);
+    expect(
+      (await fetch(`${base}/api/upload?batch=../x&token=${server.token}`, { method: 'POST', body: 'x', headers: { 'x-relative-path': 'a.png' } })).status,
+    ).toBe(400);
   });
 
   it('says how to build the page when the renderer is missing', async () => {

@@ -67,7 +67,10 @@ const entries = [
 describe.each(entries)('SIGTERM to $name', ({ args }) => {
   it('closes every connection, stops the ML host and closes the database, within 3 s and with exit code 0', async () => {
     const dataDir = join(scratch, `data-${args.length}`);
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...args, '--port', '0', '--data-dir', dataDir], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...args, '--port', '0', '--data-dir', dataDir], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let log = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));

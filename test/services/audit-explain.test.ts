@@ -41,7 +41,13 @@ describe('dataset audit', () => {
     // The two moved files are the two most suspicious of the list.
     const moved = audit.likelyMislabeled.slice(0, 2);
     expect(moved.map((m) => m.path.split('/').at(-1)).sort()).toEqual(['moved-0.png', 'moved-1.png']);
-    for (const m of moved) expect(m).toMatchObject({ labelClassId: dog, suggestedClassId: cat, imageId: expect.any(Number), thumbUrl: expect.stringContaining('/media/thumb/image/') });
+    for (const m of moved)
+      expect(m).toMatchObject({
+        labelClassId: dog,
+        suggestedClassId: cat,
+        imageId: expect.any(Number),
+        thumbUrl: expect.stringContaining('/media/thumb/image/'),
+      });
     expect(audit.likelyMislabeled.map((m) => m.score)).toEqual([...audit.likelyMislabeled.map((m) => m.score)].sort((a, b) => b - a));
     // Exact copies: cat/2 with its copy, and each moved file with its original (filed under another class).
     const exact = audit.duplicateGroups.filter((g) => g.kind === 'exact');
@@ -93,7 +99,10 @@ describe('removing an audited dataset', () => {
     expect(existsSync(snapshot)).toBe(true);
     const done = harness.next('audit.done', (p) => p.datasetId === dataset.id, 180_000);
     await harness.client.invoke('audit.start', { datasetId: dataset.id });
-    await expect(harness.client.invoke('datasets.remove', { id: dataset.id })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('being audited') });
+    await expect(harness.client.invoke('datasets.remove', { id: dataset.id })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('being audited'),
+    });
     expect((await done).error).toBeUndefined();
 
     await harness.client.invoke('datasets.remove', { id: dataset.id });

@@ -22,7 +22,9 @@ afterAll(() => {
 async function manyImages(dir: string, count: number): Promise<void> {
   const pixels = Buffer.alloc(160 * 160 * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919) % 251;
-  const png = await sharp(pixels, { raw: { width: 160, height: 160, channels: 3 } }).png().toBuffer();
+  const png = await sharp(pixels, { raw: { width: 160, height: 160, channels: 3 } })
+    .png()
+    .toBuffer();
   mkdirSync(join(dir, 'things'), { recursive: true });
   for (let i = 0; i < count; i++) writeFileSync(join(dir, 'things', `${i}.png`), png);
 }
@@ -59,7 +61,9 @@ describe('adding folders: what a scan skips, refuses and reports', () => {
   it('keeps skip reasons in plain words, with the decoder’s text as the detail, and lists images in natural order', async () => {
     const folder = join(root, 'numbered');
     for (const n of [10, 2, 1, 0, 11]) await writePng(join(folder, 'cat', `${n}.png`), [200, 40, 40]);
-    const good = await sharp(Buffer.alloc(32 * 32 * 3, 90), { raw: { width: 32, height: 32, channels: 3 } }).jpeg().toBuffer();
+    const good = await sharp(Buffer.alloc(32 * 32 * 3, 90), { raw: { width: 32, height: 32, channels: 3 } })
+      .jpeg()
+      .toBuffer();
     for (const where of ['cat', 'dog']) {
       mkdirSync(join(folder, where), { recursive: true });
       writeFileSync(join(folder, where, 'broken 3.jpg'), good.subarray(0, good.length >> 1));
@@ -114,7 +118,9 @@ describe('adding folders: what a scan skips, refuses and reports', () => {
     await makeImageFolder(folder, 2);
     const dataset = await harness.client.invoke('datasets.addFolder', { path: folder });
     const [cat, dog] = dataset.classes;
-    const cat1 = (await harness.client.invoke('images.list', { datasetId: dataset.id, filter: { classId: cat.id } })).items.find((i) => i.path.endsWith('cat/1.png'))!;
+    const cat1 = (await harness.client.invoke('images.list', { datasetId: dataset.id, filter: { classId: cat.id } })).items.find((i) =>
+      i.path.endsWith('cat/1.png'),
+    )!;
     // The person relabels cat/1.png as a dog; the rescan must not undo that.
     await harness.client.invoke('labels.assign', { imageIds: [cat1.id], classId: dog.id });
     await writePng(join(folder, 'cat', '2.png'), [220, 40, 40]);

@@ -35,7 +35,9 @@ export async function writePng(path: string, rgb: [number, number, number], size
     const noise = ((i * 7919 + seed * 104729) % 31) - 15;
     for (let c = 0; c < 3; c++) pixels[3 * i + c] = Math.max(0, Math.min(255, rgb[c] + noise));
   }
-  await sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toFile(path);
+  await sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toFile(path);
 }
 
 export function writeBroken(path: string): void {

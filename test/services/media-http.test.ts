@@ -18,7 +18,9 @@ beforeAll(async () => {
   await makeFormatFolder(folder);
   // Noise does not compress: a 3 MB PNG, many stream chunks long.
   const noise = randomBytes(1000 * 1000 * 3);
-  await sharp(noise, { raw: { width: 1000, height: 1000, channels: 3 } }).png({ compressionLevel: 0 }).toFile(join(folder, 'noise.png'));
+  await sharp(noise, { raw: { width: 1000, height: 1000, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toFile(join(folder, 'noise.png'));
   symlinkSync('/etc/passwd', join(folder, 'passwd.png'));
   mkdirSync(join(root, 'renderer'));
   writeFileSync(join(root, 'renderer', 'index.html'), '<!doctype html><div id="app"></div>');

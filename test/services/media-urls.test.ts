@@ -12,7 +12,15 @@ describe('media URLs', () => {
   });
 
   it('accept only known kinds and plain positive ids, and round sizes up to 64, 128 or 256', () => {
-    for (const bad of ['/media/thumb/file/1', '/media/thumb/image/0', '/media/thumb/image/-1', '/media/thumb/image/1.5', '/media/raw/image/1', '/media/thumb/image/1/x', '/media/thumb/image/..']) {
+    for (const bad of [
+      '/media/thumb/file/1',
+      '/media/thumb/image/0',
+      '/media/thumb/image/-1',
+      '/media/thumb/image/1.5',
+      '/media/raw/image/1',
+      '/media/thumb/image/1/x',
+      '/media/thumb/image/..',
+    ]) {
       expect(parseMediaUrl(new URL(bad, 'http://h'))).toBeNull();
     }
     const size = (asked: string) => parseMediaUrl(new URL(`/media/thumb/image/3?size=${asked}`, 'http://h'))?.size;

@@ -69,7 +69,12 @@ function pngHeader(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', Buffer.alloc(64)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.alloc(64)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('media: every format the engine reads', () => {
@@ -148,7 +153,9 @@ describe('media: only what decoded at scan time, from inside the folder', () => 
     expect(text.body.toString()).toMatch(/is not an image: its bytes are not JPEG, PNG/);
     expect((await media('thumb', 'image', imageId('dog/2.png'))).status).toBe(415);
 
-    const jpeg = await sharp(readFileSync(join(pets, 'dog', '3.png'))).jpeg().toBuffer();
+    const jpeg = await sharp(readFileSync(join(pets, 'dog', '3.png')))
+      .jpeg()
+      .toBuffer();
     writeFileSync(join(pets, 'dog', '3.png'), jpeg);
     const served = await media('image', 'image', imageId('dog/3.png'));
     expect([served.status, served.type]).toEqual([200, 'image/jpeg']);
@@ -186,7 +193,18 @@ describe('media: thumbnails cannot stall the server', () => {
   it('decodes a big BMP off the thread that serves requests', async () => {
     // 3000x3000 palette BMP: about 1.5 s in the engine's JavaScript decoder.
     const side = 3000;
-    writeFileSync(join(pets, 'cat', '7.png'), writeBmp8(new Array(side * side).fill(1), [[0, 0, 0], [200, 30, 30]], side, side));
+    writeFileSync(
+      join(pets, 'cat', '7.png'),
+      writeBmp8(
+        new Array(side * side).fill(1),
+        [
+          [0, 0, 0],
+          [200, 30, 30],
+        ],
+        side,
+        side,
+      ),
+    );
     let last = performance.now();
     let longestGap = 0;
     const ticker = setInterval(() => {
@@ -205,7 +223,15 @@ describe('media: thumbnails cannot stall the server', () => {
     const cached = () => readdirSync(cache, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
     const before = cached();
     const id = imageId('cat/6.png');
-    for (const [asked, made] of [[1, 64], [64, 64], [65, 128], [100, 128], [129, 256], [200, 256], [100000, 256]]) {
+    for (const [asked, made] of [
+      [1, 64],
+      [64, 64],
+      [65, 128],
+      [100, 128],
+      [129, 256],
+      [200, 256],
+      [100000, 256],
+    ]) {
       const thumb = await media('thumb', 'image', id, asked);
       expect(thumb.status).toBe(200);
       expect((await sharp(thumb.body).metadata()).width, `size=${asked}`).toBe(made);

@@ -91,7 +91,12 @@ describe('predict.accept', () => {
 
   it('an accept that changes nothing offers no undo', async () => {
     const { datasetId, ids } = seed();
-    expect(await harness.client.invoke('predict.accept', { jobId: 'job-1', datasetId, itemIds: [ids.labeledCat] })).toEqual({ added: 0, acceptId: null, datasetId, datasetName: 'pets' });
+    expect(await harness.client.invoke('predict.accept', { jobId: 'job-1', datasetId, itemIds: [ids.labeledCat] })).toEqual({
+      added: 0,
+      acceptId: null,
+      datasetId,
+      datasetName: 'pets',
+    });
   });
 
   it('an undo outlives a restart of the app, and only the newest 20 accepts keep theirs', async () => {

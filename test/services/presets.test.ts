@@ -40,12 +40,16 @@ async function trainSlice(id: string, dataset: string, overrides: Partial<TrainC
 }
 
 describe('presets on their intended data', () => {
-  it.skipIf(!existsSync(CIFAR))('Fast CIFAR learns on 640 CIFAR-10 images without diverging', async () => {
-    const { done, firstLoss, epochs } = await trainSlice('fast-cifar', CIFAR, { limit: 640 });
-    expect(done.status).toBe('completed');
-    for (const e of epochs) expect(Number.isFinite(e.trainLoss)).toBe(true);
-    expect(epochs.at(-1)!.trainLoss).toBeLessThan(firstLoss);
-  }, 180_000);
+  it.skipIf(!existsSync(CIFAR))(
+    'Fast CIFAR learns on 640 CIFAR-10 images without diverging',
+    async () => {
+      const { done, firstLoss, epochs } = await trainSlice('fast-cifar', CIFAR, { limit: 640 });
+      expect(done.status).toBe('completed');
+      for (const e of epochs) expect(Number.isFinite(e.trainLoss)).toBe(true);
+      expect(epochs.at(-1)!.trainLoss).toBeLessThan(firstLoss);
+    },
+    180_000,
+  );
 
   // A full run's warm-up is linear from 0 over round(warmupEpochs x 391) steps (391 = an epoch of
   // batch 128 on 50,000 images): 391 steps for "15 epochs", 196 for "15 minutes". A one-epoch slice
@@ -81,11 +85,15 @@ describe('presets on their intended data', () => {
   // from its rows (model/known-classes.ts) and the loss starts low rather than falling: measured
   // 0.55 in epoch 1 and 0.53 after 30, validation 0.96 then 0.92 (seed 0). So the check is that
   // the fine-tune keeps a good model: a broken head or backbone copy sits near chance (ln 3 = 1.10).
-  it.skipIf(!existsSync(FOLDER))('Small image folder fine-tunes folder-sample without diverging or losing the pretrained classes', async () => {
-    const { done, epochs } = await trainSlice('small-folder', FOLDER, { epochs: 8 });
-    expect(done.status).toBe('completed');
-    for (const e of epochs) expect(Number.isFinite(e.trainLoss)).toBe(true);
-    expect(epochs.at(-1)!.trainLoss).toBeLessThan(0.8);
-    expect(epochs.at(-1)!.valAccuracy).toBeGreaterThanOrEqual(0.75);
-  }, 180_000);
+  it.skipIf(!existsSync(FOLDER))(
+    'Small image folder fine-tunes folder-sample without diverging or losing the pretrained classes',
+    async () => {
+      const { done, epochs } = await trainSlice('small-folder', FOLDER, { epochs: 8 });
+      expect(done.status).toBe('completed');
+      for (const e of epochs) expect(Number.isFinite(e.trainLoss)).toBe(true);
+      expect(epochs.at(-1)!.trainLoss).toBeLessThan(0.8);
+      expect(epochs.at(-1)!.valAccuracy).toBeGreaterThanOrEqual(0.75);
+    },
+    180_000,
+  );
 });

@@ -43,6 +43,8 @@ describe('quick fit (linear probe) as a run', () => {
   }, 240_000);
 
   it('refuses the quick fit from scratch with a message for the form', async () => {
-    await expect(harness.client.invoke('training.start', { datasetId: dataset.id, config: { linearProbe: true } })).rejects.toThrow(/needs a model to start from/);
+    await expect(harness.client.invoke('training.start', { datasetId: dataset.id, config: { linearProbe: true } })).rejects.toThrow(
+      /needs a model to start from/,
+    );
   });
 });

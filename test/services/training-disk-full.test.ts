@@ -29,13 +29,29 @@ async function tinyCheckpointBytes(dir: string): Promise<number> {
   const written = await writeCheckpoint(dir, {
     model,
     manifest: {
-      formatVersion: 1, createdAt: new Date().toISOString(), epoch: 1, config: defaultTrainConfig({ dataset: dir, outDir: dir }),
+      formatVersion: 1,
+      createdAt: new Date().toISOString(),
+      epoch: 1,
+      config: defaultTrainConfig({ dataset: dir, outDir: dir }),
       model: { scale: 0.25, groups: 3, numClasses: 2, stem: 'cifar', inputSize: 16 },
       preprocessing: { storeSize: 16, inputSize: 16, fit: 'cover', mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2] },
-      classes: ['cat', 'dog'], metrics: [], backend: 'cpu',
+      classes: ['cat', 'dog'],
+      metrics: [],
+      backend: 'cpu',
     },
     optimizer: { header: { formatVersion: 1, step: 1, momentum: 0.9, weightDecay: 0, entries: [] }, velocities: new Float32Array(params) },
-    state: { formatVersion: 1, epochsCompleted: 1, stepInEpoch: 0, stepsPerEpoch: 2, trainCount: 12, partialLossSum: 0, partialCorrect: 0, partialSeen: 0, bestValAccuracy: 0, elapsedSec: 0 },
+    state: {
+      formatVersion: 1,
+      epochsCompleted: 1,
+      stepInEpoch: 0,
+      stepsPerEpoch: 2,
+      trainCount: 12,
+      partialLossSum: 0,
+      partialCorrect: 0,
+      partialSeen: 0,
+      bestValAccuracy: 0,
+      elapsedSec: 0,
+    },
   });
   model.dispose();
   return readdirSync(written).reduce((sum, f) => sum + statSync(join(written, f)).size, 0);
@@ -48,7 +64,9 @@ beforeAll(async () => {
   runsDir = join(root, 'data', 'runs');
   mkdirSync(runsDir, { recursive: true });
   // Room for the run's prepared images, its first checkpoint and half of a second.
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil((checkpointBytes * 1.5 + 96 * 1024) / 1024)}k`, 'tmpfs', runsDir], { encoding: 'utf8' });
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil((checkpointBytes * 1.5 + 96 * 1024) / 1024)}k`, 'tmpfs', runsDir], {
+    encoding: 'utf8',
+  });
   if (mounted.status !== 0) {
     mountError = (mounted.stderr || mounted.error?.message || `exit ${mounted.status}`).trim();
     return;
@@ -72,8 +90,10 @@ describe('a full disk during a run in the app', () => {
     const checkpoints = join(runsDir, String(run.id), 'checkpoints');
     expect(final.status).toBe('failed');
     expect(final.error).toMatch(
-      new RegExp(`^No space left on the disk of ${checkpoints}: checkpoint epoch-0002 needs \\d+ kB and \\d+ kB are free there; ` +
-        `the previous checkpoint ${join(checkpoints, 'epoch-0001')} is intact; free some space, then resume the run$`),
+      new RegExp(
+        `^No space left on the disk of ${checkpoints}: checkpoint epoch-0002 needs \\d+ kB and \\d+ kB are free there; ` +
+          `the previous checkpoint ${join(checkpoints, 'epoch-0001')} is intact; free some space, then resume the run$`,
+      ),
     );
     expect(readdirSync(checkpoints)).toEqual(['epoch-0001']);
   }, 240_000);

@@ -69,7 +69,7 @@ describe('training through the ML host', () => {
     expect((await harness.client.invoke('runs.list', {})).map((r) => r.id)).toEqual([run.id]);
   });
 
-  it('starts a run from the pretrained model and another from that run, each with its source\'s architecture', async () => {
+  it("starts a run from the pretrained model and another from that run, each with its source's architecture", async () => {
     const fromPretrained = harness.next('training.status', (p) => finished(p), 240_000);
     const requested = { ...TINY, init: 'pretrained' as const };
     const first = await harness.client.invoke('training.start', { datasetId: dataset.id, config: requested, name: 'from pretrained' });
@@ -79,7 +79,15 @@ describe('training through the ML host', () => {
     // The request stays as sent; beside it the engine's config (issue 13): the shipped model's
     // architecture, not the 0.25x TINY asked for, the defaults TINY left out, and no folders.
     expect(a.config).toEqual(requested);
-    expect(a.resolvedConfig).toMatchObject({ ...PRETRAINED_ARCH, inputSize: 16, epochs: 1, init: 'pretrained', seed: TRAIN_CONFIG_DEFAULTS.seed, momentum: TRAIN_CONFIG_DEFAULTS.momentum, headOnlyEpochs: 0 });
+    expect(a.resolvedConfig).toMatchObject({
+      ...PRETRAINED_ARCH,
+      inputSize: 16,
+      epochs: 1,
+      init: 'pretrained',
+      seed: TRAIN_CONFIG_DEFAULTS.seed,
+      momentum: TRAIN_CONFIG_DEFAULTS.momentum,
+      headOnlyEpochs: 0,
+    });
     expect(a.resolvedConfig).not.toHaveProperty('dataset');
     expect(a.resolvedConfig).not.toHaveProperty('outDir');
     expect(await harness.client.invoke('runs.get', { id: a.id })).toMatchObject({ config: requested, resolvedConfig: a.resolvedConfig });

@@ -51,7 +51,11 @@ describe('test-time augmentation through the services', () => {
     expect([plain.done.tta, flipped.done.tta]).toEqual(['none', 'flip']);
     // The CSV's last column, on the header and on every row (8 images).
     const lastColumn = async (jobId: string) =>
-      (await harness.client.invoke('predict.exportCsv', { jobId })).content.replace(/^\uFEFF/, '').trim().split('\n').map((line) => line.split(',').at(-1));
+      (await harness.client.invoke('predict.exportCsv', { jobId })).content
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(',').at(-1));
     expect(await lastColumn(flipped.started.jobId)).toEqual(['tta', ...Array(8).fill('flip')]);
     expect(await lastColumn(plain.started.jobId)).toEqual(['tta', ...Array(8).fill('none')]);
     const top = (items: typeof plain.items) => items.map((i) => ('top' in i ? i.top[0].probability : NaN));

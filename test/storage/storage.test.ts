@@ -38,7 +38,20 @@ describe('migrations', () => {
     expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)?.version);
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
-    expect(tables).toEqual(expect.arrayContaining(['datasets', 'classes', 'images', 'runs', 'epoch_metrics', 'evaluations', 'evaluation_samples', 'prediction_jobs', 'prediction_items', 'migrations']));
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'datasets',
+        'classes',
+        'images',
+        'runs',
+        'epoch_metrics',
+        'evaluations',
+        'evaluation_samples',
+        'prediction_jobs',
+        'prediction_items',
+        'migrations',
+      ]),
+    );
     expect(migrate(db)).toEqual([]);
     db.close();
   });
@@ -63,11 +76,16 @@ describe('migrations', () => {
     db.close();
   });
 
-  it('8 keeps a started run\'s config as its resolved one, and a queued run\'s as only requested', () => {
+  it("8 keeps a started run's config as its resolved one, and a queued run's as only requested", () => {
     const db = new Database(join(dir, 'v7.db'));
-    migrate(db, MIGRATIONS.filter((m) => m.version <= 7));
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version <= 7),
+    );
     db.prepare(`INSERT INTO datasets (id, name, kind, root, created_at) VALUES (1, 'pets', 'folder', '/pets', '2026-12-01T00:00:00Z')`).run();
-    const insert = db.prepare(`INSERT INTO runs (dataset_id, name, status, config_json, epochs, started_at, run_dir, backend) VALUES (1, ?, ?, ?, 1, '2026-12-01T00:00:00Z', ?, ?)`);
+    const insert = db.prepare(
+      `INSERT INTO runs (dataset_id, name, status, config_json, epochs, started_at, run_dir, backend) VALUES (1, ?, ?, ?, 1, '2026-12-01T00:00:00Z', ?, ?)`,
+    );
     // Before migration 8 the start event overwrote config_json with the engine's config.
     insert.run('started', 'completed', JSON.stringify({ scale: 1, epochs: 1, seed: 0 }), '/r1', 'onnxruntime-node 1.30.0 (cpu)');
     insert.run('waiting', 'queued', JSON.stringify({ epochs: 1 }), '/r2', null);
@@ -131,13 +149,16 @@ describe('repositories', () => {
     ]);
   });
 
-  it('keep a run\'s requested config as asked, with the resolved one beside it', () => {
+  it("keep a run's requested config as asked, with the resolved one beside it", () => {
     const id = addPets();
     const run = storage.runs.create({ datasetId: id, name: 'r', config: { epochs: 1, init: 'pretrained' }, epochs: 1, runDir: '/r' });
     expect(run).toMatchObject({ config: { epochs: 1, init: 'pretrained' }, resolvedConfig: null });
     storage.runs.update(run.id, { status: 'running', resolvedConfig: { epochs: 1, init: 'pretrained', scale: 1, seed: 0 } });
     storage.runs.update(run.id, { status: 'completed' });
-    expect(storage.runs.get(run.id)).toMatchObject({ config: { epochs: 1, init: 'pretrained' }, resolvedConfig: { epochs: 1, init: 'pretrained', scale: 1, seed: 0 } });
+    expect(storage.runs.get(run.id)).toMatchObject({
+      config: { epochs: 1, init: 'pretrained' },
+      resolvedConfig: { epochs: 1, init: 'pretrained', scale: 1, seed: 0 },
+    });
   });
 
   it('append classes at the end and cascade deletes', () => {

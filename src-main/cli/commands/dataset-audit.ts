@@ -51,8 +51,15 @@ function humanReport(r: FolderReport): string {
   if (r.likelyMislabeled.length > 0) {
     const flagged = r.likelyMislabeled.filter((m) => m.flagged).length;
     const listed = r.likelyMislabeled.slice(0, Math.max(flagged, SHOWN_ISSUES));
-    lines.push(`Label issues, most suspicious first (score = 1 - p(label); * = flagged, score >= ${r.method.threshold}${r.method.thresholdFrom === 'calibrated' ? ', calibrated' : ''}): ${flagged} flagged of ${r.likelyMislabeled.length}`);
-    lines.push(table([['', 'score', 'label', 'suggested', 'file'], ...listed.map((m) => [m.flagged ? '*' : '', m.score.toFixed(3), m.label, m.suggested, shown(m.path)])]));
+    lines.push(
+      `Label issues, most suspicious first (score = 1 - p(label); * = flagged, score >= ${r.method.threshold}${r.method.thresholdFrom === 'calibrated' ? ', calibrated' : ''}): ${flagged} flagged of ${r.likelyMislabeled.length}`,
+    );
+    lines.push(
+      table([
+        ['', 'score', 'label', 'suggested', 'file'],
+        ...listed.map((m) => [m.flagged ? '*' : '', m.score.toFixed(3), m.label, m.suggested, shown(m.path)]),
+      ]),
+    );
     if (listed.length < r.likelyMislabeled.length) lines.push(`(${r.likelyMislabeled.length - listed.length} more with lower scores in --json)`);
     lines.push('');
   }
@@ -63,6 +70,7 @@ function humanReport(r: FolderReport): string {
   if (r.smallImages.length > 0) lines.push('Small images:', ...r.smallImages.map((s) => `  ${shown(s.path)} (${s.width}x${s.height})`), '');
   if (r.unreadable.length > 0) lines.push('Unreadable files:', ...r.unreadable.map((u) => `  ${shown(u.path)}: ${u.reason}`), '');
   lines.push(table([['class', 'images'], ...Object.entries(r.classCounts)]));
-  if (r.method.crossValidationAccuracy !== null) lines.push('', `Out-of-sample accuracy of the ${r.method.folds}-fold heads: ${(r.method.crossValidationAccuracy * 100).toFixed(1)}%`);
+  if (r.method.crossValidationAccuracy !== null)
+    lines.push('', `Out-of-sample accuracy of the ${r.method.folds}-fold heads: ${(r.method.crossValidationAccuracy * 100).toFixed(1)}%`);
   return lines.join('\n');
 }

@@ -17,7 +17,9 @@ export const datasetCommand: Command = {
         url: values.url as string | undefined,
         signal,
         onProgress: (received, total) =>
-          out.progress(total ? `${bar(received / total)} ${(received / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB` : `${(received / 1e6).toFixed(1)} MB`),
+          out.progress(
+            total ? `${bar(received / total)} ${(received / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB` : `${(received / 1e6).toFixed(1)} MB`,
+          ),
       });
       out.result({ path }, (r: { path: string }) => `CIFAR-10 is ready in ${r.path}`);
       return;

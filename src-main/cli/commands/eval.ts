@@ -44,7 +44,10 @@ export const evalCommand: Command = {
 
 function humanReport(r: EvaluationResult & { device: string }): string {
   const ran = r.runtime ? ` (${r.runtime === 'onnx' ? 'ONNX Runtime' : 'tfjs'} on ${r.device}${r.tta && r.tta !== 'none' ? `, ${r.tta} TTA` : ''})` : '';
-  const confusion = [['true \\ predicted', ...r.classes.map((_, i) => String(i))], ...r.confusion.map((row, i) => [`${i} ${r.classes[i]}`, ...row.map(String)])];
+  const confusion = [
+    ['true \\ predicted', ...r.classes.map((_, i) => String(i))],
+    ...r.confusion.map((row, i) => [`${i} ${r.classes[i]}`, ...row.map(String)]),
+  ];
   const perClass = [
     ['class', 'precision', 'recall', 'f1', 'support'],
     ...r.perClass.map((m, i) => [r.classes[i], m.precision.toFixed(4), m.recall.toFixed(4), m.f1.toFixed(4), String(m.support)]),

@@ -34,15 +34,17 @@ export const infoCommand: Command = {
           ['tfjs', r.tfjsVersion],
           ['threads', r.threadsNote ? `${r.threads} (${r.threadsNote})` : r.threads],
           ['simd', r.simd ? 'yes' : 'no'],
-          ['inference', r.onnxRuntime.available ? `ONNX Runtime ${r.onnxRuntime.version} (evaluation and prediction)` : `TensorFlow.js (ONNX Runtime: ${r.onnxRuntime.reason})`],
+          [
+            'inference',
+            r.onnxRuntime.available
+              ? `ONNX Runtime ${r.onnxRuntime.version} (evaluation and prediction)`
+              : `TensorFlow.js (ONNX Runtime: ${r.onnxRuntime.reason})`,
+          ],
           ['device', r.onnxRuntime.available ? `${r.autoDevice} (--device auto)` : 'cpu (TensorFlow.js)'],
           ['node', `${r.node} (${r.platform}, ${r.cpus} cpus)`],
         ]),
         '',
-        table([
-          ['device', 'available', 'why not / note'],
-          ...r.devices.map((d) => [deviceLabel(d), d.available ? 'yes' : 'no', d.reason]),
-        ]),
+        table([['device', 'available', 'why not / note'], ...r.devices.map((d) => [deviceLabel(d), d.available ? 'yes' : 'no', d.reason])]),
         ...r.notLoaded.map((n) => `not loaded: ${n.name}: ${n.reason}`),
       ].join('\n'),
     );

@@ -28,7 +28,10 @@ export const modelSummaryCommand: Command = {
     const summary = modelSummary(config);
     out.result({ ...summary, config }, (r: typeof summary) =>
       table([
-        ['model', `ShuffleNetV1 ${config.scale}x, groups ${config.groups}, ${config.numClasses} classes, ${config.stem} stem at ${config.inputSize}x${config.inputSize}`],
+        [
+          'model',
+          `ShuffleNetV1 ${config.scale}x, groups ${config.groups}, ${config.numClasses} classes, ${config.stem} stem at ${config.inputSize}x${config.inputSize}`,
+        ],
         ['trainable parameters', r.trainableParams.toLocaleString('en-US')],
         ['parameters incl. BN statistics', r.totalParams.toLocaleString('en-US')],
         ['multiply-adds per image', `${(r.macs / 1e6).toFixed(1)} M`],

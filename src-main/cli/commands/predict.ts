@@ -32,7 +32,10 @@ export const predictCommand: Command = {
     };
     const print = (item: PredictionItem) => {
       if (out.json) return out.line(item);
-      const text = 'skipped' in item ? `${item.path}: skipped (${item.skipped})` : `${item.path}: ${item.top.map((t) => `${t.label} ${percent(t.probability, 1)}`).join(', ')}`;
+      const text =
+        'skipped' in item
+          ? `${item.path}: skipped (${item.skipped})`
+          : `${item.path}: ${item.top.map((t) => `${t.label} ${percent(t.probability, 1)}`).join(', ')}`;
       process.stdout.write(`${text}\n`);
     };
     const counts = await predictFolder({

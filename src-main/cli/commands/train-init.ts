@@ -35,18 +35,25 @@ const ARCH_FLAGS = [
 export async function withInit(config: TrainConfig, values: Record<string, string | boolean | undefined>): Promise<TrainConfig> {
   const source = await initSource(typeof values.init === 'string' ? values.init : undefined);
   if (source === null) {
-    if (values['linear-probe']) throw new UserError('--linear-probe fits a head on a trained backbone: add --init pretrained or --init <run-dir>', 'bad-option');
+    if (values['linear-probe'])
+      throw new UserError('--linear-probe fits a head on a trained backbone: add --init pretrained or --init <run-dir>', 'bad-option');
     const flag = FINE_TUNE_FLAGS.find(([name]) => values[name] !== undefined)?.[0];
     if (flag) throw new UserError(`--${flag} tunes a model started from another: add --init pretrained or --init <run-dir>`, 'bad-option');
     return withInitArchitecture(config, null);
   }
   if (values['linear-probe'] && FINE_TUNE_FLAGS.some(([name]) => values[name] !== undefined)) {
-    throw new UserError('--linear-probe fits the head in one go: leave out --head-only-epochs and --backbone-lr-scale (or drop --linear-probe to fine-tune)', 'bad-option');
+    throw new UserError(
+      '--linear-probe fits the head in one go: leave out --head-only-epochs and --backbone-lr-scale (or drop --linear-probe to fine-tune)',
+      'bad-option',
+    );
   }
   for (const [flag, key] of ARCH_FLAGS) {
     const given = values[flag];
     if (given !== undefined && String(source.model[key]) !== String(Number(given) || given)) {
-      throw new UserError(`--${flag} ${given} conflicts with --init ${values.init}, whose model has ${key} ${source.model[key]}; leave --${flag} out`, 'bad-option');
+      throw new UserError(
+        `--${flag} ${given} conflicts with --init ${values.init}, whose model has ${key} ${source.model[key]}; leave --${flag} out`,
+        'bad-option',
+      );
     }
   }
   const inputSize = values['input-size'] === undefined ? source.model.inputSize : config.inputSize;
@@ -64,8 +71,10 @@ export async function runLinearProbe(config: TrainConfig, out: Output, signal: A
     },
   });
   out.endProgress();
-  out.result({ type: 'done', status: 'completed', linearProbe: true, ...result }, () =>
-    `Fitted the head on a frozen ${config.scale}x backbone in ${formatDuration(result.elapsedSec)}: ` +
+  out.result(
+    { type: 'done', status: 'completed', linearProbe: true, ...result },
+    () =>
+      `Fitted the head on a frozen ${config.scale}x backbone in ${formatDuration(result.elapsedSec)}: ` +
       `${result.trainCount} training images, validation top-1 ${percent(result.valAccuracy)} on ${result.validationCount}; checkpoint ${result.checkpoint}`,
   );
   return 0;

@@ -1,5 +1,16 @@
 import path from 'node:path';
-import { defaultTrainConfig, train, INFERENCE_RUNTIMES, type Groups, type Scale, type Stem, type TrainConfig, type TrainEvent, divergenceMessage, pretrainedDir } from '../../engine/api';
+import {
+  defaultTrainConfig,
+  train,
+  INFERENCE_RUNTIMES,
+  type Groups,
+  type Scale,
+  type Stem,
+  type TrainConfig,
+  type TrainEvent,
+  divergenceMessage,
+  pretrainedDir,
+} from '../../engine/api';
 import { defaultInputSize, GROUPS, SCALES, STEMS, TRAIN_CONFIG_DEFAULTS } from '../../contract/train-config-values';
 import { choiceOption, numberOption, requiredString } from '../args';
 import type { Command } from '../command';
@@ -48,8 +59,10 @@ export const trainCommand: Command = {
     const done = await train(config, { signal, onEvent, resume: Boolean(values.resume) });
     if (!out.json) {
       const ended = { completed: 'Finished', stopped: 'Stopped', diverged: 'Diverged' }[done.status];
-      out.result(done, () =>
-        (done.divergence ? `${divergenceMessage(done.divergence)}\n` : '') +
+      out.result(
+        done,
+        () =>
+          (done.divergence ? `${divergenceMessage(done.divergence)}\n` : '') +
           `${ended} after ${done.epochsCompleted} epochs in ${formatDuration(done.elapsedSec)}; ` +
           `best validation accuracy ${percent(done.bestValAccuracy)}; checkpoint ${done.checkpoint ?? 'none'}`,
       );

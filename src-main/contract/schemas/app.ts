@@ -12,9 +12,7 @@ export const backendInfoSchema = z.object({
   /** ONNX Runtime's version when it loads (it then trains, evaluates and predicts), else null. */
   onnxRuntime: z.string().nullable().optional(),
   /** ONNX Runtime's devices as `info --json` lists them, and the one jobs run on ('auto'). */
-  devices: z
-    .array(z.object({ name: z.enum(ONNX_DEVICES), available: z.boolean(), adapter: z.string(), software: z.boolean(), reason: z.string() }))
-    .optional(),
+  devices: z.array(z.object({ name: z.enum(ONNX_DEVICES), available: z.boolean(), adapter: z.string(), software: z.boolean(), reason: z.string() })).optional(),
   device: z.enum(ONNX_DEVICES).optional(),
 });
 export type BackendInfoView = z.infer<typeof backendInfoSchema>;

@@ -33,7 +33,10 @@ export const evaluationSchema = z.object({
    * The checkpoint measured: the run's best epoch (the default, the one the run list's "best
    * validation accuracy" comes from) or its newest; null for evaluations made before this was recorded.
    */
-  checkpoint: z.object({ kind: checkpointKind, epoch: z.number().int().min(0) }).nullable().optional(),
+  checkpoint: z
+    .object({ kind: checkpointKind, epoch: z.number().int().min(0) })
+    .nullable()
+    .optional(),
   /** The test-time augmentation that ran; absent means 'none'. */
   tta: testTimeAugmentation.optional(),
   createdAt: timestamp,

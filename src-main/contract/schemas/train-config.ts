@@ -62,7 +62,15 @@ export const trainConfigInputSchema = trainConfigFieldsSchema.strict().check((ct
   const { stem, inputSize, init, epochs, headOnlyEpochs, backboneLrScale, linearProbe } = ctx.value;
   // Without a stem the default one trains (the cifar stem, which takes any input); without an input size the stem's default.
   if ((stem ?? TRAIN_CONFIG_DEFAULTS.stem) === 'imagenet' && inputSize !== undefined && inputSize < MIN_IMAGENET_INPUT) {
-    ctx.issues.push({ code: 'too_small', origin: 'number', minimum: MIN_IMAGENET_INPUT, inclusive: true, path: ['inputSize'], input: inputSize, message: `The ImageNet stem needs an input of at least ${MIN_IMAGENET_INPUT} px` });
+    ctx.issues.push({
+      code: 'too_small',
+      origin: 'number',
+      minimum: MIN_IMAGENET_INPUT,
+      inclusive: true,
+      path: ['inputSize'],
+      input: inputSize,
+      message: `The ImageNet stem needs an input of at least ${MIN_IMAGENET_INPUT} px`,
+    });
   }
   // The engine's rules (engine/train/config.ts), said for the form: scratch (the default) has no backbone to freeze or slow.
   const fromModel = init !== undefined && init !== 'scratch';
@@ -70,13 +78,28 @@ export const trainConfigInputSchema = trainConfigFieldsSchema.strict().check((ct
     ctx.issues.push({ code: 'custom', path: ['headOnlyEpochs'], input: headOnlyEpochs, message: 'Head-only epochs need a model to start from, not scratch' });
   }
   if (headOnlyEpochs !== undefined && epochs !== undefined && headOnlyEpochs > epochs) {
-    ctx.issues.push({ code: 'custom', path: ['headOnlyEpochs'], input: headOnlyEpochs, message: `Head-only epochs can be at most the ${epochs} epochs of the run` });
+    ctx.issues.push({
+      code: 'custom',
+      path: ['headOnlyEpochs'],
+      input: headOnlyEpochs,
+      message: `Head-only epochs can be at most the ${epochs} epochs of the run`,
+    });
   }
   if (linearProbe && !fromModel) {
-    ctx.issues.push({ code: 'custom', path: ['linearProbe'], input: linearProbe, message: 'The quick fit needs a model to start from (pretrained or an earlier run), not scratch' });
+    ctx.issues.push({
+      code: 'custom',
+      path: ['linearProbe'],
+      input: linearProbe,
+      message: 'The quick fit needs a model to start from (pretrained or an earlier run), not scratch',
+    });
   }
   if (backboneLrScale !== undefined && backboneLrScale !== 1 && !fromModel) {
-    ctx.issues.push({ code: 'custom', path: ['backboneLrScale'], input: backboneLrScale, message: 'A backbone rate scale needs a model to start from, not scratch' });
+    ctx.issues.push({
+      code: 'custom',
+      path: ['backboneLrScale'],
+      input: backboneLrScale,
+      message: 'A backbone rate scale needs a model to start from, not scratch',
+    });
   }
 });
 export type TrainConfigInput = z.infer<typeof trainConfigInputSchema>;

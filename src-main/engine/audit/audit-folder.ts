@@ -40,7 +40,8 @@ export async function auditFolder(dir: string, options: FolderAuditOptions): Pro
     throw new UserError(`${root} is a CIFAR-10 binary folder; dataset audit works on image folders (one sub-folder per class)`, 'dataset-invalid');
   }
   const { classes, images, skipped } = await scanImageFolder(root, options.signal, options.onWalk);
-  if (images.length === 0) throw new UserError(`${root} holds no images: expected one sub-folder per class with .jpg/.png/.webp/.bmp/.gif/.tiff files`, 'dataset-invalid');
+  if (images.length === 0)
+    throw new UserError(`${root} holds no images: expected one sub-folder per class with .jpg/.png/.webp/.bmp/.gif/.tiff files`, 'dataset-invalid');
   const classCounts = Object.fromEntries(classes.map((name) => [name, 0]));
   for (const image of images) if (image.label >= 0) classCounts[classes[image.label]]++;
   const problem = labelCheckProblem(classCounts, options.folds ?? DEFAULT_FOLDS);
@@ -49,7 +50,13 @@ export async function auditFolder(dir: string, options: FolderAuditOptions): Pro
   const from = options.from === 'pretrained' ? (resolveInit('pretrained') as string) : options.from;
   const { fraction, seed } = await splitSettings(from, root);
   const labeled = images.filter((image) => image.label >= 0);
-  const { validation } = stratifiedSplit(labeled.map((image) => image.label), labeled.map((image) => image.rel), classes.length, fraction, seed);
+  const { validation } = stratifiedSplit(
+    labeled.map((image) => image.label),
+    labeled.map((image) => image.rel),
+    classes.length,
+    fraction,
+    seed,
+  );
   const held = new Set(validation.map((i) => labeled[i].abs));
   const items: AuditItem[] = images.map((image) =>
     image.label < 0 ? { path: image.abs, label: null } : { path: image.abs, label: image.label, split: held.has(image.abs) ? 'validation' : 'train' },

@@ -108,10 +108,14 @@ export interface AuditReport {
  */
 export function labelCheckProblem(classCounts: Record<string, number>, folds: number): string | null {
   const present = Object.entries(classCounts).filter(([, n]) => n > 0);
-  if (present.length < 2) return `it needs labeled images in at least 2 classes, and ${present.length === 1 ? `only ${present[0][0]} has any` : 'none has any'}`;
+  if (present.length < 2)
+    return `it needs labeled images in at least 2 classes, and ${present.length === 1 ? `only ${present[0][0]} has any` : 'none has any'}`;
   const short = present.filter(([, n]) => n < folds);
   if (short.length === 0) return null;
-  const list = short.slice(0, 3).map(([name, n]) => `${name} has ${n}`).join(', ');
+  const list = short
+    .slice(0, 3)
+    .map(([name, n]) => `${name} has ${n}`)
+    .join(', ');
   return `${folds}-fold cross-validation needs at least ${folds} labeled images per class, and ${list}${short.length > 3 ? ` (and ${short.length - 3} more classes)` : ''}`;
 }
 
@@ -180,9 +184,18 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
     if (problem === null) {
       const paths = labeled.map((image) => image.path);
       const labels = Int32Array.from(labeled, (image) => image.label);
-      const split = fileListSplit(paths, labels, prep, labeled.map((image) => image.pixels));
+      const split = fileListSplit(
+        paths,
+        labels,
+        prep,
+        labeled.map((image) => image.pixels),
+      );
       const rows = [...labels.keys()];
-      const features = await featuresOf(model, split, rows, prep, { mirror: true, signal, onProgress: (done) => options.onProgress?.('features', done, rows.length) });
+      const features = await featuresOf(model, split, rows, prep, {
+        mirror: true,
+        signal,
+        onProgress: (done) => options.onProgress?.('features', done, rows.length),
+      });
       const outOfSample = await outOfSampleProbabilities(features, labels, relativeKeys(paths), {
         classes: classes.length,
         folds,
@@ -221,7 +234,14 @@ export async function auditDataset(options: AuditOptions): Promise<AuditReport> 
     const smallImages = hashed
       .filter((image) => image.width > 0 && Math.min(image.width, image.height) < minSide)
       .map(({ path, width, height }) => ({ path, width, height }));
-    const warningDetails = healthWarnings({ classCounts, duplicateGroups, smallImages, unreadable, likelyMislabeled: likelyMislabeled.filter((m) => m.flagged), inputSize: prep.inputSize });
+    const warningDetails = healthWarnings({
+      classCounts,
+      duplicateGroups,
+      smallImages,
+      unreadable,
+      likelyMislabeled: likelyMislabeled.filter((m) => m.flagged),
+      inputSize: prep.inputSize,
+    });
     if (problem !== null) warningDetails.push({ kind: 'mislabeled', message: `label errors were not looked for: ${problem}`, paths: [] });
     return {
       likelyMislabeled,

@@ -94,7 +94,8 @@ export function findLabelIssues(probabilities: Float64Array, labels: Int32Array,
   // An image the held-out model puts below chance on its own label and on another class first is
   // listed too, suggested as that class.
   labels.forEach((label, row) => {
-    if (!chosen.has(row) && top(row) !== label && p(row, label) < 1 / classes) chosen.set(row, { suggested: top(row), margin: p(row, top(row)) - p(row, label) });
+    if (!chosen.has(row) && top(row) !== label && p(row, label) < 1 / classes)
+      chosen.set(row, { suggested: top(row), margin: p(row, top(row)) - p(row, label) });
   });
   const issues: LabelIssue[] = [];
   for (const [index, { suggested }] of chosen) {

@@ -73,7 +73,7 @@ function scaledRow(probabilities: Float64Array, i: number, classes: number, beta
   let max = -Infinity;
   for (let k = 0; k < classes; k++) max = Math.max(max, (out[k] = beta * safeLog(probabilities[i * classes + k])));
   let sum = 0;
-  for (let k = 0; k < classes; k++) sum += (out[k] = Math.exp(out[k] - max));
+  for (let k = 0; k < classes; k++) sum += out[k] = Math.exp(out[k] - max);
   for (let k = 0; k < classes; k++) out[k] /= sum;
 }
 

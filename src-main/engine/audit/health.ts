@@ -41,7 +41,8 @@ export function healthWarnings(facts: HealthFacts): AuditWarning[] {
   const copies = (scope: DuplicateGroup['scope']) => facts.duplicateGroups.filter((g) => g.scope === scope).flatMap((g) => g.paths);
 
   const leak = copies('train-validation');
-  if (leak.length > 0) add('train-validation', `${images(leak.length)} appear in both training and validation (copies), which inflates validation accuracy`, leak);
+  if (leak.length > 0)
+    add('train-validation', `${images(leak.length)} appear in both training and validation (copies), which inflates validation accuracy`, leak);
   const suspect = facts.likelyMislabeled.map((m) => m.path);
   if (suspect.length > 0) add('mislabeled', mislabeledMessage(suspect.length), suspect);
   const across = copies('across-classes');
@@ -54,7 +55,10 @@ export function healthWarnings(facts: HealthFacts): AuditWarning[] {
     const [largest, smallest] = [present[0], present[present.length - 1]];
     const ratio = largest[1] / smallest[1];
     if (ratio >= IMBALANCE_RATIO) {
-      add('imbalance', `classes are imbalanced: ${largest[0]} has ${images(largest[1])}, ${ratio.toFixed(1)} times the ${smallest[1].toLocaleString('en-US')} of ${smallest[0]}`);
+      add(
+        'imbalance',
+        `classes are imbalanced: ${largest[0]} has ${images(largest[1])}, ${ratio.toFixed(1)} times the ${smallest[1].toLocaleString('en-US')} of ${smallest[0]}`,
+      );
     }
   }
 
@@ -64,8 +68,14 @@ export function healthWarnings(facts: HealthFacts): AuditWarning[] {
   if (unlabeled.length > 0) add('duplicates', `${images(unlabeled.length)} are copies of one another, some of them unlabeled`, unlabeled);
   const small = facts.smallImages.map((s) => s.path);
   const side = Math.ceil(facts.inputSize * SMALL_SIDE_SHARE);
-  if (small.length > 0) add('small', `${images(small.length)} ${are(small.length)} smaller than ${side}x${side} pixels, under half the model's ${facts.inputSize}x${facts.inputSize} input`, small);
+  if (small.length > 0)
+    add(
+      'small',
+      `${images(small.length)} ${are(small.length)} smaller than ${side}x${side} pixels, under half the model's ${facts.inputSize}x${facts.inputSize} input`,
+      small,
+    );
   const unreadable = facts.unreadable.map((u) => u.path);
-  if (unreadable.length > 0) add('unreadable', `${unreadable.length.toLocaleString('en-US')} ${unreadable.length === 1 ? 'file' : 'files'} could not be read`, unreadable);
+  if (unreadable.length > 0)
+    add('unreadable', `${unreadable.length.toLocaleString('en-US')} ${unreadable.length === 1 ? 'file' : 'files'} could not be read`, unreadable);
   return warnings;
 }

@@ -30,7 +30,9 @@ export type ImageFacts =
 /** Stored width and height (before EXIF rotation, which does not change the shorter side), from the headers alone; 0 when unknown. */
 async function dimensionsOf(buf: Uint8Array): Promise<{ width: number; height: number }> {
   if (sniffImageFormat(buf) === 'BMP') return readBmpHeader(buf);
-  const { width = 0, height = 0 } = await sharp(buf).metadata().catch(() => ({ width: 0, height: 0 }));
+  const { width = 0, height = 0 } = await sharp(buf)
+    .metadata()
+    .catch(() => ({ width: 0, height: 0 }));
   return { width, height };
 }
 

@@ -47,7 +47,7 @@ function predictInto(out: Float64Array, features: Float32Array, width: number, r
       max = Math.max(max, s);
     }
     let sum = 0;
-    for (let k = 0; k < classes; k++) sum += (z[k] = Math.exp(z[k] - max));
+    for (let k = 0; k < classes; k++) sum += z[k] = Math.exp(z[k] - max);
     for (let k = 0; k < classes; k++) out[row * classes + k] = z[k] / sum;
   }
 }
@@ -100,7 +100,11 @@ export async function outOfSampleProbabilities(
       await breathe();
       if (signal?.aborted) throw new AbortedError();
       if (held.length > 0) {
-        const head = fitSoftmaxHead(rowsOf(features, width, kept), Int32Array.from(kept, (i) => labels[i]), { classes, l2Grid: [l2], iterations });
+        const head = fitSoftmaxHead(
+          rowsOf(features, width, kept),
+          Int32Array.from(kept, (i) => labels[i]),
+          { classes, l2Grid: [l2], iterations },
+        );
         predictInto(probabilities, features, width, held, head, classes);
       }
       options.onProgress?.(++done, total);

@@ -51,7 +51,7 @@ export function perceptualHash(rgb: Uint8Array): PerceptualHash {
     }
   }
   const sorted = Float64Array.from(block).sort();
-  const median = (sorted[LOW * LOW / 2 - 1] + sorted[LOW * LOW / 2]) / 2;
+  const median = (sorted[(LOW * LOW) / 2 - 1] + sorted[(LOW * LOW) / 2]) / 2;
   let hi = 0;
   let lo = 0;
   for (let k = 0; k < LOW * LOW; k++) {

@@ -29,11 +29,15 @@ async function sha256OfFile(file: string): Promise<string> {
 export async function verifyChecksums(dir: string, manifest: CheckpointManifest): Promise<void> {
   for (const [name, expected] of Object.entries(manifest.sha256 ?? {})) {
     if (path.basename(name) !== name || typeof expected !== 'string') {
-      throw new UserError(`${path.join(dir, 'manifest.json')} lists a checksum for "${name}", which is not a file of the checkpoint folder`, 'checkpoint-corrupt');
+      throw new UserError(
+        `${path.join(dir, 'manifest.json')} lists a checksum for "${name}", which is not a file of the checkpoint folder`,
+        'checkpoint-corrupt',
+      );
     }
     const file = path.join(dir, name);
     const actual = await sha256OfFile(file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw new UserError(`checkpoint ${file} is missing: the manifest (written ${manifest.createdAt}) lists it`, 'checkpoint-corrupt');
+      if (error.code === 'ENOENT')
+        throw new UserError(`checkpoint ${file} is missing: the manifest (written ${manifest.createdAt}) lists it`, 'checkpoint-corrupt');
       throw error;
     });
     if (actual !== expected) {

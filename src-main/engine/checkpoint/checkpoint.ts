@@ -166,12 +166,18 @@ export async function resolveCheckpointDir(pathOrRunDir: string): Promise<string
   const target = path.resolve(pathOrRunDir);
   const info = await fs.stat(target).catch(() => null);
   if (!info?.isDirectory()) {
-    throw new UserError(`${target} does not exist or is not a folder: expected a run folder (with checkpoints/) or a checkpoint folder (with manifest.json)`, 'checkpoint-not-found');
+    throw new UserError(
+      `${target} does not exist or is not a folder: expected a run folder (with checkpoints/) or a checkpoint folder (with manifest.json)`,
+      'checkpoint-not-found',
+    );
   }
   if (await exists(path.join(target, MANIFEST))) return target;
   const latest = await latestCheckpoint(target);
   if (latest) return latest;
-  throw new UserError(`${target} holds no checkpoint: expected a run folder with checkpoints/epoch-NNNN/manifest.json, or a checkpoint folder with manifest.json`, 'checkpoint-not-found');
+  throw new UserError(
+    `${target} holds no checkpoint: expected a run folder with checkpoints/epoch-NNNN/manifest.json, or a checkpoint folder with manifest.json`,
+    'checkpoint-not-found',
+  );
 }
 
 /**

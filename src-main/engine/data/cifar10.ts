@@ -26,8 +26,16 @@ export interface CifarOptions {
   signal?: AbortSignal;
 }
 
-const isDir = (p: string) => stat(p).then((s) => s.isDirectory(), () => false);
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const isDir = (p: string) =>
+  stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * The folder holding the CIFAR-10 .bin files: `dir` itself, or its `cifar-10-batches-bin`
@@ -103,7 +111,10 @@ async function readClassNames(folder: string): Promise<string[]> {
   const path = join(folder, CIFAR_META_FILE);
   const text = await readFile(path, 'utf8').catch(() => null);
   if (text === null) return [...CIFAR10_CLASSES];
-  const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const names = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   if (names.length !== 10) throw new UserError(`${path}: expected 10 class names, one per line, found ${names.length}`, 'dataset-invalid');
   return names;
 }
@@ -154,7 +165,7 @@ function cifarSplit(name: string, files: BatchFile[], labels: Int32Array): Datas
       const out = new Uint8Array(indices.length * PIXELS * 3);
       // Consecutive indices in one file are read with one call (evaluation reads in order).
       const runs: { file: BatchFile; start: number; length: number; at: number }[] = [];
-      for (let k = 0; k < indices.length; ) {
+      for (let k = 0; k < indices.length;) {
         const index = indices[k];
         if (!Number.isInteger(index) || index < 0 || index >= count) throw new RangeError(`${name} index ${index} out of range 0..${count - 1}`);
         const file = fileOf(index);
@@ -189,7 +200,14 @@ function cifarSplit(name: string, files: BatchFile[], labels: Int32Array): Datas
           }),
         );
       } finally {
-        await Promise.all([...handles.values()].map((h) => h.then((fh) => fh.close(), () => undefined)));
+        await Promise.all(
+          [...handles.values()].map((h) =>
+            h.then(
+              (fh) => fh.close(),
+              () => undefined,
+            ),
+          ),
+        );
       }
       return out;
     },

@@ -48,7 +48,10 @@ export interface DownloadOptions {
 
 async function alreadyComplete(folder: string): Promise<boolean> {
   for (const name of [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE]) {
-    const size = await stat(join(folder, name)).then((s) => s.size, () => -1);
+    const size = await stat(join(folder, name)).then(
+      (s) => s.size,
+      () => -1,
+    );
     if (size !== CIFAR_FILE_BYTES) return false;
   }
   return true;
@@ -129,7 +132,10 @@ export async function downloadCifar10(destDir: string, options: DownloadOptions 
   } finally {
     await rm(part, { force: true });
   }
-  const extracted = await stat(folder).then((s) => s.isDirectory(), () => false);
+  const extracted = await stat(folder).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!extracted) throw new UserError(`The archive from ${url} has no ${CIFAR_FOLDER_NAME} folder`, 'extract-failed');
   return folder;
 }

@@ -170,10 +170,19 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions)
     classes,
     storeSize: options.storeSize,
     splits: {
-      train: folderSplit(train.map((i) => labeled[i]), cache),
-      validation: folderSplit(validation.map((i) => labeled[i]), cache),
+      train: folderSplit(
+        train.map((i) => labeled[i]),
+        cache,
+      ),
+      validation: folderSplit(
+        validation.map((i) => labeled[i]),
+        cache,
+      ),
     },
-    unlabeled: folderSplit(usable.filter((image) => image.label < 0), cache),
+    unlabeled: folderSplit(
+      usable.filter((image) => image.label < 0),
+      cache,
+    ),
     skipped,
   };
 }

@@ -172,7 +172,7 @@ export class PixelCache {
     const handle = await open(join(this.dir, PIXELS_FILE), 'r');
     try {
       const reads: Promise<void>[] = [];
-      for (let k = 0; k < slots.length; ) {
+      for (let k = 0; k < slots.length;) {
         let length = 1;
         while (k + length < slots.length && length < MAX_RUN_RECORDS && slots[k + length] === slots[k] + length) length++;
         const at = k;

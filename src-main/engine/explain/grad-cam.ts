@@ -87,7 +87,10 @@ export async function gradCam(model: tf.LayersModel, pixels: Uint8Array, prep: P
     }
     const [, height, width, channels] = map.shape;
     const cam = tf.tidy(() => {
-      const score = (fm: tf.Tensor) => head(fm as tf.Tensor4D).slice([0, c], [1, 1]).sum();
+      const score = (fm: tf.Tensor) =>
+        head(fm as tf.Tensor4D)
+          .slice([0, c], [1, 1])
+          .sum();
       const grads = tf.grad(score)(map);
       const weights = grads.mean([1, 2]).reshape([1, 1, 1, channels]);
       return tf.relu(map.mul(weights).sum(-1));

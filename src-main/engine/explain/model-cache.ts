@@ -36,7 +36,11 @@ let loads = 0;
 
 function release(entry: Entry): void {
   if (entry.loaded) entry.loaded.model.dispose();
-  else entry.loading.then((loaded) => loaded.model.dispose(), () => undefined);
+  else
+    entry.loading.then(
+      (loaded) => loaded.model.dispose(),
+      () => undefined,
+    );
 }
 
 function evict(entry: Entry): void {

@@ -61,7 +61,10 @@ function encodeShuffleNet(manifest: CheckpointModelInfo, weights: CheckpointWeig
  * @param options `nchwcBlock` tunes the graph for ONNX Runtime on this machine (in-memory use only)
  * @throws UserError for a wrong path or weights that do not match the manifest's model settings
  */
-export async function onnxModelBytes(runOrCheckpointDir: string, options: OnnxGraphOptions = {}): Promise<{ bytes: Uint8Array; manifest: CheckpointManifest; dir: string }> {
+export async function onnxModelBytes(
+  runOrCheckpointDir: string,
+  options: OnnxGraphOptions = {},
+): Promise<{ bytes: Uint8Array; manifest: CheckpointManifest; dir: string }> {
   const dir = await resolveCheckpointDir(runOrCheckpointDir);
   const manifest = await readManifest(dir);
   return { bytes: encodeShuffleNet(manifest, await readCheckpointWeights(dir), options), manifest, dir };

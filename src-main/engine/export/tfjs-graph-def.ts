@@ -8,12 +8,7 @@
 
 /** One attribute value of a NodeDef, in protobuf JSON. */
 export type TfAttr =
-  | { type: 'DT_FLOAT' | 'DT_INT32' }
-  | { i: string }
-  | { s: string }
-  | { b: boolean }
-  | { list: { i: string[] } }
-  | { shape: { dim: { size: string }[] } };
+  { type: 'DT_FLOAT' | 'DT_INT32' } | { i: string } | { s: string } | { b: boolean } | { list: { i: string[] } } | { shape: { dim: { size: string }[] } };
 
 export interface TfNode {
   name: string;

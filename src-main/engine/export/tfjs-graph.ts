@@ -107,7 +107,13 @@ class Translator {
         const [n, c, h, w] = x!.shape;
         const outSize = (size: number, before: number, after: number) => Math.floor((size + before + after - k) / s) + 1;
         const shape = [n, c, outSize(h, top, bottom), outSize(w, left, right)];
-        const attrs = (padding: string) => ({ T: float, ksize: ints([1, k, k, 1]), strides: ints([1, s, s, 1]), padding: str(padding), data_format: str('NHWC') });
+        const attrs = (padding: string) => ({
+          T: float,
+          ksize: ints([1, k, k, 1]),
+          strides: ints([1, s, s, 1]),
+          padding: str(padding),
+          data_format: str('NHWC'),
+        });
         const padded = top + left + bottom + right > 0;
         if (node.opType === 'MaxPool') {
           // Padding with -inf is what 'same' max pooling does; tfjs takes no explicit pads here.
@@ -117,7 +123,10 @@ class Translator {
         // count_include_pad: the zeros count, so pad with zeros and pool 'valid' (as the tfjs model does).
         if (padded && a.count_include_pad !== 1) throw unsupported();
         const input = padded
-          ? g.node('Pad', `${out}/pad`, [x!.tf, g.ints(`${out}/paddings`, [0, 0, top, bottom, left, right, 0, 0], [4, 2])], { T: float, Tpaddings: { type: 'DT_INT32' } })
+          ? g.node('Pad', `${out}/pad`, [x!.tf, g.ints(`${out}/paddings`, [0, 0, top, bottom, left, right, 0, 0], [4, 2])], {
+              T: float,
+              Tpaddings: { type: 'DT_INT32' },
+            })
           : x!.tf;
         return this.define(out, { tf: g.node('AvgPool', out, [input], attrs('VALID')), shape });
       }
@@ -127,7 +136,10 @@ class Translator {
         const shape = [...x!.shape];
         shape[axis] = parts.reduce((sum, p) => sum + p.shape[axis], 0);
         const tfAxis = g.ints(`${out}/axis`, [tfAxes(shape.length).indexOf(axis)], []);
-        return this.define(out, { tf: g.node('ConcatV2', out, [...parts.map((p) => p.tf), tfAxis], { T: float, N: int(parts.length), Tidx: { type: 'DT_INT32' } }), shape });
+        return this.define(out, {
+          tf: g.node('ConcatV2', out, [...parts.map((p) => p.tf), tfAxis], { T: float, N: int(parts.length), Tidx: { type: 'DT_INT32' } }),
+          shape,
+        });
       }
       case 'Transpose': {
         const perm = a.perm as number[];
@@ -144,17 +156,26 @@ class Translator {
         const keepsLayout = from.length >= 3 && target.length >= 3 && target[0] === from[0] && target.slice(-2).join() === from.slice(-2).join();
         if (!keepsLayout) throw unsupported();
         const tfTarget = tfShape(target);
-        return this.define(out, { tf: g.node('Reshape', out, [x!.tf, g.ints(`${out}/shape`, tfTarget)], { T: float, Tshape: { type: 'DT_INT32' } }), shape: target });
+        return this.define(out, {
+          tf: g.node('Reshape', out, [x!.tf, g.ints(`${out}/shape`, tfTarget)], { T: float, Tshape: { type: 'DT_INT32' } }),
+          shape: target,
+        });
       }
       case 'GlobalAveragePool': {
         const [n, c] = x!.shape;
-        return this.define(out, { tf: g.node('Mean', out, [x!.tf, g.ints(`${out}/axes`, [1, 2])], { T: float, Tidx: { type: 'DT_INT32' }, keep_dims: bool(true) }), shape: [n, c, 1, 1] });
+        return this.define(out, {
+          tf: g.node('Mean', out, [x!.tf, g.ints(`${out}/axes`, [1, 2])], { T: float, Tidx: { type: 'DT_INT32' }, keep_dims: bool(true) }),
+          shape: [n, c, 1, 1],
+        });
       }
       case 'Flatten': {
         // [n, c, 1, 1] flattens to the same [n, c] in either layout; larger spatial sizes would not.
         const [n, ...rest] = x!.shape;
         if (a.axis !== 1 || rest.slice(1).some((d) => d !== 1)) throw unsupported();
-        return this.define(out, { tf: g.node('Reshape', out, [x!.tf, g.ints(`${out}/shape`, [-1, rest[0]])], { T: float, Tshape: { type: 'DT_INT32' } }), shape: [n, rest[0]] });
+        return this.define(out, {
+          tf: g.node('Reshape', out, [x!.tf, g.ints(`${out}/shape`, [-1, rest[0]])], { T: float, Tshape: { type: 'DT_INT32' } }),
+          shape: [n, rest[0]],
+        });
       }
       case 'Gemm': {
         // Gemm without transposes or scaling: x [n, in] times W [in, out] plus b.
@@ -190,7 +211,9 @@ class Translator {
     if (groups === 1) {
       // OIHW -> HWIO
       const hwio = new Float32Array(oihw.length);
-      for (let o = 0; o < cout; o++) for (let i = 0; i < cin; i++) for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) hwio[((y * kw + z) * cin + i) * cout + o] = oihw[((o * cin + i) * kh + y) * kw + z];
+      for (let o = 0; o < cout; o++)
+        for (let i = 0; i < cin; i++)
+          for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) hwio[((y * kw + z) * cin + i) * cout + o] = oihw[((o * cin + i) * kh + y) * kw + z];
       conv = g.node('Conv2D', `${name}/conv`, [x.tf, g.constant(`${name}/filter`, [kh, kw, cin, cout], hwio)], conv2dAttrs(stride, pads));
     } else if (groups === cin && cout === cin && cinPerGroup === 1) {
       // [C, 1, kh, kw] -> [kh, kw, C, 1]
@@ -198,17 +221,24 @@ class Translator {
       for (let c = 0; c < cin; c++) for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) filter[(y * kw + z) * cin + c] = oihw[(c * kh + y) * kw + z];
       conv = g.node('DepthwiseConv2dNative', `${name}/conv`, [x.tf, g.constant(`${name}/filter`, [kh, kw, cin, 1], filter)], conv2dAttrs(stride, pads));
     } else {
-      if (kh !== 1 || kw !== 1 || stride !== 1 || pads.some((p) => p !== 0)) throw new Error(`TF.js export: grouped conv ${node.name} is not a 1x1 stride-1 conv`);
+      if (kh !== 1 || kw !== 1 || stride !== 1 || pads.some((p) => p !== 0))
+        throw new Error(`TF.js export: grouped conv ${node.name} is not a 1x1 stride-1 conv`);
       const outPerGroup = cout / groups;
       // [cout, cin/g, 1, 1] -> [g, cin/g, cout/g]
       const kernels = new Float32Array(oihw.length);
-      for (let k = 0; k < groups; k++) for (let i = 0; i < cinPerGroup; i++) for (let j = 0; j < outPerGroup; j++) kernels[(k * cinPerGroup + i) * outPerGroup + j] = oihw[(k * outPerGroup + j) * cinPerGroup + i];
+      for (let k = 0; k < groups; k++)
+        for (let i = 0; i < cinPerGroup; i++)
+          for (let j = 0; j < outPerGroup; j++) kernels[(k * cinPerGroup + i) * outPerGroup + j] = oihw[(k * outPerGroup + j) * cinPerGroup + i];
       const transpose = (input: string, suffix: string) =>
         g.node('Transpose', `${name}/${suffix}`, [input, g.ints(`${name}/${suffix}_perm`, [1, 0, 2])], { T: float, Tperm: { type: 'DT_INT32' } });
       const reshape = (input: string, suffix: string, to: number[]) =>
         g.node('Reshape', `${name}/${suffix}`, [input, g.ints(`${name}/${suffix}_shape`, to)], { T: float, Tshape: { type: 'DT_INT32' } });
       const perGroup = transpose(reshape(x.tf, 'split', [-1, groups, cinPerGroup]), 'groups_first');
-      const product = g.node('BatchMatMulV2', `${name}/matmul`, [perGroup, g.constant(`${name}/filter`, [groups, cinPerGroup, outPerGroup], kernels)], { T: float, adj_x: bool(false), adj_y: bool(false) });
+      const product = g.node('BatchMatMulV2', `${name}/matmul`, [perGroup, g.constant(`${name}/filter`, [groups, cinPerGroup, outPerGroup], kernels)], {
+        T: float,
+        adj_x: bool(false),
+        adj_y: bool(false),
+      });
       conv = reshape(transpose(product, 'pixels_first'), 'merge', [-1, shape[2], shape[3], cout]);
     }
     const bias = g.constant(`${name}/bias`, [cout], this.floats(node.inputs[2]));

@@ -31,15 +31,17 @@ export const ALL_SPLITS = 'all';
  *   a model whose outputs are not finite
  * @throws AbortedError when `signal` fires
  */
-export async function evaluate(options: {
-  run: string;
-  dataset: string;
-  split?: string;
-  limit?: number;
-  batchSize?: number;
-  signal?: AbortSignal;
-  onProgress?: (done: number, total: number) => void;
-} & InferenceChoice): Promise<EvaluationResult & { device: RuntimeInfo['device']; tta: TestTimeAugmentation }> {
+export async function evaluate(
+  options: {
+    run: string;
+    dataset: string;
+    split?: string;
+    limit?: number;
+    batchSize?: number;
+    signal?: AbortSignal;
+    onProgress?: (done: number, total: number) => void;
+  } & InferenceChoice,
+): Promise<EvaluationResult & { device: RuntimeInfo['device']; tta: TestTimeAugmentation }> {
   const { signal } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batchSize must be a whole number of at least 1, got ${batchSize}`, 'bad-option');

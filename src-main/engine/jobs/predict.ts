@@ -65,7 +65,9 @@ export async function predictFolder(options: PredictOptions & { folder: string }
  * @throws UserError for a wrong run path or a model whose outputs are not finite
  * @throws AbortedError when `signal` fires (checked between batches; items already sent stay valid)
  */
-export async function predictFiles(options: PredictOptions & { paths: Iterable<string> | AsyncIterable<string> }): Promise<{ predicted: number; skipped: number }> {
+export async function predictFiles(
+  options: PredictOptions & { paths: Iterable<string> | AsyncIterable<string> },
+): Promise<{ predicted: number; skipped: number }> {
   const { signal, onItem } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const topK = options.topK ?? DEFAULT_TOP_K;

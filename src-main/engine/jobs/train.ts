@@ -19,7 +19,12 @@ const probeAsRun: QuickPath = async (config, options) => {
     signal: options.signal,
     onEvent: options.onEvent,
   });
-  return { status: 'completed', epochsCompleted: 1, bestValAccuracy: Number.isFinite(result.valAccuracy) ? result.valAccuracy : 0, checkpoint: result.checkpoint };
+  return {
+    status: 'completed',
+    epochsCompleted: 1,
+    bestValAccuracy: Number.isFinite(result.valAccuracy) ? result.valAccuracy : 0,
+    checkpoint: result.checkpoint,
+  };
 };
 
 /**

@@ -22,7 +22,14 @@ export function avgPoolGrad(args: WasmKernelArgs<AvgPoolGradAttrs>): TensorInfo 
   const { backend, attrs } = args;
   const dy = input(args, 'dy');
   const x = input(args, 'input');
-  const c = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const c = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   const filter = alloc(backend, [c.filterHeight, c.filterWidth, c.inChannels, 1]);
   f32(backend, filter).fill(1 / (c.filterHeight * c.filterWidth));
   try {

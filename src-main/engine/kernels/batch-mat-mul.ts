@@ -11,7 +11,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gemmInto } from './gemm';
-import { alloc, free, releaseView, reshape, run, sizeOf, transpose, view, wasmKernel, type TensorInfo, type WasmBackend, type WasmKernelArgs } from './wasm-context';
+import {
+  alloc,
+  free,
+  releaseView,
+  reshape,
+  run,
+  sizeOf,
+  transpose,
+  view,
+  wasmKernel,
+  type TensorInfo,
+  type WasmBackend,
+  type WasmKernelArgs,
+} from './wasm-context';
 
 /** Products this small are cheaper in the original kernel's loop than in XNNPACK setup. */
 const SMALL_PRODUCT = 1 << 15;
@@ -150,7 +163,14 @@ export function batchMatMul(args: WasmKernelArgs<{ transposeA: boolean; transpos
       const full = (x: TensorInfo, outer: number[]): TensorInfo => {
         const padded = [...Array(outOuter.length - outer.length).fill(1), ...outer];
         const spread = padded.some((d, i) => d !== outOuter[i])
-          ? temp(run(backend, tf.Tile, { x: temp(reshape(backend, x, [...padded, ...x.shape.slice(-2)])) }, { reps: [...outOuter.map((d, i) => d / padded[i]), 1, 1] }))
+          ? temp(
+              run(
+                backend,
+                tf.Tile,
+                { x: temp(reshape(backend, x, [...padded, ...x.shape.slice(-2)])) },
+                { reps: [...outOuter.map((d, i) => d / padded[i]), 1, 1] },
+              ),
+            )
           : x;
         return temp(reshape(backend, spread, [batch, ...x.shape.slice(-2)]));
       };

@@ -45,10 +45,7 @@ function toNhwcShape(shape: number[], format: ConvAttrs['dataFormat']): number[]
 }
 
 function isPointwise(c: Conv2DInfo): boolean {
-  return (
-    c.filterHeight === 1 && c.filterWidth === 1 && c.strideHeight === 1 && c.strideWidth === 1 &&
-    c.padInfo.top === 0 && c.padInfo.left === 0
-  );
+  return c.filterHeight === 1 && c.filterWidth === 1 && c.strideHeight === 1 && c.strideWidth === 1 && c.padInfo.top === 0 && c.padInfo.left === 0;
 }
 
 /** Images per patch-matrix slice. */

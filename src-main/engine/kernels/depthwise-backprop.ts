@@ -132,12 +132,22 @@ export function inputGradByConvolution(backend: WasmBackend, dy: TensorInfo, fil
     const left = c.effectiveFilterWidth - 1 - c.padInfo.left;
     const bottom = c.inHeight + c.effectiveFilterHeight - 1 - spreadH - top;
     const right = c.inWidth + c.effectiveFilterWidth - 1 - spreadW - left;
-    return run(backend, tf.DepthwiseConv2dNative, { x: spread, filter: flip }, {
-      strides: 1,
-      pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
-      dilations: [c.dilationHeight, c.dilationWidth],
-      dataFormat: 'NHWC',
-    });
+    return run(
+      backend,
+      tf.DepthwiseConv2dNative,
+      { x: spread, filter: flip },
+      {
+        strides: 1,
+        pad: [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ],
+        dilations: [c.dilationHeight, c.dilationWidth],
+        dataFormat: 'NHWC',
+      },
+    );
   } finally {
     free(backend, flip);
     if (strided) free(backend, spread);

@@ -47,7 +47,7 @@ function phasesOf(backend: WasmBackend, x: TensorInfo, c: Conv2DInfo, p: PhaseLa
     for (let iy = 0; iy < H; iy++) {
       const r = iy + top;
       const py = r % sh;
-      const rowBase = py * sw * p.stride + ((n * p.rows + (r - py) / sh) * p.cols) * C;
+      const rowBase = py * sw * p.stride + (n * p.rows + (r - py) / sh) * p.cols * C;
       const srcRow = (n * H + iy) * W * C;
       if (sw === 1) {
         dst.set(src.subarray(srcRow, srcRow + W * C), rowBase + left * C);

@@ -20,7 +20,14 @@ export function maxPoolGrad(args: WasmKernelArgs<MaxPoolGradAttrs>): TensorInfo 
   const { backend, attrs } = args;
   const dy = input(args, 'dy');
   const x = input(args, 'input');
-  const c = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const c = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = c;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = c;
   const { top, left } = c.padInfo;

@@ -30,12 +30,7 @@ export function smoothedCrossEntropyPerSample(logits: tf.Tensor2D, labels: tf.Te
  * the gradient of the whole batch's mean loss.
  * @returns scalar float32
  */
-export function smoothedCrossEntropy(
-  logits: tf.Tensor2D,
-  labels: tf.Tensor1D,
-  smoothing: number,
-  divisor: number = logits.shape[0],
-): tf.Scalar {
+export function smoothedCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, smoothing: number, divisor: number = logits.shape[0]): tf.Scalar {
   return tf.tidy(() => smoothedCrossEntropyPerSample(logits, labels, smoothing).sum().div(divisor) as tf.Scalar);
 }
 

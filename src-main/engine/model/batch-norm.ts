@@ -41,13 +41,7 @@ interface BatchStats {
  * tile and re-reduce every tensor (60% of a wasm training step). The batch statistics are
  * handed to `onStats` for the moving averages; the receiver owns (and disposes) them.
  */
-function normalizeInTraining(
-  x: tf.Tensor2D,
-  gamma: tf.Tensor2D,
-  beta: tf.Tensor2D,
-  epsilon: number,
-  onStats: (stats: BatchStats) => void,
-): tf.Tensor2D {
+function normalizeInTraining(x: tf.Tensor2D, gamma: tf.Tensor2D, beta: tf.Tensor2D, epsilon: number, onStats: (stats: BatchStats) => void): tf.Tensor2D {
   const rows = x.shape[0];
   const fn = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, scale, shift] = args as tf.Tensor[];

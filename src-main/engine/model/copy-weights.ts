@@ -58,7 +58,12 @@ export function copyWeightsByName(
 }
 
 /** Sets the head's kernel columns and biases of the known classes from the source's; returns their names. */
-function copyHeadRows(theirs: tf.Tensor[], own: tf.Tensor[], layer: tf.layers.Layer, classes: { source: readonly string[]; target: readonly string[] }): string[] {
+function copyHeadRows(
+  theirs: tf.Tensor[],
+  own: tf.Tensor[],
+  layer: tf.layers.Layer,
+  classes: { source: readonly string[]; target: readonly string[] },
+): string[] {
   const [ownKernel, ownBias] = own;
   const [theirKernel, theirBias] = theirs;
   // A source head of another width (another scale) cannot lend its rows; the layers before it say so.

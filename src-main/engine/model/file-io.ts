@@ -91,10 +91,7 @@ function fileLoadHandler(dir: string): tf.io.IOHandler {
         const data = tf.io.CompositeArrayBuffer.join(buffers);
         const expected = expectedBytes(specs);
         if (expected !== null && data.byteLength !== expected) {
-          throw new UserError(
-            `Weights in ${dir} are ${data.byteLength} bytes, ${MODEL_JSON} expects ${expected}`,
-            'model-corrupt',
-          );
+          throw new UserError(`Weights in ${dir} are ${data.byteLength} bytes, ${MODEL_JSON} expects ${expected}`, 'model-corrupt');
         }
         return [specs, data];
       });

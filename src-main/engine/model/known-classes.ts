@@ -17,7 +17,11 @@ const ALIASES: Readonly<Record<string, string>> = {
 
 /** Case, width, accents' composed form, separators and surrounding spaces do not make another class. */
 function normalise(name: string): string {
-  return name.normalize('NFKC').toLocaleLowerCase('en').trim().replace(/[\s_-]+/g, ' ');
+  return name
+    .normalize('NFKC')
+    .toLocaleLowerCase('en')
+    .trim()
+    .replace(/[\s_-]+/g, ' ');
 }
 
 /** The names `name` may be known by: itself, its singular ("cats", "boxes") and an alias of either. */

@@ -68,14 +68,7 @@ export class PointwiseConv extends tf.layers.Layer {
     if (cin == null || cin % this.groups !== 0) {
       throw new Error(`PointwiseConv ${this.name}: input channels (${cin}) must be divisible by groups (${this.groups})`);
     }
-    this.kernel = this.addWeight(
-      'kernel',
-      [1, 1, cin / this.groups, this.filters],
-      'float32',
-      tf.initializers.heNormal({}),
-      undefined,
-      true,
-    );
+    this.kernel = this.addWeight('kernel', [1, 1, cin / this.groups, this.filters], 'float32', tf.initializers.heNormal({}), undefined, true);
     this.built = true;
   }
 

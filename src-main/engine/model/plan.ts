@@ -34,16 +34,35 @@ interface Base {
 }
 
 /** Dense 3x3 conv of the image, tfjs 'same' pads `[before, after]` on both axes, no bias. */
-export interface StemConv extends Base { kind: 'stemConv'; inChannels: number; stride: 1 | 2; pads: [number, number]; kernel: WeightSpec }
+export interface StemConv extends Base {
+  kind: 'stemConv';
+  inChannels: number;
+  stride: 1 | 2;
+  pads: [number, number];
+  kernel: WeightSpec;
+}
 /** Grouped 1x1 conv without bias (the tfjs layer `PointwiseConv`, saved as `GroupedConv1x1`). */
-export interface PointwiseConv extends Base { kind: 'pointwiseConv'; inChannels: number; groups: number; kernel: WeightSpec }
+export interface PointwiseConv extends Base {
+  kind: 'pointwiseConv';
+  inChannels: number;
+  groups: number;
+  kernel: WeightSpec;
+}
 /** ShuffleNet's channel shuffle over `groups`. */
-export interface ChannelShuffle extends Base { kind: 'channelShuffle'; groups: number }
+export interface ChannelShuffle extends Base {
+  kind: 'channelShuffle';
+  groups: number;
+}
 /**
  * 3x3 depthwise conv over one pixel of zeros on every side (PyTorch's `padding=1`). At stride 2 the
  * tfjs model pads with its own layer `padLayer` (see shufflenet.ts for why); ONNX takes pads.
  */
-export interface DepthwiseConv extends Base { kind: 'depthwiseConv'; stride: 1 | 2; padLayer: string; kernel: WeightSpec }
+export interface DepthwiseConv extends Base {
+  kind: 'depthwiseConv';
+  stride: 1 | 2;
+  padLayer: string;
+  kernel: WeightSpec;
+}
 /** Batch norm over batch and pixels; MindSpore's momentum and epsilon. */
 export interface BatchNorm extends Base {
   kind: 'batchNorm';
@@ -54,15 +73,30 @@ export interface BatchNorm extends Base {
   movingMean: WeightSpec;
   movingVariance: WeightSpec;
 }
-export interface Relu extends Base { kind: 'relu' }
+export interface Relu extends Base {
+  kind: 'relu';
+}
 /** The imagenet stem's 3x3 stride-2 max pool, tfjs 'same' pads. */
-export interface MaxPool extends Base { kind: 'maxPool'; pads: [number, number] }
+export interface MaxPool extends Base {
+  kind: 'maxPool';
+  pads: [number, number];
+}
 /** A stride-2 unit's shortcut: 3x3 stride-2 average over one pixel of zeros (`padLayer` in tfjs), dividing by 9. */
-export interface AvgPool extends Base { kind: 'avgPool'; padLayer: string }
+export interface AvgPool extends Base {
+  kind: 'avgPool';
+  padLayer: string;
+}
 /** Global average pool to `[batch, channels]`. */
-export interface GlobalPool extends Base { kind: 'globalPool' }
+export interface GlobalPool extends Base {
+  kind: 'globalPool';
+}
 /** The classifier: `[in, classes]` kernel and a bias. */
-export interface Dense extends Base { kind: 'dense'; inChannels: number; kernel: WeightSpec; bias: WeightSpec }
+export interface Dense extends Base {
+  kind: 'dense';
+  inChannels: number;
+  kernel: WeightSpec;
+  bias: WeightSpec;
+}
 
 export type Layer = StemConv | PointwiseConv | ChannelShuffle | DepthwiseConv | BatchNorm | Relu | MaxPool | AvgPool | GlobalPool | Dense;
 export type LayerKind = Layer['kind'];
@@ -102,7 +136,12 @@ const weight = (layer: string, key: string, shape: number[], trainable = true): 
 
 function batchNorm(name: string, channels: number, size: number): BatchNorm {
   return {
-    kind: 'batchNorm', name, channels, size, momentum: BN_MOMENTUM, epsilon: BN_EPSILON,
+    kind: 'batchNorm',
+    name,
+    channels,
+    size,
+    momentum: BN_MOMENTUM,
+    epsilon: BN_EPSILON,
     gamma: weight(name, 'gamma', [channels]),
     beta: weight(name, 'beta', [channels]),
     movingMean: weight(name, 'moving_mean', [channels], false),
@@ -125,12 +164,21 @@ function unitLayers(u: UnitPlan, inSize: number): UnitLayers {
   ];
   if (u.groups > 1) branch.push({ kind: 'channelShuffle', name: `${n}.shuffle`, channels: mid, size: inSize, groups: u.groups });
   branch.push(
-    { kind: 'depthwiseConv', name: `${n}.dw`, channels: mid, size, stride: u.stride, padLayer: `${n}.dw_pad`, kernel: weight(`${n}.dw`, 'depthwise_kernel', [3, 3, mid, 1]) },
+    {
+      kind: 'depthwiseConv',
+      name: `${n}.dw`,
+      channels: mid,
+      size,
+      stride: u.stride,
+      padLayer: `${n}.dw_pad`,
+      kernel: weight(`${n}.dw`, 'depthwise_kernel', [3, 3, mid, 1]),
+    },
     batchNorm(`${n}.dw_bn`, mid, size),
     pointwiseConv(`${n}.pw2`, mid, u.branchChannels, u.groups, size),
     batchNorm(`${n}.pw2_bn`, u.branchChannels, size),
   );
-  const shortcut: AvgPool[] = u.stride === 2 ? [{ kind: 'avgPool', name: `${n}.shortcut_pool`, channels: u.inChannels, size, padLayer: `${n}.shortcut_pad` }] : [];
+  const shortcut: AvgPool[] =
+    u.stride === 2 ? [{ kind: 'avgPool', name: `${n}.shortcut_pool`, channels: u.inChannels, size, padLayer: `${n}.shortcut_pad` }] : [];
   return {
     name: n,
     plan: u,
@@ -152,7 +200,16 @@ export function describeShuffleNet(config: ModelConfig): NetworkLayers {
   const stride = plan.stemStride;
   let size = Math.ceil(config.inputSize / stride);
   const stem: Layer[] = [
-    { kind: 'stemConv', name: 'stem.conv', channels: c, size, inChannels: 3, stride, pads: samePads(config.inputSize, 3, stride), kernel: weight('stem.conv', 'kernel', [3, 3, 3, c]) },
+    {
+      kind: 'stemConv',
+      name: 'stem.conv',
+      channels: c,
+      size,
+      inChannels: 3,
+      stride,
+      pads: samePads(config.inputSize, 3, stride),
+      kernel: weight('stem.conv', 'kernel', [3, 3, 3, c]),
+    },
     batchNorm('stem.bn', c, size),
     { kind: 'relu', name: 'stem.relu', channels: c, size },
   ];
@@ -170,7 +227,15 @@ export function describeShuffleNet(config: ModelConfig): NetworkLayers {
   const k = config.numClasses;
   const head: Layer[] = [
     { kind: 'globalPool', name: 'pool', channels: f, size: 1 },
-    { kind: 'dense', name: 'classifier', channels: k, size: 1, inChannels: f, kernel: weight('classifier', 'kernel', [f, k]), bias: weight('classifier', 'bias', [k]) },
+    {
+      kind: 'dense',
+      name: 'classifier',
+      channels: k,
+      size: 1,
+      inChannels: f,
+      kernel: weight('classifier', 'kernel', [f, k]),
+      bias: weight('classifier', 'bias', [k]),
+    },
   ];
   return { inputSize: config.inputSize, numClasses: k, stem, units, head };
 }

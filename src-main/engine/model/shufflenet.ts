@@ -19,7 +19,13 @@ const apply = (layer: tf.layers.Layer, x: Sym | Sym[]): Sym => layer.apply(x) as
  * all 9 values (PyTorch's count_include_pad) in both directions.
  */
 function padOne(name: string): tf.layers.Layer {
-  return tf.layers.zeroPadding2d({ name, padding: [[1, 1], [1, 1]] });
+  return tf.layers.zeroPadding2d({
+    name,
+    padding: [
+      [1, 1],
+      [1, 1],
+    ],
+  });
 }
 
 /**
@@ -29,7 +35,18 @@ function padOne(name: string): tf.layers.Layer {
 function layer(x: Sym, l: Layer, zeroGamma = false): Sym {
   switch (l.kind) {
     case 'stemConv':
-      return apply(tf.layers.conv2d({ name: l.name, filters: l.channels, kernelSize: 3, strides: l.stride, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({}) }), x);
+      return apply(
+        tf.layers.conv2d({
+          name: l.name,
+          filters: l.channels,
+          kernelSize: 3,
+          strides: l.stride,
+          padding: 'same',
+          useBias: false,
+          kernelInitializer: tf.initializers.heNormal({}),
+        }),
+        x,
+      );
     case 'pointwiseConv':
       return apply(new PointwiseConv({ name: l.name, filters: l.channels, groups: l.groups }), x);
     case 'channelShuffle':
@@ -38,15 +55,18 @@ function layer(x: Sym, l: Layer, zeroGamma = false): Sym {
       const padded = l.stride === 1 ? x : apply(padOne(l.padLayer), x);
       // He-normal over the true fan-in of 9: tfjs counts a depthwise kernel's fan-in as 9 * channels,
       // so the scale is multiplied by the channels to cancel that.
-      return apply(tf.layers.depthwiseConv2d({
-        name: l.name,
-        kernelSize: 3,
-        strides: l.stride,
-        padding: l.stride === 1 ? 'same' : 'valid',
-        depthMultiplier: 1,
-        useBias: false,
-        depthwiseInitializer: tf.initializers.varianceScaling({ scale: 2 * l.channels, mode: 'fanIn', distribution: 'normal' }),
-      }), padded);
+      return apply(
+        tf.layers.depthwiseConv2d({
+          name: l.name,
+          kernelSize: 3,
+          strides: l.stride,
+          padding: l.stride === 1 ? 'same' : 'valid',
+          depthMultiplier: 1,
+          useBias: false,
+          depthwiseInitializer: tf.initializers.varianceScaling({ scale: 2 * l.channels, mode: 'fanIn', distribution: 'normal' }),
+        }),
+        padded,
+      );
     }
     case 'batchNorm':
       return apply(new BatchNorm2d({ name: l.name, momentum: l.momentum, epsilon: l.epsilon, zeroGamma }), x);

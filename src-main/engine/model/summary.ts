@@ -28,7 +28,8 @@ export function modelSummary(config: ModelConfig): ModelSummary {
       if (w.trainable) trainable += count(w.shape);
       else stats += count(w.shape);
     }
-    if (layer.kind === 'stemConv' || layer.kind === 'pointwiseConv' || layer.kind === 'depthwiseConv') macs += layer.size * layer.size * count(layer.kernel.shape);
+    if (layer.kind === 'stemConv' || layer.kind === 'pointwiseConv' || layer.kind === 'depthwiseConv')
+      macs += layer.size * layer.size * count(layer.kernel.shape);
     if (layer.kind === 'dense') macs += count(layer.kernel.shape);
   }
   return { trainableParams: trainable, totalParams: trainable + stats, macs };

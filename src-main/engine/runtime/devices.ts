@@ -82,7 +82,11 @@ async function probe(device: OnnxDevice): Promise<string | null> {
 
 function nvidiaGpuName(): string {
   try {
-    const names = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const names = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      timeout: 5000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return names.split('\n')[0].trim() || 'NVIDIA GPU';
   } catch {
     return 'NVIDIA GPU';
@@ -117,10 +121,17 @@ async function webgpuStatus(): Promise<DeviceStatus> {
   const noLoader = missingVulkanLoader();
   if (noLoader) return { ...none, reason: noLoader };
   const { adapter, software } = webgpuAdapter();
-  if (process.platform === 'linux' && adapter === '') return { ...none, reason: 'no Vulkan driver is installed (no ICD file in /usr/share/vulkan/icd.d or /etc/vulkan/icd.d)' };
+  if (process.platform === 'linux' && adapter === '')
+    return { ...none, reason: 'no Vulkan driver is installed (no ICD file in /usr/share/vulkan/icd.d or /etc/vulkan/icd.d)' };
   const failure = await probe('webgpu');
   if (failure) return { ...none, adapter, software, reason: failure };
-  return { ...none, available: true, adapter, software, reason: software ? `${adapter} is a software adapter, as slow as the CPU: used only with --device webgpu` : '' };
+  return {
+    ...none,
+    available: true,
+    adapter,
+    software,
+    reason: software ? `${adapter} is a software adapter, as slow as the CPU: used only with --device webgpu` : '',
+  };
 }
 
 let cached: Promise<DeviceStatus[]> | null = null;
@@ -133,7 +144,13 @@ export function listDevices(): Promise<DeviceStatus[]> {
 
 function cpuStatus(): DeviceStatus {
   const status = onnxRuntimeStatus();
-  return { name: 'cpu', available: status.available, adapter: os.cpus()[0]?.model.trim() ?? '', software: false, reason: status.available ? '' : `ONNX Runtime is not available: ${status.reason}` };
+  return {
+    name: 'cpu',
+    available: status.available,
+    adapter: os.cpus()[0]?.model.trim() ?? '',
+    software: false,
+    reason: status.available ? '' : `ONNX Runtime is not available: ${status.reason}`,
+  };
 }
 
 /** What a job runs on, and why a better device was passed by. */

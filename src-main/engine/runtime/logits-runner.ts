@@ -145,7 +145,10 @@ export async function openLogitsRunner(run: string, runtime?: InferenceRuntime, 
   const status = onnxRuntimeStatus();
   if (!status.available) {
     if (wanted === 'onnx' || gpuNamed) {
-      throw new UserError(`${gpuNamed ? `device "${wantedDevice}"` : 'runtime "onnx"'} was asked for but ONNX Runtime is not available: ${status.reason}`, 'runtime-unavailable');
+      throw new UserError(
+        `${gpuNamed ? `device "${wantedDevice}"` : 'runtime "onnx"'} was asked for but ONNX Runtime is not available: ${status.reason}`,
+        'runtime-unavailable',
+      );
     }
     return openTfjs(run, status.reason);
   }

@@ -68,8 +68,14 @@ interface View {
 }
 
 const plain: View['pixels'] = (pixels, n, size) => pixels.subarray(0, n * size * size * 3);
-const mirrored = (view: View['pixels']): View['pixels'] => (pixels, n, size) => mirrorPixels(view(pixels, n, size), n, size);
-const shifted = (d: number): View['pixels'] => (pixels, n, size) => shiftPixels(pixels, n, size, d, d);
+const mirrored =
+  (view: View['pixels']): View['pixels'] =>
+  (pixels, n, size) =>
+    mirrorPixels(view(pixels, n, size), n, size);
+const shifted =
+  (d: number): View['pixels'] =>
+  (pixels, n, size) =>
+    shiftPixels(pixels, n, size, d, d);
 
 /**
  * The views of each augmentation. 'flip-shift' follows airbench's flip + translate TTA: half the
@@ -145,7 +151,12 @@ export function withTta(runner: LogitsRunner, tta: TestTimeAugmentation): Logits
       views.forEach((view, k) => all.set(view.pixels(pixels, n, size), k * batchBytes(n)));
       const logits = await runner.logits(all, views.length * n);
       const rows = views.map((_, k) => logits.subarray(k * n * c, (k + 1) * n * c));
-      return mixtureLogits(rows, views.map((v) => v.weight), n, c);
+      return mixtureLogits(
+        rows,
+        views.map((v) => v.weight),
+        n,
+        c,
+      );
     },
   };
 }

@@ -59,12 +59,7 @@ export function isDecayed(variable: { rank: number }): boolean {
  * (ort-train/onnx-trainer.ts): v = momentum * v + grad + decay * w, w -= rate * v. `decay` is the
  * weight decay where `isDecayed`, else 0; `rate` is `MomentumSgd.rateOf`'s.
  */
-export function momentumSgdStep(
-  p: { value: Float32Array; velocity: Float32Array; grad: Float32Array },
-  momentum: number,
-  decay: number,
-  rate: number,
-): void {
+export function momentumSgdStep(p: { value: Float32Array; velocity: Float32Array; grad: Float32Array }, momentum: number, decay: number, rate: number): void {
   const { value, velocity, grad } = p;
   for (let k = 0; k < value.length; k++) {
     const v = momentum * velocity[k] + grad[k] + decay * value[k];
@@ -82,9 +77,7 @@ export class MomentumSgd {
     private readonly weights: readonly NamedVariable[],
     readonly options: SgdOptions,
   ) {
-    this.velocities = weights.map(({ variable }) =>
-      tf.tidy(() => tf.variable(tf.zerosLike(variable), false, undefined, 'float32')),
-    );
+    this.velocities = weights.map(({ variable }) => tf.tidy(() => tf.variable(tf.zerosLike(variable), false, undefined, 'float32')));
   }
 
   /**
@@ -140,18 +133,14 @@ export class MomentumSgd {
   setState(state: SgdState): void {
     const { entries } = state.header;
     if (entries.length !== this.weights.length) {
-      throw new UserError(
-        `optimizer state has ${entries.length} variables but the model has ${this.weights.length}`,
-      );
+      throw new UserError(`optimizer state has ${entries.length} variables but the model has ${this.weights.length}`);
     }
     let offset = 0;
     entries.forEach((entry, i) => {
       const { name, variable } = this.weights[i];
       const same = entry.name === name && entry.shape.length === variable.rank && entry.shape.every((d, k) => d === variable.shape[k]);
       if (!same) {
-        throw new UserError(
-          `optimizer state variable ${i} is ${entry.name} [${entry.shape}] but the model has ${name} [${variable.shape}]`,
-        );
+        throw new UserError(`optimizer state variable ${i} is ${entry.name} [${entry.shape}] but the model has ${name} [${variable.shape}]`);
       }
       const size = variable.size;
       if (offset + size > state.velocities.length) {

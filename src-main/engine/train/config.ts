@@ -38,17 +38,23 @@ export function validateTrainConfig(c: TrainConfig): void {
   check(Number.isInteger(c.seed), `seed must be a whole number, got ${c.seed}`);
   check(c.limit === undefined || isInt(c.limit, 1), `limit must be a whole number of at least 1, got ${c.limit}`);
   check(isInt(c.keepCheckpoints, 1), `keepCheckpoints must be a whole number of at least 1, got ${c.keepCheckpoints}`);
+  check(c.microBatchSize === 'auto' || isInt(c.microBatchSize, 1), `microBatchSize must be 'auto' or a whole number of at least 1, got ${c.microBatchSize}`);
   check(
-    c.microBatchSize === 'auto' || isInt(c.microBatchSize, 1),
-    `microBatchSize must be 'auto' or a whole number of at least 1, got ${c.microBatchSize}`,
+    c.device === undefined || (DEVICE_CHOICES as readonly string[]).includes(c.device),
+    `device must be one of ${DEVICE_CHOICES.join(', ')}, got "${c.device}"`,
   );
-  check(c.device === undefined || (DEVICE_CHOICES as readonly string[]).includes(c.device), `device must be one of ${DEVICE_CHOICES.join(', ')}, got "${c.device}"`);
   const { headOnlyEpochs, backboneLrScale } = { ...FINE_TUNE_DEFAULTS, ...c };
   check(isInt(headOnlyEpochs, 0) && headOnlyEpochs <= c.epochs, `headOnlyEpochs must be a whole number from 0 to epochs (${c.epochs}), got ${headOnlyEpochs}`);
   check(isNum(backboneLrScale) && backboneLrScale > 0 && backboneLrScale <= 1, `backboneLrScale must be above 0 and at most 1, got ${backboneLrScale}`);
   // Both act on a backbone worth keeping: a random one has nothing to freeze or to spare.
   const fromModel = c.init !== undefined && c.init !== 'scratch';
-  check(fromModel || headOnlyEpochs === 0, `headOnlyEpochs ${headOnlyEpochs} trains the head of a model started from another: set init (pretrained or a run folder), or leave it at 0`);
+  check(
+    fromModel || headOnlyEpochs === 0,
+    `headOnlyEpochs ${headOnlyEpochs} trains the head of a model started from another: set init (pretrained or a run folder), or leave it at 0`,
+  );
   check(fromModel || !c.linearProbe, 'linearProbe fits a head on a trained backbone: set init (pretrained or a run folder)');
-  check(fromModel || backboneLrScale === 1, `backboneLrScale ${backboneLrScale} slows the backbone of a model started from another: set init (pretrained or a run folder), or leave it at 1`);
+  check(
+    fromModel || backboneLrScale === 1,
+    `backboneLrScale ${backboneLrScale} slows the backbone of a model started from another: set init (pretrained or a run folder), or leave it at 1`,
+  );
 }

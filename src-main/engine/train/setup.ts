@@ -153,7 +153,9 @@ export async function prepareModel(config: TrainConfig, classes: readonly string
     stem: config.stem,
     inputSize: config.inputSize,
   };
-  const model = resume ? await loadModelFromDir(resume.dir) : withSeededRandom(config.seed, () => buildShuffleNetV1(modelConfig, { zeroInitBranches: config.zeroInitBranches }));
+  const model = resume
+    ? await loadModelFromDir(resume.dir)
+    : withSeededRandom(config.seed, () => buildShuffleNetV1(modelConfig, { zeroInitBranches: config.zeroInitBranches }));
   const knownClasses = !resume && config.init ? (await startFrom(model, config.init, classes)).knownClasses : [];
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const sgd = new MomentumSgd(
@@ -204,7 +206,13 @@ async function startFrom(model: tf.LayersModel, init: string, classes: readonly 
 async function openOnnxTrainer(
   config: TrainConfig,
   backend: string,
-  m: { model: tf.LayersModel; modelConfig: ModelConfig; variables: tf.Variable[]; sgd: MomentumSgd; sizes: { batchSize: number; microBatchSize: number; headOnly: boolean } },
+  m: {
+    model: tf.LayersModel;
+    modelConfig: ModelConfig;
+    variables: tf.Variable[];
+    sgd: MomentumSgd;
+    sizes: { batchSize: number; microBatchSize: number; headOnly: boolean };
+  },
 ): Promise<OnnxTrainer | null> {
   const runtime = requestedRuntime(config.runtime);
   const device = requestedDevice(config.device);

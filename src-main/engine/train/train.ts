@@ -215,7 +215,11 @@ export async function runTraining(requested: TrainConfig, options: TrainOptions,
             indices: validationIndices,
             batchSize: Math.min(config.batchSize, MAX_VALIDATION_BATCH),
             signal,
-            onBatch: (logits, idx) => val.add(logits, Int32Array.from(idx, (i) => validation.labels[i])),
+            onBatch: (logits, idx) =>
+              val.add(
+                logits,
+                Int32Array.from(idx, (i) => validation.labels[i]),
+              ),
           });
         } catch (error) {
           if (error instanceof AbortedError) return await stop();

@@ -163,7 +163,16 @@ export async function linearProbe(options: ProbeOptions): Promise<ProbeResult> {
       model: { ...arch, inputSize: config.inputSize, numClasses: classes.length },
       preprocessing: data.prep,
       classes,
-      metrics: [{ epoch: 1, trainLoss: epoch.trainLoss, trainAccuracy: epoch.trainAccuracy, valLoss: epoch.valLoss, valAccuracy: epoch.valAccuracy, valTop5: epoch.valTop5 }],
+      metrics: [
+        {
+          epoch: 1,
+          trainLoss: epoch.trainLoss,
+          trainAccuracy: epoch.trainAccuracy,
+          valLoss: epoch.valLoss,
+          valAccuracy: epoch.valAccuracy,
+          valTop5: epoch.valTop5,
+        },
+      ],
       backend: runBackend,
     };
     const state = {

@@ -87,25 +87,56 @@ function logitsOf(x: Float32Array, rows: readonly number[], width: number, class
 function productRows(a: Float64Array, n: number, width: number, w: Float64Array, b: Float64Array | null, vectors: number, out: Float64Array): void {
   let r = 0;
   for (; r + 2 <= n; r += 2) {
-    const a0 = r * width, a1 = a0 + width;
+    const a0 = r * width,
+      a1 = a0 + width;
     let v = 0;
     for (; v + 4 <= vectors; v += 4) {
-      const w0 = v * width, w1 = w0 + width, w2 = w1 + width, w3 = w2 + width;
-      let z00 = b ? b[v] : 0, z01 = b ? b[v + 1] : 0, z02 = b ? b[v + 2] : 0, z03 = b ? b[v + 3] : 0;
-      let z10 = z00, z11 = z01, z12 = z02, z13 = z03;
+      const w0 = v * width,
+        w1 = w0 + width,
+        w2 = w1 + width,
+        w3 = w2 + width;
+      let z00 = b ? b[v] : 0,
+        z01 = b ? b[v + 1] : 0,
+        z02 = b ? b[v + 2] : 0,
+        z03 = b ? b[v + 3] : 0;
+      let z10 = z00,
+        z11 = z01,
+        z12 = z02,
+        z13 = z03;
       for (let j = 0; j < width; j++) {
-        const x0 = a[a0 + j], x1 = a[a1 + j];
-        const c0 = w[w0 + j], c1 = w[w1 + j], c2 = w[w2 + j], c3 = w[w3 + j];
-        z00 += x0 * c0; z01 += x0 * c1; z02 += x0 * c2; z03 += x0 * c3;
-        z10 += x1 * c0; z11 += x1 * c1; z12 += x1 * c2; z13 += x1 * c3;
+        const x0 = a[a0 + j],
+          x1 = a[a1 + j];
+        const c0 = w[w0 + j],
+          c1 = w[w1 + j],
+          c2 = w[w2 + j],
+          c3 = w[w3 + j];
+        z00 += x0 * c0;
+        z01 += x0 * c1;
+        z02 += x0 * c2;
+        z03 += x0 * c3;
+        z10 += x1 * c0;
+        z11 += x1 * c1;
+        z12 += x1 * c2;
+        z13 += x1 * c3;
       }
-      out[v * n + r] = z00; out[(v + 1) * n + r] = z01; out[(v + 2) * n + r] = z02; out[(v + 3) * n + r] = z03;
-      out[v * n + r + 1] = z10; out[(v + 1) * n + r + 1] = z11; out[(v + 2) * n + r + 1] = z12; out[(v + 3) * n + r + 1] = z13;
+      out[v * n + r] = z00;
+      out[(v + 1) * n + r] = z01;
+      out[(v + 2) * n + r] = z02;
+      out[(v + 3) * n + r] = z03;
+      out[v * n + r + 1] = z10;
+      out[(v + 1) * n + r + 1] = z11;
+      out[(v + 2) * n + r + 1] = z12;
+      out[(v + 3) * n + r + 1] = z13;
     }
     for (; v < vectors; v++) {
-      let z0 = b ? b[v] : 0, z1 = z0;
-      for (let j = 0; j < width; j++) { z0 += a[a0 + j] * w[v * width + j]; z1 += a[a1 + j] * w[v * width + j]; }
-      out[v * n + r] = z0; out[v * n + r + 1] = z1;
+      let z0 = b ? b[v] : 0,
+        z1 = z0;
+      for (let j = 0; j < width; j++) {
+        z0 += a[a0 + j] * w[v * width + j];
+        z1 += a[a1 + j] * w[v * width + j];
+      }
+      out[v * n + r] = z0;
+      out[v * n + r + 1] = z1;
     }
   }
   for (; r < n; r++) {
@@ -193,7 +224,7 @@ function fitSharingRows(x: Float32Array, labels: Int32Array, rows: readonly numb
         let max = -Infinity;
         for (let k = 0; k < classes; k++) max = Math.max(max, p[at + k * n + r]);
         let sum = 0;
-        for (let k = 0; k < classes; k++) sum += (p[at + k * n + r] = Math.exp(p[at + k * n + r] - max));
+        for (let k = 0; k < classes; k++) sum += p[at + k * n + r] = Math.exp(p[at + k * n + r] - max);
         for (let k = 0; k < classes; k++) p[at + k * n + r] = (p[at + k * n + r] / sum - target[k * n + r]) / n;
       }
     }

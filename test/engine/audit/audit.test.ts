@@ -51,7 +51,9 @@ describe('auditFolder', () => {
     expect(report.method).toMatchObject({ folds: 5, thresholdFrom: 'calibrated' });
     expect(report.method.threshold).toBeGreaterThan(0.9);
     expect(report.method.temperature).toBeGreaterThan(0);
-    expect(report.method.labelErrors).toMatch(/flagged when 1 - p\(label\) >= 0\.\d+ \(calibrated: at temperature \d+\.\d\d the heads expect \d\.\d correctly labeled images of 36 to score this high\)$/);
+    expect(report.method.labelErrors).toMatch(
+      /flagged when 1 - p\(label\) >= 0\.\d+ \(calibrated: at temperature \d+\.\d\d the heads expect \d\.\d correctly labeled images of 36 to score this high\)$/,
+    );
     expect(report.method.crossValidationAccuracy).toBeGreaterThan(0.8);
   });
 
@@ -72,7 +74,9 @@ describe('auditFolder', () => {
   it('refuses a folder whose classes are too few or too small for the folds, in one line, unless the label check is optional', async () => {
     const one = path.join(dir, 'one-class');
     await makeImageFolder(one, { classes: ['only'], perClass: 6 });
-    await expect(auditFolder(one, { from: 'pretrained' })).rejects.toThrow(/^cannot audit .*one-class for label errors: it needs labeled images in at least 2 classes, and only only has any$/);
+    await expect(auditFolder(one, { from: 'pretrained' })).rejects.toThrow(
+      /^cannot audit .*one-class for label errors: it needs labeled images in at least 2 classes, and only only has any$/,
+    );
     const partial = await auditFolder(one, { from: 'pretrained', labelCheckOptional: true });
     expect(partial.likelyMislabeled).toEqual([]);
     expect(partial.warnings.at(-1)).toBe('label errors were not looked for: it needs labeled images in at least 2 classes, and only only has any');
@@ -100,7 +104,12 @@ describe('auditDataset', () => {
     const broken = path.join(small, 'broken.png');
     await writeFile(broken, Buffer.alloc(0));
     items.push({ path: broken, label: 1 });
-    const report = await auditDataset({ items, classes: ['big', 'tiny'], from: 'pretrained', skipped: [{ path: path.join(small, 'loop'), reason: 'link loop' }] });
+    const report = await auditDataset({
+      items,
+      classes: ['big', 'tiny'],
+      from: 'pretrained',
+      skipped: [{ path: path.join(small, 'loop'), reason: 'link loop' }],
+    });
     expect(report.classCounts).toEqual({ big: 12, tiny: 2 });
     expect(report.smallImages).toEqual([0, 1].map((i) => ({ path: path.join(small, `tiny-${i}.png`), width: 8, height: 8 })));
     expect(report.unreadable).toEqual([

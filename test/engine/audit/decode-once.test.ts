@@ -41,8 +41,12 @@ describe('the audit decodes', () => {
   it('each square image once, labeled or not, whatever its format (the shipped model stores 32x32)', async () => {
     const folder = path.join(dir, 'square');
     await makeImageFolder(folder, { perClass: 6, size: 32 });
-    await distinctImage(1, 48).jpeg({ quality: 80 }).toFile(path.join(folder, 'circle', 'photo.jpg'));
-    await distinctImage(2).jpeg({ quality: 80 }).toFile(path.join(folder, 'stripes', 'small.jpg'));
+    await distinctImage(1, 48)
+      .jpeg({ quality: 80 })
+      .toFile(path.join(folder, 'circle', 'photo.jpg'));
+    await distinctImage(2)
+      .jpeg({ quality: 80 })
+      .toFile(path.join(folder, 'stripes', 'small.jpg'));
     await writeFile(path.join(folder, 'plain', 'bitmap.bmp'), writeBmp32(distinctPixels(3), 32, 32));
     await distinctImage(4, 64).webp().toFile(path.join(folder, 'unlabeled.webp'));
     await writeFile(path.join(folder, 'plain', 'empty.png'), Buffer.alloc(0));
@@ -56,7 +60,10 @@ describe('the audit decodes', () => {
   it("a non-square image twice, once for the model's centre crop and once for the hash's stretch of the whole picture", async () => {
     const folder = path.join(dir, 'wide');
     await makeImageFolder(folder, { perClass: 5, size: 32 });
-    await distinctImage(5, 48).resize(48, 32, { fit: 'fill' }).png().toFile(path.join(folder, 'circle', 'wide.png'));
+    await distinctImage(5, 48)
+      .resize(48, 32, { fit: 'fill' })
+      .png()
+      .toFile(path.join(folder, 'circle', 'wide.png'));
     await auditFolder(folder, { from: 'pretrained' });
     expect(counts).toEqual({ buffer: 15 + 2, file: 0, bmp: 0 });
   });

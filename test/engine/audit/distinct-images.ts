@@ -11,7 +11,12 @@ export function distinctPixels(seed: number, size = 32): Buffer {
   const rand = random(seed);
   const base = [0, 1, 2].map(() => [rand() * 255, rand() * 255]);
   const angle = rand() * Math.PI * 2;
-  const blobs = Array.from({ length: 5 }, () => ({ x: rand() * size, y: rand() * size, r: (0.1 + rand() * 0.3) * size, colour: [rand(), rand(), rand()].map((c) => c * 255) }));
+  const blobs = Array.from({ length: 5 }, () => ({
+    x: rand() * size,
+    y: rand() * size,
+    r: (0.1 + rand() * 0.3) * size,
+    colour: [rand(), rand(), rand()].map((c) => c * 255),
+  }));
   const pixels = Buffer.alloc(size * size * 3);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {

@@ -119,7 +119,9 @@ describe('CIFAR-10 binary reader (small fake folder)', () => {
     const broken = join(dir, 'broken');
     await writeFakeCifar(broken, 2);
     await truncate(join(broken, 'data_batch_3.bin'), CIFAR_RECORD_BYTES * 2 - 5);
-    expect(await userError(loadDataset(broken, { strictSizes: false }))).toMatch(/data_batch_3\.bin: 6,141 bytes is not a whole number of 3,073-byte CIFAR-10 records/);
+    expect(await userError(loadDataset(broken, { strictSizes: false }))).toMatch(
+      /data_batch_3\.bin: 6,141 bytes is not a whole number of 3,073-byte CIFAR-10 records/,
+    );
 
     await writeFakeCifar(broken, 2);
     const bad = Buffer.alloc(CIFAR_RECORD_BYTES * 2);
@@ -168,7 +170,13 @@ describe('CIFAR-10 binary reader (real data)', () => {
     expect(pixels.length).toBe(128 * 3072);
     // folder-sample holds lossless PNG copies of test records: cat/0.png is test 0, ship/0.png is test 1.
     const [cat, ship] = await Promise.all(
-      ['cat', 'ship'].map(async (name) => (await sharp(join(shared, 'folder-sample', name, '0.png')).removeAlpha().raw().toBuffer())),
+      ['cat', 'ship'].map(
+        async (name) =>
+          await sharp(join(shared, 'folder-sample', name, '0.png'))
+            .removeAlpha()
+            .raw()
+            .toBuffer(),
+      ),
     );
     const firstTwo = await data.splits.test.readPixels([0, 1]);
     expect(Buffer.from(firstTwo.subarray(0, 3072))).toEqual(cat);

@@ -111,18 +111,25 @@ describe('decodeImageFile', () => {
     // shown upright, red is on top.
     const rgb = Buffer.alloc(16 * 8 * 3);
     for (let y = 0; y < 8; y++) for (let x = 0; x < 16; x++) rgb.set(x < 8 ? [250, 0, 0] : [0, 0, 250], (y * 16 + x) * 3);
-    const jpeg = await sharp(rgb, { raw: { width: 16, height: 8, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
+    const jpeg = await sharp(rgb, { raw: { width: 16, height: 8, channels: 3 } })
+      .jpeg({ quality: 100 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const upright = await decodeImageBuffer(jpeg, prep(8, 'fill'));
     expect(upright[(1 * 8 + 4) * 3]).toBeGreaterThan(200);
     expect(upright[(6 * 8 + 4) * 3 + 2]).toBeGreaterThan(200);
 
     const rgba = Buffer.from([255, 255, 255, 0, 255, 255, 255, 255, 200, 100, 0, 255, 0, 0, 0, 0]);
-    const png = await sharp(rgba, { raw: { width: 2, height: 2, channels: 4 } }).png().toBuffer();
+    const png = await sharp(rgba, { raw: { width: 2, height: 2, channels: 4 } })
+      .png()
+      .toBuffer();
     expect(Array.from(await decodeImageBuffer(png, prep(2)))).toEqual([0, 0, 0, 255, 255, 255, 200, 100, 0, 0, 0, 0]);
   });
 
   it('turns grey images into three equal channels', async () => {
-    const grey = await sharp(Buffer.alloc(16, 77), { raw: { width: 4, height: 4, channels: 1 } }).png().toBuffer();
+    const grey = await sharp(Buffer.alloc(16, 77), { raw: { width: 4, height: 4, channels: 1 } })
+      .png()
+      .toBuffer();
     expect(Array.from(await decodeImageBuffer(grey, prep(2)))).toEqual(new Array(12).fill(77));
   });
 
@@ -159,7 +166,9 @@ describe('decodeImageFile', () => {
     expect(await reasonOf(decodeImageFile(join(bad, 'truncated.png'), prep(32)))).toBe('damaged or incomplete PNG file');
     // The intact original of truncated.png decodes exactly (32x32 PNG, no resize).
     const cat = await decodeImageFile(join(shared, 'folder-sample/cat/0.png'), prep(32));
-    const { data } = await sharp(await readFile(join(shared, 'folder-sample/cat/0.png'))).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(await readFile(join(shared, 'folder-sample/cat/0.png')))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect(Buffer.from(cat)).toEqual(data);
   });
 });

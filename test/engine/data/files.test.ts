@@ -23,7 +23,20 @@ describe('walkImageFiles', () => {
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir('walk'));
     ({ dir: outside, cleanup: cleanupOutside } = await tempDir('walk-outside'));
-    for (const rel of ['b.PNG', 'a.jpg', 'z/deep/x.webp', 'z/y.TIFF', 'm/n.bmp', 'm/o.gif', 'm/p.tif', 'm/q.JPEG', 'notes.txt', '.hidden.png', '.git/c.png', 'm/.cache/d.png']) {
+    for (const rel of [
+      'b.PNG',
+      'a.jpg',
+      'z/deep/x.webp',
+      'z/y.TIFF',
+      'm/n.bmp',
+      'm/o.gif',
+      'm/p.tif',
+      'm/q.JPEG',
+      'notes.txt',
+      '.hidden.png',
+      '.git/c.png',
+      'm/.cache/d.png',
+    ]) {
       await writeFileDeep(join(dir, rel), 'x');
     }
     await writeFileDeep(join(outside, 'secret.png'), 'x');
@@ -39,7 +52,9 @@ describe('walkImageFiles', () => {
   it('yields image files recursively, sorted, case-insensitive, skipping hidden entries and loops', async () => {
     const { found, skipped } = await walkAll(dir);
     expect(found).toEqual(['a.jpg', 'b.PNG', 'm/n.bmp', 'm/o.gif', 'm/p.tif', 'm/q.JPEG', 'z/deep/x.webp', 'z/y.TIFF']);
-    expect(skipped).toEqual([{ path: join(dir, 'z', 'loop'), reason: 'link loop: leads back to a folder being scanned (not followed)', detail: `links to ${dir}` }]);
+    expect(skipped).toEqual([
+      { path: join(dir, 'z', 'loop'), reason: 'link loop: leads back to a folder being scanned (not followed)', detail: `links to ${dir}` },
+    ]);
     expect(IMAGE_EXTENSIONS).toEqual(['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.gif', '.tiff', '.tif']);
   });
 

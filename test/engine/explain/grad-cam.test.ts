@@ -116,7 +116,14 @@ describe('gradCam on an image whose evidence is known', () => {
       scores.push(onObject(cam.values, cam.width, SIZE, square));
       // Control: the same values at random cells; the criteria below must reject it.
       const permuted = [...cam.values].map((v, i) => ({ v, key: (i * 7919 + squares.indexOf(square) * 104729) % 64 }));
-      shuffled.push(onObject(permuted.sort((a, b) => a.key - b.key).map((p) => p.v), cam.width, SIZE, square));
+      shuffled.push(
+        onObject(
+          permuted.sort((a, b) => a.key - b.key).map((p) => p.v),
+          cam.width,
+          SIZE,
+          square,
+        ),
+      );
     }
     model.dispose();
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -4,7 +4,14 @@ import sharp from 'sharp';
 
 /** Images whose evidence is known: one coloured square pasted on a plain grey background. */
 export const BACKGROUND = 128;
-export const OBJECT_COLOURS = { red: [210, 30, 30], blue: [30, 40, 210], green: [30, 190, 40], black: [20, 20, 20], white: [240, 240, 240], yellow: [230, 210, 30] } as const;
+export const OBJECT_COLOURS = {
+  red: [210, 30, 30],
+  blue: [30, 40, 210],
+  green: [30, 190, 40],
+  black: [20, 20, 20],
+  white: [240, 240, 240],
+  yellow: [230, 210, 30],
+} as const;
 /** 'empty': the background alone, so the evidence for a square is the square and nothing else. */
 export type ObjectClass = keyof typeof OBJECT_COLOURS | 'empty';
 
@@ -28,7 +35,9 @@ export function pastedSquarePixels(size: number, square: PastedSquare): Uint8Arr
 }
 
 export function pngOf(pixels: Uint8Array, size: number): Promise<Buffer> {
-  return sharp(Buffer.from(pixels), { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+  return sharp(Buffer.from(pixels), { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** A seeded square at a random position (Park-Miller), so every run writes the same folder. */

@@ -17,9 +17,10 @@ import { calibrateBatchNorms, onnxSkipReason, sharedDatasets, writeCheckpoint } 
 
 const shared = sharedDatasets();
 const cifarDir = shared ? path.join(shared, 'cifar10', 'cifar-10-batches-bin') : null;
-const skip = !cifarDir || !existsSync(path.join(cifarDir, 'test_batch.bin'))
-  ? 'CIFAR-10 not found in ../shared/datasets (set SHUFFLENET_DATASETS); skipping the real-image ONNX check'
-  : onnxSkipReason();
+const skip =
+  !cifarDir || !existsSync(path.join(cifarDir, 'test_batch.bin'))
+    ? 'CIFAR-10 not found in ../shared/datasets (set SHUFFLENET_DATASETS); skipping the real-image ONNX check'
+    : onnxSkipReason();
 if (skip) console.warn(skip);
 
 const COUNT = 256;

@@ -190,7 +190,16 @@ describe.skipIf(skip)('ONNX Runtime on a padded export', () => {
     };
     const config: ModelConfig = { scale: 2, groups: 3, numClasses: 10, stem: 'cifar', inputSize: 32 };
     const model = buildShuffleNetV1(config);
-    const bytes = onnxModelFromLayersModel(model, { model: config, preprocessing: defaultPreprocessing({ format: 'image-folder', inputSize: 32 }), classes: Array.from({ length: 10 }, (_, i) => `c${i}`), epoch: 0 }, { nchwcBlock: 16 });
+    const bytes = onnxModelFromLayersModel(
+      model,
+      {
+        model: config,
+        preprocessing: defaultPreprocessing({ format: 'image-folder', inputSize: 32 }),
+        classes: Array.from({ length: 10 }, (_, i) => `c${i}`),
+        epoch: 0,
+      },
+      { nchwcBlock: 16 },
+    );
     model.dispose();
     const optimized = path.join(root, 'optimized-padded.onnx');
     const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', executionProviders: ['cpu'], optimizedModelFilePath: optimized });

@@ -44,7 +44,11 @@ describe('pixelsToNchw', () => {
       const before = tf.memory().numTensors;
       const actual = await pixelsToNchw(pixels, 3, p);
       expect(tf.memory().numTensors).toBe(before);
-      const expected = tf.tidy(() => toModelInput(tf.tensor4d(Float32Array.from(pixels), [3, 12, 12, 3]), p).transpose([0, 3, 1, 2]).dataSync());
+      const expected = tf.tidy(() =>
+        toModelInput(tf.tensor4d(Float32Array.from(pixels), [3, 12, 12, 3]), p)
+          .transpose([0, 3, 1, 2])
+          .dataSync(),
+      );
       expect(actual.length).toBe(3 * 3 * inputSize * inputSize);
       let maxErr = 0;
       for (let i = 0; i < actual.length; i++) maxErr = Math.max(maxErr, Math.abs(actual[i] - expected[i]));
@@ -88,7 +92,11 @@ async function folderCheckpoint(name: string, config: ModelConfig, prep: Partial
 async function calibratedTrainedRun(): Promise<string> {
   const { model, manifest } = await loadCheckpoint(fixture.run);
   const prep = manifest.preprocessing;
-  const data = await loadDataset(fixture.dataset, { storeSize: prep.storeSize, seed: manifest.config.seed, validationFraction: manifest.config.validationFraction });
+  const data = await loadDataset(fixture.dataset, {
+    storeSize: prep.storeSize,
+    seed: manifest.config.seed,
+    validationFraction: manifest.config.validationFraction,
+  });
   const split = data.splits.train;
   calibrateBatchNorms(model, await split.readPixels(Array.from({ length: split.count }, (_, i) => i)), split.count, prep);
   const dir = path.join(root, 'trained-calibrated');

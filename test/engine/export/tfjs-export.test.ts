@@ -54,7 +54,7 @@ function predictWithPlainTfjs(dir: string, inputFile: string, shape: number[]) {
 }
 
 describe('exportTfjs', () => {
-  it('writes a graph model that plain @tensorflow/tfjs loads and runs with the app model\'s logits', async () => {
+  it("writes a graph model that plain @tensorflow/tfjs loads and runs with the app model's logits", async () => {
     const out = path.join(root, 'tfjs');
     const result = await exportTfjs(path.join(root, 'run'), out);
     expect(result.checkpoint).toBe(checkpoint);
@@ -82,7 +82,23 @@ describe('exportTfjs', () => {
     const modelJson = JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8'));
     expect(modelJson.format).toBe('graph-model');
     const ops = new Set((modelJson.modelTopology.node as { op: string }[]).map((n) => n.op));
-    expect([...ops].sort()).toEqual(['AddV2', 'AvgPool', 'BatchMatMulV2', 'BiasAdd', 'ConcatV2', 'Const', 'Conv2D', 'DepthwiseConv2dNative', 'MatMul', 'Mean', 'Pad', 'Placeholder', 'Relu', 'Reshape', 'Transpose']);
+    expect([...ops].sort()).toEqual([
+      'AddV2',
+      'AvgPool',
+      'BatchMatMulV2',
+      'BiasAdd',
+      'ConcatV2',
+      'Const',
+      'Conv2D',
+      'DepthwiseConv2dNative',
+      'MatMul',
+      'Mean',
+      'Pad',
+      'Placeholder',
+      'Relu',
+      'Reshape',
+      'Transpose',
+    ]);
     const prep = JSON.parse(await readFile(path.join(out, 'preprocessing.json'), 'utf8'));
     expect(modelJson.userDefinedMetadata).toEqual(prep);
     expect(prep).toMatchObject({
@@ -170,11 +186,17 @@ describe('export command', () => {
     const ok = cli('export', '--run', checkpoint, '--format', 'tfjs', '--out', out, '--check', '--json');
     expect(ok.code, ok.stderr).toBe(0);
     const report = JSON.parse(ok.stdout);
-    expect(report).toMatchObject({ format: 'tfjs', checkpoint, files: ['weights.bin', 'preprocessing.json', 'example.html', 'model.json'].map((f) => path.join(out, f)) });
+    expect(report).toMatchObject({
+      format: 'tfjs',
+      checkpoint,
+      files: ['weights.bin', 'preprocessing.json', 'example.html', 'model.json'].map((f) => path.join(out, f)),
+    });
     expect(report.check.relativeError).toBeLessThan(1e-4);
     expect(report.check.top1Agreement).toBe(1);
     const human = cli('export', '--run', checkpoint, '--format', 'tfjs', '--out', out);
-    expect(human.stdout).toMatch(/as TensorFlow\.js graph model \(tf\.loadGraphModel\):\n.*weights\.bin\n.*preprocessing\.json\n.*example\.html\n.*model\.json/);
+    expect(human.stdout).toMatch(
+      /as TensorFlow\.js graph model \(tf\.loadGraphModel\):\n.*weights\.bin\n.*preprocessing\.json\n.*example\.html\n.*model\.json/,
+    );
     const bad = cli('export', '--run', checkpoint, '--format', 'torchscript', '--out', path.join(root, 'x'));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe('error: --format must be one of onnx, tfjs; got "torchscript"\n');

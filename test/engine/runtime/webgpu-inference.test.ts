@@ -45,7 +45,7 @@ function relativeError(a: number[], b: number[]): number {
 }
 
 describe('inference on WebGPU (SwiftShader)', () => {
-  it('gives the CPU provider\'s logits for a batch of 4 (relative error < 1e-4)', (context) => {
+  it("gives the CPU provider's logits for a batch of 4 (relative error < 1e-4)", (context) => {
     if (skipReason) return skipUnlessCi(context, skipReason);
     const child = runNode(env, 'test/engine/runtime/logits-on-device.child.ts', checkpoint, '4', 'webgpu', 'cpu');
     expect(child.code, child.stderr).toBe(0);
@@ -68,7 +68,13 @@ describe('inference on WebGPU (SwiftShader)', () => {
     expect(info.code, info.stderr).toBe(0);
     const { devices, autoDevice } = JSON.parse(info.stdout);
     expect(devices.map((d: { name: string }) => d.name)).toEqual(['cuda', 'webgpu', 'cpu']);
-    expect(devices[1]).toEqual({ name: 'webgpu', available: true, adapter: 'SwiftShader', software: true, reason: expect.stringContaining('software adapter') });
+    expect(devices[1]).toEqual({
+      name: 'webgpu',
+      available: true,
+      adapter: 'SwiftShader',
+      software: true,
+      reason: expect.stringContaining('software adapter'),
+    });
     expect(autoDevice).toBe('cpu');
   });
 
@@ -84,7 +90,12 @@ describe('inference on WebGPU (SwiftShader)', () => {
     expect(auto.code, auto.stderr).toBe(0);
     expect(lastLine(auto.stdout)).toEqual({ done: { count: 5, skipped: 0, device: 'cpu', tta: 'none' } });
     // The same classes on both devices.
-    const tops = (stdout: string) => stdout.trim().split('\n').slice(0, -1).map((l) => JSON.parse(l).top[0].label);
+    const tops = (stdout: string) =>
+      stdout
+        .trim()
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => JSON.parse(l).top[0].label);
     expect(tops(onGpu.stdout)).toEqual(tops(auto.stdout));
   });
 });

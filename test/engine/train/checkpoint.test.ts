@@ -76,7 +76,12 @@ describe('checkpoints', () => {
     const optimizer = await sgd.getState();
 
     expect(await latestCheckpoint(run)).toBeNull();
-    for (const [e, s] of [[1, 0], [2, 0], [2, 3], [3, 0]] as const) {
+    for (const [e, s] of [
+      [1, 0],
+      [2, 0],
+      [2, 3],
+      [3, 0],
+    ] as const) {
       await writeCheckpoint(run, { model, manifest: manifest(e), optimizer, state: state(e, s) });
     }
     await mkdir(path.join(run, 'checkpoints', '.tmp-epoch-0004-1-2'), { recursive: true });
@@ -124,13 +129,21 @@ describe('checkpoints', () => {
   it('record a SHA-256 of every file in the manifest and refuse a file whose bytes changed in place', async () => {
     const run = path.join(root, 'checksummed');
     const model = buildShuffleNetV1(modelConfig);
-    const optimizer = { header: { formatVersion: 1 as const, step: 1, momentum: 0.9, weightDecay: 0, entries: [] }, velocities: new Float32Array(1024).fill(0.5) };
+    const optimizer = {
+      header: { formatVersion: 1 as const, step: 1, momentum: 0.9, weightDecay: 0, entries: [] },
+      velocities: new Float32Array(1024).fill(0.5),
+    };
     const dir = await writeCheckpoint(run, { model, manifest: manifest(1), optimizer, state: state(1, 0) });
     model.dispose();
     const written = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as CheckpointManifest;
     const files = (await readdir(dir)).filter((f) => f !== 'manifest.json').sort();
     expect(Object.keys(written.sha256 ?? {}).sort()).toEqual(files);
-    for (const f of files) expect(written.sha256?.[f]).toBe(createHash('sha256').update(await readFile(path.join(dir, f))).digest('hex'));
+    for (const f of files)
+      expect(written.sha256?.[f]).toBe(
+        createHash('sha256')
+          .update(await readFile(path.join(dir, f)))
+          .digest('hex'),
+      );
     (await loadCheckpoint(dir)).model.dispose();
 
     // Momentum buffers damaged in place: same size, other bytes; resuming from them must fail.
@@ -143,7 +156,9 @@ describe('checkpoints', () => {
     );
     await writeFile(optimizerBin, good);
     await rm(path.join(dir, 'train-state.json'));
-    await expect(loadCheckpoint(dir)).rejects.toThrow(`checkpoint ${path.join(dir, 'train-state.json')} is missing: the manifest (written ${written.createdAt}) lists it`);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(
+      `checkpoint ${path.join(dir, 'train-state.json')} is missing: the manifest (written ${written.createdAt}) lists it`,
+    );
   });
 
   it('load a checkpoint written before checksums were recorded, unchecked', async () => {

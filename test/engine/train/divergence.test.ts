@@ -55,37 +55,54 @@ describe('a run at an absurd learning rate', () => {
   it.each([
     { runtime: 'tfjs' as const, skip: false },
     { runtime: 'onnx' as const, skip: !onnx.available },
-  ])('ends as diverged with a remedy and saves no diverged weights ($runtime)', async ({ runtime, skip }) => {
-    if (skip) return console.warn(`Skipping the ONNX Runtime divergence run: ${onnx.available ? '' : onnx.reason}`);
-    const outDir = path.join(root, `run-${runtime}`);
-    const events: TrainEvent[] = [];
-    const config = defaultTrainConfig({
-      dataset,
-      outDir,
-      scale: 0.25,
-      groups: 2,
-      stem: 'cifar',
-      inputSize: 16,
-      epochs: 4,
-      batchSize: 8,
-      lr: 50,
-      warmupEpochs: 0,
-      augment: false,
-      runtime,
-    });
-    const done = await train(config, { onEvent: (e) => events.push(e) });
-    expect(done.status).toBe('diverged');
-    expect(done.divergence?.remedy).toBe('lower the learning rate (try 10 instead of 50)');
-    expect(done.divergence?.epoch).toBe(done.epochsCompleted + 1);
-    // It stopped where it diverged: no later epoch ran, and no checkpoint holds that point.
-    expect(done.epochsCompleted).toBeLessThan(4);
-    expect(events.at(-1)).toEqual(done);
-    if (done.epochsCompleted === 0) expect(existsSync(path.join(outDir, 'checkpoints'))).toBe(false);
-  }, 120_000);
+  ])(
+    'ends as diverged with a remedy and saves no diverged weights ($runtime)',
+    async ({ runtime, skip }) => {
+      if (skip) return console.warn(`Skipping the ONNX Runtime divergence run: ${onnx.available ? '' : onnx.reason}`);
+      const outDir = path.join(root, `run-${runtime}`);
+      const events: TrainEvent[] = [];
+      const config = defaultTrainConfig({
+        dataset,
+        outDir,
+        scale: 0.25,
+        groups: 2,
+        stem: 'cifar',
+        inputSize: 16,
+        epochs: 4,
+        batchSize: 8,
+        lr: 50,
+        warmupEpochs: 0,
+        augment: false,
+        runtime,
+      });
+      const done = await train(config, { onEvent: (e) => events.push(e) });
+      expect(done.status).toBe('diverged');
+      expect(done.divergence?.remedy).toBe('lower the learning rate (try 10 instead of 50)');
+      expect(done.divergence?.epoch).toBe(done.epochsCompleted + 1);
+      // It stopped where it diverged: no later epoch ran, and no checkpoint holds that point.
+      expect(done.epochsCompleted).toBeLessThan(4);
+      expect(events.at(-1)).toEqual(done);
+      if (done.epochsCompleted === 0) expect(existsSync(path.join(outDir, 'checkpoints'))).toBe(false);
+    },
+    120_000,
+  );
 
   it('a sane learning rate on the same data completes', async () => {
     const done = await train(
-      defaultTrainConfig({ dataset, outDir: path.join(root, 'sane'), scale: 0.25, groups: 2, stem: 'cifar', inputSize: 16, epochs: 2, batchSize: 8, lr: 0.05, warmupEpochs: 0, augment: false, runtime: 'tfjs' }),
+      defaultTrainConfig({
+        dataset,
+        outDir: path.join(root, 'sane'),
+        scale: 0.25,
+        groups: 2,
+        stem: 'cifar',
+        inputSize: 16,
+        epochs: 2,
+        batchSize: 8,
+        lr: 0.05,
+        warmupEpochs: 0,
+        augment: false,
+        runtime: 'tfjs',
+      }),
     );
     expect(done.status).toBe('completed');
   }, 120_000);

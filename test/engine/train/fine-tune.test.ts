@@ -45,7 +45,21 @@ beforeAll(async () => {
   const sourceData = path.join(root, 'source-data');
   await makeImageFolder(sourceData, { perClass: 8, size: 16 });
   source = path.join(root, 'source');
-  const done = await train(defaultTrainConfig({ dataset: sourceData, outDir: source, scale: 0.25, groups: 2, stem: 'cifar', inputSize: 16, epochs: 1, batchSize: 8, lr: 0.03, warmupEpochs: 0, runtime: 'tfjs' }));
+  const done = await train(
+    defaultTrainConfig({
+      dataset: sourceData,
+      outDir: source,
+      scale: 0.25,
+      groups: 2,
+      stem: 'cifar',
+      inputSize: 16,
+      epochs: 1,
+      batchSize: 8,
+      lr: 0.03,
+      warmupEpochs: 0,
+      runtime: 'tfjs',
+    }),
+  );
   expect(done.status).toBe('completed');
   // 2 classes x 10: 16 training images (2 steps of 8) and 4 validation images.
   folder = path.join(root, 'folder');
@@ -149,7 +163,10 @@ describe('fine-tuning options', () => {
     const brokenDir = path.join(root, `broken-${runtime}`);
     const stopAt = (epoch: number, step: number) => {
       const controller = new AbortController();
-      return { signal: controller.signal, onEvent: (e: { type: string; epoch?: number; step?: number }) => e.type === 'batch' && e.epoch === epoch && e.step === step && controller.abort() };
+      return {
+        signal: controller.signal,
+        onEvent: (e: { type: string; epoch?: number; step?: number }) => e.type === 'batch' && e.epoch === epoch && e.step === step && controller.abort(),
+      };
     };
     const first = await train(config(brokenDir, options), stopAt(1, 1));
     expect(path.basename(first.checkpoint ?? '')).toBe('epoch-0000-step-000001');
@@ -173,10 +190,14 @@ describe('fine-tuning options', () => {
     await expect(train(config(dir('scratch'), { init: undefined, headOnlyEpochs: 1 }))).rejects.toThrow(
       'headOnlyEpochs 1 trains the head of a model started from another: set init (pretrained or a run folder), or leave it at 0',
     );
-    await expect(train(config(dir('scratch-lr'), { init: 'scratch', backboneLrScale: 0.5 }))).rejects.toThrow(/^backboneLrScale 0.5 slows the backbone of a model started from another/);
+    await expect(train(config(dir('scratch-lr'), { init: 'scratch', backboneLrScale: 0.5 }))).rejects.toThrow(
+      /^backboneLrScale 0.5 slows the backbone of a model started from another/,
+    );
     await expect(train(config(dir('long'), { headOnlyEpochs: 4 }))).rejects.toThrow('headOnlyEpochs must be a whole number from 0 to epochs (3), got 4');
     for (const scale of [0, 1.5, Number.NaN]) {
-      await expect(train(config(dir(`scale-${scale}`), { backboneLrScale: scale }))).rejects.toThrow(`backboneLrScale must be above 0 and at most 1, got ${scale}`);
+      await expect(train(config(dir(`scale-${scale}`), { backboneLrScale: scale }))).rejects.toThrow(
+        `backboneLrScale must be above 0 and at most 1, got ${scale}`,
+      );
     }
   });
 });

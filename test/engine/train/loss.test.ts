@@ -46,7 +46,9 @@ describe('smoothed cross-entropy', () => {
   it('its gradient is softmax minus the smoothed target', () => {
     const l = tf.tensor2d([logits[0]]);
     const y = tf.tensor1d([0], 'int32');
-    const grad = tf.grad((x: tf.Tensor) => smoothedCrossEntropy(x as tf.Tensor2D, y, 0.1))(l).arraySync() as number[][];
+    const grad = tf
+      .grad((x: tf.Tensor) => smoothedCrossEntropy(x as tf.Tensor2D, y, 0.1))(l)
+      .arraySync() as number[][];
     const e = logits[0].map(Math.exp);
     const s = e.reduce((a, b) => a + b, 0);
     const expected = e.map((v, j) => v / s - ((j === 0 ? 0.9 : 0) + 0.1 / 3));

@@ -19,9 +19,24 @@ describe('metrics', () => {
   it('accumulates loss, top-1, top-5, every sample and the misclassified ones', () => {
     const acc = new ClassificationAccumulator(6, 0, true);
     const logits = Float32Array.from([
-      5, 0, 0, 0, 0, 0, // class 0, right
-      0, 1, 2, 3, 4, 5, // true 0: ranked last, outside the top 5
-      0, 0, 3, 0, 0, 0, // true 1: wrong (2) but within the top 5
+      5,
+      0,
+      0,
+      0,
+      0,
+      0, // class 0, right
+      0,
+      1,
+      2,
+      3,
+      4,
+      5, // true 0: ranked last, outside the top 5
+      0,
+      0,
+      3,
+      0,
+      0,
+      0, // true 1: wrong (2) but within the top 5
     ]);
     acc.add(logits, [0, 0, 1], ['a', 'b', 'c']);
     expect(acc.count).toBe(3);

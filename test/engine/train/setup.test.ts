@@ -53,7 +53,9 @@ describe('prepareModel', () => {
   });
 
   it('a GPU named with runtime tfjs is refused: only ONNX Runtime trains on a GPU device', async () => {
-    await expect(prepareModel({ ...base, runtime: 'tfjs', device: 'webgpu' }, ['a', 'b'], null)).rejects.toThrow('device "webgpu" trains on ONNX Runtime, but runtime "tfjs" was asked for');
+    await expect(prepareModel({ ...base, runtime: 'tfjs', device: 'webgpu' }, ['a', 'b'], null)).rejects.toThrow(
+      'device "webgpu" trains on ONNX Runtime, but runtime "tfjs" was asked for',
+    );
   });
 });
 

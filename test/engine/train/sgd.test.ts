@@ -41,11 +41,22 @@ describe('MomentumSgd', () => {
   });
 
   it('restores its state exactly, so two optimizers continue identically', async () => {
-    const make = () => tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
+    const make = () =>
+      tf.variable(
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+      );
     const a = make();
     const b = make();
     const optA = new MomentumSgd([{ name: 'w', variable: a }], { momentum: 0.9, weightDecay: 4e-5 });
-    const grad = (v: tf.Variable) => ({ [v.name]: tf.tensor2d([[0.1, -0.3], [0.7, 0.01]]) });
+    const grad = (v: tf.Variable) => ({
+      [v.name]: tf.tensor2d([
+        [0.1, -0.3],
+        [0.7, 0.01],
+      ]),
+    });
     const gA = grad(a);
     optA.apply(gA, 0.3);
     optA.apply(gA, 0.2);

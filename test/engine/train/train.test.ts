@@ -65,7 +65,10 @@ function maxAbsDiff(a: Float32Array[], b: Float32Array[]): number {
 
 async function epochLines(outDir: string): Promise<Record<string, number>[]> {
   const text = await readFile(path.join(outDir, 'metrics.jsonl'), 'utf8');
-  return text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, number>);
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, number>);
 }
 
 const onnx = onnxRuntimeStatus();
@@ -86,7 +89,15 @@ describe('train', () => {
     expect(tf.memory().numTensors).toBe(before);
 
     const start = events.find((e) => e.type === 'start');
-    expect(start).toMatchObject({ type: 'start', backend: expect.stringMatching(backend), trainCount: 24, validationCount: 6, stepsPerEpoch: 3, microBatchSize: 4, startEpoch: 0 });
+    expect(start).toMatchObject({
+      type: 'start',
+      backend: expect.stringMatching(backend),
+      trainCount: 24,
+      validationCount: 6,
+      stepsPerEpoch: 3,
+      microBatchSize: 4,
+      startEpoch: 0,
+    });
     const epochs = events.filter((e) => e.type === 'epoch');
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     for (const e of epochs) {

@@ -32,7 +32,10 @@ const SOURCE_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 
 async function writeSourceRun(runDir: string, classes: string[]): Promise<tf.LayersModel> {
   const model = buildShuffleNetV1({ ...ARCH, numClasses: classes.length });
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const sgd = new MomentumSgd(model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })), { momentum: 0.9, weightDecay: 0 });
+  const sgd = new MomentumSgd(
+    model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })),
+    { momentum: 0.9, weightDecay: 0 },
+  );
   const config = defaultTrainConfig({ dataset: 'none', outDir: runDir, scale: 0.25, epochs: 1 });
   const manifest: CheckpointManifest = {
     formatVersion: 1,
@@ -45,7 +48,18 @@ async function writeSourceRun(runDir: string, classes: string[]): Promise<tf.Lay
     metrics: [],
     backend: 'test',
   };
-  const state = { formatVersion: 1 as const, epochsCompleted: 1, stepInEpoch: 0, stepsPerEpoch: 1, trainCount: 1, partialLossSum: 0, partialCorrect: 0, partialSeen: 0, bestValAccuracy: 0, elapsedSec: 0 };
+  const state = {
+    formatVersion: 1 as const,
+    epochsCompleted: 1,
+    stepInEpoch: 0,
+    stepsPerEpoch: 1,
+    trainCount: 1,
+    partialLossSum: 0,
+    partialCorrect: 0,
+    partialSeen: 0,
+    bestValAccuracy: 0,
+    elapsedSec: 0,
+  };
   await writeCheckpoint(runDir, { model, manifest, optimizer: await sgd.getState(), state });
   sgd.dispose();
   return model;
@@ -58,7 +72,7 @@ describe('fitSoftmaxHead', () => {
     const features = new Float32Array(n * width);
     const labels = new Int32Array(n);
     let seed = 1;
-    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
     for (let i = 0; i < n; i++) {
       labels[i] = i % 2;
       // Feature 0 carries the class, offset and scaled so the fit's standardisation must be undone.
@@ -68,7 +82,9 @@ describe('fitSoftmaxHead', () => {
     const head = fitSoftmaxHead(features, labels, { classes: 2 });
     let correct = 0;
     for (let i = 0; i < n; i++) {
-      const z = [0, 1].map((k) => head.bias[k] + Array.from({ length: width }, (_, j) => features[i * width + j] * head.kernel[j * 2 + k]).reduce((a, b) => a + b));
+      const z = [0, 1].map(
+        (k) => head.bias[k] + Array.from({ length: width }, (_, j) => features[i * width + j] * head.kernel[j * 2 + k]).reduce((a, b) => a + b),
+      );
       if ((z[1] > z[0] ? 1 : 0) === labels[i]) correct++;
     }
     expect(correct / n).toBeGreaterThan(0.95);
@@ -105,7 +121,9 @@ describe('copyWeightsByName', () => {
     const b = await target.getLayer(LAYER).getWeights()[0].data();
     expect(Array.from(b)).toEqual(Array.from(a));
     const wider = buildShuffleNetV1({ ...ARCH, scale: 0.5, numClasses: 3 });
-    expect(() => copyWeightsByName(source, wider, { source: SOURCE_CLASSES, target: ['x', 'y', 'z'] })).toThrow(/cannot start from that model: its layer \S+ has weights \[.*\] where this model needs/);
+    expect(() => copyWeightsByName(source, wider, { source: SOURCE_CLASSES, target: ['x', 'y', 'z'] })).toThrow(
+      /cannot start from that model: its layer \S+ has weights \[.*\] where this model needs/,
+    );
     for (const m of [source, target, wider]) m.dispose();
   });
 
@@ -116,8 +134,14 @@ describe('copyWeightsByName', () => {
     const report = copyWeightsByName(source, target, { source: SOURCE_CLASSES, target: ['Dogs', 'sunflower', 'car'] });
     expect(report.knownClasses).toEqual(['Dogs', 'car']);
     expect(report.fresh).toEqual([]);
-    const [theirKernel, theirBias] = source.getLayer('classifier').getWeights().map((w) => w.arraySync()) as [number[][], number[]];
-    const [kernel, bias] = target.getLayer('classifier').getWeights().map((w) => w.arraySync()) as [number[][], number[]];
+    const [theirKernel, theirBias] = source
+      .getLayer('classifier')
+      .getWeights()
+      .map((w) => w.arraySync()) as [number[][], number[]];
+    const [kernel, bias] = target
+      .getLayer('classifier')
+      .getWeights()
+      .map((w) => w.arraySync()) as [number[][], number[]];
     const column = (m: number[][], k: number) => m.map((row) => row[k]);
     expect(column(kernel, 0)).toEqual(column(theirKernel, 5)); // dog
     expect(column(kernel, 2)).toEqual(column(theirKernel, 1)); // automobile
@@ -132,7 +156,12 @@ describe('linearProbe', () => {
     const data = path.join(dir, 'folder');
     await makeImageFolder(data, { perClass: 10, size: 32 });
     const source = path.join(dir, 'source-run');
-    (await writeSourceRun(source, Array.from({ length: 10 }, (_, i) => `c${i}`))).dispose();
+    (
+      await writeSourceRun(
+        source,
+        Array.from({ length: 10 }, (_, i) => `c${i}`),
+      )
+    ).dispose();
     const out = path.join(dir, 'probe-run');
     const result = await linearProbe({ dataset: data, outDir: out, from: source });
     expect(result.classes).toEqual(['circle', 'plain', 'stripes']);
