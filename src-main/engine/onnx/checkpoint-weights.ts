@@ -72,7 +72,10 @@ export async function readCheckpointWeights(dir: string): Promise<CheckpointWeig
     let offset = 0;
     for (const spec of group.weights) {
       if (spec.dtype !== 'float32' || spec.quantization) {
-        throw new UserError(`${jsonPath}: weight ${spec.name} is ${spec.dtype}${spec.quantization ? ' (quantized)' : ''}; only float32 weights can be exported`, 'model-corrupt');
+        throw new UserError(
+          `${jsonPath}: weight ${spec.name} is ${spec.dtype}${spec.quantization ? ' (quantized)' : ''}; only float32 weights can be exported`,
+          'model-corrupt',
+        );
       }
       const count = spec.shape.reduce((a, b) => a * b, 1);
       if (offset + count * 4 > bytes.byteLength) {

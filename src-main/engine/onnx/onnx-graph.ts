@@ -213,7 +213,10 @@ export function buildOnnxGraph(config: ModelConfig, ckpt: CheckpointWeights, opt
 
   const unused = g.unusedWeights();
   if (unused.length > 0) {
-    throw new UserError(`The checkpoint has weights the model settings do not use (${unused.slice(0, 3).join(', ')}${unused.length > 3 ? ', ...' : ''})`, 'model-corrupt');
+    throw new UserError(
+      `The checkpoint has weights the model settings do not use (${unused.slice(0, 3).join(', ')}${unused.length > 3 ? ', ...' : ''})`,
+      'model-corrupt',
+    );
   }
   return {
     nodes: g.nodes,

@@ -38,9 +38,7 @@ interface OrtModule {
   listSupportedBackends?: () => { name: string; bundled: boolean }[];
 }
 
-export type OnnxStatus =
-  | { available: true; version: string; cudaInstalled: boolean; webgpuBundled: boolean }
-  | { available: false; reason: string };
+export type OnnxStatus = { available: true; version: string; cudaInstalled: boolean; webgpuBundled: boolean } | { available: false; reason: string };
 
 /** The execution providers the app uses (listed once, in contract/devices.ts). */
 export type { OnnxDevice };
@@ -127,8 +125,14 @@ export interface OnnxSession<Provider extends OnnxDevice = OnnxDevice> {
  * session used now and then).
  * @throws Error when onnxruntime-node is not available, the model is invalid or `device` does not open it
  */
-export async function createOnnxSession(model: string | Uint8Array, options?: { threads?: number; memoryArena?: boolean }): Promise<OnnxSession<'cuda' | 'cpu'>>;
-export async function createOnnxSession(model: string | Uint8Array, options: { threads?: number; memoryArena?: boolean; device?: OnnxDevice }): Promise<OnnxSession>;
+export async function createOnnxSession(
+  model: string | Uint8Array,
+  options?: { threads?: number; memoryArena?: boolean },
+): Promise<OnnxSession<'cuda' | 'cpu'>>;
+export async function createOnnxSession(
+  model: string | Uint8Array,
+  options: { threads?: number; memoryArena?: boolean; device?: OnnxDevice },
+): Promise<OnnxSession>;
 export async function createOnnxSession(
   model: string | Uint8Array,
   options: { threads?: number; memoryArena?: boolean; device?: OnnxDevice } = {},

@@ -29,7 +29,11 @@ export class DeviceSession implements StepRunner {
    * Opens the fixed-size graph on `device` (the any-size one when first run, as a replica does).
    * @throws Error when the device's provider cannot open the graph (no fallback to the CPU)
    */
-  static async open(device: GpuDevice, graphs: Record<ReplicaGraph, Uint8Array>, weights: { buffer: SharedArrayBuffer; layout: SharedParam[] }): Promise<DeviceSession> {
+  static async open(
+    device: GpuDevice,
+    graphs: Record<ReplicaGraph, Uint8Array>,
+    weights: { buffer: SharedArrayBuffer; layout: SharedParam[] },
+  ): Promise<DeviceSession> {
     const runner = new DeviceSession(device, graphs, { shared: new Float32Array(weights.buffer), layout: weights.layout });
     await runner.reopen(graphs);
     return runner;

@@ -56,7 +56,11 @@ export class GradGraph extends GraphWriter {
     let name = this.constants.get(key);
     if (!name) {
       name = this.fresh('ints');
-      this.constant(name, [values.length], BigInt64Array.from(values, (v) => BigInt(v)));
+      this.constant(
+        name,
+        [values.length],
+        BigInt64Array.from(values, (v) => BigInt(v)),
+      );
       this.constants.set(key, name);
     }
     return name;

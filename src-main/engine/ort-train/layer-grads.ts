@@ -48,10 +48,20 @@ function convInputGrad(g: GradGraph, dy: string, w: string, c: number, stride: n
 function kernelGradConv(g: GradGraph, x: Act, dy: string, stride: number, pads: [number, number], outSize: number, depthwise: boolean): string {
   // Taps reach stride * (out - 1) + 2 - pb at most; pad only as far as that.
   const padEnd = stride * (outSize - 1) + 2 - pads[0] - (x.size - 1);
-  const attributes = (groups: number) => ({ group: groups, kernel_shape: [outSize, outSize], dilations: [stride, stride], pads: [pads[0], pads[0], padEnd, padEnd] });
+  const attributes = (groups: number) => ({
+    group: groups,
+    kernel_shape: [outSize, outSize],
+    dilations: [stride, stride],
+    pads: [pads[0], pads[0], padEnd, padEnd],
+  });
   if (depthwise && g.batch !== null) {
     const planes = g.batch * x.channels;
-    const perPlane = g.op('Conv', [g.reshape(x.value, [1, planes, x.size, x.size]), g.reshape(dy, [planes, 1, outSize, outSize])], attributes(planes), 'kernel_grad');
+    const perPlane = g.op(
+      'Conv',
+      [g.reshape(x.value, [1, planes, x.size, x.size]), g.reshape(dy, [planes, 1, outSize, outSize])],
+      attributes(planes),
+      'kernel_grad',
+    );
     return g.op('ReduceSum', [g.reshape(perPlane, [g.batch, x.channels, 9]), g.ints([0])], { keepdims: 0 });
   }
   const swapped = g.transpose(x.value, [1, 0, 2, 3]);
@@ -88,7 +98,12 @@ function pointwiseKernelGrad(g: GradGraph, x: Act, dy: string, groups: number, c
   const ci = x.channels / groups;
   const pixels = x.size * x.size;
   if (co * ci < pixels * (co + ci)) {
-    const perImage = g.op('MatMul', [g.reshape(dy, [0, groups, co, pixels]), g.transpose(g.reshape(x.value, [0, groups, ci, pixels]), [0, 1, 3, 2])], undefined, 'pw_dw');
+    const perImage = g.op(
+      'MatMul',
+      [g.reshape(dy, [0, groups, co, pixels]), g.transpose(g.reshape(x.value, [0, groups, ci, pixels]), [0, 1, 3, 2])],
+      undefined,
+      'pw_dw',
+    );
     return g.op('ReduceSum', [perImage, g.ints([0])], { keepdims: 0 });
   }
   const regroup = (v: string, channels: number) => g.reshape(g.transpose(g.reshape(v, [0, groups, channels, pixels]), [1, 2, 0, 3]), [groups, channels, -1]);
@@ -202,7 +217,14 @@ export function batchNorm(g: GradGraph, x: Act, gamma: string, beta: string, eps
  * Inference-mode batch norm with constant moving statistics `[c]` each, and no gradient: the frozen
  * backbone of a head-only phase (step/fine-tune.ts) normalises as the model predicts.
  */
-export function frozenBatchNorm(g: GradGraph, x: Act, gamma: string, beta: string, stats: { mean: Float32Array; variance: Float32Array }, epsilon: number): Act {
+export function frozenBatchNorm(
+  g: GradGraph,
+  x: Act,
+  gamma: string,
+  beta: string,
+  stats: { mean: Float32Array; variance: Float32Array },
+  epsilon: number,
+): Act {
   const mean = g.floats(stats.mean, 'moving_mean');
   const variance = g.floats(stats.variance, 'moving_variance');
   return { ...x, value: g.op('BatchNormalization', [x.value, gamma, beta, mean, variance], { epsilon: { float: epsilon } }, 'bn_frozen') };
@@ -221,8 +243,7 @@ export function relu(g: GradGraph, x: Act): Act {
 /** NCHW channel shuffle `[n, g, c/g, h, w]` -> swap axes 1, 2 (as the ChannelShuffle layer); its gradient is the inverse swap. */
 export function channelShuffle(g: GradGraph, x: Act, groups: number): Act {
   const { channels: c, size } = x;
-  const swap = (v: string, first: number) =>
-    g.reshape(g.transpose(g.reshape(v, [0, first, c / first, size, size]), [0, 2, 1, 3, 4]), [0, c, size, size]);
+  const swap = (v: string, first: number) => g.reshape(g.transpose(g.reshape(v, [0, first, c / first, size, size]), [0, 2, 1, 3, 4]), [0, c, size, size]);
   const y = swap(x.value, groups);
   g.onBackward(() => {
     const dy = g.grad(y);

@@ -180,7 +180,19 @@ export class OnnxTrainer implements Trainer {
     const weights = { buffer, layout };
     const gpu = await trainingGpu(requestedDevice(sizes.device));
     const pool = gpu ? await DeviceSession.open(gpu, graphsOf(headOnly), weights) : await ReplicaPool.open(count, graphsOf(headOnly), weights);
-    return new OnnxTrainer(model, pool, modelConfig.numClasses, microBatchSize, params, stats, sgd, variables, `onnxruntime-node ${status.version}`, graphsOf, headOnly);
+    return new OnnxTrainer(
+      model,
+      pool,
+      modelConfig.numClasses,
+      microBatchSize,
+      params,
+      stats,
+      sgd,
+      variables,
+      `onnxruntime-node ${status.version}`,
+      graphsOf,
+      headOnly,
+    );
   }
 
   /** What runs the steps, for people: `onnxruntime-node 1.30.0 (cpu, 2 replicas)`, `onnxruntime-node 1.30.0 (webgpu)`. */

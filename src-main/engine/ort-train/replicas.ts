@@ -66,7 +66,11 @@ export class ReplicaPool implements StepRunner {
    * @param graphs ONNX bytes of the training graph for the usual micro-batch size (`fixed`) and for any size (`any`)
    * @throws Error when a worker cannot start or ONNX Runtime cannot open the graph
    */
-  static async open(count: number, graphs: Record<ReplicaGraph, Uint8Array>, weights: { buffer: SharedArrayBuffer; layout: SharedParam[] }): Promise<ReplicaPool> {
+  static async open(
+    count: number,
+    graphs: Record<ReplicaGraph, Uint8Array>,
+    weights: { buffer: SharedArrayBuffer; layout: SharedParam[] },
+  ): Promise<ReplicaPool> {
     const threads = Math.max(1, Math.floor(os.availableParallelism() / count));
     const replicas = Array.from({ length: count }, () => new Replica(threads));
     try {

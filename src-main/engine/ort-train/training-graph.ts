@@ -124,7 +124,12 @@ class NetworkBuilder {
  * @param frozen for a head-only pass: the backbone's moving statistics; its outputs are then `logits`
  *   and the gradients of the classifier's two weights
  */
-export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: string) => number, batch: number | null = null, frozen: FrozenBackbone | null = null): TrainingGraph {
+export function buildTrainingGraph(
+  config: ModelConfig,
+  epsilon: (bnLayer: string) => number,
+  batch: number | null = null,
+  frozen: FrozenBackbone | null = null,
+): TrainingGraph {
   const net = describeShuffleNet(config);
   const builder = new NetworkBuilder(epsilon, batch, frozen);
   const g = builder.g;
@@ -153,7 +158,9 @@ export function buildTrainingGraph(config: ModelConfig, epsilon: (bnLayer: strin
     model: {
       producerName: 'shufflenet-studio',
       producerVersion: '1',
-      docString: frozen ? 'ShuffleNetV1 head-only training pass: frozen backbone in inference mode, the head\'s gradients' : 'ShuffleNetV1 training pass: forward, label-smoothed cross-entropy, backward',
+      docString: frozen
+        ? "ShuffleNetV1 head-only training pass: frozen backbone in inference mode, the head's gradients"
+        : 'ShuffleNetV1 training pass: forward, label-smoothed cross-entropy, backward',
       graphName: 'shufflenet_v1_training',
       nodes: g.nodes,
       initializers: g.initializers,

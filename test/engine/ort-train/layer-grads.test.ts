@@ -55,7 +55,12 @@ async function compare(c: LayerCase, batch: number, channels: number, size: numb
   const ws = c.weightShapes.map((shape, i) => tf.randomNormal(shape, 1, 0.5, 'float32', 2 + i));
   const ySize = (c.reference(x, ws) as tf.Tensor4D).shape;
   const rt = tf.randomNormal(ySize, 0, 1, 'float32', 9) as tf.Tensor4D;
-  const grads = tf.grads((...args: tf.Tensor[]) => c.reference(args[0] as tf.Tensor4D, args.slice(1)).mul(rt).sum())([x, ...ws]);
+  const grads = tf.grads((...args: tf.Tensor[]) =>
+    c
+      .reference(args[0] as tf.Tensor4D, args.slice(1))
+      .mul(rt)
+      .sum(),
+  )([x, ...ws]);
 
   const nchw = (t: tf.Tensor) => tf.tidy(() => t.transpose([0, 3, 1, 2]).dataSync() as Float32Array);
   const feeds: Parameters<typeof runOnnxNamed>[1] = {
@@ -71,7 +76,13 @@ async function compare(c: LayerCase, batch: number, channels: number, size: numb
   return errors;
 }
 
-const padOne = (x: tf.Tensor4D) => tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+const padOne = (x: tf.Tensor4D) =>
+  tf.pad(x, [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ]);
 
 describe.skipIf(!onnx.available)('ONNX layer gradients against tfjs cpu', () => {
   // Even and odd sizes: an odd input leaves one row and column past the last stride-2 window.
@@ -85,16 +96,16 @@ describe.skipIf(!onnx.available)('ONNX layer gradients against tfjs cpu', () => 
         reference: (x, [w]) => tf.depthwiseConv2d(padOne(x), w as tf.Tensor4D, stride as 1 | 2, 'valid'),
         weightShapes: [[3, 3, 6, 1]],
       },
-      3, 6, size, fixed,
+      3,
+      6,
+      size,
+      fixed,
     );
     for (const { name, error } of errors) expect(error, name).toBeLessThan(1e-5);
   });
 
   it.each(sizes)('3x3 stride-2 average pool over one pixel of zeros, %i px', async (size) => {
-    const errors = await compare(
-      { build: (g, x) => L.avgPool(g, x), reference: (x) => tf.avgPool(padOne(x), 3, 2, 'valid'), weightShapes: [] },
-      2, 5, size,
-    );
+    const errors = await compare({ build: (g, x) => L.avgPool(g, x), reference: (x) => tf.avgPool(padOne(x), 3, 2, 'valid'), weightShapes: [] }, 2, 5, size);
     expect(errors[0].error).toBeLessThan(1e-5);
   });
 
@@ -124,7 +135,9 @@ describe.skipIf(!onnx.available)('ONNX layer gradients against tfjs cpu', () => 
           },
           weightShapes: [[1, 1, 6 / groups, cout]],
         },
-        3, 6, size,
+        3,
+        6,
+        size,
       );
       for (const { name, error } of errors) expect(error, `${name} at ${size} px`).toBeLessThan(1e-5);
     }
@@ -140,7 +153,9 @@ describe.skipIf(!onnx.available)('ONNX layer gradients against tfjs cpu', () => 
         },
         weightShapes: [[5], [5]],
       },
-      4, 5, size,
+      4,
+      5,
+      size,
     );
     for (const { name, error } of errors) expect(error, name).toBeLessThan(1e-5);
   });
@@ -152,7 +167,9 @@ describe.skipIf(!onnx.available)('ONNX layer gradients against tfjs cpu', () => 
         reference: (x) => new ChannelShuffle({ groups: 3 }).apply(tf.relu(x)) as tf.Tensor4D,
         weightShapes: [],
       },
-      2, 6, 4,
+      2,
+      6,
+      4,
     );
     expect(errors[0].error).toBeLessThan(1e-6);
   });
@@ -171,7 +188,9 @@ describe.skipIf(!onnx.available)('ONNX layer gradients against tfjs cpu', () => 
         reference: (x, [w]) => tf.conv2d(x, w as tf.Tensor4D, stride as 1 | 2, 'same'),
         weightShapes: [[3, 3, 3, 5]],
       },
-      2, 3, size,
+      2,
+      3,
+      size,
     );
     expect(errors.map((e) => e.name)).toEqual(['dw0']);
     expect(errors[0].error).toBeLessThan(1e-5);

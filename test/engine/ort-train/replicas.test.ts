@@ -8,7 +8,14 @@ import { encodeOnnxModel } from '../../../src-main/engine/onnx/onnx-proto';
 import type { ReplicaReply, ReplicaRequest, SharedParam } from '../../../src-main/engine/ort-train/replica-protocol';
 import { ReplicaPool } from '../../../src-main/engine/ort-train/replicas';
 import { maxTrainingReplicas } from '../../../src-main/engine/step/replica-count';
-import { buildTrainingGraph, TRAIN_GRAD_SCALE, TRAIN_INPUT, TRAIN_INV_BATCH, TRAIN_LOGITS, TRAIN_TARGET } from '../../../src-main/engine/ort-train/training-graph';
+import {
+  buildTrainingGraph,
+  TRAIN_GRAD_SCALE,
+  TRAIN_INPUT,
+  TRAIN_INV_BATCH,
+  TRAIN_LOGITS,
+  TRAIN_TARGET,
+} from '../../../src-main/engine/ort-train/training-graph';
 import { createOnnxSession, onnxRuntimeStatus, runOnnxNamed } from '../../../src-main/engine/onnx/onnx-runtime';
 import type { ModelConfig } from '../../../src-main/engine/types';
 

@@ -15,7 +15,14 @@ import { encodeOnnxModel } from '../../../src-main/engine/onnx/onnx-proto';
 import { createOnnxSession, runOnnxNamed } from '../../../src-main/engine/onnx/onnx-runtime';
 import { DeviceSession } from '../../../src-main/engine/ort-train/device-session';
 import { OnnxTrainer } from '../../../src-main/engine/ort-train/onnx-trainer';
-import { buildTrainingGraph, gradOutput, TRAIN_GRAD_SCALE, TRAIN_INPUT, TRAIN_INV_BATCH, TRAIN_TARGET } from '../../../src-main/engine/ort-train/training-graph';
+import {
+  buildTrainingGraph,
+  gradOutput,
+  TRAIN_GRAD_SCALE,
+  TRAIN_INPUT,
+  TRAIN_INV_BATCH,
+  TRAIN_TARGET,
+} from '../../../src-main/engine/ort-train/training-graph';
 import { MomentumSgd } from '../../../src-main/engine/step/sgd';
 import { withSeededRandom } from '../../../src-main/engine/train/seeded-init';
 import type { ModelConfig, Preprocessing, TrainEvent } from '../../../src-main/engine/types';
@@ -79,7 +86,9 @@ if (mode === 'grads') {
   await cpu.release();
   const tensors = graph.params.map(({ name }) => compare(name, onGpu[gradOutput(name)], onCpu[gradOutput(name)]));
   // The other outputs too: logits, and the batch statistics that the moving averages take.
-  const others = Object.keys(onCpu).filter((name) => !graph.params.some((p) => gradOutput(p.name) === name)).map((name) => compare(name, onGpu[name], onCpu[name]));
+  const others = Object.keys(onCpu)
+    .filter((name) => !graph.params.some((p) => gradOutput(p.name) === name))
+    .map((name) => compare(name, onGpu[name], onCpu[name]));
   process.stdout.write(`${JSON.stringify({ tensors, others, gpuMs, weights: total })}\n`);
 } else if (mode === 'steps') {
   const prep: Preprocessing = { storeSize: 16, inputSize: 16, fit: 'cover', mean: [0.49, 0.48, 0.45], std: [0.25, 0.24, 0.26] };
@@ -89,7 +98,10 @@ if (mode === 'grads') {
   for (const device of ['webgpu', 'cpu'] as const) {
     const model = withSeededRandom(7, () => buildShuffleNetV1(config));
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const sgd = new MomentumSgd(model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })), { momentum: 0.9, weightDecay: 5e-4 });
+    const sgd = new MomentumSgd(
+      model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })),
+      { momentum: 0.9, weightDecay: 5e-4 },
+    );
     // Two micro-batches of 4: one session runs both in turn on webgpu, two replicas on the cpu.
     const trainer = await OnnxTrainer.create(model, config, variables, sgd, { batchSize: batch, microBatchSize: 4, device });
     const losses: number[] = [];
@@ -108,7 +120,19 @@ if (mode === 'grads') {
   const dataset = path.join(dir, 'data');
   await makeImageFolder(dataset, { classes: ['a', 'b'], perClass: 10, size: 16 });
   const trainConfig = (out: string, device: 'cpu' | 'webgpu') =>
-    defaultTrainConfig({ dataset, outDir: path.join(dir, out), scale: 0.25, inputSize: 16, epochs: 2, batchSize: 8, lr: 0.01, warmupEpochs: 0, runtime: 'onnx', seed: 5, device });
+    defaultTrainConfig({
+      dataset,
+      outDir: path.join(dir, out),
+      scale: 0.25,
+      inputSize: 16,
+      epochs: 2,
+      batchSize: 8,
+      lr: 0.01,
+      warmupEpochs: 0,
+      runtime: 'onnx',
+      seed: 5,
+      device,
+    });
   const other = { cpu: 'webgpu', webgpu: 'cpu' } as const;
   /** The run's start and epoch events, on `first`, then (when given) stopped after epoch 1 and resumed on `second`. */
   const run = async (out: string, first: 'cpu' | 'webgpu', second?: 'cpu' | 'webgpu') => {

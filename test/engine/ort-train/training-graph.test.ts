@@ -74,52 +74,73 @@ describe.skipIf(!onnx.available)('ONNX training graph', () => {
     { stem: 'cifar' as const, size: 16, groups: 3 as const, batch: 4, fixed: true },
     { stem: 'cifar' as const, size: 20, groups: 1 as const, batch: 4, fixed: false },
     { stem: 'imagenet' as const, size: 44, groups: 2 as const, batch: 8, fixed: true },
-  ])('matches tfjs cpu gradients and batch statistics ($stem stem, $size px, groups $groups, fixed batch $fixed)', async ({ stem, size, groups, batch, fixed }) => {
-    const config = modelConfig(stem, size, groups);
-    const model = withSeededRandom(3, () => buildShuffleNetV1(config));
-    const graph = buildTrainingGraph(config, epsilonOf(model), fixed ? batch : null);
-    const session = await createOnnxSession(encodeOnnxModel(graph.model), { threads: 2 });
-    const x = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
-    const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 5), 'int32');
-    const target = tf.tidy(() => tf.oneHot(labels, 5).toFloat().mul(0.9).add(0.1 / 5));
-    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { grads, value } = tf.variableGrads(() => smoothedCrossEntropy(model.apply(x, { training: true }) as tf.Tensor2D, labels, 0.1), variables);
+  ])(
+    'matches tfjs cpu gradients and batch statistics ($stem stem, $size px, groups $groups, fixed batch $fixed)',
+    async ({ stem, size, groups, batch, fixed }) => {
+      const config = modelConfig(stem, size, groups);
+      const model = withSeededRandom(3, () => buildShuffleNetV1(config));
+      const graph = buildTrainingGraph(config, epsilonOf(model), fixed ? batch : null);
+      const session = await createOnnxSession(encodeOnnxModel(graph.model), { threads: 2 });
+      const x = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+      const labels = tf.tensor1d(
+        Array.from({ length: batch }, (_, i) => i % 5),
+        'int32',
+      );
+      const target = tf.tidy(() =>
+        tf
+          .oneHot(labels, 5)
+          .toFloat()
+          .mul(0.9)
+          .add(0.1 / 5),
+      );
+      const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { grads, value } = tf.variableGrads(() => smoothedCrossEntropy(model.apply(x, { training: true }) as tf.Tensor2D, labels, 0.1), variables);
 
-    const feeds: Parameters<typeof runOnnxNamed>[1] = {
-      [TRAIN_INPUT]: { data: tf.tidy(() => x.transpose([0, 3, 1, 2]).dataSync() as Float32Array), dims: [batch, 3, size, size] },
-      [TRAIN_TARGET]: { data: target.dataSync() as Float32Array, dims: [batch, 5] },
-      [TRAIN_GRAD_SCALE]: { data: Float32Array.of(1 / batch), dims: [1] },
-      [TRAIN_INV_BATCH]: { data: Float32Array.of(1 / batch), dims: [1] },
-    };
-    const variableOf = new Map(model.trainableWeights.map((w, i) => [w.originalName, variables[i]]));
-    for (const p of graph.params) feeds[p.name] = { data: variableOf.get(p.name)!.dataSync() as Float32Array, dims: p.shape };
-    const out = await runOnnxNamed(session, feeds);
-    await session.release();
+      const feeds: Parameters<typeof runOnnxNamed>[1] = {
+        [TRAIN_INPUT]: { data: tf.tidy(() => x.transpose([0, 3, 1, 2]).dataSync() as Float32Array), dims: [batch, 3, size, size] },
+        [TRAIN_TARGET]: { data: target.dataSync() as Float32Array, dims: [batch, 5] },
+        [TRAIN_GRAD_SCALE]: { data: Float32Array.of(1 / batch), dims: [1] },
+        [TRAIN_INV_BATCH]: { data: Float32Array.of(1 / batch), dims: [1] },
+      };
+      const variableOf = new Map(model.trainableWeights.map((w, i) => [w.originalName, variables[i]]));
+      for (const p of graph.params) feeds[p.name] = { data: variableOf.get(p.name)!.dataSync() as Float32Array, dims: p.shape };
+      const out = await runOnnxNamed(session, feeds);
+      await session.release();
 
-    expect(graph.params.map((p) => p.name).sort()).toEqual([...variableOf.keys()].sort());
-    const gradError = relativeError(graph.params.map((p) => [out[gradOutput(p.name)], grads[variableOf.get(p.name)!.name].dataSync()]));
-    expect(gradError).toBeLessThan(1e-4);
-    const logits = tf.tidy(() => (model.apply(x, { training: true }) as tf.Tensor).dataSync());
-    expect(relativeError([[out[TRAIN_LOGITS], logits]])).toBeLessThan(1e-5);
-    const loss = tf.tidy(() => smoothedCrossEntropy(tf.tensor2d(out[TRAIN_LOGITS], [batch, 5]), labels, 0.1).dataSync()[0]);
-    expect(loss).toBeCloseTo(value.dataSync()[0], 5);
+      expect(graph.params.map((p) => p.name).sort()).toEqual([...variableOf.keys()].sort());
+      const gradError = relativeError(graph.params.map((p) => [out[gradOutput(p.name)], grads[variableOf.get(p.name)!.name].dataSync()]));
+      expect(gradError).toBeLessThan(1e-4);
+      const logits = tf.tidy(() => (model.apply(x, { training: true }) as tf.Tensor).dataSync());
+      expect(relativeError([[out[TRAIN_LOGITS], logits]])).toBeLessThan(1e-5);
+      const loss = tf.tidy(() => smoothedCrossEntropy(tf.tensor2d(out[TRAIN_LOGITS], [batch, 5]), labels, 0.1).dataSync()[0]);
+      expect(loss).toBeCloseTo(value.dataSync()[0], 5);
 
-    // The stem's batch statistics against tf.moments of the stem conv's output.
-    const stemOut = tf.tidy(() => {
-      const conv = model.getLayer('stem.conv');
-      const { mean, variance } = tf.moments(conv.apply(x) as tf.Tensor, [0, 1, 2]);
-      return [mean.dataSync(), variance.dataSync()];
-    });
-    expect(relativeError([[out[meanOutput('stem.bn')], stemOut[0]], [out[varianceOutput('stem.bn')], stemOut[1]]])).toBeLessThan(1e-5);
-    tf.dispose([x, labels, target, value, ...Object.values(grads)]);
-    model.dispose();
-  });
+      // The stem's batch statistics against tf.moments of the stem conv's output.
+      const stemOut = tf.tidy(() => {
+        const conv = model.getLayer('stem.conv');
+        const { mean, variance } = tf.moments(conv.apply(x) as tf.Tensor, [0, 1, 2]);
+        return [mean.dataSync(), variance.dataSync()];
+      });
+      expect(
+        relativeError([
+          [out[meanOutput('stem.bn')], stemOut[0]],
+          [out[varianceOutput('stem.bn')], stemOut[1]],
+        ]),
+      ).toBeLessThan(1e-5);
+      tf.dispose([x, labels, target, value, ...Object.values(grads)]);
+      model.dispose();
+    },
+  );
 
   // The second case is a fine-tune's (step/fine-tune.ts): head-only steps (the backbone frozen in
   // inference mode, another graph), then a full one with the backbone at a quarter of the rate.
   it.each([
     { name: 'full steps', headOnly: [false, false], lrScale: undefined },
-    { name: 'head-only steps, then a full one with a backbone rate scale', headOnly: [true, true, false], lrScale: (name: string) => (name.startsWith('classifier/') ? 1 : 0.25) },
+    {
+      name: 'head-only steps, then a full one with a backbone rate scale',
+      headOnly: [true, true, false],
+      lrScale: (name: string) => (name.startsWith('classifier/') ? 1 : 0.25),
+    },
   ])('OnnxTrainer takes the same SGD steps as the tfjs trainer, moving statistics and velocities included: $name', async ({ headOnly, lrScale }) => {
     const config = modelConfig('cifar', 16, 3);
     const prep: Preprocessing = { storeSize: 16, inputSize: 16, fit: 'cover', mean: [0.49, 0.48, 0.45], std: [0.25, 0.24, 0.26] };
@@ -127,7 +148,10 @@ describe.skipIf(!onnx.available)('ONNX training graph', () => {
       const model = withSeededRandom(11, () => buildShuffleNetV1(config));
       randomizeBatchNorms(model, 5);
       const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-      const sgd = new MomentumSgd(model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })), { momentum: 0.9, weightDecay: 1e-3, lrScale });
+      const sgd = new MomentumSgd(
+        model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: variables[i] })),
+        { momentum: 0.9, weightDecay: 1e-3, lrScale },
+      );
       return { model, variables, sgd };
     };
     const reference = make();
@@ -138,7 +162,7 @@ describe.skipIf(!onnx.available)('ONNX training graph', () => {
     // runs too). Later steps drift apart as float32 rounding compounds (as it does between tfjs's
     // own backends); by the third step the velocities of this tiny model differ by a few percent.
     let seed = 1;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     for (let step = 0; step < headOnly.length; step++) {
       const n = step % 2 === 0 ? 8 : 7;
       const pixels = Uint8Array.from({ length: n * 16 * 16 * 3 }, () => Math.floor(random() * 256));
