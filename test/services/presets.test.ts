@@ -19,6 +19,10 @@ import { PRESETS } from '../../src-main/services/presets';
  */
 const CIFAR = path.resolve(__dirname, '../../../shared/datasets/cifar10/cifar-10-batches-bin');
 const FOLDER = path.resolve(__dirname, '../../../shared/datasets/folder-sample');
+if (!existsSync(CIFAR) || !existsSync(FOLDER))
+  console.warn(
+    `presets.test: ${existsSync(CIFAR) ? '' : `${CIFAR} not found (the CIFAR-10 presets skip) `}${existsSync(FOLDER) ? '' : `${FOLDER} not found (Small image folder skips)`}`,
+  );
 
 let root: string;
 beforeAll(async () => {
