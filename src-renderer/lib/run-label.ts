@@ -1,12 +1,16 @@
 import type { Run } from '../api/types';
 import { percent } from './format';
 
+/** A run in a sentence or a picker, the one way the views name it: `Run “pets #2”`. */
+export function runName(run: Pick<Run, 'name'>): string {
+  return `Run “${run.name}”`;
+}
+
 /**
- * A run in a picker or a sentence: `Run “pets #2” (91.0% val.)`. The name as the Training view's
- * run list and start-from picker write it, with the best validation accuracy as the Evaluation
- * view's checkpoint picker writes it, so a person can tell two runs of one dataset apart.
+ * A run where two runs of one dataset must be told apart: `Run “pets #2” (91.0% val.)`, with the
+ * best validation accuracy as the Evaluation view's checkpoint picker writes it.
  */
 export function runLabel(run: Pick<Run, 'name' | 'bestValAccuracy'>): string {
   const accuracy = run.bestValAccuracy == null ? '' : ` (${percent(run.bestValAccuracy)} val.)`;
-  return `Run “${run.name}”${accuracy}`;
+  return `${runName(run)}${accuracy}`;
 }

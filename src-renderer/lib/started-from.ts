@@ -1,4 +1,5 @@
 import type { Run } from '../api/types';
+import { runName } from './run-label';
 
 /**
  * What a run started from, in words, for the run list and the run's settings: scratch, the
@@ -11,7 +12,7 @@ export function startedFrom(config: Run['config'], runs: readonly Pick<Run, 'id'
       ? 'Scratch'
       : init === 'pretrained'
         ? 'Pretrained (CIFAR-10)'
-        : `Run “${runs.find((r) => r.id === init)?.name ?? `#${init}`}”`;
+        : runName({ name: runs.find((r) => r.id === init)?.name ?? `#${init}` });
   if (init === undefined || init === 'scratch') return { source, tuning: null };
   if (config.linearProbe) return { source, tuning: 'quick fit: new head only' };
   const parts = [

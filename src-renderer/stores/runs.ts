@@ -5,6 +5,7 @@ import { appendStep, joinSteps, stepX } from '../../src-main/contract/step-point
 import { trainConfigSchema } from '../../src-main/contract/schemas/train-config';
 import { useApiClient } from '../api/studio-client';
 import type { BatchMetrics, EpochMetrics, Payload, Preset, Run, TrainConfigInput } from '../api/types';
+import { runName } from '../lib/run-label';
 import { useAppStore } from './app';
 import type { TrainForm } from './training-config';
 import { configFromForm, DEFAULT_FORM, formFromConfig, matchesPreset, runSettings } from './training-config';
@@ -216,9 +217,9 @@ export const useRunsStore = defineStore('runs', () => {
     const before = runs.value.find((r) => r.id === event.runId);
     upsert(event.run);
     if (before?.status !== event.run.status) {
-      if (event.run.status === 'failed') app.reportError(new Error(event.run.error ?? 'unknown error'), `Run “${event.run.name}” failed`);
-      if (event.run.status === 'completed') app.notify(`Run “${event.run.name}” finished.`, 'success');
-      if (event.run.status === 'diverged') app.reportError(new Error(event.run.error ?? 'the training loss ran away'), `Run “${event.run.name}” diverged`);
+      if (event.run.status === 'failed') app.reportError(new Error(event.run.error ?? 'unknown error'), `${runName(event.run)} failed`);
+      if (event.run.status === 'completed') app.notify(`${runName(event.run)} finished.`, 'success');
+      if (event.run.status === 'diverged') app.reportError(new Error(event.run.error ?? 'the training loss ran away'), `${runName(event.run)} diverged`);
     }
     syncSubscription();
   }

@@ -4,6 +4,7 @@ import type { SuggestionsStatus } from '../../src-main/contract/schemas/suggesti
 import { useApiClient } from '../api/studio-client';
 import type { Run } from '../api/types';
 import { counted } from '../lib/format';
+import { runName } from '../lib/run-label';
 import { useAppStore } from './app';
 import { useLabelingStore } from './labeling';
 import { useRunsStore } from './runs';
@@ -64,7 +65,7 @@ export const useSuggestionsStore = defineStore('suggestions', () => {
     if (candidates.value.length > 0) return null;
     const own = runs.runs.filter((run) => run.datasetId === labeling.datasetId);
     const training = own.find((run) => runs.isActive(run));
-    if (training) return `Run “${training.name}” is ${training.queuePosition ? 'waiting to train' : 'still training'}: it can suggest labels once it finishes.`;
+    if (training) return `${runName(training)} is ${training.queuePosition ? 'waiting to train' : 'still training'}: it can suggest labels once it finishes.`;
     if (own.length > 0) return 'No run of this dataset finished with a model: train one to the end and it will suggest labels.';
     return 'Train a model on this dataset first: it will suggest a label for every unlabeled image.';
   });
