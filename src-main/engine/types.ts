@@ -135,6 +135,13 @@ export interface TrainConfig {
    */
   backboneLrScale: number;
   /**
+   * The classifier head's learning rate as a share of `lr` and its schedule, above 0 and at most 1;
+   * absent is 1. Below 1 on a model from scratch, the head no longer sets the warm-up's limit: the
+   * pooled features' large common mean makes the loss steepest along the head's weights, and at the
+   * full rate the loss spikes (docs/results.md, 2026-12-02 and 2026-12-03).
+   */
+  headLrScale?: number;
+  /**
    * The quick path (transfer/linear-probe.ts): no training steps; the features of every image go
    * once through the frozen backbone of `init` and a softmax head is fitted on them, in seconds.
    */

@@ -99,4 +99,29 @@ describe('train --init (the shipped pretrained model)', () => {
     const bad = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'fast'), '--init', 'pretrained', '--backbone-lr-scale', '2');
     expect(bad.stderr.trim()).toBe('error: backboneLrScale must be above 0 and at most 1, got 2');
   });
+
+  it('takes --head-lr-scale into a run from scratch, and refuses a share above 1 in one line', () => {
+    const slowHead = runCli(
+      {},
+      'train',
+      '--dataset',
+      data,
+      '--out',
+      path.join(dir, 'slow-head'),
+      '--scale',
+      '0.25',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '8',
+      '--head-lr-scale',
+      '0.1',
+      '--json',
+    );
+    expect(slowHead.stderr).toBe('');
+    expect(JSON.parse(slowHead.stdout.trim().split('\n')[0]).config).toMatchObject({ headLrScale: 0.1 });
+    const bad = runCli({}, 'train', '--dataset', data, '--out', path.join(dir, 'fast-head'), '--head-lr-scale', '2');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe('error: headLrScale must be above 0 and at most 1, got 2');
+  });
 });

@@ -24,7 +24,7 @@ export const trainCommand: Command = {
   usage:
     'train --dataset <dir> --out <run-dir> [--scale 2.0] [--groups 3] [--stem cifar|imagenet] [--input-size N] [--epochs N] ' +
     '[--batch-size N] [--lr X] [--momentum X] [--weight-decay X] [--warmup-epochs N] [--label-smoothing X] [--seed N] ' +
-    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--zero-init-branches] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--init scratch|pretrained|<run-or-checkpoint-dir>] [--linear-probe] [--head-only-epochs N] [--backbone-lr-scale X] [--resume] [--json]',
+    '[--limit N] [--micro-batch N|auto] [--keep N] [--no-augment] [--zero-init-branches] [--head-lr-scale X] [--runtime auto|onnx|tfjs] [--device auto|cuda|webgpu|cpu] [--init scratch|pretrained|<run-or-checkpoint-dir>] [--linear-probe] [--head-only-epochs N] [--backbone-lr-scale X] [--resume] [--json]',
   options: {
     dataset: { type: 'string' },
     out: { type: 'string' },
@@ -46,6 +46,7 @@ export const trainCommand: Command = {
     'validation-fraction': { type: 'string' },
     'no-augment': { type: 'boolean' },
     'zero-init-branches': { type: 'boolean' },
+    'head-lr-scale': { type: 'string' },
     runtime: { type: 'string' },
     device: { type: 'string' },
     resume: { type: 'boolean' },
@@ -97,6 +98,7 @@ function configFromOptions(values: Record<string, string | boolean | undefined>)
     microBatchSize: microBatch === undefined || microBatch === 'auto' ? undefined : numberOption(values, 'micro-batch'),
     augment: values['no-augment'] ? false : undefined,
     zeroInitBranches: values['zero-init-branches'] ? true : undefined,
+    headLrScale: numberOption(values, 'head-lr-scale'),
     // Without --runtime the engine reads SHUFFLENET_RUNTIME, then takes 'auto'.
     runtime: values.runtime === undefined ? undefined : choiceOption(values, 'runtime', INFERENCE_RUNTIMES, 'auto'),
   };

@@ -49,6 +49,8 @@ export const trainConfigSchema = z.object({
    */
   headOnlyEpochs: z.number().int().min(0).max(10_000).optional(),
   backboneLrScale: z.number().gt(0).max(1).optional(),
+  /** The classifier head's rate as a share of `lr` (engine/types.ts says why a scratch run may want it); absent is 1. */
+  headLrScale: z.number().gt(0).max(1).optional(),
   /** The quick path: fit only the head on the features of `init`'s frozen backbone, in seconds (no epochs of training). */
   linearProbe: z.boolean().optional(),
 });

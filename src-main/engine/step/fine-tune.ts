@@ -1,6 +1,6 @@
 /**
  * The fine-tuning options of a run started from another model (TrainConfig.headOnlyEpochs and
- * backboneLrScale), in one home for both training runtimes: which weights a step updates, and each
+ * backboneLrScale) and the head's rate (headLrScale, any run), in one home for both training runtimes: which weights a step updates, and each
  * weight's share of the schedule's learning rate. MomentumSgd (tfjs) and OnnxTrainer (ONNX Runtime)
  * both take their rates from MomentumSgd.rateOf, which asks lrScaleOf here.
  */
@@ -31,7 +31,11 @@ export function headOnlyAt(config: Pick<TrainConfig, 'headOnlyEpochs'>, epoch: n
   return epoch < (config.headOnlyEpochs ?? FINE_TUNE_DEFAULTS.headOnlyEpochs);
 }
 
-/** The share of the schedule's rate weight `name` is updated at: 1 for the head, backboneLrScale for the rest. */
-export function lrScaleOf(config: Pick<TrainConfig, 'backboneLrScale'>, name: string): number {
-  return isHeadWeight(name) ? 1 : (config.backboneLrScale ?? FINE_TUNE_DEFAULTS.backboneLrScale);
+/**
+ * The share of the schedule's rate weight `name` is updated at: headLrScale (1 when absent) for the
+ * head, backboneLrScale for the rest. The head's share is a from-scratch recipe setting too: a slower
+ * head keeps the warm-up of a random model out of its loss spike (docs/results.md, 2026-12-03).
+ */
+export function lrScaleOf(config: Pick<TrainConfig, 'backboneLrScale' | 'headLrScale'>, name: string): number {
+  return isHeadWeight(name) ? (config.headLrScale ?? 1) : (config.backboneLrScale ?? FINE_TUNE_DEFAULTS.backboneLrScale);
 }

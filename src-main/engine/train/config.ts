@@ -46,6 +46,10 @@ export function validateTrainConfig(c: TrainConfig): void {
   const { headOnlyEpochs, backboneLrScale } = { ...FINE_TUNE_DEFAULTS, ...c };
   check(isInt(headOnlyEpochs, 0) && headOnlyEpochs <= c.epochs, `headOnlyEpochs must be a whole number from 0 to epochs (${c.epochs}), got ${headOnlyEpochs}`);
   check(isNum(backboneLrScale) && backboneLrScale > 0 && backboneLrScale <= 1, `backboneLrScale must be above 0 and at most 1, got ${backboneLrScale}`);
+  check(
+    c.headLrScale === undefined || (isNum(c.headLrScale) && c.headLrScale > 0 && c.headLrScale <= 1),
+    `headLrScale must be above 0 and at most 1, got ${c.headLrScale}`,
+  );
   // Both act on a backbone worth keeping: a random one has nothing to freeze or to spare.
   const fromModel = c.init !== undefined && c.init !== 'scratch';
   check(

@@ -153,6 +153,33 @@ describe('fine-tuning options', () => {
     for (const name of ['classifier/kernel', 'classifier/bias']) expect(maxAbsDiff(full.get(name)!, tenth.get(name)!), name).toBeLessThan(1e-6);
   });
 
+  it.each(runtimes)('on %s, a head rate scale of 0.1 moves the head a tenth as far on the first step, and the backbone as far', async (runtime) => {
+    const firstStep = async (headLrScale: number | undefined) => {
+      const run = path.join(root, `head-scale-${headLrScale}-${runtime}`);
+      const done = await train(config(run, { runtime, epochs: 1, limit: 8, lr: 0.05, ...(headLrScale === undefined ? {} : { headLrScale }) }));
+      expect(done.status).toBe('completed');
+      return weightsByName(checkpoint(run, 'epoch-0001'));
+    };
+    // Both runs start from the same source and seed, so their new heads start equal: fresh is that start.
+    const fresh = withSeededRandom(5, () => buildShuffleNetV1({ scale: 0.25, groups: 2, stem: 'cifar', inputSize: 16, numClasses: 2 }));
+    const headStart = new Map(
+      fresh
+        .getLayer('classifier')
+        .getWeights()
+        .map((w, i) => [i === 0 ? 'classifier/kernel' : 'classifier/bias', Float32Array.from(w.dataSync() as Float32Array)]),
+    );
+    fresh.dispose();
+    const full = await firstStep(undefined);
+    const tenth = await firstStep(0.1);
+    const norm = (after: Map<string, Float32Array>, name: string, from: Float32Array) =>
+      Math.sqrt(after.get(name)!.reduce((sum, v, k) => sum + (v - from[k]) ** 2, 0));
+    for (const name of ['classifier/kernel', 'classifier/bias']) {
+      expect(norm(tenth, name, headStart.get(name)!) / norm(full, name, headStart.get(name)!), name).toBeCloseTo(0.1, 3);
+    }
+    // The first step's backbone gradients do not depend on the head's rate: the step is the same.
+    for (const name of ['stage2.unit1.pw1/kernel', 'stem.conv/kernel']) expect(maxAbsDiff(full.get(name)!, tenth.get(name)!), name).toBeLessThan(1e-6);
+  });
+
   it.each(runtimes)('on %s, a run stopped inside the head-only phase and inside the full phase resumes to the uninterrupted run', async (runtime) => {
     const tensors = tf.memory().numTensors;
     const options = { runtime, epochs: 3, headOnlyEpochs: 2, backboneLrScale: 0.3 };
@@ -197,6 +224,11 @@ describe('fine-tuning options', () => {
     for (const scale of [0, 1.5, Number.NaN]) {
       await expect(train(config(dir(`scale-${scale}`), { backboneLrScale: scale }))).rejects.toThrow(
         `backboneLrScale must be above 0 and at most 1, got ${scale}`,
+      );
+    }
+    for (const scale of [0, 2]) {
+      await expect(train(config(dir(`head-scale-${scale}`), { headLrScale: scale }))).rejects.toThrow(
+        `headLrScale must be above 0 and at most 1, got ${scale}`,
       );
     }
   });
